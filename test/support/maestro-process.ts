@@ -1,0 +1,96 @@
+/**
+ * Starts real `maestro` processes for integration tests: `node --import tsx bin/cli.ts <sub>` on
+ * an ephemeral loopback port with a private work dir, waits for its "started" log line, and stops
+ * it (SIGTERM, then SIGKILL) — registered with the test's teardown so it also happens on failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface MaestroProcess {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly workDir: string;
+  readonly child: ChildProcess;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, SIGKILL after 5 s; removes the work dir. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL at once (crash simulation); keeps the work dir. */
+  kill(): Promise<void>;
+}
+
+export type Flags = Readonly<Record<string, string | number | boolean>>;
+
+export function flagArgs(flags: Flags): string[] {
+  return Object.entries(flags).map(([k, v]) => `--${k}=${v}`);
+}
+
+/** Starts `maestro <subcommand>` and resolves once it logs `startedMessage` with an `address` field. */
+export async function startMaestro(subcommand: string, flags: Flags, startedMessage: string, timeoutMs = 30_000): Promise<MaestroProcess> {
+  const workDir = mkdtempSync(join(tmpdir(), `maestro-${subcommand}-`));
+  const args = ['--import=tsx', join(root, 'bin', 'cli.ts'), subcommand, '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, ...flagArgs(flags)];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  let out = '';
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${subcommand} did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      for (const line of out.split('\n')) {
+        if (!line.includes(startedMessage)) continue;
+        try {
+          const rec = JSON.parse(line) as { msg?: string; address?: string };
+          if (rec.msg === startedMessage && rec.address) {
+            clearTimeout(timer);
+            resolve(rec.address);
+            return;
+          }
+        } catch { /* a partial line: wait for more */ }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${subcommand} exited (code ${code}, signal ${signal}) before starting:\n${out}`));
+    });
+  });
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  let stopped: Promise<void> | undefined;
+  const proc: MaestroProcess = {
+    url,
+    workDir,
+    child,
+    output: () => out,
+    stop() {
+      stopped ??= (async () => {
+        if (!exited) {
+          child.kill('SIGTERM');
+          const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+          await exitPromise;
+          clearTimeout(t);
+        }
+        rmSync(workDir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+    async kill() {
+      if (!exited) {
+        child.kill('SIGKILL');
+        await exitPromise;
+      }
+    },
+  };
+  return proc;
+}
+
+/** `maestro master` on an ephemeral port; the caller registers `stop` with `t.teardown`. */
+export function startMaster(flags: Flags = {}): Promise<MaestroProcess> {
+  return startMaestro('master', flags, 'master started');
+}

@@ -1,0 +1,88 @@
+/**
+ * Validation of a FrameworkInfo at SUBSCRIBE and UPDATE_FRAMEWORK, with Mesos' rules and
+ * messages: role names (`*`, or slash-separated path segments that are not empty, `.`, `..` or
+ * `*`, do not start with `-` and contain no whitespace or control characters), MULTI_ROLE
+ * frameworks use `roles` and never `role`, others the reverse, no duplicate roles, framework id
+ * characters. Pure: answers an error message or undefined.
+ */
+import type { mesos } from '../proto/types.generated.ts';
+
+type FrameworkInfo = mesos.v1.FrameworkInfo;
+
+/** Mesos `roles::validate`. */
+export function validateRole(role: string): string | undefined {
+  if (role === '*') return undefined;
+  if (role === '') return 'Empty role name is invalid';
+  if (role.startsWith('/')) return `Role '${role}' cannot start with a slash`;
+  if (role.endsWith('/')) return `Role '${role}' cannot end with a slash`;
+  for (const segment of role.split('/')) {
+    if (segment === '') return `Role '${role}' cannot contain two adjacent slashes`;
+    if (segment === '.') return `Role '${role}' cannot include '.' as a path segment`;
+    if (segment === '..') return `Role '${role}' cannot include '..' as a path segment`;
+    if (segment === '*') return `Role '${role}' cannot include '*' as a path segment`;
+    if (segment.startsWith('-')) return `Role component '${segment}' is invalid because it starts with a dash`;
+    if (/[\s\x00-\x1f\x7f]/.test(segment)) return `Role component '${segment}' is invalid because it contains backspace or whitespace`;
+  }
+  return undefined;
+}
+
+export function hasCapability(info: FrameworkInfo, type: string): boolean {
+  return (info.capabilities ?? []).some((c) => c.type === type);
+}
+
+/** The roles a framework subscribes with: MULTI_ROLE `roles`, else the single `role` (default `*`). */
+export function frameworkRoles(info: FrameworkInfo): string[] {
+  if (hasCapability(info, 'MULTI_ROLE')) return [...(info.roles ?? [])];
+  return [info.role ?? '*'];
+}
+
+function invalidIdCharacter(id: string): boolean {
+  return /[\x00-\x1f\x7f/\\]/.test(id);
+}
+
+/** Mesos `validation::framework::validate`: roles, then the framework id. */
+export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
+  const multiRole = hasCapability(info, 'MULTI_ROLE');
+  if (multiRole && info.role !== undefined) {
+    return "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable";
+  }
+  if (!multiRole && (info.roles ?? []).length > 0) {
+    return "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable";
+  }
+  if (multiRole) {
+    const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    for (const r of info.roles ?? []) (seen.has(r) ? duplicates : seen).add(r);
+    if (duplicates.size > 0) return `'FrameworkInfo.roles' contains duplicate items: { ${[...duplicates].join(', ')} }`;
+    for (const r of info.roles ?? []) {
+      const err = validateRole(r);
+      if (err !== undefined) return `'FrameworkInfo.roles' contains invalid role: ${err}`;
+    }
+  } else {
+    const err = validateRole(info.role ?? '*');
+    if (err !== undefined) return `'FrameworkInfo.role' is not a valid role: ${err}`;
+  }
+  const id = info.id?.value;
+  if (id !== undefined && id !== '' && invalidIdCharacter(id)) {
+    return `'FrameworkInfo.id' contains invalid characters`;
+  }
+  if (info.failover_timeout !== undefined && !(info.failover_timeout >= 0)) {
+    return "'FrameworkInfo.failover_timeout' must be a non-negative number";
+  }
+  return undefined;
+}
+
+/**
+ * UPDATE_FRAMEWORK (and re-subscription with a changed FrameworkInfo) may not change the
+ * immutable fields: principal, user, checkpoint.
+ */
+export function validateFrameworkUpdate(old: FrameworkInfo, next: FrameworkInfo): string | undefined {
+  const err = validateFrameworkInfo(next);
+  if (err !== undefined) return err;
+  if ((old.principal ?? '') !== (next.principal ?? '')) {
+    return `Changing framework's principal is not allowed: '${old.principal ?? ''}' -> '${next.principal ?? ''}'`;
+  }
+  if (old.user !== next.user) return `Updating 'FrameworkInfo.user' is unsupported`;
+  if ((old.checkpoint ?? false) !== (next.checkpoint ?? false)) return `Updating 'FrameworkInfo.checkpoint' is unsupported`;
+  return undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * The master core's ports: everything it needs from the outside world, as interfaces. The core
+ * (master.ts and the modules it uses) reads time only through `Clock`, schedules only through
+ * `Timers`, names things only through `IdGenerator` and reaches agents only through
+ * `AgentTransport`; tests drive all four with fakes, `main.ts` wires the real ones below.
+ *
+ * Id formats follow Mesos: the master has a UUID id; a framework id is `<master>-NNNN` (four
+ * digits, zero padded), an agent id `<master>-S<n>`, an offer id `<master>-O<n>`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentId, FrameworkId, OfferId } from '../common/ids.ts';
+import { asAgentId, asFrameworkId, asOfferId } from '../common/ids.ts';
+import type { maestro } from '../proto/types.generated.ts';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** An opaque handle returned by `Timers`. */
+export type TimerHandle = { readonly timer: unknown };
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timeout or an interval; unknown or fired handles are ignored. */
+  clear(handle: TimerHandle): void;
+}
+
+export interface IdGenerator {
+  readonly masterId: string;
+  frameworkId(): FrameworkId;
+  agentId(): AgentId;
+  offerId(): OfferId;
+}
+
+export type AgentEnvelope = maestro.agent.Envelope;
+
+/** Sends agent-protocol messages to connected agents (master/agent-link.ts is the real one). */
+export interface AgentTransport {
+  /** Best effort: an agent that is not connected simply misses the message (it re-registers and reconciles). */
+  send(agentId: AgentId, envelope: AgentEnvelope): void;
+  /** Drops the agent's connection (refused registration, shutdown). */
+  disconnect(agentId: AgentId, reason: string): void;
+}
+
+/** The subset of pino the core logs through. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export function createIdGenerator(masterId: string = randomUUID()): IdGenerator {
+  let frameworks = 0;
+  let agents = 0;
+  let offers = 0;
+  return {
+    masterId,
+    frameworkId: () => asFrameworkId(`${masterId}-${String(frameworks++).padStart(4, '0')}`),
+    agentId: () => asAgentId(`${masterId}-S${agents++}`),
+    offerId: () => asOfferId(`${masterId}-O${offers++}`),
+  };
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export const systemTimers: Timers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return { timer: t };
+  },
+  setInterval: (fn, ms) => {
+    const t = setInterval(fn, ms);
+    t.unref?.();
+    return { timer: t };
+  },
+  clear: (h) => clearTimeout(h.timer as NodeJS.Timeout),
+};
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,130 @@
+/**
+ * `maestro cluster up`: a local cluster for trying maestro out, as child processes of this one.
+ * Each member is a real `maestro <subcommand>` process with its own work dir under one state
+ * directory (`--dir`, default `.maestro-cluster/` in the current directory; a second run reuses
+ * it). Logs go to `<dir>/<name>.log`; progress and URLs go to the terminal. Ctrl-C (SIGINT) or
+ * SIGTERM stops every member cleanly (SIGTERM, then SIGKILL after 10 s).
+ *
+ * Members today: the master. Agents, Marathon and batch join here as they land.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatHelp, parseFlags, FlagError, type FlagSpec } from '../common/flags.ts';
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'dir', type: 'string', default: '.maestro-cluster', help: 'state directory shared by every member (work dirs, logs); reused by a second run' },
+  { name: 'ip', type: 'string', default: '127.0.0.1', help: 'address every member listens on' },
+  { name: 'master_port', type: 'number', default: 5050, help: 'port of the master (its web UI and APIs)' },
+];
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cli.ts');
+
+interface Member {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+}
+
+function startMember(name: string, args: readonly string[], dir: string): Promise<{ member: Member; address: string }> {
+  const log = createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['--import=tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return new Promise((resolvePromise, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          const rec = JSON.parse(line) as { msg?: string; address?: string };
+          if (rec.msg?.endsWith(' started') && rec.address) {
+            child.stdout!.off('data', onData);
+            resolvePromise({ member: { name, child, exited }, address: rec.address });
+            return;
+          }
+        } catch { /* not a JSON log line */ }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it started; see ${join(dir, `${name}.log`)}`)));
+  });
+}
+
+async function stopAll(members: readonly Member[]): Promise<void> {
+  await Promise.all(members.map(async (m) => {
+    if (m.child.exitCode !== null || m.child.signalCode !== null) return;
+    m.child.kill('SIGTERM');
+    const t = setTimeout(() => m.child.kill('SIGKILL'), 10_000);
+    await m.exited;
+    clearTimeout(t);
+  }));
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseFlags(FLAGS, argv, env);
+  } catch (e) {
+    if (e instanceof FlagError) { process.stderr.write(`maestro cluster: ${e.message}\n`); process.exitCode = 1; return; }
+    throw e;
+  }
+  const [action] = parsed.positional;
+  if (parsed.help || action === undefined) {
+    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (today: a master) until Ctrl-C.', FLAGS));
+    return;
+  }
+  if (action !== 'up') {
+    process.stderr.write(`maestro cluster: unknown action '${action}' (expected 'up')\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const v = parsed.values;
+  const dir = resolve(String(v.dir));
+  mkdirSync(join(dir, 'master'), { recursive: true });
+  const members: Member[] = [];
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping the cluster...\n');
+    await stopAll(members);
+    process.stdout.write('stopped\n');
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+
+  const t0 = Date.now();
+  process.stdout.write(`state directory: ${dir}\n`);
+  try {
+    process.stdout.write('starting master... ');
+    const { member, address } = await startMember('master', ['master', `--ip=${v.ip}`, `--port=${v.master_port}`, `--work_dir=${join(dir, 'master')}`], dir);
+    members.push(member);
+    process.stdout.write(`${address}\n`);
+    process.stdout.write([
+      '',
+      `cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `  master            ${address}  (scheduler API ${address}/api/v1/scheduler, state ${address}/master/state)`,
+      `  logs              ${dir}/*.log`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'));
+  } catch (e) {
+    process.stderr.write(`\n${(e as Error).message}\n`);
+    await stopAll(members);
+    process.exitCode = 1;
+    return;
+  }
+  // Stay up until a member dies or we are told to stop.
+  await Promise.race(members.map((m) => m.exited.then(() => m)));
+  if (!stopping) {
+    process.stderr.write('a cluster member exited; stopping the rest\n');
+    await shutdown();
+    process.exitCode = 1;
+  }
+}

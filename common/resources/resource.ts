@@ -1,0 +1,302 @@
+/**
+ * One resource entry of the domain `Resources` value (Mesos `Resource`), in a compact, immutable
+ * form built once at the edge:
+ * - scalars are fixed-point integers in thousandths (`milli`), like Mesos' `Value::Scalar`
+ *   arithmetic, so 0.1 + 0.2 == 0.3 exactly;
+ * - ranges are flat sorted coalesced arrays (see ranges.ts), sets sorted unique arrays;
+ * - everything but the value that decides whether two entries may merge ("same shape": name,
+ *   kind, reservation stack, allocation role, revocable, shared, disk info, provider) is compared
+ *   field by field, with the reservation stack and disk info pre-serialised canonically into
+ *   `resvKey` and `diskKey`.
+ * Atomic entries (shared resources, persistent volumes, MOUNT disks) never merge with others and
+ * are added or subtracted whole, as Mesos does.
+ */
+import { EMPTY_RANGES, rangesContain, rangesEqual, rangesSize, rangesSubtract, rangesToString, rangesUnion } from './ranges.ts';
+import type { FlatRanges } from './ranges.ts';
+
+export type ResourceKind = 'SCALAR' | 'RANGES' | 'SET';
+export type ReservationType = 'STATIC' | 'DYNAMIC';
+
+export interface Label {
+  readonly key: string;
+  readonly value?: string;
+}
+
+export interface Reservation {
+  readonly type: ReservationType;
+  readonly role: string;
+  readonly principal?: string;
+  readonly labels?: readonly Label[];
+}
+
+/** Disk info is kept as the Mesos JSON object (persistence, volume, source); compared canonically. */
+export type DiskInfo = Readonly<Record<string, unknown>>;
+
+export const UNRESERVED_ROLE = '*';
+export const MILLI = 1000;
+
+export interface Resource {
+  readonly name: string;
+  readonly kind: ResourceKind;
+  /** SCALAR value in thousandths; 0 for other kinds. */
+  readonly milli: number;
+  readonly ranges: FlatRanges;
+  readonly set: readonly string[];
+  readonly reservations: readonly Reservation[];
+  readonly allocationRole: string | undefined;
+  readonly revocable: boolean;
+  readonly shared: boolean;
+  readonly disk: DiskInfo | undefined;
+  readonly providerId: string | undefined;
+  /** Canonical text of `reservations` ('' when unreserved). */
+  readonly resvKey: string;
+  /** Canonical text of `disk` ('' when absent). */
+  readonly diskKey: string;
+  readonly atomic: boolean;
+}
+
+const EMPTY_SET: readonly string[] = Object.freeze([]) as readonly string[];
+const NO_RESERVATIONS: readonly Reservation[] = Object.freeze([]) as readonly Reservation[];
+
+export interface ResourceFields {
+  readonly name: string;
+  readonly kind: ResourceKind;
+  readonly milli?: number;
+  readonly ranges?: FlatRanges;
+  readonly set?: readonly string[];
+  readonly reservations?: readonly Reservation[];
+  readonly allocationRole?: string;
+  readonly revocable?: boolean;
+  readonly shared?: boolean;
+  readonly disk?: DiskInfo;
+  readonly providerId?: string;
+}
+
+/** JSON with object keys sorted, so equal values serialise equally. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
+
+function reservationsKey(rs: readonly Reservation[]): string {
+  if (rs.length === 0) return '';
+  return canonicalJson(rs.map((r) => ({ type: r.type, role: r.role, principal: r.principal, labels: r.labels })));
+}
+
+function isAtomic(shared: boolean, disk: DiskInfo | undefined): boolean {
+  if (shared) return true;
+  if (disk === undefined) return false;
+  if (disk.persistence !== undefined && disk.persistence !== null) return true;
+  const source = disk.source as { type?: unknown } | undefined;
+  return source !== undefined && source !== null && source.type === 'MOUNT';
+}
+
+export function makeResource(f: ResourceFields): Resource {
+  const reservations = f.reservations && f.reservations.length > 0 ? f.reservations : NO_RESERVATIONS;
+  const shared = f.shared ?? false;
+  return {
+    name: f.name,
+    kind: f.kind,
+    milli: f.kind === 'SCALAR' ? (f.milli ?? 0) : 0,
+    ranges: f.kind === 'RANGES' ? (f.ranges ?? EMPTY_RANGES) : EMPTY_RANGES,
+    set: f.kind === 'SET' ? (f.set ?? EMPTY_SET) : EMPTY_SET,
+    reservations,
+    allocationRole: f.allocationRole,
+    revocable: f.revocable ?? false,
+    shared,
+    disk: f.disk,
+    providerId: f.providerId,
+    resvKey: reservationsKey(reservations),
+    diskKey: f.disk === undefined ? '' : canonicalJson(f.disk),
+    atomic: isAtomic(shared, f.disk),
+  };
+}
+
+export function scalarResource(name: string, value: number, role: string = UNRESERVED_ROLE): Resource {
+  return makeResource({ name, kind: 'SCALAR', milli: toMilli(value), reservations: staticReservation(role) });
+}
+
+export function staticReservation(role: string): readonly Reservation[] {
+  return role === UNRESERVED_ROLE ? NO_RESERVATIONS : [{ type: 'STATIC', role }];
+}
+
+export function toMilli(value: number): number {
+  return Math.round(value * MILLI);
+}
+
+export function fromMilli(milli: number): number {
+  return milli / MILLI;
+}
+
+/** The role the entry is reserved to: the last reservation's role, or '*' when unreserved. */
+export function reservationRole(r: Resource): string {
+  const n = r.reservations.length;
+  return n === 0 ? UNRESERVED_ROLE : r.reservations[n - 1].role;
+}
+
+/** Whether `role` may use an entry reserved to `reserved`: the same role or a descendant (`a/b` uses `a`). */
+export function isRoleOrDescendant(role: string, ancestor: string): boolean {
+  return role === ancestor || (role.length > ancestor.length && role.startsWith(ancestor) && role.charCodeAt(ancestor.length) === 47);
+}
+
+/** Same shape: everything that must match for two entries to merge, except the value. */
+export function sameShape(a: Resource, b: Resource): boolean {
+  return (
+    a.name === b.name &&
+    a.kind === b.kind &&
+    a.resvKey === b.resvKey &&
+    a.allocationRole === b.allocationRole &&
+    a.revocable === b.revocable &&
+    a.shared === b.shared &&
+    a.diskKey === b.diskKey &&
+    a.providerId === b.providerId
+  );
+}
+
+export function valueEqual(a: Resource, b: Resource): boolean {
+  switch (a.kind) {
+    case 'SCALAR':
+      return a.milli === b.milli;
+    case 'RANGES':
+      return rangesEqual(a.ranges, b.ranges);
+    case 'SET':
+      return a.set.length === b.set.length && a.set.every((x, i) => x === b.set[i]);
+  }
+}
+
+export function entryEqual(a: Resource, b: Resource): boolean {
+  return sameShape(a, b) && valueEqual(a, b);
+}
+
+export function isEmptyValue(r: Resource): boolean {
+  switch (r.kind) {
+    case 'SCALAR':
+      return r.milli === 0;
+    case 'RANGES':
+      return r.ranges.length === 0;
+    case 'SET':
+      return r.set.length === 0;
+  }
+}
+
+function setUnion(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  return [...new Set([...a, ...b])].sort();
+}
+
+function setSubtract(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (b.length === 0) return a;
+  const drop = new Set(b);
+  return a.filter((x) => !drop.has(x));
+}
+
+function setContains(a: readonly string[], b: readonly string[]): boolean {
+  if (b.length > a.length) return false;
+  const have = new Set(a);
+  return b.every((x) => have.has(x));
+}
+
+function withValue(r: Resource, milli: number, ranges: FlatRanges, set: readonly string[]): Resource {
+  return { ...r, milli, ranges, set };
+}
+
+/** a + b for two entries of the same shape (non-atomic). */
+export function addValue(a: Resource, b: Resource): Resource {
+  switch (a.kind) {
+    case 'SCALAR':
+      return withValue(a, a.milli + b.milli, a.ranges, a.set);
+    case 'RANGES':
+      return withValue(a, 0, rangesUnion(a.ranges, b.ranges), a.set);
+    case 'SET':
+      return withValue(a, 0, a.ranges, setUnion(a.set, b.set));
+  }
+}
+
+/** a - b for two entries of the same shape, where a contains b. */
+export function subtractValue(a: Resource, b: Resource): Resource {
+  switch (a.kind) {
+    case 'SCALAR':
+      return withValue(a, a.milli - b.milli, a.ranges, a.set);
+    case 'RANGES':
+      return withValue(a, 0, rangesSubtract(a.ranges, b.ranges), a.set);
+    case 'SET':
+      return withValue(a, 0, a.ranges, setSubtract(a.set, b.set));
+  }
+}
+
+/** Whether a's value contains b's value (same shape assumed). */
+export function containsValue(a: Resource, b: Resource): boolean {
+  switch (a.kind) {
+    case 'SCALAR':
+      return a.milli >= b.milli;
+    case 'RANGES':
+      return rangesContain(a.ranges, b.ranges);
+    case 'SET':
+      return setContains(a.set, b.set);
+  }
+}
+
+/** The amount an entry counts for in quantities: scalar value, number of range values, set size. */
+export function quantityMilli(r: Resource): number {
+  switch (r.kind) {
+    case 'SCALAR':
+      return r.milli;
+    case 'RANGES':
+      return rangesSize(r.ranges) * MILLI;
+    case 'SET':
+      return r.set.length * MILLI;
+  }
+}
+
+export function withAllocationRole(r: Resource, role: string | undefined): Resource {
+  return r.allocationRole === role ? r : { ...r, allocationRole: role };
+}
+
+export function withReservations(r: Resource, reservations: readonly Reservation[]): Resource {
+  return makeResource({ ...r, reservations });
+}
+
+export function valueToString(r: Resource): string {
+  switch (r.kind) {
+    case 'SCALAR':
+      return String(fromMilli(r.milli));
+    case 'RANGES':
+      return rangesToString(r.ranges);
+    case 'SET':
+      return `{${r.set.join(', ')}}`;
+  }
+}
+
+function isPlainStatic(rs: readonly Reservation[]): boolean {
+  return rs.length === 1 && rs[0].type === 'STATIC' && rs[0].principal === undefined && (rs[0].labels === undefined || rs[0].labels.length === 0);
+}
+
+/**
+ * Text form. Unreserved and plainly statically reserved entries use the parseable Mesos agent form
+ * `cpus(ops):2`; anything richer is decorated like Mesos' own debug output
+ * (`cpus(reservations: [(DYNAMIC,ops,alice)])`, `(allocated: r)`, `[disk]`, `{REV}`, `<SHARED>`).
+ */
+export function resourceToString(r: Resource): string {
+  let s = r.name;
+  if (r.reservations.length === 0) s += `(${UNRESERVED_ROLE})`;
+  else if (isPlainStatic(r.reservations)) s += `(${r.reservations[0].role})`;
+  else {
+    const parts = r.reservations.map((x) => {
+      const fields: string[] = [x.type, x.role];
+      if (x.principal !== undefined) fields.push(x.principal);
+      if (x.labels !== undefined && x.labels.length > 0) fields.push(`{${x.labels.map((l) => (l.value === undefined ? l.key : `${l.key}: ${l.value}`)).join(', ')}}`);
+      return `(${fields.join(',')})`;
+    });
+    s += `(reservations: [${parts.join(', ')}])`;
+  }
+  if (r.allocationRole !== undefined) s += `(allocated: ${r.allocationRole})`;
+  if (r.disk !== undefined) s += `[${r.diskKey}]`;
+  if (r.providerId !== undefined) s += `(provider: ${r.providerId})`;
+  if (r.revocable) s += '{REV}';
+  if (r.shared) s += '<SHARED>';
+  return `${s}:${valueToString(r)}`;
+}

@@ -1,0 +1,319 @@
+/**
+ * `Resources`: the immutable resource-bag value used by master, agent and frameworks (Mesos 1.x
+ * `Resources` semantics). Invariants of every instance:
+ * - no entry has an empty value (zero scalar, no ranges, empty set);
+ * - no two non-atomic entries have the same shape (they are merged: scalars add, ranges union and
+ *   coalesce, sets union); atomic entries (shared, persistent volumes, MOUNT disks) are kept as a
+ *   multiset and only ever added or removed whole;
+ * - `minus` never goes negative: subtracting something not contained is a programming error and
+ *   throws `ResourceError` (check `contains` first).
+ * Operations never mutate; when nothing changes they return the same instance, which the allocator
+ * relies on for its fast paths.
+ */
+import {
+  MILLI,
+  UNRESERVED_ROLE,
+  addValue,
+  containsValue,
+  entryEqual,
+  fromMilli,
+  isEmptyValue,
+  isRoleOrDescendant,
+  quantityMilli,
+  reservationRole,
+  resourceToString,
+  sameShape,
+  subtractValue,
+  withAllocationRole,
+  withReservations,
+} from './resource.ts';
+import type { Reservation, Resource } from './resource.ts';
+import { ResourceError } from './resource-error.ts';
+import { parseResourceEntries } from './parse.ts';
+import type { ParseResult } from './parse.ts';
+import { resourceFromProto, resourceToProto } from './proto-adapter.ts';
+import type { ResourceProto, ToProtoOptions } from './proto-adapter.ts';
+import { rangesToPairs, rangesUnion } from './ranges.ts';
+
+const F_RESERVED = 1;
+const F_REVOCABLE = 2;
+const F_ALLOCATED = 4;
+const F_ATOMIC = 8;
+
+function flagsOf(e: Resource): number {
+  return (
+    (e.reservations.length > 0 ? F_RESERVED : 0) |
+    (e.revocable ? F_REVOCABLE : 0) |
+    (e.allocationRole !== undefined ? F_ALLOCATED : 0) |
+    (e.atomic ? F_ATOMIC : 0)
+  );
+}
+
+function findSameShape(list: readonly Resource[], e: Resource): number {
+  for (let i = 0; i < list.length; i++) if (sameShape(list[i], e)) return i;
+  return -1;
+}
+
+function findEqual(list: readonly Resource[], e: Resource): number {
+  for (let i = 0; i < list.length; i++) if (entryEqual(list[i], e)) return i;
+  return -1;
+}
+
+export class Resources {
+  static readonly empty: Resources = new Resources([], 0);
+
+  private constructor(
+    /** Normalised entries (see the module header). */
+    readonly entries: readonly Resource[],
+    private readonly flags: number,
+  ) {}
+
+  /** Normalises arbitrary entries (drops empty ones, merges same-shape ones). */
+  static of(entries: Iterable<Resource>): Resources {
+    const out: Resource[] = [];
+    let flags = 0;
+    for (const e of entries) {
+      if (isEmptyValue(e)) continue;
+      flags |= flagsOf(e);
+      const i = e.atomic ? -1 : findSameShape(out, e);
+      if (i < 0) out.push(e);
+      else out[i] = addValue(out[i], e);
+    }
+    return out.length === 0 ? Resources.empty : new Resources(out, flags);
+  }
+
+  /** Parses the Mesos `--resources` syntax (text or JSON array). Throws `ResourceError` on bad input. */
+  static parse(text: string, defaultRole: string = UNRESERVED_ROLE): Resources {
+    const r = Resources.tryParse(text, defaultRole);
+    if (!r.ok) throw r.error;
+    return r.resources;
+  }
+
+  static tryParse(text: string, defaultRole: string = UNRESERVED_ROLE): { ok: true; resources: Resources } | { ok: false; error: ResourceError } {
+    const r: ParseResult = parseResourceEntries(text, defaultRole);
+    return r.ok ? { ok: true, resources: Resources.of(r.entries) } : r;
+  }
+
+  /** Validates and converts a list of Mesos JSON-form `Resource`s; throws `ResourceError` naming the index and field. */
+  static fromProto(list: readonly ResourceProto[] | null | undefined): Resources {
+    if (list === null || list === undefined) return Resources.empty;
+    return Resources.of(list.map((r, i) => resourceFromProto(r, i)));
+  }
+
+  toProto(options?: ToProtoOptions): ResourceProto[] {
+    return this.entries.map((e) => resourceToProto(e, options));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  isEmpty(): boolean {
+    return this.entries.length === 0;
+  }
+
+  hasReserved(): boolean {
+    return (this.flags & F_RESERVED) !== 0;
+  }
+
+  hasRevocable(): boolean {
+    return (this.flags & F_REVOCABLE) !== 0;
+  }
+
+  hasAllocation(): boolean {
+    return (this.flags & F_ALLOCATED) !== 0;
+  }
+
+  equals(other: Resources): boolean {
+    if (this === other) return true;
+    if (this.entries.length !== other.entries.length) return false;
+    if (((this.flags | other.flags) & F_ATOMIC) !== 0) return this.contains(other) && other.contains(this);
+    for (const e of other.entries) {
+      const i = findSameShape(this.entries, e);
+      if (i < 0 || !entryEqual(this.entries[i], e)) return false;
+    }
+    return true;
+  }
+
+  plus(other: Resources): Resources {
+    if (other.entries.length === 0) return this;
+    if (this.entries.length === 0) return other;
+    const out = this.entries.slice();
+    for (const e of other.entries) {
+      const i = e.atomic ? -1 : findSameShape(out, e);
+      if (i < 0) out.push(e);
+      else out[i] = addValue(out[i], e);
+    }
+    return new Resources(out, this.flags | other.flags);
+  }
+
+  /** this - other; throws `ResourceError` when `other` is not contained. */
+  minus(other: Resources): Resources {
+    const r = this.tryMinus(other);
+    if (r === undefined) throw new ResourceError(`Cannot subtract ${other.toString()} from ${this.toString()}: not contained`, -1, 'value');
+    return r;
+  }
+
+  /** this - other, or undefined when `other` is not contained. */
+  tryMinus(other: Resources): Resources | undefined {
+    if (other.entries.length === 0) return this;
+    if (other === this) return Resources.empty;
+    const out = this.entries.slice();
+    for (const e of other.entries) {
+      const i = e.atomic ? findEqual(out, e) : findSameShape(out, e);
+      if (i < 0) return undefined;
+      const cur = out[i];
+      if (e.atomic) {
+        out.splice(i, 1);
+        continue;
+      }
+      if (!containsValue(cur, e)) return undefined;
+      const left = subtractValue(cur, e);
+      if (isEmptyValue(left)) out.splice(i, 1);
+      else out[i] = left;
+    }
+    if (out.length === 0) return Resources.empty;
+    let flags = 0;
+    for (const e of out) flags |= flagsOf(e);
+    return new Resources(out, flags);
+  }
+
+  contains(other: Resources): boolean {
+    if (other.entries.length === 0 || other === this) return true;
+    if ((other.flags & F_ATOMIC) !== 0) return this.tryMinus(other) !== undefined;
+    for (const e of other.entries) {
+      const i = findSameShape(this.entries, e);
+      if (i < 0 || !containsValue(this.entries[i], e)) return false;
+    }
+    return true;
+  }
+
+  filter(pred: (r: Resource) => boolean): Resources {
+    let keep = 0;
+    for (const e of this.entries) if (pred(e)) keep++;
+    if (keep === this.entries.length) return this;
+    if (keep === 0) return Resources.empty;
+    const out = this.entries.filter(pred);
+    let flags = 0;
+    for (const e of out) flags |= flagsOf(e);
+    return new Resources(out, flags);
+  }
+
+  private map(fn: (r: Resource) => Resource): Resources {
+    return Resources.of(this.entries.map(fn));
+  }
+
+  /** Sum of the scalar entries called `name` (any reservation), in units. */
+  scalar(name: string): number {
+    let m = 0;
+    for (const e of this.entries) if (e.kind === 'SCALAR' && e.name === name) m += e.milli;
+    return fromMilli(m);
+  }
+
+  /** Union of the range entries called `name`, as [begin, end] pairs. */
+  ranges(name: string): Array<[number, number]> {
+    let acc: readonly number[] = [];
+    for (const e of this.entries) if (e.kind === 'RANGES' && e.name === name) acc = rangesUnion(acc, e.ranges);
+    return rangesToPairs(acc);
+  }
+
+  /** Union of the set entries called `name`, sorted. */
+  set(name: string): string[] {
+    const acc = new Set<string>();
+    for (const e of this.entries) if (e.kind === 'SET' && e.name === name) for (const x of e.set) acc.add(x);
+    return [...acc].sort();
+  }
+
+  names(): string[] {
+    return [...new Set(this.entries.map((e) => e.name))].sort();
+  }
+
+  /** Scalar totals by name, in units (reservations and allocation ignored): for shares and quota. */
+  scalars(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const e of this.entries) if (e.kind === 'SCALAR') m.set(e.name, (m.get(e.name) ?? 0) + e.milli);
+    for (const [k, v] of m) m.set(k, fromMilli(v));
+    return m;
+  }
+
+  /** Quantities by name in thousandths: scalar values, numbers of range values and set items. */
+  quantitiesMilli(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const e of this.entries) m.set(e.name, (m.get(e.name) ?? 0) + quantityMilli(e));
+    return m;
+  }
+
+  unreserved(): Resources {
+    if ((this.flags & F_RESERVED) === 0) return this;
+    return this.filter((e) => e.reservations.length === 0);
+  }
+
+  /** Reserved entries: to exactly `role` when given, else all reserved ones. */
+  reserved(role?: string): Resources {
+    if ((this.flags & F_RESERVED) === 0) return Resources.empty;
+    if (role === undefined) return this.filter((e) => e.reservations.length > 0);
+    return this.filter((e) => e.reservations.length > 0 && reservationRole(e) === role);
+  }
+
+  /** What `role` may be offered: unreserved, or reserved to `role` or one of its ancestors. */
+  allocatableTo(role: string): Resources {
+    if ((this.flags & F_RESERVED) === 0) return this;
+    return this.filter((e) => e.reservations.length === 0 || isRoleOrDescendant(role, reservationRole(e)));
+  }
+
+  revocable(): Resources {
+    if ((this.flags & F_REVOCABLE) === 0) return Resources.empty;
+    return this.filter((e) => e.revocable);
+  }
+
+  nonRevocable(): Resources {
+    if ((this.flags & F_REVOCABLE) === 0) return this;
+    return this.filter((e) => !e.revocable);
+  }
+
+  /** The same resources marked as allocated to `role` (Mesos `AllocationInfo`). */
+  allocate(role: string): Resources {
+    const out = new Array<Resource>(this.entries.length);
+    let changed = false;
+    for (let i = 0; i < out.length; i++) {
+      const e = this.entries[i];
+      out[i] = withAllocationRole(e, role);
+      if (out[i] !== e) changed = true;
+    }
+    if (!changed) return this;
+    if ((this.flags & F_ALLOCATED) === 0) return new Resources(out, this.flags | F_ALLOCATED);
+    return Resources.of(out);
+  }
+
+  unallocate(): Resources {
+    if ((this.flags & F_ALLOCATED) === 0) return this;
+    return this.map((e) => withAllocationRole(e, undefined));
+  }
+
+  /** Entries allocated to `role` (allocation info). */
+  allocatedTo(role: string): Resources {
+    return this.filter((e) => e.allocationRole === role);
+  }
+
+  /** Pushes a reservation onto every entry (RESERVE, including refinement of reserved entries). */
+  pushReservation(r: Reservation): Resources {
+    return this.map((e) => withReservations(e, [...e.reservations, r]));
+  }
+
+  /** Pops the last reservation of every reserved entry (UNRESERVE). */
+  popReservation(): Resources {
+    if ((this.flags & F_RESERVED) === 0) return this;
+    return this.map((e) => (e.reservations.length === 0 ? e : withReservations(e, e.reservations.slice(0, -1))));
+  }
+
+  /** Mesos text form, `cpus(*):2; mem(*):1024; ports(*):[31000-32000]`. */
+  toString(): string {
+    return this.entries.map(resourceToString).join('; ');
+  }
+
+  toJSON(): ResourceProto[] {
+    return this.toProto();
+  }
+}
+
+export { MILLI };

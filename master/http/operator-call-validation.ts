@@ -1,0 +1,28 @@
+/**
+ * Structural validation of a decoded `mesos.v1.master.Call`, as Mesos does before dispatching an
+ * operator call (src/master/validation.cpp, `master::call::validate`): the type is present and
+ * the calls that carry arguments have their sub-message (named as the lower-cased type). Pure.
+ * The HTTP layer prefixes the message with "Failed to validate master::Call: ".
+ */
+import type { mesos } from '../../proto/types.generated.ts';
+
+export type OperatorCall = mesos.v1.master.Call;
+
+/** Calls whose same-named, lower-cased sub-message must be present. */
+const CALLS_WITH_ARGUMENTS: ReadonlySet<string> = new Set([
+  'GET_METRICS', 'SET_LOGGING_LEVEL', 'LIST_FILES', 'READ_FILE', 'UPDATE_WEIGHTS',
+  'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME',
+  'SHRINK_VOLUME', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE',
+  'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'UPDATE_QUOTA', 'SET_QUOTA',
+  'REMOVE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE',
+]);
+
+export function validateOperatorCall(call: OperatorCall): string | undefined {
+  const type = call.type as string | undefined;
+  if (type === undefined) return "Expecting 'type' to be present";
+  if (CALLS_WITH_ARGUMENTS.has(type)) {
+    const field = type.toLowerCase();
+    if ((call as Record<string, unknown>)[field] === undefined) return `Expecting '${field}' to be present`;
+  }
+  return undefined;
+}

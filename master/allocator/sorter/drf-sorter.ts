@@ -1,0 +1,442 @@
+/**
+ * Weighted Dominant Resource Fairness over hierarchical clients (Mesos `DRFSorter`).
+ *
+ * Clients form a tree: with `hierarchical`, `a/b/c` sits under `a/b` under `a`; otherwise every
+ * client is a child of the root. A client that is also an inner node (`a` beside `a/b`) becomes a
+ * virtual leaf under the inner node of the same path. Every node holds the scalar allocation of
+ * its subtree, the number of allocations made to it, and its share = max over resources of
+ * allocated/total, divided by the weight of its path.
+ *
+ * Order: children of each node by (share, allocation count, path), then depth-first. Instead of
+ * re-sorting per allocation, each node keeps its children whose subtree has an active leaf in a
+ * binary min-heap (positions tracked), repaired in O(log n) when a share changes; iteration in
+ * order pops lazily from the heap (k-smallest), so visiting the first few clients costs
+ * O(k log k), not O(n). A change of totals or weights changes every share: the sorter marks itself
+ * stale and rebuilds all heaps once, on the next iteration.
+ * Invariant (when not stale): every node's heap holds exactly its children with an active leaf
+ * below, in heap order, and each of them knows its heap index.
+ */
+import type { Resources } from '../../../common/resources/resources.ts';
+import type { Rng } from '../rng.ts';
+import type { Sorter } from './sorter.ts';
+
+interface Node {
+  path: string;
+  /** Segment under the parent; '.' for a virtual leaf. */
+  segment: string;
+  isLeaf: boolean;
+  parent: Node | undefined;
+  children: Map<string, Node>;
+  heap: Node[];
+  heapIndex: number;
+  /** Allocation in thousandths, by resource index of the sorter. */
+  alloc: number[];
+  count: number;
+  share: number;
+  weight: number;
+  active: boolean;
+  activeLeaves: number;
+}
+
+function newNode(path: string, segment: string, isLeaf: boolean, parent: Node | undefined, weight: number): Node {
+  return { path, segment, isLeaf, parent, children: new Map(), heap: [], heapIndex: -1, alloc: [], count: 0, share: 0, weight, active: false, activeLeaves: 0 };
+}
+
+function less(a: Node, b: Node): boolean {
+  if (a.share !== b.share) return a.share < b.share;
+  if (a.count !== b.count) return a.count < b.count;
+  return a.path < b.path;
+}
+
+function siftUp(heap: Node[], i: number): void {
+  const n = heap[i];
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const pn = heap[p];
+    if (!less(n, pn)) break;
+    heap[i] = pn;
+    pn.heapIndex = i;
+    i = p;
+  }
+  heap[i] = n;
+  n.heapIndex = i;
+}
+
+function siftDown(heap: Node[], i: number): void {
+  const n = heap[i];
+  const len = heap.length;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= len) break;
+    const r = l + 1;
+    const c = r < len && less(heap[r], heap[l]) ? r : l;
+    if (!less(heap[c], n)) break;
+    heap[i] = heap[c];
+    heap[i].heapIndex = i;
+    i = c;
+  }
+  heap[i] = n;
+  n.heapIndex = i;
+}
+
+function heapInsert(heap: Node[], n: Node): void {
+  heap.push(n);
+  siftUp(heap, heap.length - 1);
+}
+
+function heapRemove(heap: Node[], n: Node): void {
+  const i = n.heapIndex;
+  const last = heap.pop()!;
+  n.heapIndex = -1;
+  if (last === n) return;
+  heap[i] = last;
+  last.heapIndex = i;
+  siftUp(heap, i);
+  siftDown(heap, last.heapIndex);
+}
+
+function heapify(heap: Node[]): void {
+  for (let i = 0; i < heap.length; i++) heap[i].heapIndex = i;
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i);
+}
+
+/** Auxiliary min-heap of indices into `heap`, for lazy in-order iteration. */
+function auxPush(aux: number[], heap: readonly Node[], idx: number): void {
+  let i = aux.length;
+  aux.push(idx);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!less(heap[idx], heap[aux[p]])) break;
+    aux[i] = aux[p];
+    i = p;
+  }
+  aux[i] = idx;
+}
+
+function auxPop(aux: number[], heap: readonly Node[]): number {
+  const top = aux[0];
+  const last = aux.pop()!;
+  const len = aux.length;
+  if (len === 0) return top;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= len) break;
+    const r = l + 1;
+    const c = r < len && less(heap[aux[r]], heap[aux[l]]) ? r : l;
+    if (!less(heap[aux[c]], heap[last])) break;
+    aux[i] = aux[c];
+    i = c;
+  }
+  aux[i] = last;
+  return top;
+}
+
+export interface DrfSorterOptions {
+  /** Treat `/` in client names as the role hierarchy (role sorters); frameworks sorters are flat. */
+  readonly hierarchical: boolean;
+}
+
+export class DrfSorter implements Sorter {
+  readonly kind = 'drf' as const;
+  private readonly hierarchical: boolean;
+  private root: Node;
+  private leaves = new Map<string, Node>();
+  private inner = new Map<string, Node>();
+  private weights = new Map<string, number>();
+  private nameIndex = new Map<string, number>();
+  private names: string[] = [];
+  private totals: number[] = [];
+  private stale = false;
+
+  constructor(options: DrfSorterOptions) {
+    this.hierarchical = options.hierarchical;
+    this.root = newNode('', '', false, undefined, 1);
+  }
+
+  private weightOf(path: string): number {
+    return this.weights.get(path) ?? 1;
+  }
+
+  private index(name: string): number {
+    let k = this.nameIndex.get(name);
+    if (k === undefined) {
+      k = this.names.length;
+      this.names.push(name);
+      this.totals.push(0);
+      this.nameIndex.set(name, k);
+    }
+    return k;
+  }
+
+  private computeShare(n: Node): number {
+    let s = 0;
+    const a = n.alloc;
+    const t = this.totals;
+    for (let k = 0; k < a.length; k++) {
+      const tk = t[k];
+      if (tk > 0) {
+        const r = a[k] / tk;
+        if (r > s) s = r;
+      }
+    }
+    return s / n.weight;
+  }
+
+  add(client: string): void {
+    if (this.leaves.has(client)) return;
+    let cur = this.root;
+    const segments = this.hierarchical ? client.split('/') : [client];
+    for (let i = 0; i < segments.length - 1; i++) {
+      const seg = segments[i];
+      const path = segments.slice(0, i + 1).join('/');
+      let child = cur.children.get(seg);
+      if (child === undefined) {
+        child = newNode(path, seg, false, cur, this.weightOf(path));
+        cur.children.set(seg, child);
+        this.inner.set(path, child);
+      } else if (child.isLeaf) {
+        child = this.promote(child);
+      }
+      cur = child;
+    }
+    const last = segments[segments.length - 1];
+    const existing = cur.children.get(last);
+    let leaf: Node;
+    if (existing !== undefined) {
+      leaf = newNode(client, '.', true, existing, this.weightOf(client));
+      existing.children.set('.', leaf);
+    } else {
+      leaf = newNode(client, last, true, cur, this.weightOf(client));
+      cur.children.set(last, leaf);
+    }
+    this.leaves.set(client, leaf);
+  }
+
+  /** Turns a leaf into an inner node of the same path with the leaf as its virtual child. */
+  private promote(leaf: Node): Node {
+    const parent = leaf.parent!;
+    const n = newNode(leaf.path, leaf.segment, false, parent, leaf.weight);
+    n.alloc = leaf.alloc.slice();
+    n.count = leaf.count;
+    n.share = leaf.share;
+    n.activeLeaves = leaf.activeLeaves;
+    parent.children.set(leaf.segment, n);
+    if (leaf.heapIndex >= 0) {
+      n.heapIndex = leaf.heapIndex;
+      parent.heap[n.heapIndex] = n;
+      leaf.heapIndex = 0;
+      n.heap.push(leaf);
+    }
+    leaf.parent = n;
+    leaf.segment = '.';
+    n.children.set('.', leaf);
+    this.inner.set(n.path, n);
+    return n;
+  }
+
+  remove(client: string): void {
+    const leaf = this.leaves.get(client);
+    if (leaf === undefined) return;
+    if (leaf.active) this.deactivate(client);
+    for (let n: Node | undefined = leaf.parent; n !== undefined && n !== this.root; n = n.parent) {
+      for (let k = 0; k < leaf.alloc.length; k++) n.alloc[k] -= leaf.alloc[k];
+      n.share = this.computeShare(n);
+      if (n.heapIndex >= 0 && !this.stale) this.fix(n);
+    }
+    this.leaves.delete(client);
+    let p = leaf.parent!;
+    p.children.delete(leaf.segment);
+    while (p !== this.root && p.children.size === 0) {
+      const up = p.parent!;
+      up.children.delete(p.segment);
+      this.inner.delete(p.path);
+      p = up;
+    }
+  }
+
+  contains(client: string): boolean {
+    return this.leaves.has(client);
+  }
+
+  activate(client: string): void {
+    const leaf = this.leaves.get(client);
+    if (leaf === undefined || leaf.active) return;
+    leaf.active = true;
+    leaf.activeLeaves = 1;
+    heapInsert(leaf.parent!.heap, leaf);
+    for (let n = leaf.parent!; n !== this.root; n = n.parent!) {
+      n.activeLeaves++;
+      if (n.activeLeaves === 1) heapInsert(n.parent!.heap, n);
+    }
+  }
+
+  deactivate(client: string): void {
+    const leaf = this.leaves.get(client);
+    if (leaf === undefined || !leaf.active) return;
+    leaf.active = false;
+    leaf.activeLeaves = 0;
+    this.detach(leaf);
+    for (let n = leaf.parent!; n !== this.root; n = n.parent!) {
+      n.activeLeaves--;
+      if (n.activeLeaves === 0) this.detach(n);
+    }
+  }
+
+  private detach(n: Node): void {
+    const heap = n.parent!.heap;
+    if (this.stale) {
+      const i = heap.indexOf(n);
+      heap.splice(i, 1);
+      n.heapIndex = -1;
+    } else {
+      heapRemove(heap, n);
+    }
+  }
+
+  isActive(client: string): boolean {
+    return this.leaves.get(client)?.active ?? false;
+  }
+
+  clients(): string[] {
+    return [...this.leaves.keys()];
+  }
+
+  updateWeight(path: string, weight: number): void {
+    if (weight === 1) this.weights.delete(path);
+    else this.weights.set(path, weight);
+    const leaf = this.leaves.get(path);
+    if (leaf !== undefined) leaf.weight = weight;
+    const node = this.inner.get(path);
+    if (node !== undefined) node.weight = weight;
+    this.stale = true;
+  }
+
+  addTotal(resources: Resources): void {
+    for (const e of resources.entries) {
+      if (e.kind !== 'SCALAR') continue;
+      this.totals[this.index(e.name)] += e.milli;
+      this.stale = true;
+    }
+  }
+
+  removeTotal(resources: Resources): void {
+    for (const e of resources.entries) {
+      if (e.kind !== 'SCALAR') continue;
+      this.totals[this.index(e.name)] -= e.milli;
+      this.stale = true;
+    }
+  }
+
+  private fix(n: Node): void {
+    const heap = n.parent!.heap;
+    const i = n.heapIndex;
+    siftUp(heap, i);
+    if (n.heapIndex === i) siftDown(heap, i);
+  }
+
+  private change(client: string, resources: Resources, sign: 1 | -1): void {
+    const leaf = this.leaves.get(client);
+    if (leaf === undefined) return;
+    const entries = resources.entries;
+    for (let n: Node = leaf; n !== this.root; n = n.parent!) {
+      const a = n.alloc;
+      for (let j = 0; j < entries.length; j++) {
+        const e = entries[j];
+        if (e.kind !== 'SCALAR') continue;
+        const k = this.index(e.name);
+        while (a.length <= k) a.push(0);
+        a[k] += sign * e.milli;
+      }
+      if (sign > 0) n.count++;
+      n.share = this.computeShare(n);
+      if (n.heapIndex >= 0 && !this.stale) this.fix(n);
+    }
+  }
+
+  allocated(client: string, resources: Resources): void {
+    this.change(client, resources, 1);
+  }
+
+  unallocated(client: string, resources: Resources): void {
+    this.change(client, resources, -1);
+  }
+
+  allocation(client: string): Map<string, number> {
+    const out = new Map<string, number>();
+    const leaf = this.leaves.get(client);
+    if (leaf === undefined) return out;
+    for (let k = 0; k < leaf.alloc.length; k++) if (leaf.alloc[k] !== 0) out.set(this.names[k], leaf.alloc[k] / 1000);
+    return out;
+  }
+
+  share(client: string): number {
+    const leaf = this.leaves.get(client);
+    if (leaf === undefined) return 0;
+    if (this.stale) this.refresh();
+    return leaf.share;
+  }
+
+  /** Recomputes every share and rebuilds every heap (after totals or weights changed). */
+  private refresh(): void {
+    const visit = (n: Node): void => {
+      for (const c of n.children.values()) {
+        c.share = this.computeShare(c);
+        if (!c.isLeaf) visit(c);
+      }
+      heapify(n.heap);
+    };
+    visit(this.root);
+    this.stale = false;
+  }
+
+  sort(rng: Rng): string[] {
+    const out: string[] = [];
+    this.forEachInOrder(rng, (c) => {
+      out.push(c);
+      return true;
+    });
+    return out;
+  }
+
+  forEachInOrder(_rng: Rng, visit: (client: string) => boolean): void {
+    if (this.stale) this.refresh();
+    walk(this.root, visit);
+  }
+
+  clone(): DrfSorter {
+    const c = new DrfSorter({ hierarchical: this.hierarchical });
+    c.weights = new Map(this.weights);
+    c.nameIndex = new Map(this.nameIndex);
+    c.names = this.names.slice();
+    c.totals = this.totals.slice();
+    c.stale = this.stale;
+    const copies = new Map<Node, Node>();
+    const copy = (n: Node, parent: Node | undefined): Node => {
+      const m: Node = { ...n, parent, children: new Map(), heap: [], alloc: n.alloc.slice() };
+      copies.set(n, m);
+      for (const [seg, child] of n.children) m.children.set(seg, copy(child, m));
+      m.heap = n.heap.map((x) => copies.get(x)!);
+      if (m.isLeaf) c.leaves.set(m.path, m);
+      else if (parent !== undefined) c.inner.set(m.path, m);
+      return m;
+    };
+    c.root = copy(this.root, undefined);
+    return c;
+  }
+}
+
+function walk(node: Node, visit: (client: string) => boolean): boolean {
+  const heap = node.heap;
+  if (heap.length === 0) return true;
+  const aux = [0];
+  while (aux.length > 0) {
+    const i = auxPop(aux, heap);
+    const c = heap[i];
+    if (c.isLeaf ? !visit(c.path) : !walk(c, visit)) return false;
+    const l = 2 * i + 1;
+    if (l < heap.length) auxPush(aux, heap, l);
+    if (l + 1 < heap.length) auxPush(aux, heap, l + 1);
+  }
+  return true;
+}

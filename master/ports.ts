@@ -1,8 +1,9 @@
 /**
  * The master core's ports: everything it needs from the outside world, as interfaces. The core
  * (master.ts and the modules it uses) reads time only through `Clock`, schedules only through
- * `Timers`, names things only through `IdGenerator` and reaches agents only through
- * `AgentTransport`; tests drive all four with fakes, `main.ts` wires the real ones below.
+ * `Timers`, names things only through `IdGenerator` and reaches agents only through the
+ * `AgentConnection` each agent arrives on (master/agent-link.ts makes them from WebSockets);
+ * tests drive all four with fakes, `main.ts` wires the real ones below.
  *
  * Id formats follow Mesos: the master has a UUID id; a framework id is `<master>-NNNN` (four
  * digits, zero padded), an agent id `<master>-S<n>`, an offer id `<master>-O<n>`.
@@ -36,12 +37,17 @@ export interface IdGenerator {
 
 export type AgentEnvelope = maestro.agent.Envelope;
 
-/** Sends agent-protocol messages to connected agents (master/agent-link.ts is the real one). */
-export interface AgentTransport {
-  /** Best effort: an agent that is not connected simply misses the message (it re-registers and reconciles). */
-  send(agentId: AgentId, envelope: AgentEnvelope): void;
-  /** Drops the agent's connection (refused registration, shutdown). */
-  disconnect(agentId: AgentId, reason: string): void;
+/**
+ * One agent's link to the master (master/agent-link.ts: a WebSocket). The master binds it to an
+ * agent id when the agent registers; an agent that is not connected simply misses messages (it
+ * re-registers and the master reconciles).
+ */
+export interface AgentConnection {
+  /** Distinguishes connections in logs. */
+  readonly id: number;
+  send(envelope: AgentEnvelope): void;
+  /** Drops the connection (refused registration, a newer connection of the same agent, shutdown). Idempotent. */
+  close(reason: string): void;
 }
 
 /** The subset of pino the core logs through. */

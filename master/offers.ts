@@ -1,0 +1,57 @@
+/**
+ * Turning an allocator decision into the `mesos.v1.Offer` a framework sees. Pure.
+ *
+ * - Offered resources carry allocation info (`allocation_info.role`) inside the master; frameworks
+ *   without MULTI_ROLE get them with the allocation info stripped, and no `Offer.allocation_info`
+ *   (Mesos does the same, and injects it back when such a framework accepts).
+ * - `url` points at the agent's HTTP endpoint (`host:port`, as the agent reported it) with the
+ *   Mesos agent path `/slave(1)`.
+ */
+import type { mesos } from '../proto/types.generated.ts';
+
+type Resource = mesos.v1.Resource;
+
+export interface OfferInput {
+  readonly offerId: string;
+  readonly frameworkId: string;
+  readonly multiRole: boolean;
+  readonly role: string;
+  readonly agentId: string;
+  readonly agentInfo: mesos.v1.AgentInfo;
+  readonly agentEndpoint: string | undefined;
+  /** Allocated resources (with allocation info). */
+  readonly resources: readonly Resource[];
+  readonly executorIds: readonly string[];
+}
+
+export function stripAllocationInfo(list: readonly Resource[]): Resource[] {
+  return list.map((r) => {
+    if (r.allocation_info === undefined) return r;
+    const { allocation_info: _dropped, ...rest } = r;
+    return rest as Resource;
+  });
+}
+
+export function agentUrl(agentInfo: mesos.v1.AgentInfo, endpoint: string | undefined): mesos.v1.URL {
+  const m = endpoint === undefined ? null : /^(.*):(\d+)$/.exec(endpoint);
+  const host = m ? m[1] : agentInfo.hostname;
+  const port = m ? Number(m[2]) : agentInfo.port ?? 5051;
+  const address: mesos.v1.Address = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? { hostname: agentInfo.hostname, ip: host, port } : { hostname: host, port };
+  return { scheme: 'http', address, path: '/slave(1)' };
+}
+
+export function buildOffer(i: OfferInput): mesos.v1.Offer {
+  const offer: mesos.v1.Offer = {
+    id: { value: i.offerId },
+    framework_id: { value: i.frameworkId },
+    agent_id: { value: i.agentId },
+    hostname: i.agentInfo.hostname,
+    url: agentUrl(i.agentInfo, i.agentEndpoint),
+    resources: i.multiRole ? [...i.resources] : stripAllocationInfo(i.resources),
+    attributes: [...(i.agentInfo.attributes ?? [])],
+    executor_ids: i.executorIds.map((value) => ({ value })),
+  };
+  if (i.agentInfo.domain !== undefined) offer.domain = i.agentInfo.domain;
+  if (i.multiRole) offer.allocation_info = { role: i.role };
+  return offer;
+}

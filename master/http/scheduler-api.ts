@@ -1,0 +1,177 @@
+/**
+ * `POST /api/v1/scheduler`: the Apache Mesos v1 scheduler HTTP API in front of the master core's
+ * SchedulerEndpoint. The checks run in Mesos' order, each with Mesos' status and message:
+ *
+ *   leader? -> POST? (405) -> Content-Type present (400) and known (415) -> body decodes (400)
+ *   -> call validates (400) -> SUBSCRIBE: Accept (406), no Mesos-Stream-Id (400), core decides
+ *                           -> other:     framework known (400), subscribed (403),
+ *                                         Mesos-Stream-Id present and current (400), core decides (202)
+ *
+ * A successful SUBSCRIBE answers 200 with the chosen Content-Type and a fresh `Mesos-Stream-Id`,
+ * and the response stays open as a chunked RecordIO stream of events (see event-stream.ts: one
+ * record per HTTP chunk, heartbeats, close by either side). Nothing is decided here: a rejected
+ * request reaches the core not at all, or the core rejects it and changes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { asFrameworkId, asStreamId, type FrameworkId, type StreamId } from '../../common/ids.ts';
+import { encodeRecord } from '../../proto/recordio.ts';
+import type { SchedulerCall, SchedulerEndpoint, SchedulerEvent } from '../scheduler-endpoint.ts';
+import { createEventStream, realTicker, type EventStream, type Ticker } from './event-stream.ts';
+import { answeredByLeaderCheck, type LeaderCheck } from './leader-check.ts';
+import {
+  checkContentType, mediaTypeOf, negotiateEncoding, MISSING_CONTENT_TYPE_MESSAGE, NOT_ACCEPTABLE_MESSAGE,
+  UNSUPPORTED_CONTENT_TYPE_MESSAGE, type Encoding,
+} from './media-type.ts';
+import { validateSchedulerCall } from './scheduler-call-validation.ts';
+import { sendMethodNotAllowed, sendText } from './text-response.ts';
+import { decodeBody, encodeMessage } from './wire-codec.ts';
+
+export const SCHEDULER_API_PATH = '/api/v1/scheduler';
+const STREAM_ID_HEADER = 'mesos-stream-id';
+
+export const SchedulerApiMessages = {
+  frameworkNotFound: 'Framework cannot be found',
+  notSubscribed: 'Framework is not subscribed',
+  subscribeWithStreamId: "Subscribe calls should not include the 'Mesos-Stream-Id' header",
+  missingStreamId: "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
+  streamIdMismatch: (given: string, frameworkId: string) =>
+    `The stream ID '${given}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+  unknownCall: "Received 'UNKNOWN' call, which is not implemented",
+} as const;
+
+export interface SchedulerApiDeps {
+  readonly scheduler: SchedulerEndpoint;
+  readonly leader?: LeaderCheck;
+  readonly ticker?: Ticker;
+  /** Open subscription streams, so the app can end them when it closes. */
+  readonly openStreams: Set<EventStream>;
+}
+
+/** One event as one RecordIO record in the subscriber's encoding. */
+export function frameEvent(encoding: Encoding, event: SchedulerEvent): Buffer {
+  return encodeRecord(encodeMessage('mesos.v1.scheduler.Event', encoding, event));
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function registerSchedulerApi(app: FastifyInstance, deps: SchedulerApiDeps): void {
+  const { scheduler } = deps;
+  const ticker = deps.ticker ?? realTicker;
+
+  const subscribe = (request: FastifyRequest, reply: FastifyReply, call: SchedulerCall): void => {
+    const encoding = negotiateEncoding(headerValue(request, 'accept'));
+    if (encoding === undefined) {
+      sendText(reply, 406, NOT_ACCEPTABLE_MESSAGE);
+      return;
+    }
+    if (headerValue(request, STREAM_ID_HEADER) !== undefined) {
+      sendText(reply, 400, SchedulerApiMessages.subscribeWithStreamId);
+      return;
+    }
+
+    const streamId: StreamId = asStreamId(randomUUID());
+    let frameworkId: FrameworkId | undefined;
+    const stream = createEventStream({
+      frame: (event) => frameEvent(encoding, event),
+      heartbeatIntervalSeconds: scheduler.heartbeatIntervalSeconds,
+      ticker,
+      onClosed: (byCore) => {
+        deps.openStreams.delete(stream);
+        if (!byCore && frameworkId !== undefined) scheduler.disconnected(frameworkId, streamId);
+      },
+    });
+
+    const outcome = scheduler.subscribe(call, stream.sink, streamId, undefined);
+    if (!outcome.ok) {
+      stream.discard();
+      sendText(reply, outcome.status, outcome.message);
+      return;
+    }
+    frameworkId = outcome.frameworkId;
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'Content-Type': mediaTypeOf(encoding),
+      'Mesos-Stream-Id': streamId,
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache',
+    });
+    res.flushHeaders();
+    request.raw.socket?.setTimeout(0);
+    deps.openStreams.add(stream);
+    res.on('close', () => stream.detach());
+    stream.open({
+      write: (record) => {
+        if (!res.destroyed && !res.writableEnded) res.write(record);
+      },
+      end: () => {
+        if (!res.writableEnded) res.end();
+      },
+    });
+    if (res.destroyed) stream.detach();
+  };
+
+  const otherCall = (request: FastifyRequest, reply: FastifyReply, call: SchedulerCall): void => {
+    const frameworkId = asFrameworkId(call.framework_id!.value);
+    const connection = scheduler.connection(frameworkId);
+    if (connection.kind === 'unknown') {
+      sendText(reply, 400, SchedulerApiMessages.frameworkNotFound);
+      return;
+    }
+    if (connection.kind === 'disconnected') {
+      sendText(reply, 403, SchedulerApiMessages.notSubscribed);
+      return;
+    }
+    const given = headerValue(request, STREAM_ID_HEADER);
+    if (given === undefined) {
+      sendText(reply, 400, SchedulerApiMessages.missingStreamId);
+      return;
+    }
+    if (given !== connection.streamId) {
+      sendText(reply, 400, SchedulerApiMessages.streamIdMismatch(given, frameworkId));
+      return;
+    }
+    if (call.type === 'UNKNOWN') {
+      sendText(reply, 501, SchedulerApiMessages.unknownCall);
+      return;
+    }
+    const outcome = scheduler.call(frameworkId, call);
+    if (outcome.ok) reply.code(202).send();
+    else sendText(reply, outcome.status, outcome.message);
+  };
+
+  app.all(SCHEDULER_API_PATH, (request, reply) => {
+    if (answeredByLeaderCheck(deps.leader, request, reply)) return;
+    if (request.method !== 'POST') {
+      sendMethodNotAllowed(reply, ['POST'], request.method);
+      return;
+    }
+    const contentType = checkContentType(headerValue(request, 'content-type'));
+    if (contentType.kind === 'missing') {
+      sendText(reply, 400, MISSING_CONTENT_TYPE_MESSAGE);
+      return;
+    }
+    if (contentType.kind === 'unsupported') {
+      sendText(reply, 415, UNSUPPORTED_CONTENT_TYPE_MESSAGE);
+      return;
+    }
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const decoded = decodeBody<SchedulerCall>('mesos.v1.scheduler.Call', 'Call', contentType.encoding, body);
+    if (!decoded.ok) {
+      sendText(reply, 400, decoded.message);
+      return;
+    }
+    const invalid = validateSchedulerCall(decoded.value);
+    if (invalid !== undefined) {
+      sendText(reply, 400, `Failed to validate scheduler::Call: ${invalid}`);
+      return;
+    }
+    if (decoded.value.type === 'SUBSCRIBE') subscribe(request, reply, decoded.value);
+    else otherCall(request, reply, decoded.value);
+  });
+}

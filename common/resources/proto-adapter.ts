@@ -10,37 +10,13 @@ import { normalizeRanges, rangesToPairs } from './ranges.ts';
 import { UNRESERVED_ROLE, fromMilli, makeResource, reservationRole, toMilli } from './resource.ts';
 import type { DiskInfo, Label, Reservation, Resource, ResourceKind } from './resource.ts';
 import { ResourceError } from './resource-error.ts';
+import type { mesos } from '../../proto/types.generated.ts';
 
+/** The Mesos JSON form of a resource (proto/). Clients may send `null` for unset fields; it reads as absent. */
+export type ResourceProto = mesos.v1.Resource;
+type ReservationProto = mesos.v1.Resource.ReservationInfo;
+type LabelProto = mesos.v1.Label;
 type Maybe<T> = T | null | undefined;
-
-export interface LabelProto {
-  key: string;
-  value?: Maybe<string>;
-}
-
-export interface ReservationProto {
-  type?: Maybe<'UNKNOWN' | 'STATIC' | 'DYNAMIC'>;
-  role?: Maybe<string>;
-  principal?: Maybe<string>;
-  labels?: Maybe<{ labels?: Maybe<LabelProto[]> }>;
-}
-
-/** Structural shape of `mesos.v1.Resource` in its JSON form (the fields maestro reads and writes). */
-export interface ResourceProto {
-  name: string;
-  type: 'SCALAR' | 'RANGES' | 'SET' | 'TEXT';
-  scalar?: Maybe<{ value: number }>;
-  ranges?: Maybe<{ range?: Maybe<Array<{ begin: number; end: number }>> }>;
-  set?: Maybe<{ item?: Maybe<string[]> }>;
-  role?: Maybe<string>;
-  allocation_info?: Maybe<{ role?: Maybe<string> }>;
-  reservation?: Maybe<{ principal?: Maybe<string>; labels?: Maybe<{ labels?: Maybe<LabelProto[]> }> }>;
-  reservations?: Maybe<ReservationProto[]>;
-  disk?: Maybe<Record<string, unknown>>;
-  revocable?: Maybe<Record<string, never>>;
-  shared?: Maybe<Record<string, never>>;
-  provider_id?: Maybe<{ value: string }>;
-}
 
 export interface ToProtoOptions {
   /** Also fill the deprecated `role` (and `reservation` for a single dynamic reservation). */
@@ -96,7 +72,7 @@ export function resourceFromProto(p: ResourceProto, index: number): Resource {
   switch (p.type) {
     case 'SCALAR': {
       if (!has(p.scalar) || has(p.ranges) || has(p.set)) throw new ResourceError(`Resource ${index} (${p.name}): invalid scalar resource`, index, 'scalar');
-      const v = p.scalar!.value;
+      const v = p.scalar!.value as unknown;
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ResourceError(`Resource ${index} (${p.name}): scalar value must be finite and non-negative`, index, 'scalar.value');
       kind = 'SCALAR';
       milli = toMilli(v);
@@ -177,7 +153,7 @@ export function resourceToProto(e: Resource, options?: ToProtoOptions): Resource
     }
   }
   if (e.allocationRole !== undefined) out.allocation_info = { role: e.allocationRole };
-  if (e.disk !== undefined) out.disk = { ...e.disk };
+  if (e.disk !== undefined) out.disk = { ...e.disk } as mesos.v1.Resource.DiskInfo;
   if (e.revocable) out.revocable = {};
   if (e.shared) out.shared = {};
   if (e.providerId !== undefined) out.provider_id = { value: e.providerId };

@@ -138,10 +138,11 @@ test('fromProto validates and names the index and field', (t) => {
 });
 
 test('fromProto accepts both reservation formats, null as absent, and toProto round-trips', (t) => {
-  const legacy = Resources.fromProto([
-    { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'ops', reservation: { principal: 'p' }, ranges: null, set: null },
-    { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, role: 'ops' },
-  ]);
+  // Clients send explicit nulls for unset fields.
+  const wire = JSON.parse(
+    '[{"name":"cpus","type":"SCALAR","scalar":{"value":1},"role":"ops","reservation":{"principal":"p"},"ranges":null,"set":null},{"name":"mem","type":"SCALAR","scalar":{"value":64},"role":"ops"}]',
+  ) as ResourceProto[];
+  const legacy = Resources.fromProto(wire);
   t.deepEqual(legacy.entries[0].reservations, [{ type: 'DYNAMIC', role: 'ops', principal: 'p' }]);
   t.deepEqual(legacy.entries[1].reservations, [{ type: 'STATIC', role: 'ops' }]);
   const proto = legacy.allocate('ops').toProto({ legacyRole: true });

@@ -117,6 +117,7 @@ const badRequests: [name: string, req: { method?: string; headers?: Record<strin
   ['GET', { method: 'GET' }, 405, /^405 Method Not Allowed\. Expecting one of \{ 'POST' \}, but received 'GET'\.$/],
   ['no Content-Type', { body: JSON.stringify(subscribeCall()) }, 400, /^Expecting 'Content-Type' to be present$/],
   ['text/plain', { headers: { 'Content-Type': 'text/plain' }, body: 'x' }, 415, /^Expecting 'Content-Type' of application\/json or application\/x-protobuf$/],
+  ['malformed Content-Type', { headers: { 'Content-Type': 'garbage' }, body: 'x' }, 415, /^Expecting 'Content-Type' of application\/json or application\/x-protobuf$/],
   ['bad JSON', { headers: JSON_CT, body: '{"type": ' }, 400, /^Failed to parse body into JSON: /],
   ['JSON not an object', { headers: JSON_CT, body: '[1]' }, 400, /^Failed to convert JSON into Call protobuf: /],
   ['unknown enum', { headers: JSON_CT, body: JSON.stringify({ type: 'SUBSCRIBE_PLEASE' }) }, 400, /^Failed to convert JSON into Call protobuf: .*SUBSCRIBE_PLEASE.*type/],

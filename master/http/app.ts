@@ -16,6 +16,7 @@ import type { LeaderCheck } from './leader-check.ts';
 import { registerLegacyEndpoints } from './legacy.ts';
 import { registerOperatorApi } from './operator-api.ts';
 import { registerSchedulerApi } from './scheduler-api.ts';
+import { UNSUPPORTED_CONTENT_TYPE_MESSAGE } from './media-type.ts';
 import { sendText } from './text-response.ts';
 import { UNKNOWN_BUILD, versionJson, type BuildInfo } from './version-info.ts';
 
@@ -39,7 +40,6 @@ export function createMasterApp(deps: MasterAppDeps): FastifyInstance {
     loggerInstance: deps.logger === false ? undefined : deps.logger,
     logger: deps.logger === false ? false : undefined,
     bodyLimit: BODY_LIMIT_BYTES,
-    disableRequestLogging: true,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   const build = deps.build ?? UNKNOWN_BUILD;
   const openStreams = new Set<EventStream>();
@@ -50,7 +50,12 @@ export function createMasterApp(deps: MasterAppDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     sendText(reply, 404, `No route for ${request.method} ${request.url}`);
   });
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+    // Fastify refuses a malformed Content-Type before any route sees it; answer as Mesos would.
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      sendText(reply, 415, UNSUPPORTED_CONTENT_TYPE_MESSAGE);
+      return;
+    }
     const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
     sendText(reply, status, error.message);
   });

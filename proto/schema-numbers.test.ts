@@ -51,6 +51,10 @@ const fieldNumbers: ReadonlyArray<[string, string, number]> = [
   ['mesos.v1.master.Response.GetTasks', 'unreachable_tasks', 5],
   ['mesos.v1.executor.Call', 'type', 3],
   ['mesos.v1.executor.Event', 'launch_group', 8],
+  ['mesos.v1.agent.Call', 'get_containers', 20],
+  ['mesos.v1.agent.Call', 'launch_container', 13],
+  ['mesos.v1.agent.Response', 'get_agent', 15],
+  ['mesos.v1.agent.Response', 'wait_container', 16],
 ];
 for (const [typeName, field, id] of fieldNumbers) {
   test(`${typeName}.${field} = ${id}`, (t) => {
@@ -90,6 +94,10 @@ const enumValues: ReadonlyArray<[string, string, number]> = [
   ['mesos.v1.master.Response.Type', 'GET_STATE', 8],
   ['mesos.v1.master.Event.Type', 'HEARTBEAT', 9],
   ['mesos.v1.executor.Event.Type', 'LAUNCH_GROUP', 8],
+  ['mesos.v1.agent.Call.Type', 'GET_AGENT', 20],
+  ['mesos.v1.agent.Call.Type', 'GET_OPERATIONS', 31],
+  ['mesos.v1.agent.Call.Type', 'LAUNCH_CONTAINER', 22],
+  ['mesos.v1.agent.Response.Type', 'GET_AGENT', 14],
 ];
 for (const [enumName, value, number] of enumValues) {
   test(`${enumName}.${value} = ${number}`, (t) => {

@@ -2097,6 +2097,328 @@ export namespace mesos.v1.quota {
   }
 }
 
+export namespace mesos.v1.agent {
+  export interface Call {
+    type?: mesos.v1.agent.Call.Type;
+    get_metrics?: mesos.v1.agent.Call.GetMetrics;
+    set_logging_level?: mesos.v1.agent.Call.SetLoggingLevel;
+    list_files?: mesos.v1.agent.Call.ListFiles;
+    read_file?: mesos.v1.agent.Call.ReadFile;
+    get_containers?: mesos.v1.agent.Call.GetContainers;
+    launch_nested_container?: mesos.v1.agent.Call.LaunchNestedContainer;
+    wait_nested_container?: mesos.v1.agent.Call.WaitNestedContainer;
+    kill_nested_container?: mesos.v1.agent.Call.KillNestedContainer;
+    remove_nested_container?: mesos.v1.agent.Call.RemoveNestedContainer;
+    launch_nested_container_session?: mesos.v1.agent.Call.LaunchNestedContainerSession;
+    attach_container_input?: mesos.v1.agent.Call.AttachContainerInput;
+    attach_container_output?: mesos.v1.agent.Call.AttachContainerOutput;
+    launch_container?: mesos.v1.agent.Call.LaunchContainer;
+    wait_container?: mesos.v1.agent.Call.WaitContainer;
+    kill_container?: mesos.v1.agent.Call.KillContainer;
+    remove_container?: mesos.v1.agent.Call.RemoveContainer;
+    add_resource_provider_config?: mesos.v1.agent.Call.AddResourceProviderConfig;
+    update_resource_provider_config?: mesos.v1.agent.Call.UpdateResourceProviderConfig;
+    remove_resource_provider_config?: mesos.v1.agent.Call.RemoveResourceProviderConfig;
+    mark_resource_provider_gone?: mesos.v1.agent.Call.MarkResourceProviderGone;
+    prune_images?: mesos.v1.agent.Call.PruneImages;
+  }
+  export namespace Call {
+    export type Type =
+      | 'UNKNOWN'
+      | 'GET_HEALTH'
+      | 'GET_FLAGS'
+      | 'GET_VERSION'
+      | 'GET_METRICS'
+      | 'GET_LOGGING_LEVEL'
+      | 'SET_LOGGING_LEVEL'
+      | 'LIST_FILES'
+      | 'READ_FILE'
+      | 'GET_STATE'
+      | 'GET_CONTAINERS'
+      | 'GET_FRAMEWORKS'
+      | 'GET_EXECUTORS'
+      | 'GET_OPERATIONS'
+      | 'GET_TASKS'
+      | 'GET_AGENT'
+      | 'GET_RESOURCE_PROVIDERS'
+      | 'LAUNCH_NESTED_CONTAINER'
+      | 'WAIT_NESTED_CONTAINER'
+      | 'KILL_NESTED_CONTAINER'
+      | 'REMOVE_NESTED_CONTAINER'
+      | 'LAUNCH_NESTED_CONTAINER_SESSION'
+      | 'ATTACH_CONTAINER_INPUT'
+      | 'ATTACH_CONTAINER_OUTPUT'
+      | 'LAUNCH_CONTAINER'
+      | 'WAIT_CONTAINER'
+      | 'KILL_CONTAINER'
+      | 'REMOVE_CONTAINER'
+      | 'ADD_RESOURCE_PROVIDER_CONFIG'
+      | 'UPDATE_RESOURCE_PROVIDER_CONFIG'
+      | 'REMOVE_RESOURCE_PROVIDER_CONFIG'
+      | 'MARK_RESOURCE_PROVIDER_GONE'
+      | 'PRUNE_IMAGES';
+    export interface GetMetrics {
+      timeout?: mesos.v1.DurationInfo;
+    }
+    export interface SetLoggingLevel {
+      level: number;
+      duration: mesos.v1.DurationInfo;
+    }
+    export interface ListFiles {
+      path: string;
+    }
+    export interface ReadFile {
+      path: string;
+      offset: number;
+      length?: number;
+    }
+    export interface GetContainers {
+      show_nested?: boolean;
+      show_standalone?: boolean;
+    }
+    export interface LaunchNestedContainer {
+      container_id: mesos.v1.ContainerID;
+      command?: mesos.v1.CommandInfo;
+      container?: mesos.v1.ContainerInfo;
+    }
+    export interface WaitNestedContainer {
+      container_id: mesos.v1.ContainerID;
+    }
+    export interface KillNestedContainer {
+      container_id: mesos.v1.ContainerID;
+      signal?: number;
+    }
+    export interface RemoveNestedContainer {
+      container_id: mesos.v1.ContainerID;
+    }
+    export interface LaunchNestedContainerSession {
+      container_id: mesos.v1.ContainerID;
+      command?: mesos.v1.CommandInfo;
+      container?: mesos.v1.ContainerInfo;
+    }
+    export interface AttachContainerInput {
+      type?: mesos.v1.agent.Call.AttachContainerInput.Type;
+      container_id?: mesos.v1.ContainerID;
+      process_io?: mesos.v1.agent.ProcessIO;
+    }
+    export namespace AttachContainerInput {
+      export type Type =
+        | 'UNKNOWN'
+        | 'CONTAINER_ID'
+        | 'PROCESS_IO';
+    }
+    export interface AttachContainerOutput {
+      container_id: mesos.v1.ContainerID;
+    }
+    export interface LaunchContainer {
+      container_id: mesos.v1.ContainerID;
+      command?: mesos.v1.CommandInfo;
+      resources?: mesos.v1.Resource[];
+      container?: mesos.v1.ContainerInfo;
+      limits?: { [key: string]: mesos.v1.Value.Scalar };
+    }
+    export interface WaitContainer {
+      container_id: mesos.v1.ContainerID;
+    }
+    export interface KillContainer {
+      container_id: mesos.v1.ContainerID;
+      signal?: number;
+    }
+    export interface RemoveContainer {
+      container_id: mesos.v1.ContainerID;
+    }
+    export interface AddResourceProviderConfig {
+      info: mesos.v1.ResourceProviderInfo;
+    }
+    export interface UpdateResourceProviderConfig {
+      info: mesos.v1.ResourceProviderInfo;
+    }
+    export interface RemoveResourceProviderConfig {
+      type: string;
+      name: string;
+    }
+    export interface MarkResourceProviderGone {
+      resource_provider_id: mesos.v1.ResourceProviderID;
+    }
+    export interface PruneImages {
+      excluded_images?: mesos.v1.Image[];
+    }
+  }
+  export interface Response {
+    type?: mesos.v1.agent.Response.Type;
+    get_health?: mesos.v1.agent.Response.GetHealth;
+    get_flags?: mesos.v1.agent.Response.GetFlags;
+    get_version?: mesos.v1.agent.Response.GetVersion;
+    get_metrics?: mesos.v1.agent.Response.GetMetrics;
+    get_logging_level?: mesos.v1.agent.Response.GetLoggingLevel;
+    list_files?: mesos.v1.agent.Response.ListFiles;
+    read_file?: mesos.v1.agent.Response.ReadFile;
+    get_state?: mesos.v1.agent.Response.GetState;
+    get_containers?: mesos.v1.agent.Response.GetContainers;
+    get_frameworks?: mesos.v1.agent.Response.GetFrameworks;
+    get_executors?: mesos.v1.agent.Response.GetExecutors;
+    get_operations?: mesos.v1.agent.Response.GetOperations;
+    get_tasks?: mesos.v1.agent.Response.GetTasks;
+    get_agent?: mesos.v1.agent.Response.GetAgent;
+    get_resource_providers?: mesos.v1.agent.Response.GetResourceProviders;
+    wait_nested_container?: mesos.v1.agent.Response.WaitNestedContainer;
+    wait_container?: mesos.v1.agent.Response.WaitContainer;
+  }
+  export namespace Response {
+    export type Type =
+      | 'UNKNOWN'
+      | 'GET_HEALTH'
+      | 'GET_FLAGS'
+      | 'GET_VERSION'
+      | 'GET_METRICS'
+      | 'GET_LOGGING_LEVEL'
+      | 'LIST_FILES'
+      | 'READ_FILE'
+      | 'GET_STATE'
+      | 'GET_CONTAINERS'
+      | 'GET_FRAMEWORKS'
+      | 'GET_EXECUTORS'
+      | 'GET_OPERATIONS'
+      | 'GET_TASKS'
+      | 'GET_AGENT'
+      | 'GET_RESOURCE_PROVIDERS'
+      | 'WAIT_NESTED_CONTAINER'
+      | 'WAIT_CONTAINER';
+    export interface GetHealth {
+      healthy: boolean;
+    }
+    export interface GetFlags {
+      flags?: mesos.v1.Flag[];
+    }
+    export interface GetVersion {
+      version_info: mesos.v1.VersionInfo;
+    }
+    export interface GetMetrics {
+      metrics?: mesos.v1.Metric[];
+    }
+    export interface GetLoggingLevel {
+      level: number;
+    }
+    export interface ListFiles {
+      file_infos?: mesos.v1.FileInfo[];
+    }
+    export interface ReadFile {
+      size: number;
+      data: string; // base64
+    }
+    export interface GetState {
+      get_tasks?: mesos.v1.agent.Response.GetTasks;
+      get_executors?: mesos.v1.agent.Response.GetExecutors;
+      get_frameworks?: mesos.v1.agent.Response.GetFrameworks;
+    }
+    export interface GetContainers {
+      containers?: mesos.v1.agent.Response.GetContainers.Container[];
+    }
+    export namespace GetContainers {
+      export interface Container {
+        framework_id?: mesos.v1.FrameworkID;
+        executor_id?: mesos.v1.ExecutorID;
+        executor_name?: string;
+        container_id: mesos.v1.ContainerID;
+        container_status?: mesos.v1.ContainerStatus;
+        resource_statistics?: mesos.v1.ResourceStatistics;
+      }
+    }
+    export interface GetFrameworks {
+      frameworks?: mesos.v1.agent.Response.GetFrameworks.Framework[];
+      completed_frameworks?: mesos.v1.agent.Response.GetFrameworks.Framework[];
+    }
+    export namespace GetFrameworks {
+      export interface Framework {
+        framework_info: mesos.v1.FrameworkInfo;
+      }
+    }
+    export interface GetExecutors {
+      executors?: mesos.v1.agent.Response.GetExecutors.Executor[];
+      completed_executors?: mesos.v1.agent.Response.GetExecutors.Executor[];
+    }
+    export namespace GetExecutors {
+      export interface Executor {
+        executor_info: mesos.v1.ExecutorInfo;
+      }
+    }
+    export interface GetOperations {
+      operations?: mesos.v1.Operation[];
+    }
+    export interface GetTasks {
+      pending_tasks?: mesos.v1.Task[];
+      queued_tasks?: mesos.v1.Task[];
+      launched_tasks?: mesos.v1.Task[];
+      terminated_tasks?: mesos.v1.Task[];
+      completed_tasks?: mesos.v1.Task[];
+    }
+    export interface GetAgent {
+      agent_info?: mesos.v1.AgentInfo;
+      drain_config?: mesos.v1.DrainConfig;
+      estimated_drain_start_time?: mesos.v1.TimeInfo;
+    }
+    export interface GetResourceProviders {
+      resource_providers?: mesos.v1.agent.Response.GetResourceProviders.ResourceProvider[];
+    }
+    export namespace GetResourceProviders {
+      export interface ResourceProvider {
+        resource_provider_info: mesos.v1.ResourceProviderInfo;
+        total_resources?: mesos.v1.Resource[];
+      }
+    }
+    export interface WaitNestedContainer {
+      exit_status?: number;
+      state?: mesos.v1.TaskState;
+      reason?: mesos.v1.TaskStatus.Reason;
+      limitation?: mesos.v1.TaskResourceLimitation;
+      message?: string;
+    }
+    export interface WaitContainer {
+      exit_status?: number;
+      state?: mesos.v1.TaskState;
+      reason?: mesos.v1.TaskStatus.Reason;
+      limitation?: mesos.v1.TaskResourceLimitation;
+      message?: string;
+    }
+  }
+  export interface ProcessIO {
+    type?: mesos.v1.agent.ProcessIO.Type;
+    data?: mesos.v1.agent.ProcessIO.Data;
+    control?: mesos.v1.agent.ProcessIO.Control;
+  }
+  export namespace ProcessIO {
+    export type Type =
+      | 'UNKNOWN'
+      | 'DATA'
+      | 'CONTROL';
+    export interface Data {
+      type?: mesos.v1.agent.ProcessIO.Data.Type;
+      data?: string; // base64
+    }
+    export namespace Data {
+      export type Type =
+        | 'UNKNOWN'
+        | 'STDIN'
+        | 'STDOUT'
+        | 'STDERR';
+    }
+    export interface Control {
+      type?: mesos.v1.agent.ProcessIO.Control.Type;
+      tty_info?: mesos.v1.TTYInfo;
+      heartbeat?: mesos.v1.agent.ProcessIO.Control.Heartbeat;
+    }
+    export namespace Control {
+      export type Type =
+        | 'UNKNOWN'
+        | 'TTY_INFO'
+        | 'HEARTBEAT';
+      export interface Heartbeat {
+        interval?: mesos.v1.DurationInfo;
+      }
+    }
+  }
+}
+
 export namespace maestro.agent {
   export interface Envelope {
     register_agent?: maestro.agent.RegisterAgent;
@@ -2492,6 +2814,54 @@ export interface ProtoTypes {
   'mesos.v1.quota.QuotaRequest': mesos.v1.quota.QuotaRequest;
   'mesos.v1.quota.QuotaConfig': mesos.v1.quota.QuotaConfig;
   'mesos.v1.quota.QuotaStatus': mesos.v1.quota.QuotaStatus;
+  'mesos.v1.agent.Call': mesos.v1.agent.Call;
+  'mesos.v1.agent.Call.GetMetrics': mesos.v1.agent.Call.GetMetrics;
+  'mesos.v1.agent.Call.SetLoggingLevel': mesos.v1.agent.Call.SetLoggingLevel;
+  'mesos.v1.agent.Call.ListFiles': mesos.v1.agent.Call.ListFiles;
+  'mesos.v1.agent.Call.ReadFile': mesos.v1.agent.Call.ReadFile;
+  'mesos.v1.agent.Call.GetContainers': mesos.v1.agent.Call.GetContainers;
+  'mesos.v1.agent.Call.LaunchNestedContainer': mesos.v1.agent.Call.LaunchNestedContainer;
+  'mesos.v1.agent.Call.WaitNestedContainer': mesos.v1.agent.Call.WaitNestedContainer;
+  'mesos.v1.agent.Call.KillNestedContainer': mesos.v1.agent.Call.KillNestedContainer;
+  'mesos.v1.agent.Call.RemoveNestedContainer': mesos.v1.agent.Call.RemoveNestedContainer;
+  'mesos.v1.agent.Call.LaunchNestedContainerSession': mesos.v1.agent.Call.LaunchNestedContainerSession;
+  'mesos.v1.agent.Call.AttachContainerInput': mesos.v1.agent.Call.AttachContainerInput;
+  'mesos.v1.agent.Call.AttachContainerOutput': mesos.v1.agent.Call.AttachContainerOutput;
+  'mesos.v1.agent.Call.LaunchContainer': mesos.v1.agent.Call.LaunchContainer;
+  'mesos.v1.agent.Call.WaitContainer': mesos.v1.agent.Call.WaitContainer;
+  'mesos.v1.agent.Call.KillContainer': mesos.v1.agent.Call.KillContainer;
+  'mesos.v1.agent.Call.RemoveContainer': mesos.v1.agent.Call.RemoveContainer;
+  'mesos.v1.agent.Call.AddResourceProviderConfig': mesos.v1.agent.Call.AddResourceProviderConfig;
+  'mesos.v1.agent.Call.UpdateResourceProviderConfig': mesos.v1.agent.Call.UpdateResourceProviderConfig;
+  'mesos.v1.agent.Call.RemoveResourceProviderConfig': mesos.v1.agent.Call.RemoveResourceProviderConfig;
+  'mesos.v1.agent.Call.MarkResourceProviderGone': mesos.v1.agent.Call.MarkResourceProviderGone;
+  'mesos.v1.agent.Call.PruneImages': mesos.v1.agent.Call.PruneImages;
+  'mesos.v1.agent.Response': mesos.v1.agent.Response;
+  'mesos.v1.agent.Response.GetHealth': mesos.v1.agent.Response.GetHealth;
+  'mesos.v1.agent.Response.GetFlags': mesos.v1.agent.Response.GetFlags;
+  'mesos.v1.agent.Response.GetVersion': mesos.v1.agent.Response.GetVersion;
+  'mesos.v1.agent.Response.GetMetrics': mesos.v1.agent.Response.GetMetrics;
+  'mesos.v1.agent.Response.GetLoggingLevel': mesos.v1.agent.Response.GetLoggingLevel;
+  'mesos.v1.agent.Response.ListFiles': mesos.v1.agent.Response.ListFiles;
+  'mesos.v1.agent.Response.ReadFile': mesos.v1.agent.Response.ReadFile;
+  'mesos.v1.agent.Response.GetState': mesos.v1.agent.Response.GetState;
+  'mesos.v1.agent.Response.GetContainers': mesos.v1.agent.Response.GetContainers;
+  'mesos.v1.agent.Response.GetContainers.Container': mesos.v1.agent.Response.GetContainers.Container;
+  'mesos.v1.agent.Response.GetFrameworks': mesos.v1.agent.Response.GetFrameworks;
+  'mesos.v1.agent.Response.GetFrameworks.Framework': mesos.v1.agent.Response.GetFrameworks.Framework;
+  'mesos.v1.agent.Response.GetExecutors': mesos.v1.agent.Response.GetExecutors;
+  'mesos.v1.agent.Response.GetExecutors.Executor': mesos.v1.agent.Response.GetExecutors.Executor;
+  'mesos.v1.agent.Response.GetOperations': mesos.v1.agent.Response.GetOperations;
+  'mesos.v1.agent.Response.GetTasks': mesos.v1.agent.Response.GetTasks;
+  'mesos.v1.agent.Response.GetAgent': mesos.v1.agent.Response.GetAgent;
+  'mesos.v1.agent.Response.GetResourceProviders': mesos.v1.agent.Response.GetResourceProviders;
+  'mesos.v1.agent.Response.GetResourceProviders.ResourceProvider': mesos.v1.agent.Response.GetResourceProviders.ResourceProvider;
+  'mesos.v1.agent.Response.WaitNestedContainer': mesos.v1.agent.Response.WaitNestedContainer;
+  'mesos.v1.agent.Response.WaitContainer': mesos.v1.agent.Response.WaitContainer;
+  'mesos.v1.agent.ProcessIO': mesos.v1.agent.ProcessIO;
+  'mesos.v1.agent.ProcessIO.Data': mesos.v1.agent.ProcessIO.Data;
+  'mesos.v1.agent.ProcessIO.Control': mesos.v1.agent.ProcessIO.Control;
+  'mesos.v1.agent.ProcessIO.Control.Heartbeat': mesos.v1.agent.ProcessIO.Control.Heartbeat;
   'maestro.agent.Envelope': maestro.agent.Envelope;
   'maestro.agent.RegisterAgent': maestro.agent.RegisterAgent;
   'maestro.agent.ReregisterAgent': maestro.agent.ReregisterAgent;

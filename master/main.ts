@@ -1,0 +1,152 @@
+/**
+ * `maestro master`: the composition root. Parses Mesos-named flags, builds the pino logger, the
+ * allocator, the Master core over real ports (system clock and timers, UUID-based ids), the
+ * Fastify app (scheduler, operator and legacy APIs) and the agent WebSocket endpoint, listens,
+ * and logs `master started` with the address once it accepts connections. SIGTERM and SIGINT
+ * close everything. Nothing here is logic: every decision lives in the core.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { FlagError, formatHelp, parseFlags, type FlagSpec } from '../common/flags.ts';
+import { Resources } from '../common/resources/resources.ts';
+import { createAllocator } from './allocator/index.ts';
+import { createMasterApp } from './http/app.ts';
+import { attachAgentLink, AGENT_PATH } from './agent-link.ts';
+import { Master, type MasterConfig } from './master.ts';
+import { createIdGenerator, systemClock, systemTimers } from './ports.ts';
+
+export const MASTER_FLAGS: readonly FlagSpec[] = [
+  { name: 'ip', type: 'string', default: '127.0.0.1', help: 'IP address to listen on' },
+  { name: 'port', type: 'number', default: 5050, help: 'port to listen on (0: an ephemeral port)' },
+  { name: 'hostname', type: 'string', help: 'hostname the master advertises (default: the system hostname)' },
+  { name: 'work_dir', type: 'string', help: 'directory for the master\'s files' },
+  { name: 'cluster', type: 'string', help: 'human readable name of the cluster' },
+  { name: 'agent_ping_timeout', type: 'duration', default: 15, help: 'how long the master waits for a pong before counting a missed ping' },
+  { name: 'max_agent_ping_timeouts', type: 'number', default: 5, help: 'missed pings after which an agent is marked unreachable' },
+  { name: 'offer_timeout', type: 'duration', help: 'how long an offer may stay outstanding before it is rescinded (default: forever)' },
+  { name: 'allocation_interval', type: 'duration', default: 1, help: 'time between full allocation cycles' },
+  { name: 'heartbeat_interval', type: 'duration', default: 15, help: 'interval of HEARTBEAT events on scheduler streams (maestro)' },
+  { name: 'weights', type: 'string', help: 'role weights, role=weight,...' },
+  { name: 'min_allocatable_resources', type: 'string', default: 'cpus:0.01|mem:32', help: 'an offer is made only if it holds one of these (alternatives separated by |)' },
+  { name: 'role_sorter', type: 'string', default: 'drf', help: 'role sorter: drf or random' },
+  { name: 'framework_sorter', type: 'string', default: 'drf', help: 'framework sorter: drf or random' },
+  { name: 'allocator_seed', type: 'number', help: 'seed of the allocator\'s RNG (default: random)' },
+  { name: 'agent_token', type: 'string', help: 'token agents must present to register (maestro)' },
+  { name: 'logging_level', type: 'string', default: 'INFO', help: 'INFO, WARNING or ERROR' },
+  { name: 'quiet', type: 'boolean', default: false, help: 'log warnings and errors only (the start line is always printed)' },
+];
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** `role=weight,...` to a map; throws FlagError naming the bad entry. */
+export function parseWeights(text: string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (text === undefined || text.trim() === '') return out;
+  for (const part of text.split(',')) {
+    const m = /^\s*([^=\s]+)\s*=\s*([0-9.]+)\s*$/.exec(part);
+    const w = m ? Number(m[2]) : NaN;
+    if (!m || !(w > 0)) throw new FlagError('weights', `--weights: expected role=weight with a positive weight, got '${part}'`);
+    out.set(m[1], w);
+  }
+  return out;
+}
+
+export function parseMinAllocatable(text: string): Resources[] {
+  return text.split('|').filter((s) => s.trim() !== '').map((alt) => {
+    const r = Resources.tryParse(alt);
+    if (!r.ok) throw new FlagError('min_allocatable_resources', `--min_allocatable_resources: ${r.error.message}`);
+    return r.resources;
+  });
+}
+
+function sorterOf(name: string, value: string): 'drf' | 'random' {
+  if (value !== 'drf' && value !== 'random') throw new FlagError(name, `--${name}: expected drf or random, got '${value}'`);
+  return value;
+}
+
+const LEVELS: Readonly<Record<string, string>> = { INFO: 'info', WARNING: 'warn', ERROR: 'error' };
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  let values;
+  let weights: Map<string, number>;
+  let minAllocatable: Resources[];
+  let sorter: 'drf' | 'random';
+  try {
+    const parsed = parseFlags(MASTER_FLAGS, argv, env);
+    if (parsed.help) {
+      process.stdout.write(formatHelp('maestro master [flags]', 'Runs a master: allocator, scheduler and operator APIs, agent endpoint.', MASTER_FLAGS));
+      return;
+    }
+    if (parsed.positional.length > 0) throw new FlagError('', `unexpected argument '${parsed.positional[0]}'`);
+    values = parsed.values;
+    weights = parseWeights(values.weights as string | undefined);
+    minAllocatable = parseMinAllocatable(values.min_allocatable_resources as string);
+    sorter = sorterOf('role_sorter', values.role_sorter as string);
+    sorterOf('framework_sorter', values.framework_sorter as string);
+    const level = String(values.logging_level).toUpperCase();
+    if (LEVELS[level] === undefined) throw new FlagError('logging_level', `--logging_level: expected INFO, WARNING or ERROR, got '${values.logging_level}'`);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    process.stderr.write(`maestro master: ${e.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const level = values.quiet === true ? 'warn' : LEVELS[String(values.logging_level).toUpperCase()];
+  const logger = pino({ level, base: { component: 'master' } });
+  const ip = values.ip as string;
+  const version = packageVersion();
+  const seed = (values.allocator_seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31);
+  const flagText: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) flagText[k] = String(v);
+  const config: { -readonly [K in keyof MasterConfig]: MasterConfig[K] } = {
+    hostname: (values.hostname as string | undefined) ?? osHostname(),
+    ip,
+    port: values.port as number,
+    version,
+    agentPingTimeoutMs: (values.agent_ping_timeout as number) * 1000,
+    maxAgentPingTimeouts: values.max_agent_ping_timeouts as number,
+    offerTimeoutMs: values.offer_timeout === undefined ? undefined : (values.offer_timeout as number) * 1000,
+    allocationIntervalMs: (values.allocation_interval as number) * 1000,
+    heartbeatIntervalSeconds: values.heartbeat_interval as number,
+    weights,
+    agentToken: values.agent_token as string | undefined,
+    cluster: values.cluster as string | undefined,
+    flags: flagText,
+  };
+  const allocator = createAllocator({ seed, sorter, minAllocatable });
+  const master = new Master({ clock: systemClock, timers: systemTimers, ids: createIdGenerator(), logger, allocator, config });
+  const app = createMasterApp({ scheduler: master, operator: master, logger, version });
+  const link = attachAgentLink(app.server, master, logger);
+
+  await app.listen({ host: ip, port: config.port });
+  const port = (app.server.address() as AddressInfo).port;
+  config.port = port;
+  flagText.port = String(port);
+  master.start();
+  const startLevel = logger.level;
+  logger.level = 'info';
+  logger.info({ address: `http://${ip}:${port}` }, 'master started');
+  logger.level = startLevel;
+  logger.debug({ agentPath: AGENT_PATH, seed }, 'agent endpoint ready');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    closing ??= (async () => {
+      logger.info({ signal }, 'master stopping');
+      const force = setTimeout(() => process.exit(0), 5000);
+      force.unref();
+      master.stop();
+      await link.close();
+      await app.close();
+      clearTimeout(force);
+    })();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

@@ -242,7 +242,7 @@ export function planAccept(ctx: AcceptContext, operations: readonly Operation[])
         remaining = remaining.minus(total);
         for (const p of parsed) check.launchedIds.add(p.task.task_id.value);
         check.launchedExecutors.add(executor.executor_id.value);
-        steps.push({ kind: 'launch_group', executor, tasks: parsed, role: roleOf(executor.resources ?? tasks[0]?.resources, ctx.offerRoles), executorResources });
+        steps.push({ kind: 'launch_group', executor, tasks: parsed, role: roleOf([...(executor.resources ?? []), ...(tasks[0]?.resources ?? [])], ctx.offerRoles), executorResources });
         break;
       }
       default:

@@ -1,0 +1,148 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { Resources } from '../common/resources/resources.ts';
+import type { mesos } from '../proto/types.generated.ts';
+import { harness, wire } from './test-fixtures.ts';
+import { isTerminal } from './task-state-machine.ts';
+
+const asWire = (r: Resources) => r.toProto() as unknown as mesos.v1.Resource[];
+
+test('RESERVE through ACCEPT: the agent checkpoints, the total changes, the reservation is re-offered to the role', (t) => {
+  const h = harness();
+  const fw = h.subscribe({ role: 'dev', principal: 'ops' });
+  const agent = h.registerAgent('h1', 'cpus:4;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  const reserved = Resources.parse('cpus:1;mem:256').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' });
+  const out = h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: asWire(reserved) } }], filters: { refuse_seconds: 0 } } });
+  t.deepEqual(out, { ok: true });
+  const checkpoint = agent.conn.of('checkpoint_resources')[0];
+  t.is(Resources.fromProto(checkpoint.resources as never).reserved('dev').scalar('cpus'), 1);
+  const total = Resources.fromProto(h.master.getAgents().agents![0].total_resources as never);
+  t.is(total.reserved('dev').scalar('cpus'), 1); // 1 of 4 cpus now reserved to dev
+  t.is(total.unreserved().scalar('cpus'), 3);
+  h.time.advance(1000);
+  const again = Resources.fromProto(fw.sink.offers().at(-1)!.resources as never);
+  t.is(again.reserved('dev').scalar('cpus'), 1);
+  t.is(again.scalar('cpus'), 4);
+});
+
+test('UPDATE_FRAMEWORK changes name and roles; its id must match; principal is immutable', (t) => {
+  const h = harness();
+  const fw = h.subscribe({ capabilities: [{ type: 'MULTI_ROLE' }], roles: ['a'], principal: 'p' });
+  const info = (over: Partial<mesos.v1.FrameworkInfo>): mesos.v1.FrameworkInfo => ({ user: 'root', name: 'renamed', id: { value: fw.id }, principal: 'p', capabilities: [{ type: 'MULTI_ROLE' }], roles: ['a', 'b'], ...over });
+  t.like(h.master.call(fw.id, { type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info({ id: { value: 'other' } }) } }), { ok: false, status: 400 });
+  t.like(h.master.call(fw.id, { type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info({ principal: 'q' }) } }), { ok: false, status: 400 });
+  t.like(h.master.call(fw.id, { type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info({ roles: ['a', '..'] }) } }), { ok: false, status: 400 });
+  t.is(h.master.getFrameworks().frameworks![0].framework_info.name, 'test'); // rejected calls changed nothing
+  t.deepEqual(h.master.call(fw.id, { type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info({}) } }), { ok: true });
+  const view = h.master.getFrameworks().frameworks![0].framework_info;
+  t.is(view.name, 'renamed');
+  t.deepEqual(view.roles, ['a', 'b']);
+});
+
+test('framework messages reach the executor and executor messages reach the framework', (t) => {
+  const h = harness();
+  const fw = h.subscribe();
+  const agent = h.registerAgent('h1', 'cpus:1;mem:128');
+  const data = Buffer.from('hello').toString('base64');
+  t.deepEqual(h.master.call(fw.id, { type: 'MESSAGE', message: { agent_id: { value: agent.id }, executor_id: { value: 'e1' }, data } }), { ok: true });
+  t.deepEqual(agent.conn.of('framework_to_executor')[0], { agent_id: { value: agent.id }, framework_id: { value: fw.id }, executor_id: { value: 'e1' }, data });
+  h.master.agentMessage(agent.conn, { executor_to_framework: { agent_id: { value: agent.id }, framework_id: { value: fw.id }, executor_id: { value: 'e1' }, data } });
+  t.deepEqual(fw.sink.of('MESSAGE')[0].message, { agent_id: { value: agent.id }, executor_id: { value: 'e1' }, data });
+});
+
+test('LAUNCH_GROUP sends one RunTaskGroup; the executor is offered back in executor_ids', (t) => {
+  const h = harness();
+  const fw = h.subscribe();
+  const agent = h.registerAgent('h1', 'cpus:4;mem:1024;disk:100');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  const executor: mesos.v1.ExecutorInfo = { executor_id: { value: 'default' }, type: 'DEFAULT', resources: wire('cpus:0.1;mem:32;disk:10') };
+  const task = (id: string): mesos.v1.TaskInfo => ({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64'), command: { value: 'x' } });
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks: [task('a'), task('b')] } } }], filters: { refuse_seconds: 0 } } });
+  const group = agent.conn.of('run_task_group')[0];
+  t.deepEqual(group.task_group.tasks?.map((x) => x.task_id.value), ['a', 'b']);
+  t.is(group.executor.framework_id?.value, fw.id);
+  t.is(h.master.getExecutors().executors?.length, 1);
+  h.time.advance(1000);
+  t.deepEqual(fw.sink.offers().at(-1)!.executor_ids, [{ value: 'default' }]);
+});
+
+test('weighted DRF: the heavier role gets the larger share of equal agents', (t) => {
+  const h = harness({ weights: new Map([['heavy', 3]]) });
+  const heavy = h.subscribe({ role: 'heavy', name: 'heavy' });
+  const light = h.subscribe({ role: 'light', name: 'light' });
+  for (let i = 0; i < 8; i++) h.registerAgent(`h${i}`, 'cpus:1;mem:1024');
+  // Offers stay outstanding, so each agent is offered to exactly one framework, in DRF order.
+  h.time.advance(1000);
+  const held = (sink: typeof heavy.sink) => new Set(sink.offers().map((o) => o.agent_id.value)).size;
+  t.is(held(heavy.sink) + held(light.sink), 8);
+  t.is(held(heavy.sink), 6); // weight 3: shares heavy=6/8/3=.25, light=2/8=.25
+  t.is(held(light.sink), 2);
+});
+
+test('property: books stay consistent under random framework and agent events', (t) => {
+  type Op =
+    | { kind: 'decline' | 'launch' | 'finish' | 'kill' | 'disconnect' | 'pong' | 'drop-agent'; index: number }
+    | { kind: 'advance'; ms: number };
+  const op = fc.oneof(
+    fc.record({ kind: fc.constantFrom('decline', 'launch', 'finish', 'kill', 'disconnect', 'pong', 'drop-agent'), index: fc.nat(5) }),
+    fc.record({ kind: fc.constant('advance'), ms: fc.integer({ min: 0, max: 3000 }) }),
+  ) as fc.Arbitrary<Op>;
+  fc.assert(fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+    const h = harness({ agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 2 });
+    const fws = [h.subscribe({ name: 'a', failover_timeout: 5 }), h.subscribe({ name: 'b', capabilities: [{ type: 'PARTITION_AWARE' }] })];
+    const agents = [h.registerAgent('h0', 'cpus:2;mem:1024'), h.registerAgent('h1', 'cpus:3;mem:2048')];
+    let taskSeq = 0;
+    for (const o of ops) {
+      const fw = fws[o.kind === 'advance' ? 0 : o.index % fws.length];
+      const outstanding = [...h.master.state.offers.values()].filter((x) => x.frameworkId === fw.id);
+      switch (o.kind) {
+        case 'advance': h.time.advance(o.ms); break;
+        case 'decline':
+          if (outstanding[0]) h.master.call(fw.id, { type: 'DECLINE', decline: { offer_ids: [outstanding[0].offer.id], filters: { refuse_seconds: 1 } } });
+          break;
+        case 'launch':
+          if (outstanding[0]) {
+            const offer = outstanding[0].offer;
+            h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: `t${taskSeq++}` }, agent_id: offer.agent_id, resources: wire('cpus:0.5;mem:64'), command: { value: 'x' } }] } }] } });
+          }
+          break;
+        case 'finish':
+        case 'kill': {
+          const task = [...(h.master.state.frameworks.get(fw.id)?.tasks.values() ?? [])].find((x) => !isTerminal(x.task.state));
+          const conn = agents.find((a) => a.id === task?.agentId)?.conn;
+          if (task && conn) h.master.agentMessage(conn, { status_update: { framework_id: { value: fw.id }, status: { task_id: task.task.task_id, state: o.kind === 'finish' ? 'TASK_FINISHED' : 'TASK_KILLED', uuid: Buffer.from(`u${taskSeq++}`).toString('base64') } } });
+          break;
+        }
+        case 'disconnect': h.master.disconnected(fw.id, fw.streamId); break;
+        case 'pong': {
+          const a = agents[o.index % agents.length];
+          const last = a.conn.of('ping').at(-1);
+          if (last) h.master.agentMessage(a.conn, { pong: { sequence: last.sequence } });
+          break;
+        }
+        case 'drop-agent': h.master.agentDisconnected(agents[o.index % agents.length].conn); break;
+      }
+      // Invariants: every offer is in its framework's and agent's books; per agent, offered + used <= total.
+      const seen = new Set<string>();
+      for (const [id, rec] of h.master.state.offers) {
+        if (seen.has(id)) return false;
+        seen.add(id);
+        if (!h.master.state.frameworks.get(rec.frameworkId)?.offers.has(id)) return false;
+        if (!h.master.state.agents.get(rec.agentId)?.offers.has(id)) return false;
+      }
+      for (const agent of h.master.state.agents.values()) {
+        let held = Resources.empty;
+        for (const id of agent.offers) held = held.plus(h.master.state.offers.get(id)!.resources.unallocate());
+        for (const f of h.master.state.frameworks.values()) {
+          for (const task of f.tasks.values()) if (task.agentId === agent.id && !isTerminal(task.task.state)) held = held.plus(task.resources.unallocate());
+        }
+        if (!agent.total.contains(held)) return false;
+      }
+    }
+    return true;
+  }), { numRuns: 60 });
+  t.pass();
+});

@@ -2,7 +2,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { Resources } from '../common/resources/resources.ts';
 import type { mesos } from '../proto/types.generated.ts';
-import { harness, wire } from './test-fixtures.ts';
+import { harness, RecordingAgent, wire } from './test-fixtures.ts';
 import { isTerminal } from './task-state-machine.ts';
 
 const asWire = (r: Resources) => r.toProto() as unknown as mesos.v1.Resource[];
@@ -145,4 +145,31 @@ test('property: books stay consistent under random framework and agent events', 
     return true;
   }), { numRuns: 60 });
   t.pass();
+});
+
+test('after a master failover, agents report tasks of unknown frameworks: they are recovered until they re-subscribe', (t) => {
+  const h = harness();
+  const fwInfo: mesos.v1.FrameworkInfo = { user: 'root', name: 'old', id: { value: 'old-0001' }, failover_timeout: 60 };
+  const reregister = (agentId: string, taskId: string) => {
+    const conn = new RecordingAgent();
+    h.master.agentMessage(conn, {
+      reregister_agent: {
+        agent_info: { hostname: agentId, id: { value: agentId }, resources: wire('cpus:2;mem:1024') }, version: 'test', frameworks: [fwInfo],
+        tasks: [{ name: taskId, task_id: { value: taskId }, framework_id: { value: 'old-0001' }, agent_id: { value: agentId }, state: 'TASK_RUNNING', resources: wire('cpus:1;mem:256') }],
+      },
+    });
+    return conn;
+  };
+  t.deepEqual(reregister('A1', 't1').of('agent_reregistered')[0].shutdown_frameworks, []);
+  reregister('A2', 't2');
+  t.deepEqual(h.master.getFrameworks().recovered_frameworks?.map((f) => f.id?.value), ['old-0001']);
+  t.is(h.master.getTasks().tasks?.length, 2);
+  const back = h.subscribe({ id: { value: 'old-0001' }, name: 'old', failover_timeout: 60 });
+  t.true(back.out.ok);
+  t.deepEqual(h.master.getFrameworks().recovered_frameworks, []);
+  h.settle();
+  // Offers hold only what the two running tasks leave: 1 cpu per agent.
+  const offered = back.sink.offers().reduce((s, o) => s + Resources.fromProto(o.resources as never).scalar('cpus'), 0);
+  t.is(offered, 2);
+  t.is(h.master.metrics()['master/tasks_running'], 2);
 });

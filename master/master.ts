@@ -771,6 +771,7 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
 
   /** The connection closed. Only the agent's current connection counts. */
   agentDisconnected(connection: AgentConnection): void {
+    if (this.stopped) return;
     const agentId = this.connectionAgents.get(connection);
     this.connectionAgents.delete(connection);
     if (agentId === undefined || this.connections.get(agentId) !== connection) return;
@@ -959,10 +960,6 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
         this.log.warn({ agentId, executorId: e.executor_id.value, error: (err as Error).message }, 'ignoring a re-registered executor with invalid resources');
       }
     }
-    for (const [fid, r] of used) {
-      const f = this.state.frameworks.get(fid)!;
-      if (f.recovered) this.allocator.addFramework(fid, this.description(f), new Map([[agentId, r]]), false);
-    }
     return used;
   }
 
@@ -975,6 +972,8 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
       offers: new Set(), tasks: new Map(), unreachableTasks: new Map(), executors: new Map(),
     };
     this.state.frameworks.set(id, f);
+    // Inactive until it re-subscribes; what it uses is charged by the agent's addAgent.
+    this.allocator.addFramework(id, this.description(f), new Map(), false);
     this.log.info({ frameworkId: id }, 'recovered framework from a re-registering agent');
     return f;
   }

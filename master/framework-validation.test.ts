@@ -1,5 +1,5 @@
 import test from 'ava';
-import { frameworkRoles, validateFrameworkInfo, validateFrameworkUpdate, validateRole } from './framework-validation.ts';
+import { frameworkRoles, validateFrameworkInfo, validateFrameworkUpdate, validateRole, validateSuppressedRoles } from './framework-validation.ts';
 import type { mesos } from '../proto/types.generated.ts';
 
 const roleCases: ReadonlyArray<[string, boolean]> = [
@@ -37,7 +37,9 @@ const infoCases: ReadonlyArray<[string, mesos.v1.FrameworkInfo, string | undefin
   ['duplicate roles', { ...base, roles: ['a', 'a'], capabilities: mr }, 'duplicate items'],
   ['invalid multi role', { ...base, roles: ['a', '..'], capabilities: mr }, "'FrameworkInfo.roles' contains invalid role"],
   ['invalid legacy role', { ...base, role: '-x' }, "'FrameworkInfo.role' is not a valid role"],
-  ['bad id', { ...base, id: { value: 'a/b' } }, "'FrameworkInfo.id' contains invalid characters"],
+  ['bad id', { ...base, id: { value: 'a/b' } }, "'a/b' contains invalid characters"],
+  ['dot id', { ...base, id: { value: '..' } }, "'..' is disallowed"],
+  ['negative failover timeout', { ...base, failover_timeout: -1 }, 'The framework failover_timeout (-1) is invalid'],
 ];
 for (const [name, info, expected] of infoCases) {
   test(`framework info: ${name}`, (t) => {
@@ -53,8 +55,14 @@ test('frameworkRoles: multi-role roles, else role, else *', (t) => {
   t.deepEqual(frameworkRoles({ ...base }), ['*']);
 });
 
-test('update may not change principal or user', (t) => {
+test('update may not change principal, user or checkpoint', (t) => {
   t.is(validateFrameworkUpdate({ ...base, principal: 'p' }, { ...base, principal: 'p', name: 'new' }), undefined);
-  t.regex(validateFrameworkUpdate({ ...base, principal: 'p' }, { ...base, principal: 'q' }) ?? '', /principal/);
-  t.regex(validateFrameworkUpdate({ ...base }, { ...base, user: 'other' }) ?? '', /user/);
+  t.is(validateFrameworkUpdate({ ...base, principal: 'p' }, { ...base, principal: 'q' }), "Changing framework's principal is not allowed.");
+  t.is(validateFrameworkUpdate({ ...base }, { ...base, user: 'other' }), "Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'root' to 'other'");
+  t.regex(validateFrameworkUpdate({ ...base }, { ...base, checkpoint: true }) ?? '', /checkpoint' is unsupported/);
+});
+
+test('suppressed roles must be among the framework roles', (t) => {
+  t.is(validateSuppressedRoles(['a', 'b'], ['b']), undefined);
+  t.is(validateSuppressedRoles(['a'], ['c', 'b', 'c']), 'Suppressed roles { b, c } are not contained in the set of roles');
 });

@@ -2,8 +2,9 @@
  * Validation of a FrameworkInfo at SUBSCRIBE and UPDATE_FRAMEWORK, with Mesos' rules and
  * messages: role names (`*`, or slash-separated path segments that are not empty, `.`, `..` or
  * `*`, do not start with `-` and contain no whitespace or control characters), MULTI_ROLE
- * frameworks use `roles` and never `role`, others the reverse, no duplicate roles, framework id
- * characters. Pure: answers an error message or undefined.
+ * frameworks use `roles` and never `role`, others the reverse, no duplicate roles, the id rules,
+ * the failover timeout; on update the principal, user and checkpoint flag may not change.
+ * Pure: answers an error message or undefined.
  */
 import type { mesos } from '../proto/types.generated.ts';
 
@@ -36,8 +37,13 @@ export function frameworkRoles(info: FrameworkInfo): string[] {
   return [info.role ?? '*'];
 }
 
-function invalidIdCharacter(id: string): boolean {
-  return /[\x00-\x1f\x7f/\\]/.test(id);
+/** Mesos `common::validation::validateID` (framework, agent, task and executor ids). */
+export function validateId(id: string): string | undefined {
+  if (id === '') return 'ID must not be empty';
+  if (id.length > 255) return 'ID must not be greater than 255 characters';
+  if (id === '.' || id === '..') return `'${id}' is disallowed`;
+  if (/[\x00-\x1f\x7f/\\]/.test(id)) return `'${id}' contains invalid characters`;
+  return undefined;
 }
 
 /** Mesos `validation::framework::validate`: roles, then the framework id. */
@@ -63,11 +69,12 @@ export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
     if (err !== undefined) return `'FrameworkInfo.role' is not a valid role: ${err}`;
   }
   const id = info.id?.value;
-  if (id !== undefined && id !== '' && invalidIdCharacter(id)) {
-    return `'FrameworkInfo.id' contains invalid characters`;
+  if (id !== undefined && id !== '') {
+    const err = validateId(id);
+    if (err !== undefined) return err;
   }
-  if (info.failover_timeout !== undefined && !(info.failover_timeout >= 0)) {
-    return "'FrameworkInfo.failover_timeout' must be a non-negative number";
+  if (info.failover_timeout !== undefined && !(info.failover_timeout >= 0 && Number.isFinite(info.failover_timeout))) {
+    return `The framework failover_timeout (${info.failover_timeout}) is invalid`;
   }
   return undefined;
 }
@@ -79,10 +86,20 @@ export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
 export function validateFrameworkUpdate(old: FrameworkInfo, next: FrameworkInfo): string | undefined {
   const err = validateFrameworkInfo(next);
   if (err !== undefined) return err;
-  if ((old.principal ?? '') !== (next.principal ?? '')) {
-    return `Changing framework's principal is not allowed: '${old.principal ?? ''}' -> '${next.principal ?? ''}'`;
+  if (old.principal !== next.principal) return "Changing framework's principal is not allowed.";
+  if (old.user !== next.user) {
+    return `Updating 'FrameworkInfo.user' is unsupported; attempted to update from '${old.user}' to '${next.user}'`;
   }
-  if (old.user !== next.user) return `Updating 'FrameworkInfo.user' is unsupported`;
-  if ((old.checkpoint ?? false) !== (next.checkpoint ?? false)) return `Updating 'FrameworkInfo.checkpoint' is unsupported`;
+  const oldCheckpoint = old.checkpoint ?? false;
+  const newCheckpoint = next.checkpoint ?? false;
+  if (oldCheckpoint !== newCheckpoint) {
+    return `Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '${oldCheckpoint}' to '${newCheckpoint}'`;
+  }
   return undefined;
+}
+
+/** Mesos `validateSuppressedRoles`: every suppressed role must be one of the framework's roles. */
+export function validateSuppressedRoles(roles: readonly string[], suppressed: readonly string[]): string | undefined {
+  const invalid = [...new Set(suppressed.filter((r) => !roles.includes(r)))].sort();
+  return invalid.length === 0 ? undefined : `Suppressed roles { ${invalid.join(', ')} } are not contained in the set of roles`;
 }

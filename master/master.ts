@@ -27,7 +27,7 @@ import type { CallOutcome, EventSink, FrameworkConnection, SchedulerCall, Schedu
 import type { OperatorEndpoint } from './operator-endpoint.ts';
 import type { AgentConnection, Clock, IdGenerator, Logger, TimerHandle, Timers } from './ports.ts';
 import { emptyMasterState, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type MasterState, type OfferRecord, type TaskRecord } from './master-state.ts';
-import { frameworkRoles, hasCapability, validateFrameworkInfo, validateFrameworkUpdate, validateRole } from './framework-validation.ts';
+import { frameworkRoles, validateFrameworkInfo, validateFrameworkUpdate, validateRole, validateSuppressedRoles } from './framework-validation.ts';
 import { isTerminal, transition } from './task-state-machine.ts';
 import { masterStatus, type TaskState } from './task-status.ts';
 import { reconcile, type ReconcileTaskView } from './reconcile.ts';
@@ -272,10 +272,8 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
     }
     const roles = frameworkRoles(info);
     const suppressed = sub.suppressed_roles ?? [];
-    const unknownSuppressed = suppressed.find((r) => !roles.includes(r));
-    if (unknownSuppressed !== undefined) {
-      return reject(400, `Suppressed role '${unknownSuppressed}' is contained in neither 'roles' nor 'role' field of 'FrameworkInfo'`);
-    }
+    const badSuppressed = validateSuppressedRoles(roles, suppressed);
+    if (badSuppressed !== undefined) return reject(400, badSuppressed);
     const now = this.clock.now();
     const idValue = info.id?.value;
     if (idValue !== undefined && idValue !== '') {
@@ -461,16 +459,12 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
   }
 
   private updateFramework(f: FrameworkRecord, info: mesos.v1.FrameworkInfo, suppressed: readonly string[]): CallOutcome {
-    if (info.id?.value !== f.id) {
-      return reject(400, `'framework_info.id' (${info.id?.value ?? 'none'}) does not match 'framework_id' (${f.id})`);
-    }
+    if (info.id?.value !== f.id) return reject(400, "'framework_id' differs from 'update_framework.framework_info.id'");
     const bad = validateFrameworkUpdate(f.info, info);
     if (bad !== undefined) return reject(400, bad);
     const roles = frameworkRoles(info);
-    const unknownSuppressed = suppressed.find((r) => !roles.includes(r));
-    if (unknownSuppressed !== undefined) {
-      return reject(400, `Suppressed role '${unknownSuppressed}' is contained in neither 'roles' nor 'role' field of 'FrameworkInfo'`);
-    }
+    const badSuppressed = validateSuppressedRoles(roles, suppressed);
+    if (badSuppressed !== undefined) return reject(400, badSuppressed);
     const removedRoles = new Set(f.roles.filter((r) => !roles.includes(r)));
     f.info = { ...info, id: { value: f.id } };
     f.roles = roles;

@@ -295,6 +295,8 @@ test('missed pings make an agent unreachable; its return restores partition-awar
   t.is(paUpdate.source, 'SOURCE_MASTER');
   t.truthy(paUpdate.unreachable_time);
   t.is(legacy.sink.updates().at(-1)!.state, 'TASK_LOST');
+  t.deepEqual(legacy.sink.of('FAILURE')[0].failure, { agent_id: { value: agent.id } }); // "agent lost"
+  t.is(h.master.metrics()['master/slave_removals'], 1);
   t.is(h.master.getTasks().unreachable_tasks?.length, 1);
 
   // The agent returns with both tasks running.

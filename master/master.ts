@@ -1021,7 +1021,11 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
         this.update(f, status);
       }
       f.executors.delete(id);
+      // Mesos' "agent lost" callback: a FAILURE event naming only the agent.
+      this.send(f, { type: 'FAILURE', failure: { agent_id: { value: id } } });
     }
+    this.count('master/slave_removals');
+    this.count('master/slave_removals/reason_unhealthy');
     this.state.agents.delete(id);
     this.state.unreachableAgents.set(id, { info: agent.info, since: nowMs });
     const conn = this.connections.get(id);

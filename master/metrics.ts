@@ -34,6 +34,8 @@ export function computeMetrics(state: MasterState, counters: ReadonlyMap<string,
   m['master/slaves_unreachable'] = state.unreachableAgents.size;
   m['master/slave_registrations'] = counters.get('master/messages_register_slave') ?? 0;
   m['master/slave_reregistrations'] = counters.get('master/messages_reregister_slave') ?? 0;
+  m['master/slave_removals'] = counters.get('master/slave_removals') ?? 0;
+  m['master/slave_removals/reason_unhealthy'] = counters.get('master/slave_removals/reason_unhealthy') ?? 0;
 
   let fActive = 0;
   let fConnected = 0;

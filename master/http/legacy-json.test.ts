@@ -174,3 +174,9 @@ test('roles shape', (t) => {
     }],
   });
 });
+
+test('roles from a v1 Role without the allocated/offered split use its resources', (t) => {
+  const [role] = legacyRoles({ roles: [{ name: 'web', weight: 1, resources: [scalar('cpus', 1.5), scalar('cpus', 0.5)] }] }).roles as Record<string, unknown>[];
+  t.deepEqual(role.resources, { cpus: 2 }); // 1.5 + 0.5
+  t.deepEqual(role.allocated, {});
+});

@@ -150,6 +150,7 @@ export interface RoleLike {
   name?: string;
   weight?: number;
   frameworks?: IdLike[];
+  resources?: ResourceLike[];
   allocated?: ResourceLike[];
   offered?: ResourceLike[];
   reserved?: ResourceLike[];
@@ -515,8 +516,12 @@ export function legacyRoles(roles: { roles?: RoleLike[] }): Json {
     roles: (roles.roles ?? []).map((role) => {
       const allocated = quantities(role.allocated);
       const offered = quantities(role.offered);
-      const resources: Record<string, number> = { ...(allocated as Record<string, number>) };
-      for (const [k, v] of Object.entries(offered as Record<string, number>)) resources[k] = (resources[k] ?? 0) + v;
+      // `resources` (allocated + offered) is what older v1 Role messages carry instead of the split.
+      let resources: Record<string, number> = quantities(role.resources) as Record<string, number>;
+      if (role.resources === undefined) {
+        resources = { ...(allocated as Record<string, number>) };
+        for (const [k, v] of Object.entries(offered as Record<string, number>)) resources[k] = (resources[k] ?? 0) + v;
+      }
       return {
         name: role.name ?? '',
         weight: role.weight ?? 1,

@@ -7,7 +7,7 @@
  * Closing the app ends every open subscription stream first, so `close()` does not wait on
  * long-lived responses.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { OperatorEndpoint } from '../operator-endpoint.ts';
 import type { SchedulerEndpoint } from '../scheduler-endpoint.ts';
@@ -40,9 +40,16 @@ export function createMasterApp(deps: MasterAppDeps): FastifyInstance {
     loggerInstance: deps.logger === false ? undefined : deps.logger,
     logger: deps.logger === false ? false : undefined,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Scheduler calls arrive by the thousand; per-request lines go to debug (hook below), not info.
+    logController: new LogController({ disableRequestLogging: true }),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   const build = deps.build ?? UNKNOWN_BUILD;
   const openStreams = new Set<EventStream>();
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request completed');
+    done();
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

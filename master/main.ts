@@ -103,7 +103,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const version = packageVersion();
   const seed = (values.allocator_seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31);
   const flagText: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) flagText[k] = String(v);
+  for (const spec of MASTER_FLAGS) {
+    const v = values[spec.name];
+    if (v !== undefined) flagText[spec.name] = spec.type === 'duration' ? `${v}secs` : String(v);
+  }
   const config: { -readonly [K in keyof MasterConfig]: MasterConfig[K] } = {
     hostname: (values.hostname as string | undefined) ?? osHostname(),
     ip,

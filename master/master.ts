@@ -827,6 +827,8 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
 
   private registerAgent(connection: AgentConnection, msg: maestro.agent.RegisterAgent): void {
     this.count('master/messages_register_slave');
+    // A connection registers once; registering again on it starts over as a new agent.
+    if (this.connectionAgents.has(connection)) this.agentDisconnected(connection);
     const total = this.checkRegistration(connection, msg.agent_info, msg.token);
     if (total === undefined) return;
     const id = this.ids.agentId();
@@ -848,6 +850,8 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
 
   private reregisterAgent(connection: AgentConnection, msg: maestro.agent.ReregisterAgent): void {
     this.count('master/messages_reregister_slave');
+    const bound = this.connectionAgents.get(connection);
+    if (bound !== undefined && bound !== msg.agent_info?.id?.value) this.agentDisconnected(connection);
     const idValue = msg.agent_info?.id?.value;
     if (idValue === undefined || idValue === '') {
       this.refuse(connection, "Agent re-registration is missing 'agent_info.id'");

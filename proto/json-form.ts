@@ -8,26 +8,27 @@
  * schema fields, no nulls, no empty repeated or map fields. Every failure is a PathFault
  * that names the field path.
  *
+ * Speed: one converter per message type is generated on first use (see converterFor).
+ *
  * `plainToJson` returns a canonical object unchanged (it already is the JSON form) and
  * otherwise a copy without undefined and null values.
  */
 import { atField, messageTable, PathFault } from './schema-table.ts';
-import type { FieldSpec, MessageTable } from './schema-table.ts';
+import type { FieldSpec, Kind } from './schema-table.ts';
 
-const hasOwn = Object.prototype.hasOwnProperty;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const INTEGER_STRING = /^-?\d+$/;
 const NUMBER_STRING = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 const fault = (render: (path: string) => string): PathFault => new PathFault(render);
 
-function integer(f: FieldSpec, v: unknown): number {
+function integer(kind: Kind, v: unknown): number {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string' && INTEGER_STRING.test(v)) n = Number(v);
   else throw fault((p) => `expected an integer for '${p}'`);
   if (!Number.isInteger(n)) throw fault((p) => `expected an integer for '${p}'`);
-  switch (f.kind) {
+  switch (kind) {
     case 'uint32':
     case 'fixed32':
       if (n < 0) throw fault((p) => `expected a non-negative integer for '${p}'`);
@@ -47,106 +48,145 @@ function integer(f: FieldSpec, v: unknown): number {
   }
 }
 
-function value(f: FieldSpec, v: unknown): unknown {
+type Convert = (v: unknown) => unknown;
+
+function toString(v: unknown): unknown {
+  if (typeof v !== 'string') throw fault((p) => `expected a string for '${p}'`);
+  return v;
+}
+
+function toBool(v: unknown): unknown {
+  if (typeof v !== 'boolean') throw fault((p) => `expected a boolean for '${p}'`);
+  return v;
+}
+
+function toNumber(v: unknown): unknown {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && NUMBER_STRING.test(v)) return Number(v);
+  throw fault((p) => `expected a number for '${p}'`);
+}
+
+function toBase64(v: unknown): unknown {
+  if (typeof v !== 'string' || !BASE64.test(v)) throw fault((p) => `expected a base64 string for '${p}'`);
+  return v;
+}
+
+/** The converter of one value (not the list or map around it) of field `f`. */
+function converterOf(f: FieldSpec): Convert {
   switch (f.kind) {
     case 'string':
-      if (typeof v !== 'string') throw fault((p) => `expected a string for '${p}'`);
-      return v;
+      return toString;
     case 'bool':
-      if (typeof v !== 'boolean') throw fault((p) => `expected a boolean for '${p}'`);
-      return v;
+      return toBool;
     case 'double':
     case 'float':
-      if (typeof v === 'number') return v;
-      if (typeof v === 'string' && NUMBER_STRING.test(v)) return Number(v);
-      throw fault((p) => `expected a number for '${p}'`);
+      return toNumber;
     case 'bytes':
-      if (typeof v !== 'string' || !BASE64.test(v)) throw fault((p) => `expected a base64 string for '${p}'`);
-      return v;
-    case 'enum':
-      if (typeof v !== 'string') throw fault((p) => `expected an enum value name for '${p}'`);
-      if (!hasOwn.call(f.enumSpec?.byName, v)) throw fault((p) => `Failed to find enum value '${v}' for field '${p}'`);
-      return v;
-    case 'message':
-      return message(messageTable(f.messageType as string), v);
-    default:
-      return integer(f, v);
+      return toBase64;
+    case 'enum': {
+      const names = new Set(Object.keys(f.enumSpec?.byName ?? {}));
+      return (v) => {
+        if (typeof v !== 'string') throw fault((p) => `expected an enum value name for '${p}'`);
+        if (!names.has(v)) throw fault((p) => `Failed to find enum value '${v}' for field '${p}'`);
+        return v;
+      };
+    }
+    case 'message': {
+      let convert: Convert | undefined;
+      const typeName = f.messageType as string;
+      return (v) => (convert ??= converterFor(typeName))(v);
+    }
+    default: {
+      const kind = f.kind;
+      return (v) => integer(kind, v);
+    }
   }
 }
 
-function mapValue(f: FieldSpec, v: object): Record<string, unknown> | undefined {
-  if (Array.isArray(v)) throw fault((p) => `expected an object for '${p}'`);
-  let out: Record<string, unknown> | undefined;
-  for (const k in v) {
-    const item = (v as Record<string, unknown>)[k];
-    if (item === null || item === undefined) continue;
-    try {
-      (out ??= {})[k] = value(f, item);
-    } catch (err) {
-      atField(err, k);
-    }
-  }
-  return out;
-}
-
-function repeatedValue(f: FieldSpec, v: unknown): unknown[] | undefined {
-  if (!Array.isArray(v)) throw fault((p) => `expected an array for '${p}'`);
-  if (v.length === 0) return undefined;
-  const items = new Array<unknown>(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const item: unknown = v[i];
-    try {
-      if (item === null || item === undefined) throw fault((p) => `unexpected null in '${p}'`);
-      items[i] = value(f, item);
-    } catch (err) {
-      atField(err, `[${i}]`);
-    }
-  }
-  return items;
-}
-
-function message(table: MessageTable, input: unknown): Record<string, unknown> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw fault((p) => `expected an object for '${p === '' ? table.typeName : p}'`);
-  }
-  const out: Record<string, unknown> = {};
-  let required = 0;
-  for (const key in input) {
-    const f = table.byName[key];
-    if (f === undefined) continue;
-    const v = (input as Record<string, unknown>)[key];
-    if (v === null || v === undefined) continue;
-    try {
-      if (f.mapKey !== undefined) {
-        if (typeof v !== 'object') throw fault((p) => `expected an object for '${p}'`);
-        const entries = mapValue(f, v);
-        if (entries !== undefined) out[key] = entries;
-      } else if (f.repeated) {
-        const items = repeatedValue(f, v);
-        if (items !== undefined) out[key] = items;
-      } else {
-        out[key] = value(f, v);
-        if (f.required) required++;
-      }
-    } catch (err) {
-      atField(err, key);
-    }
-  }
-  if (required !== table.requiredCount) {
-    for (const f of table.fields) {
-      if (f.required && !hasOwn.call(out, f.name)) {
-        const missing = fault((p) => `Missing required field '${p}'`);
-        missing.segments.push(f.name);
-        throw missing;
+function repeatedOf(one: Convert): Convert {
+  return (v) => {
+    if (!Array.isArray(v)) throw fault((p) => `expected an array for '${p}'`);
+    if (v.length === 0) return undefined;
+    const items = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      try {
+        if (item === null || item === undefined) throw fault((p) => `unexpected null in '${p}'`);
+        items[i] = one(item);
+      } catch (err) {
+        atField(err, `[${i}]`);
       }
     }
-  }
-  return out;
+    return items;
+  };
+}
+
+function mapOf(one: Convert): Convert {
+  return (v) => {
+    if (typeof v !== 'object' || Array.isArray(v)) throw fault((p) => `expected an object for '${p}'`);
+    let out: Record<string, unknown> | undefined;
+    for (const k in v as Record<string, unknown>) {
+      const item = (v as Record<string, unknown>)[k];
+      if (item === null || item === undefined) continue;
+      try {
+        (out ??= {})[k] = one(item);
+      } catch (err) {
+        atField(err, k);
+      }
+    }
+    return out;
+  };
+}
+
+function notAnObject(typeName: string): PathFault {
+  return fault((p) => `expected an object for '${p === '' ? typeName : p}'`);
+}
+
+function missing(name: string): PathFault {
+  const f = fault((p) => `Missing required field '${p}'`);
+  f.segments.push(name);
+  return f;
+}
+
+const converters = new Map<string, Convert>();
+
+/**
+ * The converter of a whole message, generated once per type: it reads each schema field by
+ * its fixed name (so V8 sees fixed property names, and unknown input fields are never
+ * looked at), converts present values and builds the output in declaration order.
+ */
+function converterFor(typeName: string): Convert {
+  const hit = converters.get(typeName);
+  if (hit !== undefined) return hit;
+  const table = messageTable(typeName);
+  const perField = table.fields.map((f) => {
+    const one = converterOf(f);
+    return f.mapKey !== undefined ? mapOf(one) : f.repeated ? repeatedOf(one) : one;
+  });
+  const lines = table.fields.map((f, i) => {
+    const k = JSON.stringify(f.name);
+    const store = f.repeated || f.mapKey !== undefined ? `{ const c = C[${i}](v); if (c !== undefined) o[${k}] = c; }` : `{ o[${k}] = C[${i}](v); }`;
+    const absent = f.required ? ` else throw missing(${k});` : '';
+    return `v = input[${k}]; if (v !== undefined && v !== null) { try ${store} catch (e) { atField(e, ${k}); } }${absent}`;
+  });
+  const source = [
+    'return function fromJson(input) {',
+    '  if (typeof input !== "object" || input === null || Array.isArray(input)) throw notAnObject(T);',
+    '  const o = {};',
+    '  let v;',
+    ...lines.map((l) => `  ${l}`),
+    '  return o;',
+    '};',
+  ].join('\n');
+  const factory = new Function('C', 'T', 'notAnObject', 'missing', 'atField', source) as (...deps: unknown[]) => Convert;
+  const made = factory(perField, typeName, notAnObject, missing, atField);
+  converters.set(typeName, made);
+  return made;
 }
 
 /** Parsed JSON -> canonical plain object of `typeName`. Throws PathFault. */
 export function jsonToPlain(typeName: string, input: unknown): Record<string, unknown> {
-  return message(messageTable(typeName), input);
+  return converterFor(typeName)(input) as Record<string, unknown>;
 }
 
 function isCanonical(v: unknown): boolean {

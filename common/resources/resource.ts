@@ -53,6 +53,8 @@ export interface Resource {
   /** Canonical text of `disk` ('' when absent). */
   readonly diskKey: string;
   readonly atomic: boolean;
+  /** Interned shape: two entries have the same shape iff their `shape`s are the same object. */
+  readonly shape: ResourceShape;
 }
 
 const EMPTY_SET: readonly string[] = Object.freeze([]) as readonly string[];
@@ -94,25 +96,135 @@ function isAtomic(shared: boolean, disk: DiskInfo | undefined): boolean {
   return source !== undefined && source !== null && source.type === 'MOUNT';
 }
 
+/**
+ * Everything of an entry but its value, interned (hash-consed) in one table so that "same shape"
+ * is a pointer comparison and entries stay small (a shape plus a value). Shapes are few (names x
+ * roles x reservation stacks), so the table stays small.
+ */
+export class ResourceShape {
+  private byRole: Map<string | undefined, ResourceShape> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly kind: ResourceKind,
+    readonly reservations: readonly Reservation[],
+    readonly allocationRole: string | undefined,
+    readonly revocable: boolean,
+    readonly shared: boolean,
+    readonly disk: DiskInfo | undefined,
+    readonly providerId: string | undefined,
+    readonly resvKey: string,
+    readonly diskKey: string,
+    readonly atomic: boolean,
+  ) {}
+
+  /** The same shape with another allocation role (memoised). */
+  withAllocationRole(role: string | undefined): ResourceShape {
+    if (role === this.allocationRole) return this;
+    if (this.byRole === undefined) this.byRole = new Map();
+    let s = this.byRole.get(role);
+    if (s === undefined) {
+      s = internShape(this.name, this.kind, this.reservations, role, this.revocable, this.shared, this.disk, this.providerId, this.resvKey, this.diskKey);
+      this.byRole.set(role, s);
+    }
+    return s;
+  }
+}
+
+const SHAPES = new Map<string, ResourceShape>();
+
+function internShape(
+  name: string,
+  kind: ResourceKind,
+  reservations: readonly Reservation[],
+  allocationRole: string | undefined,
+  revocable: boolean,
+  shared: boolean,
+  disk: DiskInfo | undefined,
+  providerId: string | undefined,
+  resvKey: string,
+  diskKey: string,
+): ResourceShape {
+  const key = [name, kind, resvKey, allocationRole === undefined ? '' : '=' + allocationRole, revocable ? 'R' : '', shared ? 'S' : '', diskKey, providerId === undefined ? '' : '=' + providerId].join('\u0000');
+  let s = SHAPES.get(key);
+  if (s === undefined) {
+    s = new ResourceShape(name, kind, reservations, allocationRole, revocable, shared, disk, providerId, resvKey, diskKey, isAtomic(shared, disk));
+    SHAPES.set(key, s);
+  }
+  return s;
+}
+
+/** The one concrete `Resource`: an interned shape and a value. */
+class ResourceEntry implements Resource {
+  constructor(
+    readonly shape: ResourceShape,
+    readonly milli: number,
+    readonly ranges: FlatRanges,
+    readonly set: readonly string[],
+  ) {}
+  get name(): string {
+    return this.shape.name;
+  }
+  get kind(): ResourceKind {
+    return this.shape.kind;
+  }
+  get reservations(): readonly Reservation[] {
+    return this.shape.reservations;
+  }
+  get allocationRole(): string | undefined {
+    return this.shape.allocationRole;
+  }
+  get revocable(): boolean {
+    return this.shape.revocable;
+  }
+  get shared(): boolean {
+    return this.shape.shared;
+  }
+  get disk(): DiskInfo | undefined {
+    return this.shape.disk;
+  }
+  get providerId(): string | undefined {
+    return this.shape.providerId;
+  }
+  get resvKey(): string {
+    return this.shape.resvKey;
+  }
+  get diskKey(): string {
+    return this.shape.diskKey;
+  }
+  get atomic(): boolean {
+    return this.shape.atomic;
+  }
+  /** Plain-data view (for logs and deep equality in tests). */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, kind: this.kind, milli: this.milli, ranges: this.ranges, set: this.set, reservations: this.reservations, allocationRole: this.allocationRole };
+  }
+}
+
+function copyWith(r: Resource, milli: number, ranges: FlatRanges, set: readonly string[], allocationRole: string | undefined): Resource {
+  return new ResourceEntry(r.shape.withAllocationRole(allocationRole), milli, ranges, set);
+}
+
 export function makeResource(f: ResourceFields): Resource {
   const reservations = f.reservations && f.reservations.length > 0 ? f.reservations : NO_RESERVATIONS;
-  const shared = f.shared ?? false;
-  return {
-    name: f.name,
-    kind: f.kind,
-    milli: f.kind === 'SCALAR' ? (f.milli ?? 0) : 0,
-    ranges: f.kind === 'RANGES' ? (f.ranges ?? EMPTY_RANGES) : EMPTY_RANGES,
-    set: f.kind === 'SET' ? (f.set ?? EMPTY_SET) : EMPTY_SET,
+  const shape = internShape(
+    f.name,
+    f.kind,
     reservations,
-    allocationRole: f.allocationRole,
-    revocable: f.revocable ?? false,
-    shared,
-    disk: f.disk,
-    providerId: f.providerId,
-    resvKey: reservationsKey(reservations),
-    diskKey: f.disk === undefined ? '' : canonicalJson(f.disk),
-    atomic: isAtomic(shared, f.disk),
-  };
+    f.allocationRole,
+    f.revocable ?? false,
+    f.shared ?? false,
+    f.disk,
+    f.providerId,
+    reservationsKey(reservations),
+    f.disk === undefined ? '' : canonicalJson(f.disk),
+  );
+  return new ResourceEntry(
+    shape,
+    f.kind === 'SCALAR' ? (f.milli ?? 0) : 0,
+    f.kind === 'RANGES' ? (f.ranges ?? EMPTY_RANGES) : EMPTY_RANGES,
+    f.kind === 'SET' ? (f.set ?? EMPTY_SET) : EMPTY_SET,
+  );
 }
 
 export function scalarResource(name: string, value: number, role: string = UNRESERVED_ROLE): Resource {
@@ -144,16 +256,7 @@ export function isRoleOrDescendant(role: string, ancestor: string): boolean {
 
 /** Same shape: everything that must match for two entries to merge, except the value. */
 export function sameShape(a: Resource, b: Resource): boolean {
-  return (
-    a.name === b.name &&
-    a.kind === b.kind &&
-    a.resvKey === b.resvKey &&
-    a.allocationRole === b.allocationRole &&
-    a.revocable === b.revocable &&
-    a.shared === b.shared &&
-    a.diskKey === b.diskKey &&
-    a.providerId === b.providerId
-  );
+  return a.shape === b.shape;
 }
 
 export function valueEqual(a: Resource, b: Resource): boolean {
@@ -201,7 +304,7 @@ function setContains(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function withValue(r: Resource, milli: number, ranges: FlatRanges, set: readonly string[]): Resource {
-  return { ...r, milli, ranges, set };
+  return copyWith(r, milli, ranges, set, r.allocationRole);
 }
 
 /** a + b for two entries of the same shape (non-atomic). */
@@ -253,11 +356,23 @@ export function quantityMilli(r: Resource): number {
 }
 
 export function withAllocationRole(r: Resource, role: string | undefined): Resource {
-  return r.allocationRole === role ? r : { ...r, allocationRole: role };
+  return r.allocationRole === role ? r : copyWith(r, r.milli, r.ranges, r.set, role);
 }
 
 export function withReservations(r: Resource, reservations: readonly Reservation[]): Resource {
-  return makeResource({ ...r, reservations });
+  return makeResource({
+    name: r.name,
+    kind: r.kind,
+    milli: r.milli,
+    ranges: r.ranges,
+    set: r.set,
+    reservations,
+    allocationRole: r.allocationRole,
+    revocable: r.revocable,
+    shared: r.shared,
+    disk: r.disk,
+    providerId: r.providerId,
+  });
 }
 
 export function valueToString(r: Resource): string {
@@ -299,4 +414,9 @@ export function resourceToString(r: Resource): string {
   if (r.revocable) s += '{REV}';
   if (r.shared) s += '<SHARED>';
   return `${s}:${valueToString(r)}`;
+}
+
+/** The same scalar entry with another value (quota chopping). */
+export function withScalarMilli(r: Resource, milli: number): Resource {
+  return r.milli === milli ? r : copyWith(r, milli, r.ranges, r.set, r.allocationRole);
 }

@@ -159,12 +159,12 @@ test('fromProto accepts both reservation formats, null as absent, and toProto ro
 });
 
 test('atomic entries (persistent volumes, shared) are never merged and subtract whole', (t) => {
-  const vol = (id: string) => makeResource({ name: 'disk', kind: 'SCALAR', milli: toMilli(10), disk: { persistence: { id } }, reservations: [{ type: 'DYNAMIC', role: 'r' }] });
+  const vol = (id: string, size = 10) => makeResource({ name: 'disk', kind: 'SCALAR', milli: toMilli(size), disk: { persistence: { id } }, reservations: [{ type: 'DYNAMIC', role: 'r' }] });
   const two = Resources.of([vol('a'), vol('a')]);
   t.is(two.size, 2);
   t.is(two.scalar('disk'), 20);
   t.is(two.minus(Resources.of([vol('a')])).size, 1);
-  const half = Resources.of([makeResource({ ...vol('a'), milli: toMilli(5) })]);
+  const half = Resources.of([vol('a', 5)]);
   t.false(two.contains(half));
   t.true(two.contains(Resources.of([vol('a'), vol('a')])));
   t.false(two.contains(Resources.of([vol('a'), vol('a'), vol('a')])));

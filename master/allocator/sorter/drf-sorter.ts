@@ -20,26 +20,31 @@ import type { Resources } from '../../../common/resources/resources.ts';
 import type { Rng } from '../rng.ts';
 import type { Sorter } from './sorter.ts';
 
-interface Node {
-  path: string;
-  /** Segment under the parent; '.' for a virtual leaf. */
-  segment: string;
-  isLeaf: boolean;
-  parent: Node | undefined;
-  children: Map<string, Node>;
-  heap: Node[];
-  heapIndex: number;
+/** A tree node; a class so that every node (clones included) shares one hidden class. */
+class Node {
+  children = new Map<string, Node>();
+  /** Children whose subtree has an active leaf, as a binary min-heap. */
+  heap: Node[] = [];
+  heapIndex = -1;
   /** Allocation in thousandths, by resource index of the sorter. */
-  alloc: number[];
-  count: number;
-  share: number;
-  weight: number;
-  active: boolean;
-  activeLeaves: number;
+  alloc: number[] = [];
+  count = 0;
+  share = 0;
+  active = false;
+  activeLeaves = 0;
+
+  constructor(
+    public path: string,
+    /** Segment under the parent; '.' for a virtual leaf. */
+    public segment: string,
+    public isLeaf: boolean,
+    public parent: Node | undefined,
+    public weight: number,
+  ) {}
 }
 
 function newNode(path: string, segment: string, isLeaf: boolean, parent: Node | undefined, weight: number): Node {
-  return { path, segment, isLeaf, parent, children: new Map(), heap: [], heapIndex: -1, alloc: [], count: 0, share: 0, weight, active: false, activeLeaves: 0 };
+  return new Node(path, segment, isLeaf, parent, weight);
 }
 
 function less(a: Node, b: Node): boolean {
@@ -413,7 +418,13 @@ export class DrfSorter implements Sorter {
     c.stale = this.stale;
     const copies = new Map<Node, Node>();
     const copy = (n: Node, parent: Node | undefined): Node => {
-      const m: Node = { ...n, parent, children: new Map(), heap: [], alloc: n.alloc.slice() };
+      const m = new Node(n.path, n.segment, n.isLeaf, parent, n.weight);
+      m.heapIndex = n.heapIndex;
+      m.alloc = n.alloc.slice();
+      m.count = n.count;
+      m.share = n.share;
+      m.active = n.active;
+      m.activeLeaves = n.activeLeaves;
       copies.set(n, m);
       for (const [seg, child] of n.children) m.children.set(seg, copy(child, m));
       m.heap = n.heap.map((x) => copies.get(x)!);

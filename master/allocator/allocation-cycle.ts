@@ -1,0 +1,180 @@
+/**
+ * One allocation cycle as a pure function (Mesos `HierarchicalAllocatorProcess::__allocate`):
+ * state snapshot + `now` + RNG in, offers out. It never mutates its input: the sorters it must
+ * update are cloned on first write (copy-on-write) and returned, with the advanced RNG, for the
+ * allocator to adopt together with the decisions.
+ *
+ *   shuffle agents (seeded)
+ *   stage 1 (only when some role has a guarantee): roles below their guarantee get up to it
+ *   stage 2: everyone, within quota limits and leaving the headroom of unmet guarantees
+ *   for each agent:                                       (active agents with something free)
+ *     for each role in role-sorter order:                 (roles with frameworks)
+ *       for each framework in the role's sorter order:    (active, subscribed, not suppressed)
+ *         offer = what is left on the agent allocatable to the role (unreserved, or reserved to
+ *                 the role or an ancestor), minus revocable unless the framework takes it,
+ *                 chopped to quota; skipped if the agent has gpus and the framework lacks
+ *                 GPU_RESOURCES, if it meets no minimum-allocatable quantity, or if a live
+ *                 decline filter of the framework for this role and agent contains it
+ *     then charge the agent's offers to the sorters (shares change before the next agent)
+ *
+ * Sorters are walked lazily, so an agent taken whole by the first framework costs O(log n).
+ */
+import type { AgentId, FrameworkId } from '../../common/ids.ts';
+import { Resources } from '../../common/resources/resources.ts';
+import { quantityMilli } from '../../common/resources/resource.ts';
+import type { OfferDecision, Quota } from './allocator.ts';
+import type { AgentState, FrameworkState, MinQuantity, RoleState } from './allocator-state.ts';
+import { QuotaTracker } from './quota-tracker.ts';
+import type { Rng } from './rng.ts';
+import type { Sorter } from './sorter/sorter.ts';
+
+export interface CycleInput {
+  readonly agents: ReadonlyMap<AgentId, AgentState>;
+  /** Agents to consider (all, or those of an event-triggered allocation). */
+  readonly candidates: readonly AgentId[];
+  readonly frameworks: ReadonlyMap<FrameworkId, FrameworkState>;
+  readonly roles: ReadonlyMap<string, RoleState>;
+  readonly roleSorter: Sorter;
+  readonly frameworkSorters: ReadonlyMap<string, Sorter>;
+  readonly quotas: ReadonlyMap<string, Quota>;
+  /** Master-wide minimum allocatable quantities (used where a framework sets none for the role). */
+  readonly minAllocatable: readonly MinQuantity[];
+  readonly now: number;
+  readonly rng: Rng;
+}
+
+export interface CycleResult {
+  readonly decisions: OfferDecision[];
+  /** Per decision, the same resources in unallocated form (what leaves the agent's available). */
+  readonly offered: Resources[];
+  /** Per decision, the agent and framework records it concerns (saves the caller lookups). */
+  readonly offeredAgents: AgentState[];
+  readonly offeredFrameworks: FrameworkState[];
+  /** The role sorter after the cycle (the input one when nothing was offered). */
+  readonly roleSorter: Sorter;
+  /** Framework sorters that changed, by role. */
+  readonly frameworkSorters: Map<string, Sorter>;
+  readonly rng: Rng;
+}
+
+/** Whether `offer` holds at least one of the minimum quantities (no minimums: anything goes). */
+export function meetsMinimum(offer: Resources, mins: readonly MinQuantity[]): boolean {
+  if (mins.length === 0) return true;
+  const entries = offer.entries;
+  for (const min of mins) {
+    let ok = true;
+    for (const [name, need] of min) {
+      let have = 0;
+      for (let i = 0; i < entries.length; i++) if (entries[i].name === name) have += quantityMilli(entries[i]);
+      if (have < need) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+export function isFiltered(fw: FrameworkState, role: string, agentId: AgentId, offer: Resources, now: number): boolean {
+  if (fw.filters.size === 0) return false;
+  const fs = fw.filters.get(role)?.get(agentId);
+  if (fs === undefined) return false;
+  for (const f of fs) if (now < f.expiresAt && f.resources.contains(offer)) return true;
+  return false;
+}
+
+export function runAllocationCycle(input: CycleInput): CycleResult {
+  const rng = input.rng.clone();
+  const order = rng.shuffle(input.candidates.slice());
+  const decisions: OfferDecision[] = [];
+  const offered: Resources[] = [];
+  const offeredAgents: AgentState[] = [];
+  const offeredFrameworks: FrameworkState[] = [];
+  const remainingOf = new Map<AgentId, Resources>();
+  const quota = input.quotas.size > 0 ? new QuotaTracker(input.quotas, input.roles, input.agents, input.roleSorter) : undefined;
+
+  let roleSorter = input.roleSorter;
+  let roleSorterCloned = false;
+  const fwSorters = new Map<string, Sorter>();
+  const sorterFor = (role: string): Sorter | undefined => fwSorters.get(role) ?? input.frameworkSorters.get(role);
+
+  // Per-agent scratch, shared by the visitors below (created once per cycle, not per agent).
+  let stage: 1 | 2 = 2;
+  let agent: AgentState;
+  let remaining: Resources = Resources.empty;
+  let role = '';
+  let forRole: Resources = Resources.empty;
+  const pendingRole: string[] = [];
+  const pendingFw: FrameworkId[] = [];
+  const pendingRes: Resources[] = [];
+
+  const visitFramework = (client: string): boolean => {
+    const fw = input.frameworks.get(client as FrameworkId);
+    if (fw === undefined) return true;
+    if (agent.hasGpus && !fw.info.gpuResources) return true;
+    let offer = forRole;
+    if (offer.hasRevocable() && (stage === 1 || !fw.info.revocableResources)) offer = offer.nonRevocable();
+    if (quota !== undefined) offer = quota.fit(offer, role, stage);
+    if (offer.isEmpty()) return true;
+    if (!meetsMinimum(offer, fw.minAllocatable.get(role) ?? input.minAllocatable)) return true;
+    if (isFiltered(fw, role, agent.id, offer, input.now)) return true;
+    decisions.push({ frameworkId: fw.id, agentId: agent.id, role, resources: offer.allocate(role) });
+    offered.push(offer);
+    offeredAgents.push(agent);
+    offeredFrameworks.push(fw);
+    pendingRole.push(role);
+    pendingFw.push(fw.id);
+    pendingRes.push(offer);
+    remaining = offer === remaining ? Resources.empty : remaining.minus(offer);
+    quota?.consume(role, offer);
+    forRole = remaining.allocatableTo(role);
+    return !forRole.isEmpty();
+  };
+
+  const visitRole = (r: string): boolean => {
+    if (stage === 1 && !quota!.unsatisfied(r)) return true;
+    const fs = sorterFor(r);
+    if (fs === undefined) return true;
+    role = r;
+    forRole = remaining.allocatableTo(r);
+    if (forRole.isEmpty()) return true;
+    fs.forEachInOrder(rng, visitFramework);
+    return !remaining.isEmpty();
+  };
+
+  const pass = (s: 1 | 2): void => {
+    stage = s;
+    for (const id of order) {
+      const a = input.agents.get(id);
+      if (a === undefined || !a.active) continue;
+      agent = a;
+      remaining = remainingOf.get(id) ?? a.available;
+      if (remaining.isEmpty()) continue;
+      roleSorter.forEachInOrder(rng, visitRole);
+      if (pendingRole.length === 0) continue;
+      remainingOf.set(id, remaining);
+      if (!roleSorterCloned) {
+        roleSorter = roleSorter.clone();
+        roleSorterCloned = true;
+      }
+      for (let i = 0; i < pendingRole.length; i++) {
+        const r = pendingRole[i];
+        roleSorter.allocated(r, pendingRes[i]);
+        let fs = fwSorters.get(r);
+        if (fs === undefined) {
+          fs = input.frameworkSorters.get(r)!.clone();
+          fwSorters.set(r, fs);
+        }
+        fs.allocated(pendingFw[i], pendingRes[i]);
+      }
+      pendingRole.length = 0;
+      pendingFw.length = 0;
+      pendingRes.length = 0;
+    }
+  };
+
+  if (quota !== undefined && quota.hasGuarantees) pass(1);
+  pass(2);
+  return { decisions, offered, offeredAgents, offeredFrameworks, roleSorter, frameworkSorters: fwSorters, rng };
+}

@@ -1,0 +1,10 @@
+/**
+ * Public surface of the allocator: `createAllocator` and the types of the seam (allocator.ts).
+ */
+export { createAllocator, HierarchicalAllocator, DEFAULT_MIN_ALLOCATABLE, DEFAULT_REFUSE_SECONDS } from './hierarchical-allocator.ts';
+export type { Allocator, AllocatorOptions, AgentDescription, FrameworkDescription, Filters, OfferDecision, Quota } from './allocator.ts';
+export { runAllocationCycle } from './allocation-cycle.ts';
+export type { CycleInput, CycleResult } from './allocation-cycle.ts';
+export type { Sorter } from './sorter/sorter.ts';
+export { createSorter } from './sorter/create-sorter.ts';
+export { Rng } from './rng.ts';

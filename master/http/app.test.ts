@@ -58,7 +58,7 @@ class FakeScheduler implements SchedulerEndpoint {
 
 const masterInfo: mesos.v1.MasterInfo = { id: 'M1', ip: 16777343, port: 5050, pid: 'master@127.0.0.1:5050', hostname: 'localhost' };
 
-function fakeOperator(log: string[]): OperatorEndpoint {
+function fakeOperator(log: unknown[]): OperatorEndpoint {
   return {
     masterInfo: () => masterInfo,
     startTime: () => 1000.5,
@@ -73,9 +73,9 @@ function fakeOperator(log: string[]): OperatorEndpoint {
     getRoles: () => ({ roles: [{ name: '*', weight: 1 }] }) as never,
     getWeights: () => ({ weight_infos: [{ role: 'web', weight: 2 }] }) as never,
     getQuota: () => ({ status: {} }) as never,
-    updateWeights: (w) => { log.push(`weights ${JSON.stringify(w)}`); return { ok: true }; },
-    updateQuota: (q) => { log.push(`quota ${JSON.stringify(q)}`); return { ok: true }; },
-    teardown: (id) => { log.push(`teardown ${id}`); return id === 'known' ? { ok: true } : { ok: false, status: 400, message: 'No framework found with specified ID' }; },
+    updateWeights: (w) => { log.push(['weights', w]); return { ok: true }; },
+    updateQuota: (q) => { log.push(['quota', q]); return { ok: true }; },
+    teardown: (id) => { log.push(['teardown', id]); return id === 'known' ? { ok: true } : { ok: false, status: 400, message: 'No framework found with specified ID' }; },
   };
 }
 
@@ -89,13 +89,13 @@ interface Harness {
   app: FastifyInstance;
   url: string;
   scheduler: FakeScheduler;
-  operatorLog: string[];
+  operatorLog: unknown[];
   ticks: ReturnType<typeof manualTicker>;
 }
 
 async function harness(t: { teardown(fn: () => Promise<void> | void): void }, leader?: () => LeaderStatus | undefined): Promise<Harness> {
   const scheduler = new FakeScheduler();
-  const operatorLog: string[] = [];
+  const operatorLog: unknown[] = [];
   const ticks = manualTicker();
   const app = createMasterApp({
     scheduler, operator: fakeOperator(operatorLog), logger: false, version: '1.11.0', ticker: ticks.ticker, leader,
@@ -372,9 +372,9 @@ test('operator API mutations: 200 with no body, or the rejection', async (t) => 
   const teardown = await op(h, { type: 'TEARDOWN', teardown: { framework_id: { value: 'missing' } } });
   t.deepEqual([teardown.status, teardown.text], [400, 'No framework found with specified ID']);
   t.deepEqual(h.operatorLog, [
-    'weights [{"role":"web","weight":3}]',
-    'quota [{"role":"web","guarantees":{"cpus":1},"limits":{"cpus":4}}]',
-    'teardown missing',
+    ['weights', [{ role: 'web', weight: 3 }]],
+    ['quota', [{ role: 'web', guarantees: { cpus: 1 }, limits: { cpus: 4 } }]],
+    ['teardown', 'missing'],
   ]);
 });
 

@@ -1,0 +1,317 @@
+/**
+ * Agents over the agent protocol: dispatch of their messages, registration (new id) and
+ * re-registration (same id; unknown agents after a master failover and agents back from
+ * unreachable adopt their reported tasks), refusals, pings, disconnection and marking unreachable.
+ *
+ * Unreachable: `--max_agent_ping_timeouts` ping intervals without a Pong (also when the
+ * connection is gone): offers rescinded, the agent leaves the allocator, its tasks become
+ * TASK_UNREACHABLE (PARTITION_AWARE frameworks) or TASK_LOST with REASON_AGENT_REMOVED, and every
+ * framework gets a FAILURE event for the agent. On return, tasks of partition-aware frameworks are
+ * adopted again; the others are shut down (ShutdownFramework).
+ */
+import type { AgentId, FrameworkId } from '../common/ids.ts';
+import { asAgentId, asFrameworkId, asTaskId } from '../common/ids.ts';
+import { Resources } from '../common/resources/resources.ts';
+import type { mesos, maestro } from '../proto/types.generated.ts';
+import type { AgentConnection } from './ports.ts';
+import type { AgentDescription } from './allocator/allocator.ts';
+import type { AgentRecord, TaskRecord } from './master-state.ts';
+import type { MasterCore } from './master-core.ts';
+import { isTerminal } from './task-state-machine.ts';
+import { masterStatus, type TaskState } from './task-status.ts';
+import { resourcesFromWire } from './resource-wire.ts';
+import { recoverFramework } from './framework-lifecycle.ts';
+import { statusUpdate } from './status-updates.ts';
+
+type Envelope = maestro.agent.Envelope;
+
+/** One decoded agent-protocol message from `connection`. */
+export function agentMessage(core: MasterCore, connection: AgentConnection, envelope: Envelope): void {
+  if (core.stopped) return;
+  if (envelope.register_agent !== undefined) return registerAgent(core, connection, envelope.register_agent);
+  if (envelope.reregister_agent !== undefined) return reregisterAgent(core, connection, envelope.reregister_agent);
+  const agentId = core.connectionAgents.get(connection);
+  const agent = agentId === undefined ? undefined : core.state.agents.get(agentId);
+  if (agentId === undefined || agent === undefined) {
+    connection.send({ registration_refused: { message: 'Agent is not registered: send RegisterAgent or ReregisterAgent first' } });
+    connection.close('not registered');
+    return;
+  }
+  if (envelope.pong !== undefined) {
+    agent.lastPong = Math.max(agent.lastPong, envelope.pong.sequence);
+    return;
+  }
+  if (envelope.status_update !== undefined) return statusUpdate(core, agent, envelope.status_update);
+  if (envelope.executor_to_framework !== undefined) {
+    const m = envelope.executor_to_framework;
+    const f = core.state.frameworks.get(asFrameworkId(m.framework_id.value));
+    core.count('master/messages_executor_to_framework');
+    if (f !== undefined) core.send(f, { type: 'MESSAGE', message: { agent_id: m.agent_id, executor_id: m.executor_id, data: m.data } });
+    return;
+  }
+  core.log.warn({ agentId, connection: connection.id, message: Object.keys(envelope)[0] }, 'ignoring unexpected agent message');
+}
+
+/** The connection closed. Only the agent's current connection counts. */
+export function agentDisconnected(core: MasterCore, connection: AgentConnection): void {
+  if (core.stopped) return;
+  const agentId = core.connectionAgents.get(connection);
+  core.connectionAgents.delete(connection);
+  if (agentId === undefined || core.connections.get(agentId) !== connection) return;
+  core.connections.delete(agentId);
+  const agent = core.state.agents.get(agentId);
+  if (agent === undefined) return;
+  agent.connected = false;
+  agent.active = false;
+  agent.disconnectedAt = core.clock.now();
+  core.allocator.deactivateAgent(agentId);
+  for (const offerId of [...agent.offers]) core.rescindOffer(offerId, true);
+  core.log.info({ agentId }, 'agent disconnected');
+}
+
+function refuse(core: MasterCore, connection: AgentConnection, message: string): void {
+  core.log.warn({ connection: connection.id, message }, 'agent registration refused');
+  connection.send({ registration_refused: { message } });
+  connection.close(message);
+}
+
+function checkRegistration(core: MasterCore, connection: AgentConnection, info: mesos.v1.AgentInfo | undefined, token: string | undefined): Resources | undefined {
+  if (core.config.agentToken !== undefined && token !== core.config.agentToken) {
+    refuse(core, connection, 'Agent registration token is missing or wrong');
+    return undefined;
+  }
+  if (info === undefined || info.hostname === undefined || info.hostname === '') {
+    refuse(core, connection, "Agent registration is missing 'agent_info.hostname'");
+    return undefined;
+  }
+  try {
+    return resourcesFromWire(info.resources ?? []);
+  } catch (e) {
+    refuse(core, connection, `Agent registration has invalid resources: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function bind(core: MasterCore, agentId: AgentId, connection: AgentConnection): void {
+  const old = core.connections.get(agentId);
+  if (old !== undefined && old !== connection) {
+    core.connectionAgents.delete(old);
+    old.close('a newer connection of the same agent took over');
+  }
+  core.connections.set(agentId, connection);
+  core.connectionAgents.set(connection, agentId);
+}
+
+/** The allocator's view of an agent: hostname, attributes in text form, fault domain. */
+export function agentDescription(info: mesos.v1.AgentInfo): AgentDescription {
+  const attributes: Record<string, string> = {};
+  for (const a of info.attributes ?? []) {
+    if (a.text !== undefined) attributes[a.name] = a.text.value;
+    else if (a.scalar !== undefined) attributes[a.name] = String(a.scalar.value);
+    else if (a.ranges !== undefined) attributes[a.name] = `[${(a.ranges.range ?? []).map((r) => `${r.begin}-${r.end}`).join(',')}]`;
+    else if (a.set !== undefined) attributes[a.name] = `{${(a.set.item ?? []).join(',')}}`;
+  }
+  const fd = info.domain?.fault_domain;
+  return { hostname: info.hostname, attributes, region: fd?.region.name, zone: fd?.zone.name };
+}
+
+function registerAgent(core: MasterCore, connection: AgentConnection, msg: maestro.agent.RegisterAgent): void {
+  core.count('master/messages_register_slave');
+  // A connection registers once; registering again on it starts over as a new agent.
+  if (core.connectionAgents.has(connection)) agentDisconnected(core, connection);
+  const total = checkRegistration(core, connection, msg.agent_info, msg.token);
+  if (total === undefined) return;
+  const id = core.ids.agentId();
+  const now = core.clock.now();
+  const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
+  const agent: AgentRecord = {
+    id, info, version: msg.version, capabilities: msg.capabilities ?? [], endpoint: msg.endpoint, total,
+    connected: true, active: true, registeredTime: now, reregisteredTime: undefined, disconnectedAt: undefined,
+    pingSequence: 0, lastPong: 0, missedPings: 0, offers: new Set(),
+  };
+  core.state.agents.set(id, agent);
+  bind(core, id, connection);
+  core.allocator.addAgent(id, agentDescription(info), total, new Map());
+  core.log.info({ agentId: id, hostname: info.hostname, resources: total.toString() }, 'agent registered');
+  connection.send({ agent_registered: { agent_id: { value: id }, master_info: core.masterInfo(), ping_interval_seconds: core.config.agentPingTimeoutMs / 1000 } });
+  startPinging(core, agent);
+  core.scheduleAllocation([id]);
+}
+
+function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: maestro.agent.ReregisterAgent): void {
+  core.count('master/messages_reregister_slave');
+  const bound = core.connectionAgents.get(connection);
+  if (bound !== undefined && bound !== msg.agent_info?.id?.value) agentDisconnected(core, connection);
+  const idValue = msg.agent_info?.id?.value;
+  if (idValue === undefined || idValue === '') {
+    refuse(core, connection, "Agent re-registration is missing 'agent_info.id'");
+    return;
+  }
+  const total = checkRegistration(core, connection, msg.agent_info, msg.token);
+  if (total === undefined) return;
+  const id = asAgentId(idValue);
+  const now = core.clock.now();
+  const known = core.state.agents.get(id);
+  const wasUnreachable = core.state.unreachableAgents.has(id);
+  const shutdown = new Set<FrameworkId>();
+  const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
+
+  if (known !== undefined) {
+    known.info = info;
+    known.version = msg.version;
+    known.capabilities = msg.capabilities ?? [];
+    known.endpoint = msg.endpoint;
+    known.connected = true;
+    known.active = true;
+    known.disconnectedAt = undefined;
+    known.reregisteredTime = now;
+    known.missedPings = 0;
+    bind(core, id, connection);
+    if (!known.total.equals(total)) {
+      known.total = total;
+      core.allocator.updateAgentTotal(id, total);
+    }
+    for (const task of msg.tasks ?? []) {
+      const fid = asFrameworkId(task.framework_id.value);
+      if (core.state.completedFrameworks.has(fid)) shutdown.add(fid);
+    }
+    core.allocator.activateAgent(id);
+  } else {
+    core.state.unreachableAgents.delete(id);
+    const used = adoptAgentTasks(core, id, msg, wasUnreachable, shutdown);
+    const agent: AgentRecord = {
+      id, info, version: msg.version, capabilities: msg.capabilities ?? [], endpoint: msg.endpoint, total,
+      connected: true, active: true, registeredTime: now, reregisteredTime: now, disconnectedAt: undefined,
+      pingSequence: 0, lastPong: 0, missedPings: 0, offers: new Set(),
+    };
+    core.state.agents.set(id, agent);
+    bind(core, id, connection);
+    core.allocator.addAgent(id, agentDescription(info), total, used);
+    startPinging(core, agent);
+  }
+  core.log.info({ agentId: id, hostname: info.hostname, wasUnreachable, shutdownFrameworks: [...shutdown] }, 'agent re-registered');
+  connection.send({
+    agent_reregistered: {
+      agent_id: { value: id }, master_info: core.masterInfo(), ping_interval_seconds: core.config.agentPingTimeoutMs / 1000,
+      shutdown_frameworks: [...shutdown].map((value) => ({ value })),
+    },
+  });
+  for (const fid of shutdown) connection.send({ shutdown_framework: { framework_id: { value: fid } } });
+  core.scheduleAllocation([id]);
+}
+
+/**
+ * The tasks a re-registering agent (unknown to this master, or back from unreachable) runs:
+ * tasks of removed frameworks, and of non-partition-aware frameworks after a partition, are
+ * shut down; frameworks this master does not know become "recovered"; the rest are adopted with
+ * the state the agent reports. Returns what they use, per framework, for the allocator.
+ */
+function adoptAgentTasks(core: MasterCore, agentId: AgentId, msg: maestro.agent.ReregisterAgent, wasUnreachable: boolean, shutdown: Set<FrameworkId>): Map<FrameworkId, Resources> {
+  const used = new Map<FrameworkId, Resources>();
+  const infos = new Map<string, mesos.v1.FrameworkInfo>();
+  for (const fi of msg.frameworks ?? []) if (fi.id?.value !== undefined) infos.set(fi.id.value, fi);
+  const addUsed = (fid: FrameworkId, r: Resources) => used.set(fid, (used.get(fid) ?? Resources.empty).plus(r));
+  for (const task of msg.tasks ?? []) {
+    const fid = asFrameworkId(task.framework_id.value);
+    if (core.state.completedFrameworks.has(fid)) { shutdown.add(fid); continue; }
+    let f = core.state.frameworks.get(fid);
+    if (f !== undefined && wasUnreachable && !core.partitionAware(f)) { shutdown.add(fid); continue; }
+    if (f === undefined) {
+      const fi = infos.get(fid);
+      if (fi === undefined) { shutdown.add(fid); continue; }
+      f = recoverFramework(core, fid, fi);
+    }
+    const taskId = asTaskId(task.task_id.value);
+    const role = task.resources?.find((r) => r.allocation_info?.role !== undefined)?.allocation_info?.role ?? f.roles[0] ?? '*';
+    let resources: Resources;
+    try {
+      resources = resourcesFromWire(task.resources ?? []).allocate(role);
+    } catch (e) {
+      core.log.warn({ agentId, taskId, error: (e as Error).message }, 'ignoring a re-registered task with invalid resources');
+      continue;
+    }
+    f.unreachableTasks.delete(taskId);
+    const rec: TaskRecord = { task: { ...task, agent_id: { value: agentId } }, frameworkId: fid, agentId, role, resources };
+    f.tasks.set(taskId, rec);
+    if (!isTerminal(task.state)) addUsed(fid, resources);
+  }
+  for (const e of msg.executors ?? []) {
+    const fid = asFrameworkId(e.framework_id?.value ?? '');
+    const f = core.state.frameworks.get(fid);
+    if (f === undefined || shutdown.has(fid)) continue;
+    const role = f.roles[0] ?? '*';
+    try {
+      const resources = resourcesFromWire(e.resources ?? []).allocate(role);
+      core.addExecutor(f, agentId, e, resources);
+      addUsed(fid, resources);
+    } catch (err) {
+      core.log.warn({ agentId, executorId: e.executor_id.value, error: (err as Error).message }, 'ignoring a re-registered executor with invalid resources');
+    }
+  }
+  return used;
+}
+
+function startPinging(core: MasterCore, agent: AgentRecord): void {
+  const old = core.pingTimers.get(agent.id);
+  if (old) core.timers.clear(old);
+  agent.missedPings = 0;
+  const ping = () => {
+    agent.pingSequence += 1;
+    core.sendAgent(agent.id, { ping: { sequence: agent.pingSequence } });
+  };
+  ping();
+  core.pingTimers.set(agent.id, core.timers.setInterval(() => {
+    agent.missedPings = agent.lastPong >= agent.pingSequence ? 0 : agent.missedPings + 1;
+    if (agent.missedPings >= core.config.maxAgentPingTimeouts) {
+      markUnreachable(core, agent, agent.connected ? 'health check timed out' : 'agent disconnected and did not return');
+      return;
+    }
+    ping();
+  }, core.config.agentPingTimeoutMs));
+}
+
+/** The agent missed too many pings: it leaves the cluster until it re-registers. */
+function markUnreachable(core: MasterCore, agent: AgentRecord, why: string): void {
+  const id = agent.id;
+  const timer = core.pingTimers.get(id);
+  if (timer) core.timers.clear(timer);
+  core.pingTimers.delete(id);
+  const nowMs = core.clock.now();
+  for (const offerId of [...agent.offers]) core.removeOfferWithRescind(offerId);
+  core.allocator.removeAgent(id);
+  const message = `Agent ${agent.info.hostname} is unreachable: ${why}`;
+  for (const f of core.state.frameworks.values()) {
+    const pa = core.partitionAware(f);
+    for (const t of [...f.tasks.values()]) {
+      if (t.agentId !== id) continue;
+      if (isTerminal(t.task.state)) { core.completeTask(f, t); continue; }
+      const state: TaskState = pa ? 'TASK_UNREACHABLE' : 'TASK_LOST';
+      const status = masterStatus({
+        taskId: t.task.task_id.value, state, reason: 'REASON_AGENT_REMOVED', message, agentId: id,
+        executorId: t.task.executor_id?.value, timestamp: nowMs / 1000, unreachableSinceMs: nowMs,
+      });
+      core.setTaskState(t, status, state);
+      if (pa) {
+        f.tasks.delete(asTaskId(t.task.task_id.value));
+        f.unreachableTasks.set(asTaskId(t.task.task_id.value), t);
+      } else {
+        core.completeTask(f, t);
+      }
+      core.update(f, status);
+    }
+    f.executors.delete(id);
+    // Mesos' "agent lost" callback: a FAILURE event naming only the agent.
+    core.send(f, { type: 'FAILURE', failure: { agent_id: { value: id } } });
+  }
+  core.count('master/slave_removals');
+  core.count('master/slave_removals/reason_unhealthy');
+  core.state.agents.delete(id);
+  core.state.unreachableAgents.set(id, { info: agent.info, since: nowMs });
+  const conn = core.connections.get(id);
+  if (conn !== undefined) {
+    core.connections.delete(id);
+    core.connectionAgents.delete(conn);
+    conn.close('marked unreachable');
+  }
+  core.log.warn({ agentId: id, why }, 'agent marked unreachable');
+}

@@ -1,0 +1,319 @@
+/**
+ * The master's shared books and the operations every part of the master uses: the state
+ * (master-state.ts), the ports, the allocator, and the small steps built on them — sending events
+ * and agent messages, running allocation and turning decisions into offers, removing and
+ * rescinding offers, task bookkeeping (state changes, completion, releasing resources) and
+ * removing a framework. The calls and protocols are handled by the modules around it
+ * (framework-lifecycle, scheduler-calls, accept-call, agent-lifecycle, status-updates); master.ts
+ * puts them behind the two seams.
+ *
+ * Life of resources (Mesos semantics): the allocator offers them (allocated from then on); DECLINE,
+ * RESCIND, offer timeout and the unused part of an ACCEPT give them back (`recoverResources`);
+ * launched tasks hold them until their first terminal status update, when they return at once.
+ *
+ * Invariants:
+ * - an offer belongs to one framework and one agent and is in `state.offers` until accepted,
+ *   declined, rescinded or expired — never offered twice;
+ * - task states change only through task-state-machine.ts `transition()` (see status-updates.ts)
+ *   or master-made terminal updates (`setTaskState`);
+ * - only an agent's current connection can change its state (see agent-lifecycle.ts).
+ */
+import type { AgentId, OfferId } from '../common/ids.ts';
+import { asAgentId, asExecutorId, asTaskId } from '../common/ids.ts';
+import type { Resources } from '../common/resources/resources.ts';
+import type { Allocator, FrameworkDescription, OfferDecision } from './allocator/allocator.ts';
+import type { mesos, maestro } from '../proto/types.generated.ts';
+import type { SchedulerEvent } from './scheduler-endpoint.ts';
+import type { AgentConnection, Clock, IdGenerator, Logger, TimerHandle, Timers } from './ports.ts';
+import { emptyMasterState, type FrameworkRecord, type MasterState, type OfferRecord, type TaskRecord } from './master-state.ts';
+import { isTerminal } from './task-state-machine.ts';
+import { masterStatus, type TaskState } from './task-status.ts';
+import { reconcile, type ReconcileTaskView } from './reconcile.ts';
+import { buildOffer } from './offers.ts';
+import { resourcesToWire } from './resource-wire.ts';
+
+type Envelope = maestro.agent.Envelope;
+
+export interface MasterConfig {
+  readonly hostname: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly version: string;
+  readonly agentPingTimeoutMs: number;
+  readonly maxAgentPingTimeouts: number;
+  /** Undefined: offers never expire (Mesos default). */
+  readonly offerTimeoutMs: number | undefined;
+  readonly allocationIntervalMs: number;
+  readonly heartbeatIntervalSeconds: number;
+  readonly weights: ReadonlyMap<string, number>;
+  /** When set, agents must present it to register. */
+  readonly agentToken?: string;
+  readonly cluster?: string;
+  /** The effective flags as text, for GET_FLAGS and /master/flags. */
+  readonly flags: Readonly<Record<string, string>>;
+  /** How many completed tasks to keep for the operator views (default 1000). */
+  readonly maxCompletedTasks?: number;
+}
+
+export interface MasterDeps {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly allocator: Allocator;
+  readonly config: MasterConfig;
+}
+
+/** IPv4 text to the uint32 Mesos puts in MasterInfo.ip (network byte order read as little endian). */
+export function ipToUint32(ip: string): number {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return 0;
+  return ((p[3] << 24) >>> 0) + (p[2] << 16) + (p[1] << 8) + p[0];
+}
+
+export class MasterCore {
+  readonly state: MasterState = emptyMasterState();
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly ids: IdGenerator;
+  readonly log: Logger;
+  readonly allocator: Allocator;
+  readonly config: MasterConfig;
+  readonly started: number;
+  /** Each registered agent's current connection, and the reverse. */
+  readonly connections = new Map<AgentId, AgentConnection>();
+  readonly connectionAgents = new Map<AgentConnection, AgentId>();
+  readonly pingTimers = new Map<AgentId, TimerHandle>();
+  readonly weights = new Map<string, number>();
+  readonly quotas = new Map<string, { guarantees: Record<string, number>; limits: Record<string, number> }>();
+  /** Counters behind the metrics (terminal task counts, messages). */
+  readonly counters = new Map<string, number>();
+  readonly pendingAllocation = new Set<AgentId>();
+  pendingAllocationTimer: TimerHandle | undefined;
+  stopped = false;
+
+  constructor(deps: MasterDeps) {
+    this.clock = deps.clock;
+    this.timers = deps.timers;
+    this.ids = deps.ids;
+    this.log = deps.logger;
+    this.allocator = deps.allocator;
+    this.config = deps.config;
+    this.started = deps.clock.now();
+  }
+
+  nowSecs(): number {
+    return this.clock.now() / 1000;
+  }
+
+  count(key: string, by = 1): void {
+    this.counters.set(key, (this.counters.get(key) ?? 0) + by);
+  }
+
+  masterInfo(): mesos.v1.MasterInfo {
+    const { ip, port, hostname, version } = this.config;
+    return {
+      id: this.ids.masterId,
+      ip: ipToUint32(ip),
+      port,
+      pid: `master@${ip}:${port}`,
+      hostname,
+      version,
+      address: { hostname, ip, port },
+    };
+  }
+
+  description(f: FrameworkRecord): FrameworkDescription {
+    return {
+      roles: f.roles,
+      suppressedRoles: [...f.suppressedRoles],
+      gpuResources: f.capabilities.has('GPU_RESOURCES'),
+      revocableResources: f.capabilities.has('REVOCABLE_RESOURCES'),
+    };
+  }
+
+  partitionAware(f: FrameworkRecord | undefined): boolean {
+    return f?.capabilities.has('PARTITION_AWARE') ?? false;
+  }
+
+  send(f: FrameworkRecord, event: SchedulerEvent): void {
+    if (f.sink === undefined) return;
+    f.sink.send(event);
+    this.count(`master/messages_event_${event.type?.toLowerCase() ?? 'unknown'}`);
+  }
+
+  sendAgent(agentId: AgentId, envelope: Envelope): void {
+    this.connections.get(agentId)?.send(envelope);
+  }
+
+  update(f: FrameworkRecord, status: mesos.v1.TaskStatus): void {
+    this.send(f, { type: 'UPDATE', update: { status } });
+  }
+
+  /** Runs a full allocation cycle (the periodic timer calls this). */
+  allocate(): void {
+    if (this.stopped) return;
+    this.makeOffers(this.allocator.allocate(this.clock.now()));
+  }
+
+  /** Coalesces event-triggered allocations into one run per tick. */
+  scheduleAllocation(agentIds: Iterable<AgentId>): void {
+    for (const id of agentIds) this.pendingAllocation.add(id);
+    if (this.pendingAllocation.size === 0 || this.pendingAllocationTimer !== undefined || this.stopped) return;
+    this.pendingAllocationTimer = this.timers.setTimeout(() => {
+      this.pendingAllocationTimer = undefined;
+      const ids = [...this.pendingAllocation].filter((id) => this.state.agents.has(id));
+      this.pendingAllocation.clear();
+      if (ids.length > 0) this.makeOffers(this.allocator.allocateAgents(ids, this.clock.now()));
+    }, 0);
+  }
+
+  makeOffers(decisions: readonly OfferDecision[]): void {
+    const byFramework = new Map<FrameworkRecord, mesos.v1.Offer[]>();
+    for (const d of decisions) {
+      const f = this.state.frameworks.get(d.frameworkId);
+      const agent = this.state.agents.get(d.agentId);
+      if (f === undefined || agent === undefined || !f.active || !agent.active) {
+        // The allocator raced a removal: give the resources straight back.
+        if (f !== undefined && agent !== undefined) this.allocator.recoverResources(d.frameworkId, d.agentId, d.resources, undefined, this.clock.now());
+        continue;
+      }
+      const offerId = this.ids.offerId();
+      const executorIds = [...(f.executors.get(d.agentId)?.keys() ?? [])];
+      const offer = buildOffer({
+        offerId, frameworkId: f.id, multiRole: f.capabilities.has('MULTI_ROLE'), role: d.role, agentId: d.agentId,
+        agentInfo: agent.info, agentEndpoint: agent.endpoint, resources: resourcesToWire(d.resources), executorIds,
+      });
+      const rec: OfferRecord = { offer, frameworkId: f.id, agentId: d.agentId, role: d.role, resources: d.resources, timer: undefined };
+      if (this.config.offerTimeoutMs !== undefined) {
+        rec.timer = this.timers.setTimeout(() => this.rescindOffer(offerId, true), this.config.offerTimeoutMs);
+      }
+      this.state.offers.set(offerId, rec);
+      f.offers.add(offerId);
+      agent.offers.add(offerId);
+      let list = byFramework.get(f);
+      if (list === undefined) byFramework.set(f, (list = []));
+      list.push(offer);
+    }
+    for (const [f, offers] of byFramework) this.send(f, { type: 'OFFERS', offers: { offers } });
+  }
+
+  /** Removes an offer from the books; the caller decides what happens to its resources. */
+  removeOffer(offerId: OfferId): OfferRecord | undefined {
+    const rec = this.state.offers.get(offerId);
+    if (rec === undefined) return undefined;
+    if (rec.timer) this.timers.clear(rec.timer);
+    this.state.offers.delete(offerId);
+    this.state.frameworks.get(rec.frameworkId)?.offers.delete(offerId);
+    this.state.agents.get(rec.agentId)?.offers.delete(offerId);
+    return rec;
+  }
+
+  /** RESCIND (if the framework is connected) and give the resources back to the allocator. */
+  rescindOffer(offerId: OfferId, notify: boolean): void {
+    const rec = this.removeOffer(offerId);
+    if (rec === undefined) return;
+    const f = this.state.frameworks.get(rec.frameworkId);
+    if (notify && f !== undefined) this.send(f, { type: 'RESCIND', rescind: { offer_id: { value: offerId } } });
+    if (this.state.agents.has(rec.agentId)) {
+      this.allocator.recoverResources(rec.frameworkId, rec.agentId, rec.resources, undefined, this.clock.now());
+      this.scheduleAllocation([rec.agentId]);
+    }
+  }
+
+  removeOfferWithRescind(offerId: OfferId): void {
+    const rec = this.removeOffer(offerId);
+    if (rec === undefined) return;
+    const f = this.state.frameworks.get(rec.frameworkId);
+    if (f !== undefined) this.send(f, { type: 'RESCIND', rescind: { offer_id: { value: offerId } } });
+  }
+
+  addExecutor(f: FrameworkRecord, agentId: AgentId, info: mesos.v1.ExecutorInfo, resources: Resources): void {
+    let map = f.executors.get(agentId);
+    if (map === undefined) f.executors.set(agentId, (map = new Map()));
+    map.set(asExecutorId(info.executor_id.value), { info, frameworkId: f.id, agentId, resources });
+  }
+
+  setTaskState(t: TaskRecord, status: mesos.v1.TaskStatus, state: TaskState): void {
+    const wasTerminal = isTerminal(t.task.state);
+    t.task.state = state;
+    t.task.statuses = [...(t.task.statuses ?? []), status].slice(-16);
+    if (!wasTerminal && isTerminal(state)) this.count(`master/tasks_${state.slice('TASK_'.length).toLowerCase()}`);
+  }
+
+  completeTask(f: FrameworkRecord, t: TaskRecord): void {
+    f.tasks.delete(asTaskId(t.task.task_id.value));
+    f.unreachableTasks.delete(asTaskId(t.task.task_id.value));
+    this.state.completedTasks.push(t);
+    const max = this.config.maxCompletedTasks ?? 1000;
+    if (this.state.completedTasks.length > max) this.state.completedTasks.splice(0, this.state.completedTasks.length - max);
+  }
+
+  /** A task reached a terminal state: its resources go back at once (and its executor's, when it was the last task). */
+  releaseTask(f: FrameworkRecord, t: TaskRecord): void {
+    if (!this.state.agents.has(t.agentId)) return;
+    const now = this.clock.now();
+    this.allocator.recoverResources(f.id, t.agentId, t.resources, undefined, now);
+    const executorId = t.task.executor_id?.value;
+    if (executorId !== undefined) {
+      const others = [...f.tasks.values()].some((o) => o !== t && o.agentId === t.agentId && o.task.executor_id?.value === executorId && !isTerminal(o.task.state));
+      const e = f.executors.get(t.agentId)?.get(asExecutorId(executorId));
+      if (!others && e !== undefined) {
+        f.executors.get(t.agentId)!.delete(asExecutorId(executorId));
+        this.allocator.recoverResources(f.id, t.agentId, e.resources, undefined, now);
+      }
+    }
+    this.scheduleAllocation([t.agentId]);
+  }
+
+  removeFramework(f: FrameworkRecord, why: string): void {
+    if (!this.state.frameworks.has(f.id)) return;
+    if (f.failoverTimer) this.timers.clear(f.failoverTimer);
+    f.failoverTimer = undefined;
+    for (const offerId of [...f.offers]) this.removeOffer(offerId);
+    const agents = new Set<AgentId>(f.executors.keys());
+    const now = this.nowSecs();
+    for (const t of [...f.tasks.values()]) {
+      agents.add(t.agentId);
+      if (!isTerminal(t.task.state)) {
+        const status = masterStatus({ taskId: t.task.task_id.value, state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: `Framework ${f.id} removed`, agentId: t.agentId, timestamp: now });
+        this.setTaskState(t, status, 'TASK_KILLED');
+      }
+      this.completeTask(f, t);
+    }
+    for (const t of [...f.unreachableTasks.values()]) this.completeTask(f, t);
+    for (const agentId of agents) this.sendAgent(agentId, { shutdown_framework: { framework_id: { value: f.id } } });
+    this.allocator.removeFramework(f.id);
+    f.sink?.close();
+    f.sink = undefined;
+    f.streamId = undefined;
+    f.connected = false;
+    f.active = false;
+    f.unregisteredTime = this.clock.now();
+    this.state.frameworks.delete(f.id);
+    this.state.completedFrameworks.set(f.id, f);
+    this.log.info({ frameworkId: f.id, why }, 'framework removed');
+    this.scheduleAllocation(agents);
+  }
+
+  reconcileStatuses(f: FrameworkRecord, queries: readonly mesos.v1.scheduler.Call.Reconcile.Task[]): mesos.v1.TaskStatus[] {
+    const view = (t: TaskRecord): ReconcileTaskView => {
+      const latest = t.task.statuses?.[t.task.statuses.length - 1];
+      return { taskId: t.task.task_id.value, agentId: t.agentId, executorId: t.task.executor_id?.value, state: t.task.state, healthy: latest?.healthy };
+    };
+    const tasks = new Map<string, ReconcileTaskView>();
+    for (const t of f.tasks.values()) tasks.set(t.task.task_id.value, view(t));
+    const unreachable = new Map<string, ReconcileTaskView & { sinceMs: number }>();
+    for (const t of f.unreachableTasks.values()) {
+      unreachable.set(t.task.task_id.value, { ...view(t), sinceMs: this.state.unreachableAgents.get(t.agentId)?.since ?? this.clock.now() });
+    }
+    return reconcile({
+      partitionAware: this.partitionAware(f),
+      tasks,
+      unreachableTasks: unreachable,
+      agentStatus: (id) => (this.state.agents.has(asAgentId(id)) ? 'registered' : this.state.unreachableAgents.has(asAgentId(id)) ? 'unreachable' : 'unknown'),
+      unreachableSinceMs: (id) => this.state.unreachableAgents.get(asAgentId(id))?.since,
+      now: this.nowSecs(),
+    }, queries);
+  }
+}

@@ -1480,6 +1480,60 @@ export namespace mesos.v1.scheduler {
       operation_statuses?: mesos.v1.OperationStatus[];
     }
   }
+  export interface AttributeConstraint {
+    selector: mesos.v1.scheduler.AttributeConstraint.Selector;
+    predicate: mesos.v1.scheduler.AttributeConstraint.Predicate;
+  }
+  export namespace AttributeConstraint {
+    export interface Selector {
+      pseudoattribute_type?: mesos.v1.scheduler.AttributeConstraint.Selector.PseudoattributeType;
+      attribute_name?: string;
+    }
+    export namespace Selector {
+      export type PseudoattributeType =
+        | 'UNKNOWN'
+        | 'HOSTNAME'
+        | 'REGION'
+        | 'ZONE';
+    }
+    export interface Predicate {
+      exists?: mesos.v1.scheduler.AttributeConstraint.Predicate.Exists;
+      not_exists?: mesos.v1.scheduler.AttributeConstraint.Predicate.NotExists;
+      text_equals?: mesos.v1.scheduler.AttributeConstraint.Predicate.TextEquals;
+      text_not_equals?: mesos.v1.scheduler.AttributeConstraint.Predicate.TextNotEquals;
+      text_matches?: mesos.v1.scheduler.AttributeConstraint.Predicate.TextMatches;
+      text_not_matches?: mesos.v1.scheduler.AttributeConstraint.Predicate.TextNotMatches;
+    }
+    export namespace Predicate {
+      export interface Exists {}
+      export interface NotExists {}
+      export interface TextEquals {
+        value: string;
+      }
+      export interface TextNotEquals {
+        value: string;
+      }
+      export interface TextMatches {
+        regex: string;
+      }
+      export interface TextNotMatches {
+        regex: string;
+      }
+    }
+  }
+  export interface OfferConstraints {
+    role_constraints?: { [key: string]: mesos.v1.scheduler.OfferConstraints.RoleConstraints };
+  }
+  export namespace OfferConstraints {
+    export interface RoleConstraints {
+      groups?: mesos.v1.scheduler.OfferConstraints.RoleConstraints.Group[];
+    }
+    export namespace RoleConstraints {
+      export interface Group {
+        attribute_constraints?: mesos.v1.scheduler.AttributeConstraint[];
+      }
+    }
+  }
   export interface Call {
     framework_id?: mesos.v1.FrameworkID;
     type?: mesos.v1.scheduler.Call.Type;
@@ -1523,6 +1577,7 @@ export namespace mesos.v1.scheduler {
     export interface Subscribe {
       framework_info: mesos.v1.FrameworkInfo;
       suppressed_roles?: string[];
+      offer_constraints?: mesos.v1.scheduler.OfferConstraints;
     }
     export interface Accept {
       offer_ids?: mesos.v1.OfferID[];
@@ -1597,6 +1652,7 @@ export namespace mesos.v1.scheduler {
     export interface UpdateFramework {
       framework_info: mesos.v1.FrameworkInfo;
       suppressed_roles?: string[];
+      offer_constraints?: mesos.v1.scheduler.OfferConstraints;
     }
   }
 }
@@ -1801,7 +1857,7 @@ export namespace mesos.v1.master {
     }
     export interface DrainAgent {
       agent_id: mesos.v1.AgentID;
-      max_grace_period?: mesos.v1.DurationInfo;
+      max_grace_period?: google.protobuf.Duration;
       mark_gone?: boolean;
     }
     export interface DeactivateAgent {
@@ -1945,6 +2001,7 @@ export namespace mesos.v1.master {
         inverse_offers?: mesos.v1.InverseOffer[];
         allocated_resources?: mesos.v1.Resource[];
         offered_resources?: mesos.v1.Resource[];
+        offer_constraints?: mesos.v1.scheduler.OfferConstraints;
       }
     }
     export interface GetExecutors {
@@ -2419,6 +2476,13 @@ export namespace mesos.v1.agent {
   }
 }
 
+export namespace google.protobuf {
+  export interface Duration {
+    seconds?: number;
+    nanos?: number;
+  }
+}
+
 export namespace maestro.agent {
   export interface Envelope {
     register_agent?: maestro.agent.RegisterAgent;
@@ -2718,6 +2782,18 @@ export interface ProtoTypes {
   'mesos.v1.scheduler.Event.Error': mesos.v1.scheduler.Event.Error;
   'mesos.v1.scheduler.Response': mesos.v1.scheduler.Response;
   'mesos.v1.scheduler.Response.ReconcileOperations': mesos.v1.scheduler.Response.ReconcileOperations;
+  'mesos.v1.scheduler.AttributeConstraint': mesos.v1.scheduler.AttributeConstraint;
+  'mesos.v1.scheduler.AttributeConstraint.Selector': mesos.v1.scheduler.AttributeConstraint.Selector;
+  'mesos.v1.scheduler.AttributeConstraint.Predicate': mesos.v1.scheduler.AttributeConstraint.Predicate;
+  'mesos.v1.scheduler.AttributeConstraint.Predicate.Exists': mesos.v1.scheduler.AttributeConstraint.Predicate.Exists;
+  'mesos.v1.scheduler.AttributeConstraint.Predicate.NotExists': mesos.v1.scheduler.AttributeConstraint.Predicate.NotExists;
+  'mesos.v1.scheduler.AttributeConstraint.Predicate.TextEquals': mesos.v1.scheduler.AttributeConstraint.Predicate.TextEquals;
+  'mesos.v1.scheduler.AttributeConstraint.Predicate.TextNotEquals': mesos.v1.scheduler.AttributeConstraint.Predicate.TextNotEquals;
+  'mesos.v1.scheduler.AttributeConstraint.Predicate.TextMatches': mesos.v1.scheduler.AttributeConstraint.Predicate.TextMatches;
+  'mesos.v1.scheduler.AttributeConstraint.Predicate.TextNotMatches': mesos.v1.scheduler.AttributeConstraint.Predicate.TextNotMatches;
+  'mesos.v1.scheduler.OfferConstraints': mesos.v1.scheduler.OfferConstraints;
+  'mesos.v1.scheduler.OfferConstraints.RoleConstraints': mesos.v1.scheduler.OfferConstraints.RoleConstraints;
+  'mesos.v1.scheduler.OfferConstraints.RoleConstraints.Group': mesos.v1.scheduler.OfferConstraints.RoleConstraints.Group;
   'mesos.v1.scheduler.Call': mesos.v1.scheduler.Call;
   'mesos.v1.scheduler.Call.Subscribe': mesos.v1.scheduler.Call.Subscribe;
   'mesos.v1.scheduler.Call.Accept': mesos.v1.scheduler.Call.Accept;
@@ -2862,6 +2938,7 @@ export interface ProtoTypes {
   'mesos.v1.agent.ProcessIO.Data': mesos.v1.agent.ProcessIO.Data;
   'mesos.v1.agent.ProcessIO.Control': mesos.v1.agent.ProcessIO.Control;
   'mesos.v1.agent.ProcessIO.Control.Heartbeat': mesos.v1.agent.ProcessIO.Control.Heartbeat;
+  'google.protobuf.Duration': google.protobuf.Duration;
   'maestro.agent.Envelope': maestro.agent.Envelope;
   'maestro.agent.RegisterAgent': maestro.agent.RegisterAgent;
   'maestro.agent.ReregisterAgent': maestro.agent.ReregisterAgent;

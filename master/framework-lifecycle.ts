@@ -59,7 +59,7 @@ function addFramework(core: MasterCore, id: FrameworkId, info: mesos.v1.Framewor
   core.allocator.addFramework(id, core.description(f), new Map(), true);
   core.log.info({ frameworkId: id, name: info.name, roles }, 'framework subscribed');
   sendSubscribed(core, f);
-  core.scheduleAllocation(core.state.agents.keys());
+  core.scheduleAllocation('all');
 }
 
 function failover(core: MasterCore, f: FrameworkRecord, info: mesos.v1.FrameworkInfo, roles: string[], suppressed: readonly string[], sink: EventSink, streamId: StreamId, now: number): void {
@@ -87,7 +87,7 @@ function failover(core: MasterCore, f: FrameworkRecord, info: mesos.v1.Framework
   core.allocator.activateFramework(f.id);
   core.log.info({ frameworkId: f.id }, 'framework re-subscribed');
   sendSubscribed(core, f);
-  core.scheduleAllocation(core.state.agents.keys());
+  core.scheduleAllocation('all');
 }
 
 function sendSubscribed(core: MasterCore, f: FrameworkRecord): void {
@@ -134,7 +134,7 @@ export function updateFramework(core: MasterCore, f: FrameworkRecord, info: meso
   const agentsWithExecutors = new Set(f.executors.keys());
   for (const t of f.tasks.values()) agentsWithExecutors.add(t.agentId);
   for (const agentId of agentsWithExecutors) core.sendAgent(agentId, { update_framework: { framework_info: f.info } });
-  core.scheduleAllocation(core.state.agents.keys());
+  core.scheduleAllocation('all');
   return OK;
 }
 

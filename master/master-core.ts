@@ -88,7 +88,9 @@ export class MasterCore {
   readonly quotas = new Map<string, { guarantees: Record<string, number>; limits: Record<string, number> }>();
   /** Counters behind the metrics (terminal task counts, messages). */
   readonly counters = new Map<string, number>();
+  /** Event-triggered allocation waiting for the next tick: some agents, or all of them. */
   readonly pendingAllocation = new Set<AgentId>();
+  pendingAllocationAll = false;
   pendingAllocationTimer: TimerHandle | undefined;
   stopped = false;
 
@@ -156,17 +158,22 @@ export class MasterCore {
     this.makeOffers(this.allocator.allocate(this.clock.now()));
   }
 
-  /** Coalesces event-triggered allocations into one run per tick. */
-  scheduleAllocation(agentIds: Iterable<AgentId>): void {
-    for (const id of agentIds) this.pendingAllocation.add(id);
-    if (this.pendingAllocation.size === 0 || this.pendingAllocationTimer !== undefined || this.stopped) return;
+  /** Coalesces event-triggered allocations into one run per tick ('all': a full cycle). */
+  scheduleAllocation(agentIds: Iterable<AgentId> | 'all'): void {
+    if (agentIds === 'all') this.pendingAllocationAll = true;
+    else for (const id of agentIds) this.pendingAllocation.add(id);
+    if ((this.pendingAllocation.size === 0 && !this.pendingAllocationAll) || this.pendingAllocationTimer !== undefined || this.stopped) return;
     this.pendingAllocationTimer = this.timers.setTimeout(() => {
       this.pendingAllocationTimer = undefined;
-      const ids = [...this.pendingAllocation].filter((id) => this.state.agents.has(id));
+      const all = this.pendingAllocationAll;
+      const ids = all ? [] : [...this.pendingAllocation].filter((id) => this.state.agents.has(id));
       this.pendingAllocation.clear();
-      if (ids.length > 0) this.makeOffers(this.allocator.allocateAgents(ids, this.clock.now()));
+      this.pendingAllocationAll = false;
+      if (all) this.makeOffers(this.allocator.allocate(this.clock.now()));
+      else if (ids.length > 0) this.makeOffers(this.allocator.allocateAgents(ids, this.clock.now()));
     }, 0);
   }
+
 
   makeOffers(decisions: readonly OfferDecision[]): void {
     const byFramework = new Map<FrameworkRecord, mesos.v1.Offer[]>();

@@ -183,7 +183,7 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
         core.allocator.updateQuota(c.role, q satisfies Quota);
       }
     }
-    core.scheduleAllocation(core.state.agents.keys());
+    core.scheduleAllocation('all');
     return OK;
   }
 

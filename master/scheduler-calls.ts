@@ -97,7 +97,7 @@ function reviveOrSuppress(core: MasterCore, f: FrameworkRecord, roles: readonly 
   if (what === 'revive') {
     for (const r of target) f.suppressedRoles.delete(r);
     core.allocator.reviveOffers(f.id, target);
-    core.scheduleAllocation(core.state.agents.keys());
+    core.scheduleAllocation('all');
   } else {
     for (const r of target) f.suppressedRoles.add(r);
     core.allocator.suppressOffers(f.id, target);

@@ -20,6 +20,7 @@ import { bytesToPlain } from './wire-decode.ts';
 import { plainToBytes } from './wire-encode.ts';
 
 export { ProtoError } from './schema-table.ts';
+export { loadRoot } from './load-root.ts';
 
 export interface Codec<T> {
   readonly typeName: string;

@@ -13,7 +13,7 @@
  * `plainToJson` returns a canonical object unchanged (it already is the JSON form) and
  * otherwise a copy without undefined and null values.
  */
-import { atField, messageTable, PathFault } from './schema-table.ts';
+import { atField, messageTable, PathFault, setEntry } from './schema-table.ts';
 import type { FieldSpec, Kind } from './schema-table.ts';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -129,7 +129,7 @@ function mapOf(one: Convert): Convert {
       const item = (v as Record<string, unknown>)[k];
       if (item === null || item === undefined) continue;
       try {
-        (out ??= {})[k] = one(item);
+        setEntry((out ??= {}), k, one(item));
       } catch (err) {
         atField(err, k);
       }

@@ -137,6 +137,15 @@ export function messageTable(typeName: string): MessageTable {
 }
 
 /**
+ * Stores a map entry under an arbitrary (untrusted) key. A plain assignment to '__proto__'
+ * would replace the object's prototype instead of adding an entry.
+ */
+export function setEntry(map: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  else map[key] = value;
+}
+
+/**
  * A failure inside a message, raised without knowing where the message sits. Each enclosing
  * field adds its segment while the fault unwinds (`atField`); the codec turns it into a
  * ProtoError with the full path (`toProtoError`). Paths are built only on failure.

@@ -15,7 +15,7 @@
  * better than a generic loop with computed keys). Generated code only embeds field names and
  * numbers from our own .proto files, always as JSON-quoted literals.
  */
-import { atField, messageTable, PathFault } from './schema-table.ts';
+import { atField, messageTable, PathFault, setEntry } from './schema-table.ts';
 import type { FieldSpec, Kind, MessageTable } from './schema-table.ts';
 
 const MAX_DEPTH = 100;
@@ -307,7 +307,7 @@ function mapEntry(r: Reader, f: FieldSpec, depth: number, out: Record<string, un
   }
   r.end = outerEnd;
   if (!seen) val = mapDefault(f);
-  if (val !== undefined) ((out[f.name] ??= {}) as Record<string, unknown>)[String(key)] = val;
+  if (val !== undefined) setEntry((out[f.name] ??= {}) as Record<string, unknown>, String(key), val);
 }
 
 function compileDecoder(table: MessageTable): DecodeFn {

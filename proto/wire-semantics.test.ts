@@ -109,3 +109,13 @@ test('strings survive the wire byte for byte, multi-byte and long ones included'
     t.deepEqual(frameworkId.decode(frameworkId.encode({ value })), { value });
   }
 });
+
+test("a map key '__proto__' is an ordinary entry, from JSON and from the wire", (t) => {
+  const quota = codec('mesos.v1.quota.QuotaConfig');
+  const parsed = quota.fromJson(JSON.parse('{"role":"r","limits":{"__proto__":{"value":1},"cpus":{"value":2}}}'));
+  t.deepEqual(Object.keys(parsed.limits ?? {}), ['__proto__', 'cpus']);
+  t.is(Object.getPrototypeOf(parsed.limits), Object.prototype);
+  const back = quota.decode(quota.encode(parsed));
+  t.deepEqual(Object.keys(back.limits ?? {}).sort(), ['__proto__', 'cpus']);
+  t.is(Object.getPrototypeOf(back.limits), Object.prototype);
+});

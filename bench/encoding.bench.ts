@@ -2,7 +2,8 @@
  * Encoding benchmark of the scheduler API hot path (proto/codec.ts):
  *   - encode an OFFERS event of 100 offers (4 resources each: cpus, mem, disk, ports ranges;
  *     2 attributes; hostname) as JSON text and as protobuf bytes;
- *   - decode an ACCEPT call (one LAUNCH of 10 tasks) from JSON text and from protobuf bytes.
+ *   - decode an ACCEPT call (one LAUNCH of 10 tasks) from JSON text and from protobuf bytes;
+ *   - and, for the framework side (frameworks/sdk), decode that OFFERS event both ways.
  * Figures: median over runs of a batch, as operations per second and payload MB per second.
  */
 import { codec } from '../proto/codec.ts';
@@ -108,6 +109,14 @@ measure('accept_call_decode_json', Buffer.byteLength(callJson), () => {
 });
 measure('accept_call_decode_protobuf', callBytes.length, () => {
   sink += callCodec.decode(callBytes).accept === undefined ? 0 : 1;
+});
+const eventJson = JSON.stringify(eventCodec.toJson(event));
+const eventBytes = eventCodec.encode(event);
+measure('offers_event_decode_json', Buffer.byteLength(eventJson), () => {
+  sink += eventCodec.fromJson(JSON.parse(eventJson)).offers === undefined ? 0 : 1;
+});
+measure('offers_event_decode_protobuf', eventBytes.length, () => {
+  sink += eventCodec.decode(eventBytes).offers === undefined ? 0 : 1;
 });
 if (sink < 0) process.stdout.write('unreachable\n');
 printTable(results);

@@ -171,11 +171,14 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
       known.total = total;
       core.allocator.updateAgentTotal(id, total);
     }
+    const reported = new Set<string>();
     for (const task of msg.tasks ?? []) {
       const fid = asFrameworkId(task.framework_id.value);
+      reported.add(`${fid}\u0000${task.task_id.value}`);
       if (core.state.completedFrameworks.has(fid)) shutdown.add(fid);
     }
     core.allocator.activateAgent(id);
+    reconcileUnreported(core, id, connection, reported);
   } else {
     core.state.unreachableAgents.delete(id);
     const used = adoptAgentTasks(core, id, msg, wasUnreachable, shutdown);
@@ -201,6 +204,21 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
 }
 
 /**
+ * A known agent came back without some tasks the master has for it (say a RunTask lost with the
+ * old connection): the agent is asked to reconcile them (ReconcileTasks, per framework) and
+ * answers with a status update for each, TASK_DROPPED or TASK_LOST for those it does not know.
+ */
+function reconcileUnreported(core: MasterCore, agentId: AgentId, connection: AgentConnection, reported: ReadonlySet<string>): void {
+  for (const f of core.state.frameworks.values()) {
+    const missing: mesos.v1.TaskID[] = [];
+    for (const t of f.tasks.values()) {
+      if (t.agentId === agentId && !isTerminal(t.task.state) && !reported.has(`${f.id}\u0000${t.task.task_id.value}`)) missing.push(t.task.task_id);
+    }
+    if (missing.length > 0) connection.send({ reconcile_tasks: { framework_id: { value: f.id }, task_ids: missing } });
+  }
+}
+
+/**
  * The tasks a re-registering agent (unknown to this master, or back from unreachable) runs:
  * tasks of removed frameworks, and of non-partition-aware frameworks after a partition, are
  * shut down; frameworks this master does not know become "recovered"; the rest are adopted with
@@ -211,6 +229,12 @@ function adoptAgentTasks(core: MasterCore, agentId: AgentId, msg: maestro.agent.
   const infos = new Map<string, mesos.v1.FrameworkInfo>();
   for (const fi of msg.frameworks ?? []) if (fi.id?.value !== undefined) infos.set(fi.id.value, fi);
   const addUsed = (fid: FrameworkId, r: Resources) => used.set(fid, (used.get(fid) ?? Resources.empty).plus(r));
+  if (wasUnreachable) {
+    // Mesos forgets the agent's unreachable tasks on its return; those it still runs come back below.
+    for (const f of core.state.frameworks.values()) {
+      for (const [taskId, t] of f.unreachableTasks) if (t.agentId === agentId) f.unreachableTasks.delete(taskId);
+    }
+  }
   for (const task of msg.tasks ?? []) {
     const fid = asFrameworkId(task.framework_id.value);
     if (core.state.completedFrameworks.has(fid)) { shutdown.add(fid); continue; }

@@ -173,3 +173,20 @@ test('after a master failover, agents report tasks of unknown frameworks: they a
   t.is(offered, 2);
   t.is(h.master.metrics()['master/tasks_running'], 2);
 });
+
+test('a known agent that re-registers without a task is asked to reconcile it', (t) => {
+  const h = harness();
+  const fw = h.subscribe();
+  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
+    { name: 'a', task_id: { value: 'a' }, agent_id: offer.agent_id, resources: wire('cpus:0.5;mem:64'), command: { value: 'x' } },
+    { name: 'b', task_id: { value: 'b' }, agent_id: offer.agent_id, resources: wire('cpus:0.5;mem:64'), command: { value: 'x' } },
+  ] } }] } });
+  h.master.agentDisconnected(agent.conn);
+  const conn = new RecordingAgent();
+  const running: mesos.v1.Task = { name: 'a', task_id: { value: 'a' }, framework_id: { value: fw.id }, agent_id: offer.agent_id, state: 'TASK_RUNNING', resources: wire('cpus:0.5;mem:64') };
+  h.master.agentMessage(conn, { reregister_agent: { agent_info: { hostname: 'h1', id: offer.agent_id, resources: wire('cpus:2;mem:1024') }, version: 'test', tasks: [running] } });
+  t.deepEqual(conn.of('reconcile_tasks'), [{ framework_id: { value: fw.id }, task_ids: [{ value: 'b' }] }]);
+});

@@ -257,3 +257,29 @@ test('codec() caches per type and rejects unknown type names', (t) => {
   t.is(codec('mesos.v1.Offer').typeName, 'mesos.v1.Offer');
   t.throws(() => codec('mesos.v1.NoSuchMessage'), { instanceOf: ProtoError });
 });
+
+test('fromJson of arbitrary JSON returns a value or throws ProtoError, never anything else', (t) => {
+  const types = ['mesos.v1.scheduler.Call', 'mesos.v1.FrameworkInfo', 'mesos.v1.Resource', 'maestro.agent.Envelope'];
+  const fieldNames = ['type', 'subscribe', 'framework_info', 'user', 'name', 'roles', 'capabilities', 'scalar', 'value',
+    'ranges', 'range', 'begin', 'end', 'reservations', 'uuid', 'offer_filters', 'register_agent', 'agent_info', '__proto__'];
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom(null, true, 0, -1, 1.5, '', 'SCALAR', 'MULTI_ROLE', '12', 'AAAA'),
+      fc.array(tie('value'), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom(...fieldNames), tie('value'), { maxKeys: 4 }),
+    ),
+  }));
+  fc.assert(
+    fc.property(fc.constantFrom(...types), value, (typeName, input) => {
+      try {
+        codec(typeName).fromJson(input);
+      } catch (err) {
+        return err instanceof ProtoError;
+      }
+      return true;
+    }),
+    { numRuns: 3000, seed: 99 },
+  );
+  t.pass();
+});

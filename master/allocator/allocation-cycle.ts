@@ -30,8 +30,8 @@ import type { Sorter } from './sorter/sorter.ts';
 
 export interface CycleInput {
   readonly agents: ReadonlyMap<AgentId, AgentState>;
-  /** Agents to consider (all, or those of an event-triggered allocation). */
-  readonly candidates: readonly AgentId[];
+  /** Agents to consider (all, or those of an event-triggered allocation), in a stable order. */
+  readonly candidates: readonly AgentState[];
   readonly frameworks: ReadonlyMap<FrameworkId, FrameworkState>;
   readonly roles: ReadonlyMap<string, RoleState>;
   readonly roleSorter: Sorter;
@@ -91,7 +91,8 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
   const offered: Resources[] = [];
   const offeredAgents: AgentState[] = [];
   const offeredFrameworks: FrameworkState[] = [];
-  const remainingOf = new Map<AgentId, Resources>();
+  // Only a two-stage cycle needs to remember what stage 1 left on each agent.
+  const remainingOf = new Map<AgentState, Resources>();
   const quota = input.quotas.size > 0 ? new QuotaTracker(input.quotas, input.roles, input.agents, input.roleSorter) : undefined;
 
   let roleSorter = input.roleSorter;
@@ -145,15 +146,16 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
 
   const pass = (s: 1 | 2): void => {
     stage = s;
-    for (const id of order) {
-      const a = input.agents.get(id);
-      if (a === undefined || !a.active) continue;
+    const twoStage = s === 1;
+    for (let k = 0; k < order.length; k++) {
+      const a = order[k];
+      if (!a.active) continue;
       agent = a;
-      remaining = remainingOf.get(id) ?? a.available;
+      remaining = (remainingOf.size > 0 ? remainingOf.get(a) : undefined) ?? a.available;
       if (remaining.isEmpty()) continue;
       roleSorter.forEachInOrder(rng, visitRole);
       if (pendingRole.length === 0) continue;
-      remainingOf.set(id, remaining);
+      if (twoStage) remainingOf.set(a, remaining);
       if (!roleSorterCloned) {
         roleSorter = roleSorter.clone();
         roleSorterCloned = true;

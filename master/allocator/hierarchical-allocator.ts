@@ -50,7 +50,8 @@ function minAllocatableOf(info: FrameworkDescription): Map<string, readonly MinQ
 
 export class HierarchicalAllocator implements Allocator {
   private readonly agents = new Map<AgentId, AgentState>();
-  private readonly agentOrder: AgentId[] = [];
+  /** Agents in the order they were added (the cycle shuffles a copy). */
+  private readonly agentList: AgentState[] = [];
   private readonly frameworks = new Map<FrameworkId, FrameworkState>();
   private readonly roles = new Map<string, RoleState>();
   private readonly weights = new Map<string, number>();
@@ -203,7 +204,7 @@ export class HierarchicalAllocator implements Allocator {
       byFramework: new Map(),
     };
     this.agents.set(id, agent);
-    this.agentOrder.push(id);
+    this.agentList.push(agent);
     this.addToTotals(total, 1);
     for (const [fid, res] of used) {
       const fw = this.frameworks.get(fid);
@@ -232,8 +233,8 @@ export class HierarchicalAllocator implements Allocator {
     }
     this.addToTotals(agent.total, -1);
     this.agents.delete(id);
-    const i = this.agentOrder.indexOf(id);
-    if (i >= 0) this.agentOrder.splice(i, 1);
+    const i = this.agentList.indexOf(agent);
+    if (i >= 0) this.agentList.splice(i, 1);
   }
 
   updateAgentTotal(id: AgentId, total: Resources): void {
@@ -471,17 +472,19 @@ export class HierarchicalAllocator implements Allocator {
 
   allocate(now: number): OfferDecision[] {
     this.expireFilters(now);
-    return this.run(this.agentOrder, now);
+    return this.run(this.agentList, now);
   }
 
   allocateAgents(agentIds: readonly AgentId[], now: number): OfferDecision[] {
-    return this.run(
-      agentIds.filter((id, i) => this.agents.has(id) && agentIds.indexOf(id) === i),
-      now,
-    );
+    const picked = new Set<AgentState>();
+    for (const id of agentIds) {
+      const a = this.agents.get(id);
+      if (a !== undefined) picked.add(a);
+    }
+    return this.run([...picked], now);
   }
 
-  private run(candidates: readonly AgentId[], now: number): OfferDecision[] {
+  private run(candidates: readonly AgentState[], now: number): OfferDecision[] {
     const result = runAllocationCycle({
       agents: this.agents,
       candidates,

@@ -153,6 +153,7 @@ export class DrfSorter implements Sorter {
   private names: string[] = [];
   private totals: number[] = [];
   private stale = false;
+  private readonly auxPool: number[][] = [];
 
   constructor(options: DrfSorterOptions) {
     this.hierarchical = options.hierarchical;
@@ -406,7 +407,7 @@ export class DrfSorter implements Sorter {
 
   forEachInOrder(_rng: Rng, visit: (client: string) => boolean): void {
     if (this.stale) this.refresh();
-    walk(this.root, visit);
+    walk(this.root, visit, this.auxPool, 0);
   }
 
   clone(): DrfSorter {
@@ -437,14 +438,22 @@ export class DrfSorter implements Sorter {
   }
 }
 
-function walk(node: Node, visit: (client: string) => boolean): boolean {
+/**
+ * In-order walk. `auxPool` holds scratch arrays, one per tree depth, reused across calls so that
+ * nothing is allocated per visit; each sorter has its own pool (a role sorter's walk encloses
+ * framework sorters' walks), and `visit` must not start another walk of the same sorter.
+ */
+function walk(node: Node, visit: (client: string) => boolean, auxPool: number[][], depth: number): boolean {
   const heap = node.heap;
   if (heap.length === 0) return true;
-  const aux = [0];
+  if (auxPool.length <= depth) auxPool.push([]);
+  const aux = auxPool[depth];
+  aux.length = 0;
+  aux.push(0);
   while (aux.length > 0) {
     const i = auxPop(aux, heap);
     const c = heap[i];
-    if (c.isLeaf ? !visit(c.path) : !walk(c, visit)) return false;
+    if (c.isLeaf ? !visit(c.path) : !walk(c, visit, auxPool, depth + 1)) return false;
     const l = 2 * i + 1;
     if (l < heap.length) auxPush(aux, heap, l);
     if (l + 1 < heap.length) auxPush(aux, heap, l + 1);

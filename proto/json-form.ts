@@ -50,23 +50,23 @@ function integer(kind: Kind, v: unknown): number {
 
 type Convert = (v: unknown) => unknown;
 
-function toString(v: unknown): unknown {
+function asString(v: unknown): unknown {
   if (typeof v !== 'string') throw fault((p) => `expected a string for '${p}'`);
   return v;
 }
 
-function toBool(v: unknown): unknown {
+function asBool(v: unknown): unknown {
   if (typeof v !== 'boolean') throw fault((p) => `expected a boolean for '${p}'`);
   return v;
 }
 
-function toNumber(v: unknown): unknown {
+function asNumber(v: unknown): unknown {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && NUMBER_STRING.test(v)) return Number(v);
   throw fault((p) => `expected a number for '${p}'`);
 }
 
-function toBase64(v: unknown): unknown {
+function asBase64(v: unknown): unknown {
   if (typeof v !== 'string' || !BASE64.test(v)) throw fault((p) => `expected a base64 string for '${p}'`);
   return v;
 }
@@ -75,14 +75,14 @@ function toBase64(v: unknown): unknown {
 function converterOf(f: FieldSpec): Convert {
   switch (f.kind) {
     case 'string':
-      return toString;
+      return asString;
     case 'bool':
-      return toBool;
+      return asBool;
     case 'double':
     case 'float':
-      return toNumber;
+      return asNumber;
     case 'bytes':
-      return toBase64;
+      return asBase64;
     case 'enum': {
       const names = new Set(Object.keys(f.enumSpec?.byName ?? {}));
       return (v) => {
@@ -206,7 +206,7 @@ function withoutAbsent(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k in v) {
     const x = (v as Record<string, unknown>)[k];
-    if (x !== null && x !== undefined) out[k] = withoutAbsent(x);
+    if (x !== null && x !== undefined) setEntry(out, k, withoutAbsent(x));
   }
   return out;
 }

@@ -89,11 +89,12 @@ class Writer {
     }
   }
 
+  /** A bytes field given as base64; decoded first so the length prefix is exact for any input. */
   base64(s: string): void {
-    const n = Buffer.byteLength(s, 'base64');
-    this.varint32(n);
-    this.ensure(n);
-    this.pos += this.buf.write(s, this.pos, 'base64');
+    const bytes = Buffer.from(s, 'base64');
+    this.varint32(bytes.length);
+    this.ensure(bytes.length);
+    this.pos += bytes.copy(this.buf, this.pos);
   }
 
   double(v: number): void {

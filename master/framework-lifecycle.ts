@@ -32,7 +32,12 @@ export function subscribe(core: MasterCore, call: SchedulerCall, sink: EventSink
   const idValue = info.id?.value;
   if (idValue !== undefined && idValue !== '') {
     const id = asFrameworkId(idValue);
-    if (core.state.completedFrameworks.has(id)) return reject(403, 'Framework has been removed');
+    if (core.state.completedFrameworks.has(id)) {
+      // Mesos answers a removed framework on its stream: one ERROR event, then the end of it.
+      sink.send({ type: 'ERROR', error: { message: 'Framework has been removed' } });
+      sink.close();
+      return { ok: true, frameworkId: id };
+    }
     const existing = core.state.frameworks.get(id);
     if (existing !== undefined) {
       const bad = validateFrameworkUpdate(existing.info, info);

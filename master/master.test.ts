@@ -248,7 +248,10 @@ test('disconnect with failover_timeout 0 removes the framework; its tasks are sh
   t.deepEqual(agent.conn.of('shutdown_framework')[0], { framework_id: { value: fw.id } });
   t.is(h.master.getFrameworks().completed_frameworks?.length, 1);
   const again = h.subscribe({ id: { value: fw.id } });
-  t.like(again.out, { ok: false, status: 403 });
+  t.true(again.out.ok); // as Mesos: the stream opens, says why, and ends
+  t.deepEqual(again.sink.events, [{ type: 'ERROR', error: { message: 'Framework has been removed' } }]);
+  t.true(again.sink.closed);
+  t.is(h.master.connection(fw.id).kind, 'unknown');
 });
 
 test('a disconnected framework keeps its tasks until the failover timeout', (t) => {

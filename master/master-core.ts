@@ -20,7 +20,7 @@
  */
 import type { AgentId, OfferId } from '../common/ids.ts';
 import { asAgentId, asExecutorId, asTaskId } from '../common/ids.ts';
-import type { Resources } from '../common/resources/resources.ts';
+import { Resources } from '../common/resources/resources.ts';
 import type { Allocator, FrameworkDescription, OfferDecision } from './allocator/allocator.ts';
 import type { mesos, maestro } from '../proto/types.generated.ts';
 import type { SchedulerEvent } from './scheduler-endpoint.ts';
@@ -69,6 +69,26 @@ export function ipToUint32(ip: string): number {
   const p = ip.split('.').map(Number);
   if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return 0;
   return ((p[3] << 24) >>> 0) + (p[2] << 16) + (p[1] << 8) + p[0];
+}
+
+/**
+ * FrameworkInfo.offer_filters[role].min_allocatable_resources as the allocator takes them: per
+ * role, alternatives of scalar quantities (an empty alternative: anything is allocatable).
+ */
+export function minAllocatableOf(info: mesos.v1.FrameworkInfo): Record<string, Resources[]> | undefined {
+  let out: Record<string, Resources[]> | undefined;
+  for (const [role, filters] of Object.entries(info.offer_filters ?? {})) {
+    const alternatives = filters.min_allocatable_resources?.quantities;
+    if (alternatives === undefined) continue;
+    const list: Resources[] = [];
+    for (const q of alternatives) {
+      const text = Object.entries(q.quantities ?? {}).map(([name, v]) => `${name}:${v.value}`).join(';');
+      const parsed = Resources.tryParse(text);
+      if (parsed.ok) list.push(parsed.resources);
+    }
+    (out ??= {})[role] = list;
+  }
+  return out;
 }
 
 export class MasterCore {
@@ -126,13 +146,17 @@ export class MasterCore {
   }
 
   description(f: FrameworkRecord): FrameworkDescription {
-    return {
+    const d: { -readonly [K in keyof FrameworkDescription]: FrameworkDescription[K] } = {
       roles: f.roles,
       suppressedRoles: [...f.suppressedRoles],
       gpuResources: f.capabilities.has('GPU_RESOURCES'),
       revocableResources: f.capabilities.has('REVOCABLE_RESOURCES'),
     };
+    const minAllocatable = minAllocatableOf(f.info);
+    if (minAllocatable !== undefined) d.minAllocatable = minAllocatable;
+    return d;
   }
+
 
   partitionAware(f: FrameworkRecord | undefined): boolean {
     return f?.capabilities.has('PARTITION_AWARE') ?? false;

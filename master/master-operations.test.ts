@@ -190,3 +190,12 @@ test('a known agent that re-registers without a task is asked to reconcile it', 
   h.master.agentMessage(conn, { reregister_agent: { agent_info: { hostname: 'h1', id: offer.agent_id, resources: wire('cpus:2;mem:1024') }, version: 'test', tasks: [running] } });
   t.deepEqual(conn.of('reconcile_tasks'), [{ framework_id: { value: fw.id }, task_ids: [{ value: 'b' }] }]);
 });
+
+test('offer_filters: a framework is offered only agents with its minimum allocatable resources', (t) => {
+  const h = harness();
+  const fw = h.subscribe({ offer_filters: { '*': { min_allocatable_resources: { quantities: [{ quantities: { cpus: { value: 4 } } }] } } } });
+  h.registerAgent('small', 'cpus:2;mem:8192');
+  h.registerAgent('big', 'cpus:8;mem:1024');
+  h.time.advance(1000);
+  t.deepEqual(fw.sink.offers().map((o) => o.hostname), ['big']); // small has 2 cpus < 4
+});

@@ -50,8 +50,11 @@ export function attachAgentLink(server: Server, target: AgentLinkTarget, logger:
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== AGENT_PATH) {
-      socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      socket.destroy();
+      // Other upgrade listeners (say a UI event socket) may own the path; refuse only when alone.
+      if (server.listenerCount('upgrade') === 1) {
+        socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        socket.destroy();
+      }
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

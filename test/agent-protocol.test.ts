@@ -88,3 +88,10 @@ test('a malformed frame is refused and closed; the master keeps serving', async 
   t.teardown(() => agent.close());
   t.truthy(agent.agentId);
 });
+
+test('a WebSocket upgrade on another path is answered 404', async (t) => {
+  const m = await master(t);
+  const ws = new WebSocket(`${m.url.replace('http', 'ws')}/not/the/agent/path`);
+  const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+  t.is(status, 404);
+});

@@ -33,6 +33,7 @@ test('register, get pinged, re-register with the same id after a reconnect', asy
   t.regex(agent.agentId, /-S0$/);
   t.is(agent.registration.agent_registered?.master_info.port, Number(new URL(m.url).port));
   await agent.waitFor('ping');
+  t.true(agent.all('ping').length >= 1);
   await until(async () => (await metrics(m.url))['master/slaves_active'] === 1);
   t.is((await metrics(m.url))['master/cpus_total'], 2);
 

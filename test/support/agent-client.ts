@@ -40,6 +40,8 @@ export interface TestAgent {
   readonly agentId: string;
   /** Everything the master sent, in order, across reconnections. */
   readonly received: Envelope[];
+  /** The messages of one kind received so far, in order (`agent.all('run_task')`). */
+  all<K extends Kind>(kind: K): NonNullable<Envelope[K]>[];
   /** The registration answer (AgentRegistered or AgentReregistered envelope). */
   readonly registration: Envelope;
   /** false: pings are ignored (the master sees a partition). */
@@ -86,6 +88,9 @@ export async function connectAgent(options: AgentOptions): Promise<TestAgent> {
   const agent: TestAgent = {
     get agentId() { return agentId; },
     received,
+    all(kind) {
+      return received.map((e) => e[kind]).filter((m) => m !== undefined) as never;
+    },
     get registration() { return registration!; },
     answerPings: true,
     send(envelope) {

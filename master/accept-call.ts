@@ -92,6 +92,7 @@ function dropLaunches(core: MasterCore, f: FrameworkRecord, operations: readonly
   for (const op of operations) {
     const tasks = op.type === 'LAUNCH' ? op.launch?.task_infos ?? [] : op.type === 'LAUNCH_GROUP' ? op.launch_group?.task_group.tasks ?? [] : [];
     for (const task of tasks) {
+      core.count(`master/tasks_${state === 'TASK_DROPPED' ? 'dropped' : 'lost'}`);
       core.update(f, masterStatus({ taskId: task.task_id.value, state, reason: 'REASON_INVALID_OFFERS', message, agentId: task.agent_id.value, timestamp: now / 1000 }));
     }
   }
@@ -111,7 +112,6 @@ function applyStep(core: MasterCore, f: FrameworkRecord, agentId: AgentId, step:
     }
     case 'task_error':
       core.count('master/tasks_error');
-      core.count('master/invalid_status_updates', 0);
       core.update(f, masterStatus({
         taskId: step.task.task_id.value, state: 'TASK_ERROR', reason: step.reason, message: step.message,
         agentId: step.task.agent_id.value, timestamp: core.nowSecs(),

@@ -155,6 +155,7 @@ test('accept of an unknown offer: TASK_LOST (TASK_DROPPED if partition aware) wi
     t.is(u.reason, 'REASON_INVALID_OFFERS');
     t.is(u.source, 'SOURCE_MASTER');
     t.is(u.message, 'Offer M-O99 is no longer valid');
+    t.is(h.master.metrics()[`master/tasks_${expected === 'TASK_LOST' ? 'lost' : 'dropped'}`], 1);
   }
 });
 
@@ -188,6 +189,7 @@ test('invalid task in an accept gets TASK_ERROR; its resources go back', (t) => 
   t.is(u.state, 'TASK_ERROR');
   t.is(u.reason, 'REASON_TASK_INVALID');
   t.regex(u.message ?? '', /more than available/);
+  t.is(h.master.metrics()['master/tasks_error'], 1);
   t.is(agent.conn.of('run_task').length, 0);
   t.is(h.master.state.offers.size, 0);
 });

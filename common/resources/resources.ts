@@ -62,6 +62,12 @@ function findEqual(list: readonly Resource[], e: Resource): number {
 export class Resources {
   static readonly empty: Resources = new Resources([], 0);
 
+  // One-slot memos of allocate()/unallocate(): the allocator re-offers the same agent resources
+  // cycle after cycle, and the master hands offered resources back; both then cost nothing.
+  private memoRole: string | undefined;
+  private memoAllocated: Resources | undefined;
+  private memoUnallocated: Resources | undefined;
+
   private constructor(
     /** Normalised entries (see the module header). */
     readonly entries: readonly Resource[],
@@ -273,6 +279,15 @@ export class Resources {
 
   /** The same resources marked as allocated to `role` (Mesos `AllocationInfo`). */
   allocate(role: string): Resources {
+    if (this.memoRole === role) return this.memoAllocated!;
+    const result = this.allocateUncached(role);
+    this.memoRole = role;
+    this.memoAllocated = result;
+    if (result !== this && (this.flags & F_ALLOCATED) === 0) result.memoUnallocated = this;
+    return result;
+  }
+
+  private allocateUncached(role: string): Resources {
     const out = new Array<Resource>(this.entries.length);
     let changed = false;
     for (let i = 0; i < out.length; i++) {
@@ -287,7 +302,8 @@ export class Resources {
 
   unallocate(): Resources {
     if ((this.flags & F_ALLOCATED) === 0) return this;
-    return this.map((e) => withAllocationRole(e, undefined));
+    if (this.memoUnallocated === undefined) this.memoUnallocated = this.map((e) => withAllocationRole(e, undefined));
+    return this.memoUnallocated;
   }
 
   /** Entries allocated to `role` (allocation info). */

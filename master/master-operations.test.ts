@@ -199,3 +199,22 @@ test('offer_filters: a framework is offered only agents with its minimum allocat
   h.time.advance(1000);
   t.deepEqual(fw.sink.offers().map((o) => o.hostname), ['big']); // small has 2 cpus < 4
 });
+
+test('an update sent while the framework is away is delivered when the agent retries it after re-subscription', (t) => {
+  const h = harness();
+  const fw = h.subscribe({ failover_timeout: 60 });
+  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
+    { name: 'a', task_id: { value: 'a' }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64'), command: { value: 'x' } },
+  ] } }] } });
+  h.master.disconnected(fw.id, fw.streamId);
+  const update = { status_update: { framework_id: { value: fw.id }, status: { task_id: { value: 'a' }, state: 'TASK_RUNNING' as const, uuid: 'AwMDAwMDAwMDAwMDAwMDAw==' } } };
+  h.master.agentMessage(agent.conn, update);
+  t.is(fw.sink.updates().length, 0);
+  const back = h.subscribe({ id: { value: fw.id }, failover_timeout: 60 });
+  h.master.agentMessage(agent.conn, update); // the agent's retry
+  t.deepEqual(back.sink.updates().map((s) => [s.state, s.uuid]), [['TASK_RUNNING', 'AwMDAwMDAwMDAwMDAwMDAw==']]);
+  t.is(h.master.metrics()['master/tasks_running'], 1);
+});

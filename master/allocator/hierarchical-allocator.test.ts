@@ -322,3 +322,21 @@ test('random sorter: every framework is eventually offered, reproducibly from th
   t.deepEqual(run(3), run(3));
   t.deepEqual([...new Set(run(3))].sort(), ['f1', 'f2', 'f3']);
 });
+
+test('recovering after the framework was removed is ignored; re-adding a known framework keeps its allocations', (t) => {
+  const h = harness().agents(small('a1'), small('a2')).frameworks(framework('f1'));
+  const d = h.allocator.allocate(0);
+  t.is(d.length, 2);
+  h.allocator.addFramework(F('f1'), framework('f1').roles('*').build().info, new Map(), true);
+  t.deepEqual(h.allocator.allocate(1), []);
+  h.allocator.removeFramework(F('f1'));
+  for (const o of d) h.allocator.recoverResources(o.frameworkId, o.agentId, o.resources, { refuseSeconds: 10 }, 2);
+  h.frameworks(framework('f2'));
+  t.deepEqual(offerCounts(h.allocator.allocate(3)), { f2: 2 });
+});
+
+test('recovering more than was allocated is a programming error', (t) => {
+  const h = harness().agents(small('a1')).frameworks(framework('f1'));
+  const [o] = h.allocator.allocate(0);
+  t.throws(() => h.allocator.recoverResources(F('f1'), A('a1'), o.resources.plus(R('cpus:1').allocate('*')), undefined, 1));
+});

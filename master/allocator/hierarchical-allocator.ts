@@ -138,6 +138,12 @@ export class HierarchicalAllocator implements Allocator {
   /** Groups allocated-form resources by allocation role; entries without one go to `fallback`. */
   private byRole(resources: Resources, fallback: string): Map<string, Resources> {
     const out = new Map<string, Resources>();
+    const first = resources.entries[0]?.allocationRole;
+    if (first !== undefined && resources.entries.every((e) => e.allocationRole === first)) {
+      // The common case (one offer's resources): keep the very object, so that memoised forms are reused.
+      out.set(first, resources);
+      return out;
+    }
     const buckets = new Map<string, Array<(typeof resources.entries)[number]>>();
     for (const e of resources.entries) {
       const role = e.allocationRole ?? fallback;
@@ -168,7 +174,8 @@ export class HierarchicalAllocator implements Allocator {
   }
 
   private setAvailable(agent: AgentState): void {
-    agent.available = agent.total.minus(agent.allocated);
+    // A total below what is allocated (an agent came back smaller) leaves nothing free.
+    agent.available = agent.total.tryMinus(agent.allocated) ?? Resources.empty;
   }
 
   private addReserved(total: Resources, sign: 1 | -1): void {
@@ -244,9 +251,7 @@ export class HierarchicalAllocator implements Allocator {
     agent.total = total;
     agent.hasGpus = total.scalar('gpus') > 0;
     this.addToTotals(total, 1);
-    // Mesos allows a total below what is allocated (e.g. an oversubscription estimate fell): nothing is free then.
-    const free = total.tryMinus(agent.allocated);
-    agent.available = free ?? Resources.empty;
+    this.setAvailable(agent);
   }
 
   activateAgent(id: AgentId): void {
@@ -262,7 +267,13 @@ export class HierarchicalAllocator implements Allocator {
   // ---- frameworks ----
 
   addFramework(id: FrameworkId, info: FrameworkDescription, used: ReadonlyMap<AgentId, Resources>, active: boolean): void {
-    if (this.frameworks.has(id)) this.removeFramework(id);
+    if (this.frameworks.has(id)) {
+      // Already known (re-subscription): keep its allocations, take the new description.
+      this.updateFramework(id, info);
+      if (active) this.activateFramework(id);
+      else this.deactivateFramework(id);
+      return;
+    }
     const fw: FrameworkState = {
       id,
       info,
@@ -357,24 +368,20 @@ export class HierarchicalAllocator implements Allocator {
     const grouped = this.byRole(resources, this.fallbackRole(fw));
     let allocatedForm = Resources.empty;
     for (const part of grouped.values()) allocatedForm = allocatedForm.plus(part);
+    // Nothing held by this framework here: it was removed (its resources went back then) or never held any.
     const held = agent.byFramework.get(frameworkId);
-    if (held !== undefined) {
-      const left = held.minus(allocatedForm);
-      if (left.isEmpty()) agent.byFramework.delete(frameworkId);
-      else agent.byFramework.set(frameworkId, left);
-    }
+    if (held === undefined) return;
+    const left = held.minus(allocatedForm);
+    if (left.isEmpty()) agent.byFramework.delete(frameworkId);
+    else agent.byFramework.set(frameworkId, left);
     agent.allocated = agent.allocated.minus(allocatedForm.unallocate());
     this.setAvailable(agent);
     if (fw === undefined) return;
-    const mine = fw.allocations.get(agentId);
-    if (mine !== undefined) {
-      const left = mine.tryMinus(allocatedForm) ?? Resources.empty;
-      if (left.isEmpty()) fw.allocations.delete(agentId);
-      else fw.allocations.set(agentId, left);
-      for (const [role, part] of grouped) {
-        this.chargeSorters(fw, role, part, -1);
-        this.maybeUntrack(fw, role);
-      }
+    if (left.isEmpty()) fw.allocations.delete(agentId);
+    else fw.allocations.set(agentId, left);
+    for (const [role, part] of grouped) {
+      this.chargeSorters(fw, role, part, -1);
+      this.maybeUntrack(fw, role);
     }
     if (filters === undefined) return;
     let seconds = filters.refuseSeconds ?? DEFAULT_REFUSE_SECONDS;

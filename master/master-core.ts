@@ -157,7 +157,6 @@ export class MasterCore {
     return d;
   }
 
-
   partitionAware(f: FrameworkRecord | undefined): boolean {
     return f?.capabilities.has('PARTITION_AWARE') ?? false;
   }
@@ -198,7 +197,7 @@ export class MasterCore {
     }, 0);
   }
 
-
+  /** Each decision becomes an Offer; all offers of one batch to one framework go out in one OFFERS event. */
   makeOffers(decisions: readonly OfferDecision[]): void {
     const byFramework = new Map<FrameworkRecord, mesos.v1.Offer[]>();
     for (const d of decisions) {
@@ -252,6 +251,7 @@ export class MasterCore {
     }
   }
 
+  /** RESCIND without recovering: the agent is leaving the allocator, which frees everything on it. */
   removeOfferWithRescind(offerId: OfferId): void {
     const rec = this.removeOffer(offerId);
     if (rec === undefined) return;
@@ -265,6 +265,7 @@ export class MasterCore {
     map.set(asExecutorId(info.executor_id.value), { info, frameworkId: f.id, agentId, resources });
   }
 
+  /** Records a state and its status (the last 16 statuses are kept) and counts terminal states. */
   setTaskState(t: TaskRecord, status: mesos.v1.TaskStatus, state: TaskState): void {
     const wasTerminal = isTerminal(t.task.state);
     t.task.state = state;
@@ -272,6 +273,7 @@ export class MasterCore {
     if (!wasTerminal && isTerminal(state)) this.count(`master/tasks_${state.slice('TASK_'.length).toLowerCase()}`);
   }
 
+  /** Moves a task to the completed list (bounded by `maxCompletedTasks`). */
   completeTask(f: FrameworkRecord, t: TaskRecord): void {
     f.tasks.delete(asTaskId(t.task.task_id.value));
     f.unreachableTasks.delete(asTaskId(t.task.task_id.value));
@@ -297,6 +299,11 @@ export class MasterCore {
     this.scheduleAllocation([t.agentId]);
   }
 
+  /**
+   * TEARDOWN, failover timeout or operator teardown: offers dropped, live tasks TASK_KILLED
+   * (REASON_FRAMEWORK_REMOVED) and shut down on their agents, the allocator forgets the framework,
+   * its stream ends, and its id can never subscribe again.
+   */
   removeFramework(f: FrameworkRecord, why: string): void {
     if (!this.state.frameworks.has(f.id)) return;
     if (f.failoverTimer) this.timers.clear(f.failoverTimer);
@@ -327,6 +334,7 @@ export class MasterCore {
     this.scheduleAllocation(agents);
   }
 
+  /** The answers to RECONCILE (and to KILL of an unknown task), see reconcile.ts. */
   reconcileStatuses(f: FrameworkRecord, queries: readonly mesos.v1.scheduler.Call.Reconcile.Task[]): mesos.v1.TaskStatus[] {
     const view = (t: TaskRecord): ReconcileTaskView => {
       const latest = t.task.statuses?.[t.task.statuses.length - 1];

@@ -165,7 +165,9 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     known.active = true;
     known.disconnectedAt = undefined;
     known.reregisteredTime = now;
+    // Re-registering is a sign of life: it answers for the outstanding ping.
     known.missedPings = 0;
+    known.lastPong = known.pingSequence;
     bind(core, id, connection);
     if (!known.total.equals(total)) {
       known.total = total;
@@ -263,7 +265,7 @@ function adoptAgentTasks(core: MasterCore, agentId: AgentId, msg: maestro.agent.
     const fid = asFrameworkId(e.framework_id?.value ?? '');
     const f = core.state.frameworks.get(fid);
     if (f === undefined || shutdown.has(fid)) continue;
-    const role = f.roles[0] ?? '*';
+    const role = e.resources?.find((r) => r.allocation_info?.role !== undefined)?.allocation_info?.role ?? f.roles[0] ?? '*';
     try {
       const resources = resourcesFromWire(e.resources ?? []).allocate(role);
       core.addExecutor(f, agentId, e, resources);

@@ -14,13 +14,16 @@
  * Metrics: cycle_ms (median), first_cycle_ms (the first cycle of the allocator, JIT already warm
  * from earlier grid points), offers (made by the measured cycle).
  *
- * `node --import=tsx --expose-gc bench/allocator.bench.ts [agents frameworks]` runs one point.
+ * Each grid point runs in a child process of its own. `node --import=tsx --expose-gc
+ * bench/allocator.bench.ts AGENTS FRAMEWORKS` runs (and prints) one point only.
  */
 import { asAgentId, asFrameworkId } from '../common/ids.ts';
 import { Resources } from '../common/resources/resources.ts';
 import { createAllocator } from '../master/allocator/index.ts';
 import type { HierarchicalAllocator } from '../master/allocator/index.ts';
 import type { OfferDecision } from '../master/allocator/index.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { emit, median, printTable } from './report.ts';
 import type { BenchResult } from './report.ts';
 
@@ -59,8 +62,8 @@ function runsFor(agents: number, frameworks: number): number {
 }
 
 function point(agents: number, frameworks: number): BenchResult[] {
-  const runs = runsFor(agents, frameworks);
   const out: BenchResult[] = [];
+  const runs = runsFor(agents, frameworks);
   const record = (scenario: string, first: number, ms: number[], offers: number) => {
     const config = { agents, frameworks, scenario, runs, harness: 'in-process allocator' };
     for (const r of [
@@ -128,8 +131,27 @@ function point(agents: number, frameworks: number): BenchResult[] {
   return out;
 }
 
+/** Runs each grid point in its own process, so that one point's heap does not skew the next. */
+function grid(): void {
+  const results: BenchResult[] = [];
+  for (const ag of AGENTS) {
+    for (const fw of FRAMEWORKS) {
+      const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), String(ag), String(fw)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) {
+        process.stderr.write(r.stderr);
+        process.exit(1);
+      }
+      for (const line of r.stdout.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const result = JSON.parse(line) as BenchResult;
+        emit(result);
+        results.push(result);
+      }
+    }
+  }
+  printTable(results.filter((r) => r.metric !== 'first_cycle_ms'));
+}
+
 const args = process.argv.slice(2).map(Number);
-const grid: Array<[number, number]> = args.length === 2 ? [[args[0], args[1]]] : AGENTS.flatMap((ag) => FRAMEWORKS.map((fw): [number, number] => [ag, fw]));
-const results: BenchResult[] = [];
-for (const [ag, fw] of grid) results.push(...point(ag, fw));
-printTable(results.filter((r) => r.metric !== 'first_cycle_ms'));
+if (args.length === 2) printTable(point(args[0], args[1]).filter((r) => r.metric !== 'first_cycle_ms'));
+else grid();

@@ -468,9 +468,11 @@ export class HierarchicalAllocator implements Allocator {
     for (const fw of this.frameworks.values()) {
       for (const [role, byAgent] of fw.filters) {
         for (const [aid, list] of byAgent) {
-          const live = list.filter((f) => now < f.expiresAt);
-          if (live.length === 0) byAgent.delete(aid);
-          else if (live.length !== list.length) byAgent.set(aid, live);
+          let expired = 0;
+          for (const f of list) if (now >= f.expiresAt) expired++;
+          if (expired === 0) continue;
+          if (expired === list.length) byAgent.delete(aid);
+          else byAgent.set(aid, list.filter((f) => now < f.expiresAt));
         }
         if (byAgent.size === 0) fw.filters.delete(role);
       }

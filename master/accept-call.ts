@@ -55,7 +55,7 @@ export function accept(core: MasterCore, f: FrameworkRecord, accept: mesos.v1.sc
   return OK;
 }
 
-/** Mesos offer validation, in its order; undefined when the offers can be used together. */
+/** Mesos offer validation, in its order (each rule over all offers before the next); undefined when the offers can be used together. */
 function validateOffers(core: MasterCore, f: FrameworkRecord, offerIds: readonly OfferId[]): string | undefined {
   if (offerIds.length === 0) return 'No offers specified';
   const seen = new Set<string>();
@@ -63,17 +63,27 @@ function validateOffers(core: MasterCore, f: FrameworkRecord, offerIds: readonly
     if (seen.has(id)) return `Duplicate offer ${id} in offer list`;
     seen.add(id);
   }
-  let first: OfferRecord | undefined;
+  const offers: OfferRecord[] = [];
   for (const id of offerIds) {
     const rec = core.state.offers.get(id);
     if (rec === undefined) return `Offer ${id} is no longer valid`;
-    if (rec.frameworkId !== f.id) return `Offer ${id} has invalid framework ${rec.frameworkId} while framework ${f.id} is expected`;
-    if (first === undefined) first = rec;
-    else if (rec.agentId !== first.agentId) {
-      return `Aggregated offers must belong to one single agent. Offer ${id} uses agent ${rec.agentId} and offer ${first.offer.id.value} uses agent ${first.agentId}`;
+    offers.push(rec);
+  }
+  for (const rec of offers) {
+    if (rec.frameworkId !== f.id) return `Offer ${rec.offer.id.value} has invalid framework ${rec.frameworkId} while framework ${f.id} is expected`;
+  }
+  for (const rec of offers) {
+    if (rec.role !== offers[0].role) {
+      // Mesos' message, unbalanced quotes included.
+      return `Aggregated offers must be allocated to the same role. Offer ${rec.offer.id.value} uses role '${rec.role} but another is using role '${offers[0].role}`;
+    }
+  }
+  for (const rec of offers) {
+    if (rec.agentId !== offers[0].agentId) {
+      return `Aggregated offers must belong to one single agent. Offer ${rec.offer.id.value} uses agent ${rec.agentId} and agent ${offers[0].agentId}`;
     }
     const agent = core.state.agents.get(rec.agentId);
-    if (agent === undefined || !agent.active) return `Offer ${id} uses unknown or deactivated agent ${rec.agentId}`;
+    if (agent === undefined || !agent.active) return `Offer ${rec.offer.id.value} outlived disconnected agent ${rec.agentId}`;
   }
   return undefined;
 }

@@ -105,10 +105,10 @@ test('reserve then launch on the reserved resources; unreserve reverses', (t) =>
 
 const rejected: ReadonlyArray<[string, mesos.v1.Offer.Operation, string]> = [
   ['persistent volume', { type: 'CREATE', create: { volumes: [] } } as mesos.v1.Offer.Operation, 'persistent volumes are not supported yet'],
-  ['reserve for a foreign role', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'prod' }).toProto() as unknown as mesos.v1.Resource[] } }, "unauthorized role 'prod'"],
-  ['reserve with another principal', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'eve' }).toProto() as unknown as mesos.v1.Resource[] } }, "principal 'eve'"],
+  ['reserve for a foreign role', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'prod' }).toProto() as unknown as mesos.v1.Resource[] } }, "but the framework can only reserve resources with roles '{ dev }'"],
+  ['reserve with another principal', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'eve' }).toProto() as unknown as mesos.v1.Resource[] } }, "authenticated principal 'ops', which does not match a reserved resource in the request with principal 'eve'"],
   ['reserve more than offered', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:9').pushReservation({ type: 'DYNAMIC', role: 'dev' }).toProto() as unknown as mesos.v1.Resource[] } }, 'does not contain'],
-  ['unreserve of unreserved', { type: 'UNRESERVE', unreserve: { resources: res('cpus:1') } }, 'must be dynamically reserved'],
+  ['unreserve of unreserved', { type: 'UNRESERVE', unreserve: { resources: res('cpus:1') } }, 'Resource cpus is not dynamically reserved'],
 ];
 for (const [name, op, message] of rejected) {
   test(`the whole accept is rejected: ${name}`, (t) => {

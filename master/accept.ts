@@ -78,17 +78,28 @@ function isDynamicTop(r: Resource): boolean {
   return stack.length > 0 && stack[stack.length - 1].type === 'DYNAMIC';
 }
 
+/** Mesos' `stringify` of a role set: `{ a, b }`. */
+function roleSet(roles: readonly string[]): string {
+  return `{ ${[...roles].sort().join(', ')} }`;
+}
+
 function validateReserve(ctx: AcceptContext, list: readonly Resource[]): string | undefined {
-  if (list.length === 0) return 'Invalid RESERVE Operation: no resources specified';
+  if (list.length === 0) return 'Invalid RESERVE Operation: Resource cannot be empty';
   for (const r of list) {
-    if (!isDynamicTop(r)) return `Invalid RESERVE Operation: Resource ${r.name} must be dynamically reserved`;
+    if (!isDynamicTop(r)) return `Invalid RESERVE Operation: Resource ${r.name} is not dynamically reserved`;
     const top = r.reservations![r.reservations!.length - 1];
     const role = top.role ?? '*';
-    if (!ctx.frameworkRoles.includes(role)) {
-      return `Invalid RESERVE Operation: A reserve operation was attempted for unauthorized role '${role}', but the framework only has roles '${ctx.frameworkRoles.join(',')}'`;
+    const allocated = r.allocation_info?.role;
+    if (allocated !== undefined && allocated !== role) {
+      return `Invalid RESERVE Operation: A reserve operation was attempted for a resource with role '${role}', but the resource was allocated to role '${allocated}'`;
     }
-    if (top.principal !== undefined && top.principal !== (ctx.principal ?? '')) {
-      return `Invalid RESERVE Operation: A reserve operation was attempted by principal '${ctx.principal ?? ''}', which does not match a reserved resource in the request with principal '${top.principal}'`;
+    if (!ctx.frameworkRoles.includes(role)) {
+      return `Invalid RESERVE Operation: A reserve operation was attempted for a resource with role '${role}', but the framework can only reserve resources with roles '${roleSet(ctx.frameworkRoles)}'`;
+    }
+    // No HTTP authentication yet: the framework's principal stands in for the authenticated one,
+    // and a reservation that names a principal must name that one.
+    if (top.principal !== undefined && top.principal !== ctx.principal) {
+      return `Invalid RESERVE Operation: A reserve operation was attempted by authenticated principal '${ctx.principal ?? ''}', which does not match a reserved resource in the request with principal '${top.principal}'`;
     }
   }
   return undefined;
@@ -154,9 +165,10 @@ export function planAccept(ctx: AcceptContext, operations: readonly Operation[])
       case 'UNRESERVE': {
         if (op.unreserve === undefined) return { ok: false, message: "Expecting 'unreserve' to be present" };
         const list = op.unreserve.resources ?? [];
-        if (list.length === 0) return { ok: false, message: 'Invalid UNRESERVE Operation: no resources specified' };
-        if (!list.every(isDynamicTop)) {
-          return { ok: false, message: 'Invalid UNRESERVE Operation: Resources must be dynamically reserved' };
+        if (list.length === 0) return { ok: false, message: 'Invalid UNRESERVE Operation: Resource cannot be empty' };
+        const notReserved = list.find((r) => !isDynamicTop(r));
+        if (notReserved !== undefined) {
+          return { ok: false, message: `Invalid UNRESERVE Operation: Resource ${notReserved.name} is not dynamically reserved` };
         }
         const from = parse(list, ctx.offerRoles);
         if (!from.ok) return { ok: false, message: `Invalid UNRESERVE Operation: ${from.message}` };

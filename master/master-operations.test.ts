@@ -218,3 +218,22 @@ test('an update sent while the framework is away is delivered when the agent ret
   t.deepEqual(back.sink.updates().map((s) => [s.state, s.uuid]), [['TASK_RUNNING', 'AwMDAwMDAwMDAwMDAwMDAw==']]);
   t.is(h.master.metrics()['master/tasks_running'], 1);
 });
+
+test('offers of two agents cannot be accepted together: the launch is answered TASK_LOST, both offers go back', (t) => {
+  const h = harness();
+  const fw = h.subscribe();
+  h.registerAgent('h1', 'cpus:1;mem:128');
+  h.registerAgent('h2', 'cpus:1;mem:128');
+  h.settle();
+  const [a, b] = fw.sink.offers();
+  const out = h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [a.id, b.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
+    { name: 't', task_id: { value: 't' }, agent_id: a.agent_id, resources: wire('cpus:1;mem:64'), command: { value: 'x' } },
+  ] } }] } });
+  t.deepEqual(out, { ok: true });
+  const [u] = fw.sink.updates();
+  t.is(u.state, 'TASK_LOST');
+  t.is(u.message, `Aggregated offers must belong to one single agent. Offer ${b.id.value} uses agent ${b.agent_id.value} and agent ${a.agent_id.value}`);
+  t.is(h.master.state.offers.size, 0);
+  h.settle();
+  t.is(h.master.state.offers.size, 2); // both re-offered without a filter
+});

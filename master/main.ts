@@ -105,7 +105,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const flagText: Record<string, string> = {};
   for (const spec of MASTER_FLAGS) {
     const v = values[spec.name];
-    if (v !== undefined) flagText[spec.name] = spec.type === 'duration' ? `${v}secs` : String(v);
+    if (v === undefined) continue;
+    // Secrets never leave the process through GET_FLAGS or /master/flags.
+    flagText[spec.name] = spec.name === 'agent_token' ? '(hidden)' : spec.type === 'duration' ? `${v}secs` : String(v);
   }
   const config: { -readonly [K in keyof MasterConfig]: MasterConfig[K] } = {
     hostname: (values.hostname as string | undefined) ?? osHostname(),

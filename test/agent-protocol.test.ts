@@ -50,6 +50,8 @@ test('a wrong registration is refused with a message', async (t) => {
   const ok = await connectAgent({ masterUrl: m.url, hostname: 'agent-1', resources: 'cpus:1;mem:128', token: 'secret' });
   t.teardown(() => ok.close());
   t.truthy(ok.agentId);
+  const flags = await (await fetch(`${m.url}/master/flags`)).text();
+  t.false(flags.includes('secret')); // the token is not published
 });
 
 test('an agent that stops answering pings becomes unreachable, and comes back by re-registering', async (t) => {

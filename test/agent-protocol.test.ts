@@ -51,6 +51,7 @@ test('a wrong registration is refused with a message', async (t) => {
   t.teardown(() => ok.close());
   t.truthy(ok.agentId);
   const flags = await (await fetch(`${m.url}/master/flags`)).text();
+  t.true(flags.includes('agent_token'));
   t.false(flags.includes('secret')); // the token is not published
 });
 

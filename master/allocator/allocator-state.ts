@@ -2,10 +2,11 @@
  * The allocator's bookkeeping records, shared by the cycle (which only reads them) and the
  * hierarchical allocator (which owns and mutates them between cycles).
  * Invariants kept by hierarchical-allocator.ts:
- * - agent.available == agent.total - agent.allocated, and agent.allocated is the sum of
- *   agent.byFramework (unallocated form);
- * - framework.allocations[agent] == agent.byFramework[framework] (allocated form: each entry
- *   carries the role it was allocated to);
+ * - agent.available == agent.total - agent.allocated (or empty when the total shrank below it);
+ * - agent.allocated == sum over frameworks of framework.allocations[agent] + sum of
+ *   agent.orphans, unallocated (allocations are kept in allocated form: each entry carries the
+ *   role it was allocated to); orphans are resources an agent reported in use by frameworks the
+ *   allocator does not know (yet), adopted when the framework is added;
  * - every role with a subscribed framework or an allocation is a client of the role sorter, and
  *   every such framework a client of that role's framework sorter, active iff the framework is
  *   active, subscribed to the role and has not suppressed it.
@@ -35,7 +36,8 @@ export interface AgentState {
   available: Resources;
   active: boolean;
   hasGpus: boolean;
-  readonly byFramework: Map<FrameworkId, Resources>;
+  /** In use by frameworks not (yet) added, from addAgent's `used`; created on first need. */
+  orphans: Map<FrameworkId, Resources> | undefined;
 }
 
 export interface FrameworkState {

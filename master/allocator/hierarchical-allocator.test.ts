@@ -340,3 +340,19 @@ test('recovering more than was allocated is a programming error', (t) => {
   const [o] = h.allocator.allocate(0);
   t.throws(() => h.allocator.recoverResources(F('f1'), A('a1'), o.resources.plus(R('cpus:1').allocate('*')), undefined, 1));
 });
+
+test('resources an agent reports for an unknown framework come back when recovered, or are adopted when it is added', (t) => {
+  const used = R('cpus:4;mem:4096').allocate('*');
+  const h = harness().frameworks(framework('f1'));
+  h.allocator.addAgent(A('a1'), { hostname: 'a1', attributes: {} }, R('cpus:4;mem:4096'), new Map([[F('gone'), used]]));
+  t.deepEqual(h.allocator.allocate(0), []);
+  h.allocator.recoverResources(F('gone'), A('a1'), used, undefined, 1);
+  t.deepEqual(offerCounts(h.allocator.allocate(2)), { f1: 1 });
+
+  const h2 = harness();
+  h2.allocator.addAgent(A('a1'), { hostname: 'a1', attributes: {} }, R('cpus:8;mem:8192'), new Map([[F('late'), used]]));
+  h2.frameworks(framework('late'));
+  // shares: late = .5 (adopted cpus 4/8), and the other half is offered to it
+  t.is(h2.allocator.frameworkShare(F('late')), 0.5);
+  t.deepEqual(describe(h2.allocator.allocate(0)), ['late@a1(*): cpus(*):4; mem(*):4096']);
+});

@@ -40,6 +40,12 @@ function scalarQuantities(r: Resources): Resources {
   return Resources.of(r.entries.filter((e) => e.kind === 'SCALAR').map((e) => makeResource({ name: e.name, kind: 'SCALAR', milli: e.milli })));
 }
 
+function joinGroups(grouped: ReadonlyMap<string, Resources>): Resources {
+  let out = Resources.empty;
+  for (const part of grouped.values()) out = out.plus(part);
+  return out;
+}
+
 const isExcluded = (unreserved: boolean, revocable: boolean): boolean => !unreserved || revocable;
 
 function minAllocatableOf(info: FrameworkDescription): Map<string, readonly MinQuantity[]> {
@@ -53,6 +59,8 @@ export class HierarchicalAllocator implements Allocator {
   /** Agents in the order they were added (the cycle shuffles a copy). */
   private readonly agentList: AgentState[] = [];
   private readonly frameworks = new Map<FrameworkId, FrameworkState>();
+  /** Agents holding orphans (see allocator-state.ts) of a framework not yet added. */
+  private readonly orphanAgents = new Map<FrameworkId, Set<AgentState>>();
   private readonly roles = new Map<string, RoleState>();
   private readonly weights = new Map<string, number>();
   private readonly quotas = new Map<string, Quota>();
@@ -208,7 +216,7 @@ export class HierarchicalAllocator implements Allocator {
       available: total,
       active: true,
       hasGpus: total.scalar('gpus') > 0,
-      byFramework: new Map(),
+      orphans: undefined,
     };
     this.agents.set(id, agent);
     this.agentList.push(agent);
@@ -216,11 +224,16 @@ export class HierarchicalAllocator implements Allocator {
     for (const [fid, res] of used) {
       const fw = this.frameworks.get(fid);
       const grouped = this.byRole(res, this.fallbackRole(fw));
-      let allocatedForm = Resources.empty;
-      for (const part of grouped.values()) allocatedForm = allocatedForm.plus(part);
-      agent.byFramework.set(fid, allocatedForm);
+      const allocatedForm = joinGroups(grouped);
       agent.allocated = agent.allocated.plus(allocatedForm.unallocate());
-      if (fw === undefined) continue;
+      if (fw === undefined) {
+        if (agent.orphans === undefined) agent.orphans = new Map();
+        agent.orphans.set(fid, (agent.orphans.get(fid) ?? Resources.empty).plus(allocatedForm));
+        let at = this.orphanAgents.get(fid);
+        if (at === undefined) this.orphanAgents.set(fid, (at = new Set()));
+        at.add(agent);
+        continue;
+      }
       fw.allocations.set(id, (fw.allocations.get(id) ?? Resources.empty).plus(allocatedForm));
       for (const [role, part] of grouped) this.chargeSorters(fw, role, part, 1);
     }
@@ -230,14 +243,15 @@ export class HierarchicalAllocator implements Allocator {
   removeAgent(id: AgentId): void {
     const agent = this.agents.get(id);
     if (agent === undefined) return;
-    for (const [fid, res] of agent.byFramework) {
-      const fw = this.frameworks.get(fid);
-      if (fw === undefined) continue;
+    for (const fw of this.frameworks.values()) {
+      const res = fw.allocations.get(id);
+      for (const byAgent of fw.filters.values()) byAgent.delete(id);
+      if (res === undefined) continue;
       for (const [role, part] of this.byRole(res, this.fallbackRole(fw))) this.chargeSorters(fw, role, part, -1);
       fw.allocations.delete(id);
-      for (const byAgent of fw.filters.values()) byAgent.delete(id);
       for (const role of [...this.roles.keys()]) if (!fw.roles.has(role)) this.maybeUntrack(fw, role);
     }
+    for (const fid of agent.orphans?.keys() ?? []) this.orphanAgents.get(fid)?.delete(agent);
     this.addToTotals(agent.total, -1);
     this.agents.delete(id);
     const i = this.agentList.indexOf(agent);
@@ -286,27 +300,23 @@ export class HierarchicalAllocator implements Allocator {
     };
     this.frameworks.set(id, fw);
     for (const role of fw.roles) this.track(fw, role);
-    for (const [aid, res] of used) {
-      const agent = this.agents.get(aid);
-      if (agent === undefined) continue;
-      const grouped = this.byRole(res, this.fallbackRole(fw));
-      let allocatedForm = Resources.empty;
-      for (const part of grouped.values()) allocatedForm = allocatedForm.plus(part);
-      // The agent may have reported these resources already (re-registration before the framework came back).
-      if (!agent.byFramework.has(id)) {
-        agent.byFramework.set(id, allocatedForm);
-        agent.allocated = agent.allocated.plus(allocatedForm.unallocate());
-        this.setAvailable(agent);
-      }
-      fw.allocations.set(aid, agent.byFramework.get(id)!);
-      for (const [role, part] of this.byRole(agent.byFramework.get(id)!, this.fallbackRole(fw))) this.chargeSorters(fw, role, part, 1);
-    }
-    // Resources the agents reported for this framework before it was added.
-    for (const agent of this.agents.values()) {
-      const res = agent.byFramework.get(id);
-      if (res === undefined || fw.allocations.has(agent.id)) continue;
+    // What agents already reported in use by this framework (it is back after a master failover).
+    for (const agent of this.orphanAgents.get(id) ?? []) {
+      const res = agent.orphans!.get(id)!;
+      agent.orphans!.delete(id);
       fw.allocations.set(agent.id, res);
       for (const [role, part] of this.byRole(res, this.fallbackRole(fw))) this.chargeSorters(fw, role, part, 1);
+    }
+    this.orphanAgents.delete(id);
+    for (const [aid, res] of used) {
+      const agent = this.agents.get(aid);
+      if (agent === undefined || fw.allocations.has(aid)) continue;
+      const grouped = this.byRole(res, this.fallbackRole(fw));
+      const allocatedForm = joinGroups(grouped);
+      agent.allocated = agent.allocated.plus(allocatedForm.unallocate());
+      this.setAvailable(agent);
+      fw.allocations.set(aid, allocatedForm);
+      for (const [role, part] of grouped) this.chargeSorters(fw, role, part, 1);
     }
   }
 
@@ -335,7 +345,6 @@ export class HierarchicalAllocator implements Allocator {
       const agent = this.agents.get(aid);
       for (const [role, part] of this.byRole(res, this.fallbackRole(fw))) this.chargeSorters(fw, role, part, -1);
       if (agent === undefined) continue;
-      agent.byFramework.delete(id);
       agent.allocated = agent.allocated.minus(res.unallocate());
       this.setAvailable(agent);
     }
@@ -366,17 +375,26 @@ export class HierarchicalAllocator implements Allocator {
     if (agent === undefined) return;
     const fw = this.frameworks.get(frameworkId);
     const grouped = this.byRole(resources, this.fallbackRole(fw));
-    let allocatedForm = Resources.empty;
-    for (const part of grouped.values()) allocatedForm = allocatedForm.plus(part);
+    const allocatedForm = joinGroups(grouped);
+    if (fw === undefined) {
+      // A framework not (yet) added: only what its agent reported for it can come back.
+      const orphan = agent.orphans?.get(frameworkId);
+      if (orphan === undefined) return;
+      const rest = orphan.minus(allocatedForm);
+      if (rest.isEmpty()) {
+        agent.orphans!.delete(frameworkId);
+        this.orphanAgents.get(frameworkId)?.delete(agent);
+      } else agent.orphans!.set(frameworkId, rest);
+      agent.allocated = agent.allocated.minus(allocatedForm.unallocate());
+      this.setAvailable(agent);
+      return;
+    }
     // Nothing held by this framework here: it was removed (its resources went back then) or never held any.
-    const held = agent.byFramework.get(frameworkId);
+    const held = fw.allocations.get(agentId);
     if (held === undefined) return;
     const left = held.minus(allocatedForm);
-    if (left.isEmpty()) agent.byFramework.delete(frameworkId);
-    else agent.byFramework.set(frameworkId, left);
     agent.allocated = agent.allocated.minus(allocatedForm.unallocate());
     this.setAvailable(agent);
-    if (fw === undefined) return;
     if (left.isEmpty()) fw.allocations.delete(agentId);
     else fw.allocations.set(agentId, left);
     for (const [role, part] of grouped) {
@@ -411,7 +429,6 @@ export class HierarchicalAllocator implements Allocator {
     const held = fw.allocations.get(agentId) ?? Resources.empty;
     const next = held.minus(fromA).plus(toA);
     fw.allocations.set(agentId, next);
-    agent.byFramework.set(frameworkId, next);
     for (const [role, part] of fromG) this.chargeSorters(fw, role, part, -1);
     for (const [role, part] of toG) this.chargeSorters(fw, role, part, 1);
     agent.allocated = agent.allocated.minus(fromA.unallocate()).plus(toA.unallocate());
@@ -517,8 +534,6 @@ export class HierarchicalAllocator implements Allocator {
       const plain = offered[i];
       agent.available = agent.available === plain ? Resources.empty : agent.available.minus(plain);
       agent.allocated = agent.allocated.plus(plain);
-      const byFw = agent.byFramework.get(fw.id);
-      agent.byFramework.set(fw.id, byFw === undefined ? d.resources : byFw.plus(d.resources));
       const mine = fw.allocations.get(agent.id);
       fw.allocations.set(agent.id, mine === undefined ? d.resources : mine.plus(d.resources));
       if (plain.hasReserved() || plain.hasRevocable()) addScalars(this.role(d.role).allocatedExcluded, plain, 1, isExcluded);

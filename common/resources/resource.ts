@@ -103,6 +103,8 @@ function isAtomic(shared: boolean, disk: DiskInfo | undefined): boolean {
  */
 export class ResourceShape {
   private byRole: Map<string | undefined, ResourceShape> | undefined;
+  /** Small dense number for `name` (see `resourceNameId`), for array-indexed bookkeeping. */
+  readonly nameId: number;
 
   constructor(
     readonly name: string,
@@ -116,7 +118,9 @@ export class ResourceShape {
     readonly resvKey: string,
     readonly diskKey: string,
     readonly atomic: boolean,
-  ) {}
+  ) {
+    this.nameId = resourceNameId(name);
+  }
 
   /** The same shape with another allocation role (memoised). */
   withAllocationRole(role: string | undefined): ResourceShape {
@@ -132,6 +136,25 @@ export class ResourceShape {
 }
 
 const SHAPES = new Map<string, ResourceShape>();
+const NAME_IDS = new Map<string, number>();
+
+const NAMES: string[] = [];
+
+/** The name of a `resourceNameId`. */
+export function resourceName(id: number): string {
+  return NAMES[id];
+}
+
+/** A process-wide dense id per resource name (cpus, mem, ...): 0, 1, 2, ... in order of first use. */
+export function resourceNameId(name: string): number {
+  let id = NAME_IDS.get(name);
+  if (id === undefined) {
+    id = NAME_IDS.size;
+    NAME_IDS.set(name, id);
+    NAMES.push(name);
+  }
+  return id;
+}
 
 function internShape(
   name: string,

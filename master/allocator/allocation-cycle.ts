@@ -106,6 +106,8 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
   let remaining: Resources = Resources.empty;
   let role = '';
   let forRole: Resources = Resources.empty;
+  // Offers on the current agent, charged to the sorters once the agent is done (slots reused).
+  let pending = 0;
   const pendingRole: string[] = [];
   const pendingFw: FrameworkId[] = [];
   const pendingRes: Resources[] = [];
@@ -124,9 +126,10 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
     offered.push(offer);
     offeredAgents.push(agent);
     offeredFrameworks.push(fw);
-    pendingRole.push(role);
-    pendingFw.push(fw.id);
-    pendingRes.push(offer);
+    pendingRole[pending] = role;
+    pendingFw[pending] = fw.id;
+    pendingRes[pending] = offer;
+    pending++;
     remaining = offer === remaining ? Resources.empty : remaining.minus(offer);
     quota?.consume(role, offer);
     forRole = remaining.allocatableTo(role);
@@ -154,13 +157,13 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
       remaining = (remainingOf.size > 0 ? remainingOf.get(a) : undefined) ?? a.available;
       if (remaining.isEmpty()) continue;
       roleSorter.forEachInOrder(rng, visitRole);
-      if (pendingRole.length === 0) continue;
+      if (pending === 0) continue;
       if (twoStage) remainingOf.set(a, remaining);
       if (!roleSorterCloned) {
         roleSorter = roleSorter.clone();
         roleSorterCloned = true;
       }
-      for (let i = 0; i < pendingRole.length; i++) {
+      for (let i = 0; i < pending; i++) {
         const r = pendingRole[i];
         roleSorter.allocated(r, pendingRes[i]);
         let fs = fwSorters.get(r);
@@ -170,9 +173,7 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
         }
         fs.allocated(pendingFw[i], pendingRes[i]);
       }
-      pendingRole.length = 0;
-      pendingFw.length = 0;
-      pendingRes.length = 0;
+      pending = 0;
     }
   };
 

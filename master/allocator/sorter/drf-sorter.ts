@@ -17,6 +17,7 @@
  * below, in heap order, and each of them knows its heap index.
  */
 import type { Resources } from '../../../common/resources/resources.ts';
+import { resourceName, resourceNameId } from '../../../common/resources/resource.ts';
 import type { Rng } from '../rng.ts';
 import type { Sorter } from './sorter.ts';
 
@@ -105,12 +106,14 @@ function heapify(heap: Node[]): void {
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i);
 }
 
-/** Auxiliary min-heap of indices into `heap`, for lazy in-order iteration. */
+/**
+ * Auxiliary min-heap of indices into `heap`, for lazy in-order iteration. `aux[0]` holds the size
+ * (so that a pooled array is reset by one store, not by truncation); entries live at 1..size.
+ */
 function auxPush(aux: number[], heap: readonly Node[], idx: number): void {
-  let i = aux.length;
-  aux.push(idx);
-  while (i > 0) {
-    const p = (i - 1) >> 1;
+  let i = ++aux[0];
+  while (i > 1) {
+    const p = i >> 1;
     if (!less(heap[idx], heap[aux[p]])) break;
     aux[i] = aux[p];
     i = p;
@@ -119,16 +122,17 @@ function auxPush(aux: number[], heap: readonly Node[], idx: number): void {
 }
 
 function auxPop(aux: number[], heap: readonly Node[]): number {
-  const top = aux[0];
-  const last = aux.pop()!;
-  const len = aux.length;
-  if (len === 0) return top;
-  let i = 0;
+  const top = aux[1];
+  const len = aux[0]--;
+  const last = aux[len];
+  const size = len - 1;
+  if (size === 0) return top;
+  let i = 1;
   for (;;) {
-    const l = 2 * i + 1;
-    if (l >= len) break;
+    const l = 2 * i;
+    if (l > size) break;
     const r = l + 1;
-    const c = r < len && less(heap[aux[r]], heap[aux[l]]) ? r : l;
+    const c = r <= size && less(heap[aux[r]], heap[aux[l]]) ? r : l;
     if (!less(heap[aux[c]], heap[last])) break;
     aux[i] = aux[c];
     i = c;
@@ -149,8 +153,7 @@ export class DrfSorter implements Sorter {
   private leaves = new Map<string, Node>();
   private inner = new Map<string, Node>();
   private weights = new Map<string, number>();
-  private nameIndex = new Map<string, number>();
-  private names: string[] = [];
+  /** Totals in thousandths, indexed by `resourceNameId`. */
   private totals: number[] = [];
   private stale = false;
   private readonly auxPool: number[][] = [];
@@ -165,13 +168,8 @@ export class DrfSorter implements Sorter {
   }
 
   private index(name: string): number {
-    let k = this.nameIndex.get(name);
-    if (k === undefined) {
-      k = this.names.length;
-      this.names.push(name);
-      this.totals.push(0);
-      this.nameIndex.set(name, k);
-    }
+    const k = resourceNameId(name);
+    while (this.totals.length <= k) this.totals.push(0);
     return k;
   }
 
@@ -180,7 +178,7 @@ export class DrfSorter implements Sorter {
     const a = n.alloc;
     const t = this.totals;
     for (let k = 0; k < a.length; k++) {
-      const tk = t[k];
+      const tk = k < t.length ? t[k] : 0;
       if (tk > 0) {
         const r = a[k] / tk;
         if (r > s) s = r;
@@ -350,7 +348,7 @@ export class DrfSorter implements Sorter {
       for (let j = 0; j < entries.length; j++) {
         const e = entries[j];
         if (e.kind !== 'SCALAR') continue;
-        const k = this.index(e.name);
+        const k = e.shape.nameId;
         while (a.length <= k) a.push(0);
         a[k] += sign * e.milli;
       }
@@ -372,7 +370,7 @@ export class DrfSorter implements Sorter {
     const out = new Map<string, number>();
     const leaf = this.leaves.get(client);
     if (leaf === undefined) return out;
-    for (let k = 0; k < leaf.alloc.length; k++) if (leaf.alloc[k] !== 0) out.set(this.names[k], leaf.alloc[k] / 1000);
+    for (let k = 0; k < leaf.alloc.length; k++) if (leaf.alloc[k] !== 0) out.set(resourceName(k), leaf.alloc[k] / 1000);
     return out;
   }
 
@@ -413,8 +411,6 @@ export class DrfSorter implements Sorter {
   clone(): DrfSorter {
     const c = new DrfSorter({ hierarchical: this.hierarchical });
     c.weights = new Map(this.weights);
-    c.nameIndex = new Map(this.nameIndex);
-    c.names = this.names.slice();
     c.totals = this.totals.slice();
     c.stale = this.stale;
     const copies = new Map<Node, Node>();
@@ -446,11 +442,11 @@ export class DrfSorter implements Sorter {
 function walk(node: Node, visit: (client: string) => boolean, auxPool: number[][], depth: number): boolean {
   const heap = node.heap;
   if (heap.length === 0) return true;
-  if (auxPool.length <= depth) auxPool.push([]);
+  if (auxPool.length <= depth) auxPool.push([0, 0]);
   const aux = auxPool[depth];
-  aux.length = 0;
-  aux.push(0);
-  while (aux.length > 0) {
+  aux[0] = 1;
+  aux[1] = 0;
+  while (aux[0] > 0) {
     const i = auxPop(aux, heap);
     const c = heap[i];
     if (c.isLeaf ? !visit(c.path) : !walk(c, visit, auxPool, depth + 1)) return false;

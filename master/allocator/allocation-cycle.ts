@@ -63,9 +63,9 @@ export function meetsMinimum(offer: Resources, mins: readonly MinQuantity[]): bo
   const entries = offer.entries;
   for (const min of mins) {
     let ok = true;
-    for (const [name, need] of min) {
+    for (const [id, need] of min) {
       let have = 0;
-      for (let i = 0; i < entries.length; i++) if (entries[i].name === name) have += quantityMilli(entries[i]);
+      for (let i = 0; i < entries.length; i++) if (entries[i].shape.nameId === id) have += quantityMilli(entries[i]);
       if (have < need) {
         ok = false;
         break;

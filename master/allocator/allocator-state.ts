@@ -18,8 +18,8 @@ import type { AgentDescription, FrameworkDescription, Quota } from './allocator.
 /** Scalar amounts by resource name, in thousandths (the fixed-point unit of common/resources). */
 export type ScalarMap = Map<string, number>;
 
-/** One quantity requirement of the minimum-allocatable check: every [name, milli] must be met. */
-export type MinQuantity = ReadonlyArray<readonly [string, number]>;
+/** One quantity requirement of the minimum-allocatable check: every [resourceNameId, milli] must be met. */
+export type MinQuantity = ReadonlyArray<readonly [number, number]>;
 
 export interface OfferFilter {
   /** Declined resources (unallocated form): offers contained in them are filtered. */

@@ -8,7 +8,7 @@
  */
 import type { AgentId, FrameworkId } from '../../common/ids.ts';
 import { Resources } from '../../common/resources/resources.ts';
-import { makeResource, withAllocationRole } from '../../common/resources/resource.ts';
+import { makeResource, resourceNameId, withAllocationRole } from '../../common/resources/resource.ts';
 import type {
   AgentDescription,
   Allocator,
@@ -33,7 +33,7 @@ export const MAX_REFUSE_SECONDS = 365 * 24 * 3600;
 export const DEFAULT_MIN_ALLOCATABLE: readonly Resources[] = [Resources.parse('cpus:0.01'), Resources.parse('mem:32')];
 
 export function toMinQuantity(r: Resources): MinQuantity {
-  return [...r.quantitiesMilli()];
+  return [...r.quantitiesMilli()].map(([name, milli]): [number, number] => [resourceNameId(name), milli]);
 }
 
 function scalarQuantities(r: Resources): Resources {

@@ -21,7 +21,8 @@ type Op =
   | { kind: 'allocate'; dt: number }
   | { kind: 'recover'; pick: number; refuse: number | undefined }
   | { kind: 'suppress' | 'revive' | 'deactivate' | 'activate'; pick: number }
-  | { kind: 'quota'; role: string; guarantee: number; limit: number };
+  | { kind: 'quota'; role: string; guarantee: number; limit: number }
+  | { kind: 'removeFramework' | 'removeAgent' | 'reserve'; pick: number };
 
 const roles = ['*', 'a', 'a/b', 'c'];
 const agentText = fc
@@ -34,6 +35,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('recover' as const), pick: fc.nat(), refuse: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('suppress' as const, 'revive' as const, 'deactivate' as const, 'activate' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('quota' as const), role: fc.constantFrom('a', 'c'), guarantee: fc.integer({ min: 0, max: 4 }), limit: fc.integer({ min: 0, max: 10 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('removeFramework' as const, 'removeAgent' as const, 'reserve' as const), pick: fc.nat() }) },
 );
 
 interface Held {
@@ -121,6 +123,37 @@ function play(ops: readonly Op[], seed: number, fail: (why: string) => void): st
       case 'quota':
         alloc.updateQuota(o.role, { guarantees: o.guarantee > 0 ? { cpus: o.guarantee } : {}, limits: { cpus: o.limit } });
         break;
+      case 'removeFramework': {
+        if (fws.length === 0) break;
+        const [id] = fws.splice(o.pick % fws.length, 1);
+        alloc.removeFramework(id);
+        for (let i = held.length - 1; i >= 0; i--) if (held[i].fw === id) held.splice(i, 1);
+        declined = declined.filter((x) => x.fw !== id);
+        break;
+      }
+      case 'removeAgent': {
+        if (totals.size === 0) break;
+        const id = [...totals.keys()][o.pick % totals.size];
+        alloc.removeAgent(id);
+        totals.delete(id);
+        for (let i = held.length - 1; i >= 0; i--) if (held[i].agent === id) held.splice(i, 1);
+        break;
+      }
+      case 'reserve': {
+        // RESERVE applied to offered resources: the holder keeps them, now dynamically reserved to the offer's role.
+        const h = held[o.pick % Math.max(1, held.length)];
+        if (h === undefined || h.role === '*') break;
+        const from = h.resources;
+        const plainFrom = from.unallocate();
+        const unreserved = plainFrom.unreserved().filter((e) => !e.revocable);
+        if (unreserved.isEmpty()) break;
+        const toPlain = plainFrom.minus(unreserved).plus(unreserved.pushReservation({ type: 'DYNAMIC', role: h.role, principal: 'p' }));
+        const to = toPlain.allocate(h.role);
+        alloc.updateAllocation(h.fw, h.agent, from, to);
+        totals.set(h.agent, totals.get(h.agent)!.minus(plainFrom).plus(toPlain));
+        h.resources = to;
+        break;
+      }
     }
     for (const [id, total] of totals) {
       let sum = alloc.available(id)!;

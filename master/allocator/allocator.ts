@@ -10,6 +10,8 @@
  *
  * The cycle itself is a pure function of the allocator's state, `now` and a seeded RNG
  * (see allocation-cycle.ts); this class holds the state and applies the cycle's decisions.
+ * Every `now` is milliseconds since the epoch (the master's clock port); the allocator reads no
+ * clock itself. Implementation: hierarchical-allocator.ts (`createAllocator` in index.ts).
  */
 import type { AgentId, FrameworkId } from '../../common/ids.ts';
 import type { Resources } from '../../common/resources/resources.ts';
@@ -81,7 +83,11 @@ export interface Allocator {
 
   /** Give resources back: declined, rescinded, unused part of an accept, terminal task. `filters` only on DECLINE/ACCEPT. */
   recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: Resources, filters: Filters | undefined, now: number): void;
-  /** Resources allocated to a framework changed shape without changing owner (RESERVE/UNRESERVE applied to offered resources). */
+  /**
+   * Resources allocated to a framework changed shape without changing owner (RESERVE/UNRESERVE/
+   * CREATE/DESTROY applied to offered resources). The agent's total changes the same way, so do
+   * not also call updateAgentTotal for the same operation.
+   */
   updateAllocation(frameworkId: FrameworkId, agentId: AgentId, from: Resources, to: Resources): void;
 
   suppressOffers(frameworkId: FrameworkId, roles: readonly string[]): void;

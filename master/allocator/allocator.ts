@@ -85,8 +85,8 @@ export interface Allocator {
   recoverResources(frameworkId: FrameworkId, agentId: AgentId, resources: Resources, filters: Filters | undefined, now: number): void;
   /**
    * Resources allocated to a framework changed shape without changing owner (RESERVE/UNRESERVE/
-   * CREATE/DESTROY applied to offered resources). The agent's total changes the same way, so do
-   * not also call updateAgentTotal for the same operation.
+   * CREATE/DESTROY applied to offered resources). The agent's total changes the same way here;
+   * a following updateAgentTotal with the resulting total is harmless (it sets the same value).
    */
   updateAllocation(frameworkId: FrameworkId, agentId: AgentId, from: Resources, to: Resources): void;
 

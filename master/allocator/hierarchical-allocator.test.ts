@@ -356,3 +356,15 @@ test('resources an agent reports for an unknown framework come back when recover
   t.is(h2.allocator.frameworkShare(F('late')), 0.5);
   t.deepEqual(describe(h2.allocator.allocate(0)), ['late@a1(*): cpus(*):4; mem(*):4096']);
 });
+
+test('updateAllocation followed by updateAgentTotal with the same new total is idempotent', (t) => {
+  const h = harness().agents(agent('a1').cpus(2).mem(1024)).frameworks(framework('f').roles('ops'));
+  const [o] = h.allocator.allocate(0);
+  const to = o.resources.unallocate().pushReservation({ type: 'DYNAMIC', role: 'ops' }).allocate('ops');
+  h.allocator.updateAllocation(F('f'), A('a1'), o.resources, to);
+  h.allocator.updateAgentTotal(A('a1'), to.unallocate());
+  h.allocator.recoverResources(F('f'), A('a1'), to, undefined, 1);
+  t.true(h.allocator.available(A('a1'))!.equals(to.unallocate()));
+  // shares: ops = 0 after the recovery, total unchanged in quantity
+  t.is(h.allocator.frameworkShare(F('f')), 0);
+});

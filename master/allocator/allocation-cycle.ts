@@ -15,7 +15,7 @@
  *                 chopped to quota; skipped if the agent has gpus and the framework lacks
  *                 GPU_RESOURCES, if it meets no minimum-allocatable quantity, or if a live
  *                 decline filter of the framework for this role and agent contains it
- *     then charge the agent's offers to the sorters (shares change before the next agent)
+ *     the agent's offers are charged to the sorters before the next agent is placed
  *
  * Sorters are walked lazily, so an agent taken whole by the first framework costs O(log n).
  */
@@ -50,10 +50,15 @@ export interface CycleResult {
   /** Per decision, the agent and framework records it concerns (saves the caller lookups). */
   readonly offeredAgents: AgentState[];
   readonly offeredFrameworks: FrameworkState[];
-  /** The role sorter after the cycle (the input one when nothing was offered). */
+  /** The role sorter after the cycle (the input one when it did not need to change). */
   readonly roleSorter: Sorter;
   /** Framework sorters that changed, by role. */
   readonly frameworkSorters: Map<string, Sorter>;
+  /**
+   * The returned sorters reflect decisions[0, charged); the caller charges the rest (the last
+   * agent's offers) to the sorters it keeps, after adopting the returned ones.
+   */
+  readonly charged: number;
   readonly rng: Rng;
 }
 
@@ -106,11 +111,29 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
   let remaining: Resources = Resources.empty;
   let role = '';
   let forRole: Resources = Resources.empty;
-  // Offers on the current agent, charged to the sorters once the agent is done (slots reused).
-  let pending = 0;
-  const pendingRole: string[] = [];
-  const pendingFw: FrameworkId[] = [];
-  const pendingRes: Resources[] = [];
+  // decisions[0, charged) are reflected in `roleSorter` / `fwSorters`; later ones not yet.
+  let charged = 0;
+  let agentOffers = 0;
+
+  /** Charges the offers made so far to the sorters (cloning them on first write). */
+  const charge = (): void => {
+    if (charged === decisions.length) return;
+    if (!roleSorterCloned) {
+      roleSorter = roleSorter.clone();
+      roleSorterCloned = true;
+    }
+    for (let i = charged; i < decisions.length; i++) {
+      const r = decisions[i].role;
+      roleSorter.allocated(r, offered[i]);
+      let fs = fwSorters.get(r);
+      if (fs === undefined) {
+        fs = input.frameworkSorters.get(r)!.clone();
+        fwSorters.set(r, fs);
+      }
+      fs.allocated(decisions[i].frameworkId, offered[i]);
+    }
+    charged = decisions.length;
+  };
 
   const visitFramework = (client: string): boolean => {
     const fw = input.frameworks.get(client as FrameworkId);
@@ -126,10 +149,7 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
     offered.push(offer);
     offeredAgents.push(agent);
     offeredFrameworks.push(fw);
-    pendingRole[pending] = role;
-    pendingFw[pending] = fw.id;
-    pendingRes[pending] = offer;
-    pending++;
+    agentOffers++;
     remaining = offer === remaining ? Resources.empty : remaining.minus(offer);
     quota?.consume(role, offer);
     forRole = remaining.allocatableTo(role);
@@ -156,28 +176,17 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
       agent = a;
       remaining = (remainingOf.size > 0 ? remainingOf.get(a) : undefined) ?? a.available;
       if (remaining.isEmpty()) continue;
+      // Shares must reflect every earlier agent's offers before this agent is placed. The last
+      // agent's offers are left for the caller to charge, so that a one-agent cycle (event-driven
+      // allocation) never copies a sorter.
+      charge();
+      agentOffers = 0;
       roleSorter.forEachInOrder(rng, visitRole);
-      if (pending === 0) continue;
-      if (twoStage) remainingOf.set(a, remaining);
-      if (!roleSorterCloned) {
-        roleSorter = roleSorter.clone();
-        roleSorterCloned = true;
-      }
-      for (let i = 0; i < pending; i++) {
-        const r = pendingRole[i];
-        roleSorter.allocated(r, pendingRes[i]);
-        let fs = fwSorters.get(r);
-        if (fs === undefined) {
-          fs = input.frameworkSorters.get(r)!.clone();
-          fwSorters.set(r, fs);
-        }
-        fs.allocated(pendingFw[i], pendingRes[i]);
-      }
-      pending = 0;
+      if (agentOffers > 0 && twoStage) remainingOf.set(a, remaining);
     }
   };
 
   if (quota !== undefined && quota.hasGuarantees) pass(1);
   pass(2);
-  return { decisions, offered, offeredAgents, offeredFrameworks, roleSorter, frameworkSorters: fwSorters, rng };
+  return { decisions, offered, offeredAgents, offeredFrameworks, roleSorter, frameworkSorters: fwSorters, charged, rng };
 }

@@ -61,18 +61,20 @@ function play(ops: readonly Op[], seed: number, fail: (why: string) => void): st
   const held: Held[] = [];
   let declined: Declined[] = [];
   let now = 0;
+  let agentSeq = 0;
+  let frameworkSeq = 0;
   const transcript: string[][] = [];
   for (const o of ops) {
     switch (o.kind) {
       case 'agent': {
-        const id = asAgentId(`a${totals.size}`);
+        const id = asAgentId(`a${agentSeq++}`);
         const total = Resources.parse(o.text);
         totals.set(id, total);
         alloc.addAgent(id, { hostname: id, attributes: {} }, total, new Map());
         break;
       }
       case 'framework': {
-        const id = asFrameworkId(`f${fws.length}`);
+        const id = asFrameworkId(`f${frameworkSeq++}`);
         fws.push(id);
         const b = framework(id).roles(...o.roles);
         if (o.gpu) b.gpu();

@@ -527,6 +527,10 @@ export class HierarchicalAllocator implements Allocator {
     this.roleSorter = result.roleSorter;
     for (const [role, sorter] of result.frameworkSorters) this.frameworkSorters.set(role, sorter);
     const { decisions, offered, offeredAgents, offeredFrameworks } = result;
+    for (let i = result.charged; i < decisions.length; i++) {
+      this.roleSorter.allocated(decisions[i].role, offered[i]);
+      this.frameworkSorter(decisions[i].role).allocated(decisions[i].frameworkId, offered[i]);
+    }
     for (let i = 0; i < decisions.length; i++) {
       const d = decisions[i];
       const agent = offeredAgents[i];

@@ -5,14 +5,17 @@
  *   arithmetic, so 0.1 + 0.2 == 0.3 exactly;
  * - ranges are flat sorted coalesced arrays (see ranges.ts), sets sorted unique arrays;
  * - everything but the value that decides whether two entries may merge ("same shape": name,
- *   kind, reservation stack, allocation role, revocable, shared, disk info, provider) is compared
- *   field by field, with the reservation stack and disk info pre-serialised canonically into
- *   `resvKey` and `diskKey`.
+ *   kind, reservation stack, allocation role, revocable, shared, disk info, provider) lives in an
+ *   interned `ResourceShape` (resource-shape.ts), so same shape means the same shape object.
  * Atomic entries (shared resources, persistent volumes, MOUNT disks) never merge with others and
  * are added or subtracted whole, as Mesos does.
  */
 import { EMPTY_RANGES, rangesContain, rangesEqual, rangesSize, rangesSubtract, rangesToString, rangesUnion } from './ranges.ts';
 import type { FlatRanges } from './ranges.ts';
+import { internShape } from './resource-shape.ts';
+import type { ResourceShape } from './resource-shape.ts';
+
+export { ResourceShape, resourceName, resourceNameId } from './resource-shape.ts';
 
 export type ResourceKind = 'SCALAR' | 'RANGES' | 'SET';
 export type ReservationType = 'STATIC' | 'DYNAMIC';
@@ -86,95 +89,6 @@ export function canonicalJson(v: unknown): string {
 function reservationsKey(rs: readonly Reservation[]): string {
   if (rs.length === 0) return '';
   return canonicalJson(rs.map((r) => ({ type: r.type, role: r.role, principal: r.principal, labels: r.labels })));
-}
-
-function isAtomic(shared: boolean, disk: DiskInfo | undefined): boolean {
-  if (shared) return true;
-  if (disk === undefined) return false;
-  if (disk.persistence !== undefined && disk.persistence !== null) return true;
-  const source = disk.source as { type?: unknown } | undefined;
-  return source !== undefined && source !== null && source.type === 'MOUNT';
-}
-
-/**
- * Everything of an entry but its value, interned (hash-consed) in one table so that "same shape"
- * is a pointer comparison and entries stay small (a shape plus a value). Shapes are few (names x
- * roles x reservation stacks), so the table stays small.
- */
-export class ResourceShape {
-  private byRole: Map<string | undefined, ResourceShape> | undefined;
-  /** Small dense number for `name` (see `resourceNameId`), for array-indexed bookkeeping. */
-  readonly nameId: number;
-
-  constructor(
-    readonly name: string,
-    readonly kind: ResourceKind,
-    readonly reservations: readonly Reservation[],
-    readonly allocationRole: string | undefined,
-    readonly revocable: boolean,
-    readonly shared: boolean,
-    readonly disk: DiskInfo | undefined,
-    readonly providerId: string | undefined,
-    readonly resvKey: string,
-    readonly diskKey: string,
-    readonly atomic: boolean,
-  ) {
-    this.nameId = resourceNameId(name);
-  }
-
-  /** The same shape with another allocation role (memoised). */
-  withAllocationRole(role: string | undefined): ResourceShape {
-    if (role === this.allocationRole) return this;
-    if (this.byRole === undefined) this.byRole = new Map();
-    let s = this.byRole.get(role);
-    if (s === undefined) {
-      s = internShape(this.name, this.kind, this.reservations, role, this.revocable, this.shared, this.disk, this.providerId, this.resvKey, this.diskKey);
-      this.byRole.set(role, s);
-    }
-    return s;
-  }
-}
-
-const SHAPES = new Map<string, ResourceShape>();
-const NAME_IDS = new Map<string, number>();
-
-const NAMES: string[] = [];
-
-/** The name of a `resourceNameId`. */
-export function resourceName(id: number): string {
-  return NAMES[id];
-}
-
-/** A process-wide dense id per resource name (cpus, mem, ...): 0, 1, 2, ... in order of first use. */
-export function resourceNameId(name: string): number {
-  let id = NAME_IDS.get(name);
-  if (id === undefined) {
-    id = NAME_IDS.size;
-    NAME_IDS.set(name, id);
-    NAMES.push(name);
-  }
-  return id;
-}
-
-function internShape(
-  name: string,
-  kind: ResourceKind,
-  reservations: readonly Reservation[],
-  allocationRole: string | undefined,
-  revocable: boolean,
-  shared: boolean,
-  disk: DiskInfo | undefined,
-  providerId: string | undefined,
-  resvKey: string,
-  diskKey: string,
-): ResourceShape {
-  const key = [name, kind, resvKey, allocationRole === undefined ? '' : '=' + allocationRole, revocable ? 'R' : '', shared ? 'S' : '', diskKey, providerId === undefined ? '' : '=' + providerId].join('\u0000');
-  let s = SHAPES.get(key);
-  if (s === undefined) {
-    s = new ResourceShape(name, kind, reservations, allocationRole, revocable, shared, disk, providerId, resvKey, diskKey, isAtomic(shared, disk));
-    SHAPES.set(key, s);
-  }
-  return s;
 }
 
 /** The one concrete `Resource`: an interned shape and a value. */

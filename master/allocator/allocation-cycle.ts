@@ -24,6 +24,7 @@ import { Resources } from '../../common/resources/resources.ts';
 import { quantityMilli } from '../../common/resources/resource.ts';
 import type { OfferDecision, Quota } from './allocator.ts';
 import type { AgentState, FrameworkState, MinQuantity, RoleState } from './allocator-state.ts';
+import { isFiltered } from './decline-filters.ts';
 import { QuotaTracker } from './quota-tracker.ts';
 import type { Rng } from './rng.ts';
 import type { Sorter } from './sorter/sorter.ts';
@@ -78,14 +79,6 @@ export function meetsMinimum(offer: Resources, mins: readonly MinQuantity[]): bo
     }
     if (ok) return true;
   }
-  return false;
-}
-
-export function isFiltered(fw: FrameworkState, role: string, agentId: AgentId, offer: Resources, now: number): boolean {
-  if (fw.filters.size === 0) return false;
-  const fs = fw.filters.get(role)?.get(agentId);
-  if (fs === undefined) return false;
-  for (const f of fs) if (now < f.expiresAt && f.resources.contains(offer)) return true;
   return false;
 }
 

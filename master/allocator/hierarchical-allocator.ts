@@ -19,16 +19,13 @@ import type {
   Quota,
 } from './allocator.ts';
 import { addScalars } from './allocator-state.ts';
-import type { AgentState, FrameworkState, MinQuantity, OfferFilter, RoleState } from './allocator-state.ts';
+import type { AgentState, FrameworkState, MinQuantity, RoleState } from './allocator-state.ts';
 import { runAllocationCycle } from './allocation-cycle.ts';
+import { addDeclineFilter, expireFilters, refuseSecondsOf } from './decline-filters.ts';
 import { Rng } from './rng.ts';
 import { createSorter } from './sorter/create-sorter.ts';
 import type { Sorter } from './sorter/sorter.ts';
 
-/** Mesos' default `Filters.refuse_seconds`. */
-export const DEFAULT_REFUSE_SECONDS = 5;
-/** Longest decline filter kept (Mesos caps very long filters). */
-export const MAX_REFUSE_SECONDS = 365 * 24 * 3600;
 /** Mesos' default minimum allocatable resources: `cpus:0.01` or `mem:32`. */
 export const DEFAULT_MIN_ALLOCATABLE: readonly Resources[] = [Resources.parse('cpus:0.01'), Resources.parse('mem:32')];
 
@@ -402,18 +399,8 @@ export class HierarchicalAllocator implements Allocator {
       this.maybeUntrack(fw, role);
     }
     if (filters === undefined) return;
-    let seconds = filters.refuseSeconds ?? DEFAULT_REFUSE_SECONDS;
-    if (!(seconds >= 0)) seconds = DEFAULT_REFUSE_SECONDS;
-    if (seconds === 0) return;
-    seconds = Math.min(seconds, MAX_REFUSE_SECONDS);
-    for (const [role, part] of grouped) {
-      let byAgent = fw.filters.get(role);
-      if (byAgent === undefined) fw.filters.set(role, (byAgent = new Map()));
-      const list = byAgent.get(agentId);
-      const f: OfferFilter = { resources: part.unallocate(), expiresAt: now + seconds * 1000 };
-      if (list === undefined) byAgent.set(agentId, [f]);
-      else list.push(f);
-    }
+    const seconds = refuseSecondsOf(filters.refuseSeconds);
+    for (const [role, part] of grouped) addDeclineFilter(fw, role, agentId, part.unallocate(), seconds, now);
   }
 
   updateAllocation(frameworkId: FrameworkId, agentId: AgentId, from: Resources, to: Resources): void {
@@ -481,23 +468,8 @@ export class HierarchicalAllocator implements Allocator {
 
   // ---- cycles ----
 
-  private expireFilters(now: number): void {
-    for (const fw of this.frameworks.values()) {
-      for (const [role, byAgent] of fw.filters) {
-        for (const [aid, list] of byAgent) {
-          let expired = 0;
-          for (const f of list) if (now >= f.expiresAt) expired++;
-          if (expired === 0) continue;
-          if (expired === list.length) byAgent.delete(aid);
-          else byAgent.set(aid, list.filter((f) => now < f.expiresAt));
-        }
-        if (byAgent.size === 0) fw.filters.delete(role);
-      }
-    }
-  }
-
   allocate(now: number): OfferDecision[] {
-    this.expireFilters(now);
+    for (const fw of this.frameworks.values()) if (fw.filters.size > 0) expireFilters(fw, now);
     return this.run(this.agentList, now);
   }
 

@@ -3,7 +3,8 @@
  * this master does not know, accepted with its id as Mesos does after a master failover), the
  * stream going away (deactivation and the failover timer), UPDATE_FRAMEWORK, and "recovered"
  * frameworks learnt from re-registering agents. Validation first, so a rejected call changes
- * nothing.
+ * nothing. UPDATE_FRAMEWORK answers 400 with Mesos' prefixes ("Supplied FrameworkInfo is not
+ * valid: ", "FrameworkInfo update is not valid: ", "'UpdateFramework' call is not valid: ").
  */
 import type { FrameworkId, StreamId } from '../common/ids.ts';
 import { asFrameworkId } from '../common/ids.ts';
@@ -11,46 +12,55 @@ import type { mesos } from '../proto/types.generated.ts';
 import type { CallOutcome, EventSink, SchedulerCall, SubscribeOutcome } from './scheduler-endpoint.ts';
 import type { FrameworkRecord } from './master-state.ts';
 import type { MasterCore } from './master-core.ts';
-import { frameworkRoles, validateFrameworkInfo, validateFrameworkUpdate, validateSuppressedRoles } from './framework-validation.ts';
-import { OK, reject } from './call-outcome.ts';
+import { frameworkRoles, preserveImmutableFields, validateFrameworkInfo, validateFrameworkUpdate, validateSuppressedRoles } from './framework-validation.ts';
+import { OK, refuseSubscription, reject } from './call-outcome.ts';
 
+/**
+ * SUBSCRIBE, with Mesos' split of the checks: a call without `subscribe` or with a principal
+ * other than the authenticated one is a 400 (Mesos `scheduler::call::validate`); everything
+ * Mesos' `Master::subscribe` checks on the FrameworkInfo (validateFramework, "Framework has been
+ * removed", suppressed roles, and on re-subscription the immutable fields) is a refusal on the
+ * stream. Either way nothing changes.
+ */
 export function subscribe(core: MasterCore, call: SchedulerCall, sink: EventSink, streamId: StreamId, principal: string | undefined): SubscribeOutcome {
-  core.count('master/messages_register_framework');
   const sub = call.subscribe;
   if (sub === undefined) return reject(400, "Expecting 'subscribe' to be present");
-  const info = sub.framework_info;
-  const invalid = validateFrameworkInfo(info);
-  if (invalid !== undefined) return reject(400, invalid);
+  const idValue = sub.framework_info.id?.value;
+  const hasId = idValue !== undefined && idValue !== '';
+  core.count(hasId ? 'master/messages_reregister_framework' : 'master/messages_register_framework');
+  let info = sub.framework_info;
   if (principal !== undefined && info.principal !== undefined && principal !== info.principal) {
     return reject(400, `Authenticated principal '${principal}' does not match principal '${info.principal}' set in \`FrameworkInfo\``);
   }
+  const invalid = validateFrameworkInfo(info);
+  if (invalid !== undefined) return refused(core, info, invalid);
+  if (hasId && core.state.completedFrameworks.has(asFrameworkId(idValue))) return refused(core, info, 'Framework has been removed');
   const roles = frameworkRoles(info);
   const suppressed = sub.suppressed_roles ?? [];
   const badSuppressed = validateSuppressedRoles(roles, suppressed);
-  if (badSuppressed !== undefined) return reject(400, badSuppressed);
+  if (badSuppressed !== undefined) return refused(core, info, badSuppressed);
   const now = core.clock.now();
-  const idValue = info.id?.value;
-  if (idValue !== undefined && idValue !== '') {
-    const id = asFrameworkId(idValue);
-    if (core.state.completedFrameworks.has(id)) {
-      // Mesos answers a removed framework on its stream: one ERROR event, then the end of it.
-      sink.send({ type: 'ERROR', error: { message: 'Framework has been removed' } });
-      sink.close();
-      return { ok: true, frameworkId: id };
-    }
-    const existing = core.state.frameworks.get(id);
-    if (existing !== undefined) {
-      const bad = validateFrameworkUpdate(existing.info, info);
-      if (bad !== undefined) return reject(400, bad);
-      failover(core, existing, info, roles, suppressed, sink, streamId, now);
-      return { ok: true, frameworkId: id };
-    }
+  if (!hasId) {
+    const id = core.ids.frameworkId();
     addFramework(core, id, info, roles, suppressed, sink, streamId, now);
     return { ok: true, frameworkId: id };
   }
-  const id = core.ids.frameworkId();
-  addFramework(core, id, info, roles, suppressed, sink, streamId, now);
+  const id = asFrameworkId(idValue);
+  const existing = core.state.frameworks.get(id);
+  if (existing === undefined) {
+    addFramework(core, id, info, roles, suppressed, sink, streamId, now);
+    return { ok: true, frameworkId: id };
+  }
+  info = preserveImmutableFields(existing.info, info);
+  const bad = validateFrameworkUpdate(existing.info, info);
+  if (bad !== undefined) return refused(core, info, bad);
+  failover(core, existing, info, roles, suppressed, sink, streamId, now);
   return { ok: true, frameworkId: id };
+}
+
+function refused(core: MasterCore, info: mesos.v1.FrameworkInfo, message: string): SubscribeOutcome {
+  core.log.info({ name: info.name, frameworkId: info.id?.value, message }, 'refusing subscription');
+  return refuseSubscription(message);
 }
 
 function addFramework(core: MasterCore, id: FrameworkId, info: mesos.v1.FrameworkInfo, roles: string[], suppressed: readonly string[], sink: EventSink, streamId: StreamId, now: number): void {
@@ -121,11 +131,13 @@ export function disconnected(core: MasterCore, frameworkId: FrameworkId, streamI
 
 export function updateFramework(core: MasterCore, f: FrameworkRecord, info: mesos.v1.FrameworkInfo, suppressed: readonly string[]): CallOutcome {
   if (info.id?.value !== f.id) return reject(400, "'framework_id' differs from 'update_framework.framework_info.id'");
+  const invalid = validateFrameworkInfo(info);
+  if (invalid !== undefined) return reject(400, `Supplied FrameworkInfo is not valid: ${invalid}`);
   const bad = validateFrameworkUpdate(f.info, info);
-  if (bad !== undefined) return reject(400, bad);
+  if (bad !== undefined) return reject(400, `FrameworkInfo update is not valid: ${bad}`);
   const roles = frameworkRoles(info);
   const badSuppressed = validateSuppressedRoles(roles, suppressed);
-  if (badSuppressed !== undefined) return reject(400, badSuppressed);
+  if (badSuppressed !== undefined) return reject(400, `'UpdateFramework' call is not valid: ${badSuppressed}`);
   const removedRoles = new Set(f.roles.filter((r) => !roles.includes(r)));
   f.info = { ...info, id: { value: f.id } };
   f.roles = roles;

@@ -1,5 +1,8 @@
 import test from 'ava';
-import { frameworkRoles, validateFrameworkInfo, validateFrameworkUpdate, validateRole, validateSuppressedRoles } from './framework-validation.ts';
+import {
+  formatDouble, frameworkRoles, isDurationSeconds, preserveImmutableFields, validateFrameworkInfo, validateFrameworkUpdate, validateRole,
+  validateSuppressedRoles,
+} from './framework-validation.ts';
 import type { mesos } from '../proto/types.generated.ts';
 
 const roleCases: ReadonlyArray<[string, boolean]> = [
@@ -39,7 +42,10 @@ const infoCases: ReadonlyArray<[string, mesos.v1.FrameworkInfo, string | undefin
   ['invalid legacy role', { ...base, role: '-x' }, "'FrameworkInfo.role' is not a valid role"],
   ['bad id', { ...base, id: { value: 'a/b' } }, "'a/b' contains invalid characters"],
   ['dot id', { ...base, id: { value: '..' } }, "'..' is disallowed"],
-  ['negative failover timeout', { ...base, failover_timeout: -1 }, 'The framework failover_timeout (-1) is invalid'],
+  ['negative failover timeout (a valid Duration)', { ...base, failover_timeout: -1 }, undefined],
+  ['failover timeout of a week', { ...base, failover_timeout: 604800 }, undefined],
+  ['failover timeout beyond int64 nanoseconds', { ...base, failover_timeout: 1e10 }, 'The framework failover_timeout (1e+10) is invalid'],
+  ['infinite failover timeout', { ...base, failover_timeout: Infinity }, 'The framework failover_timeout (inf) is invalid'],
 ];
 for (const [name, info, expected] of infoCases) {
   test(`framework info: ${name}`, (t) => {
@@ -60,6 +66,46 @@ test('update may not change principal, user or checkpoint', (t) => {
   t.is(validateFrameworkUpdate({ ...base, principal: 'p' }, { ...base, principal: 'q' }), "Changing framework's principal is not allowed.");
   t.is(validateFrameworkUpdate({ ...base }, { ...base, user: 'other' }), "Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'root' to 'other'");
   t.regex(validateFrameworkUpdate({ ...base }, { ...base, checkpoint: true }) ?? '', /checkpoint' is unsupported/);
+});
+
+const durations: ReadonlyArray<[number, boolean]> = [
+  [0, true],
+  [-1, true],
+  [9_223_372_036, true], // just under 2^63 ns
+  [9_223_372_037, false],
+  [-9_223_372_037, false],
+  [Number.NaN, false],
+];
+for (const [seconds, ok] of durations) {
+  test(`isDurationSeconds(${seconds}) is ${ok}`, (t) => {
+    t.is(isDurationSeconds(seconds), ok);
+  });
+}
+
+const doubles: ReadonlyArray<[number, string]> = [
+  [0, '0'],
+  [-1, '-1'],
+  [0.5, '0.5'],
+  [1 / 3, '0.333333'],
+  [123456, '123456'],
+  [1234567, '1.23457e+06'],
+  [1e20, '1e+20'],
+  [0.0001, '0.0001'],
+  [0.00001234, '1.234e-05'],
+  [-2.5e-7, '-2.5e-07'],
+  [999999.5, '1e+06'],
+];
+for (const [x, text] of doubles) {
+  test(`formatDouble(${x}) prints ${text} as C++ streams do`, (t) => {
+    t.is(formatDouble(x), text);
+  });
+}
+
+test('preserveImmutableFields keeps the old user and checkpoint flag, takes the rest', (t) => {
+  const old = { ...base, user: 'alice', checkpoint: true, principal: 'p' };
+  t.deepEqual(preserveImmutableFields(old, { ...base, user: 'bob', name: 'new', principal: 'q' }), { ...base, user: 'alice', checkpoint: true, name: 'new', principal: 'q' });
+  t.deepEqual(preserveImmutableFields({ ...base }, { ...base, checkpoint: false }), { ...base, checkpoint: false }, 'false equals unset');
+  t.deepEqual(preserveImmutableFields({ ...base }, { ...base, checkpoint: true }), { ...base });
 });
 
 test('suppressed roles must be among the framework roles', (t) => {

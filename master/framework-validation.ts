@@ -3,7 +3,9 @@
  * messages: role names (`*`, or slash-separated path segments that are not empty, `.`, `..` or
  * `*`, do not start with `-` and contain no whitespace or control characters), MULTI_ROLE
  * frameworks use `roles` and never `role`, others the reverse, no duplicate roles, the id rules,
- * the failover timeout; on update the principal, user and checkpoint flag may not change.
+ * the failover timeout (any value a Duration can hold, negative included, as Mesos); on update
+ * the principal, user and checkpoint flag may not change. A re-SUBSCRIBE keeps the old user and
+ * checkpoint flag silently (`preserveImmutableFields`), so there only a new principal fails.
  * Pure: answers an error message or undefined.
  */
 import type { mesos } from '../proto/types.generated.ts';
@@ -73,19 +75,43 @@ export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
     const err = validateId(id);
     if (err !== undefined) return err;
   }
-  if (info.failover_timeout !== undefined && !(info.failover_timeout >= 0 && Number.isFinite(info.failover_timeout))) {
-    return `The framework failover_timeout (${info.failover_timeout}) is invalid`;
+  if (info.failover_timeout !== undefined && !isDurationSeconds(info.failover_timeout)) {
+    return `The framework failover_timeout (${formatDouble(info.failover_timeout)}) is invalid`;
   }
   return undefined;
 }
 
+/** Largest magnitude of a Mesos Duration: int64 nanoseconds. */
+const MAX_DURATION_SECONDS = 9_223_372_036.854775807;
+
+/** Whether `seconds` fits a Mesos Duration (`Duration::create`): finite and within int64 nanoseconds. */
+export function isDurationSeconds(seconds: number): boolean {
+  return Number.isFinite(seconds) && Math.abs(seconds) <= MAX_DURATION_SECONDS;
+}
+
+/** A double as C++ streams print it by default (`%g`, six significant digits): 0.5, -1, 1e+20. */
+export function formatDouble(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return '0';
+  const exponent = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(6)))));
+  if (exponent < -4 || exponent >= 6) {
+    const [mantissa, exp] = x.toExponential(5).split('e');
+    const digits = exp.replace(/^[+-]/, '');
+    return `${trimZeros(mantissa)}e${exp.startsWith('-') ? '-' : '+'}${digits.padStart(2, '0')}`;
+  }
+  return trimZeros(x.toFixed(Math.max(0, 5 - exponent)));
+}
+
+function trimZeros(fixed: string): string {
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
 /**
- * UPDATE_FRAMEWORK (and re-subscription with a changed FrameworkInfo) may not change the
- * immutable fields: principal, user, checkpoint.
+ * Mesos `validateUpdate`: UPDATE_FRAMEWORK and re-subscription may not change the immutable
+ * fields (principal, user, checkpoint). `next` is assumed valid on its own (validateFrameworkInfo).
  */
 export function validateFrameworkUpdate(old: FrameworkInfo, next: FrameworkInfo): string | undefined {
-  const err = validateFrameworkInfo(next);
-  if (err !== undefined) return err;
   if (old.principal !== next.principal) return "Changing framework's principal is not allowed.";
   if (old.user !== next.user) {
     return `Updating 'FrameworkInfo.user' is unsupported; attempted to update from '${old.user}' to '${next.user}'`;
@@ -96,6 +122,19 @@ export function validateFrameworkUpdate(old: FrameworkInfo, next: FrameworkInfo)
     return `Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '${oldCheckpoint}' to '${newCheckpoint}'`;
   }
   return undefined;
+}
+
+/**
+ * Mesos `preserveImmutableFields`, applied at re-SUBSCRIBE before `validateFrameworkUpdate`: a
+ * changed user or checkpoint flag is not an error there, the old value simply stays.
+ */
+export function preserveImmutableFields(old: FrameworkInfo, next: FrameworkInfo): FrameworkInfo {
+  const out: FrameworkInfo = { ...next, user: old.user };
+  if ((next.checkpoint ?? false) !== (old.checkpoint ?? false)) {
+    if (old.checkpoint === undefined) delete out.checkpoint;
+    else out.checkpoint = old.checkpoint;
+  }
+  return out;
 }
 
 /** Mesos `validateSuppressedRoles`: every suppressed role must be one of the framework's roles. */

@@ -38,24 +38,67 @@ test('subscribe, register an agent, get one offer with its resources', (t) => {
   t.is(h.master.metrics()['master/outstanding_offers'], 1);
 });
 
-const badSubscriptions: ReadonlyArray<[string, Partial<mesos.v1.FrameworkInfo>, string]> = [
-  ['role with MULTI_ROLE', { role: 'a', capabilities: [{ type: 'MULTI_ROLE' }] }, "'FrameworkInfo.role' must not be set"],
-  ['roles without MULTI_ROLE', { roles: ['a'] }, "'FrameworkInfo.roles' must not be set"],
-  ['invalid role', { role: '..' }, "'FrameworkInfo.role' is not a valid role"],
+const badSubscriptions: ReadonlyArray<[string, Partial<mesos.v1.FrameworkInfo>, string[] | undefined, string]> = [
+  ['role with MULTI_ROLE', { role: 'a', capabilities: [{ type: 'MULTI_ROLE' }] }, undefined, "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable"],
+  ['roles without MULTI_ROLE', { roles: ['a'] }, undefined, "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable"],
+  ['invalid role', { role: '..' }, undefined, "'FrameworkInfo.role' is not a valid role: Role '..' cannot include '..' as a path segment"],
+  ['invalid id', { id: { value: 'a/b' } }, undefined, "'a/b' contains invalid characters"],
+  ['failover timeout beyond a Duration', { failover_timeout: 1e20 }, undefined, 'The framework failover_timeout (1e+20) is invalid'],
+  ['suppressed role it does not have', { role: 'dev' }, ['ops'], 'Suppressed roles { ops } are not contained in the set of roles'],
 ];
-for (const [name, info, message] of badSubscriptions) {
-  test(`subscribe rejected with 400: ${name}`, (t) => {
+for (const [name, info, suppressed, message] of badSubscriptions) {
+  test(`subscribe refused on the stream (200, ERROR): ${name}`, (t) => {
     const h = harness();
-    const fw = h.subscribe(info);
-    t.false(fw.out.ok);
-    if (!fw.out.ok) {
-      t.is(fw.out.status, 400);
-      t.true(fw.out.message.includes(message), fw.out.message);
-    }
+    const fw = h.subscribe(info, suppressed);
+    t.deepEqual(fw.out, { ok: false, status: 200, message });
     t.is(h.master.state.frameworks.size, 0);
-    t.is(fw.sink.events.length, 0);
+    t.is(fw.sink.events.length, 0, 'the HTTP layer writes the ERROR event; the core never touches the sink');
+    t.false(fw.sink.closed);
+    const counted = info.id === undefined ? 'master/messages_register_framework' : 'master/messages_reregister_framework';
+    t.is(h.master.metrics()[counted], 1);
   });
 }
+
+test('subscribe with an authenticated principal other than the FrameworkInfo one is a 400', (t) => {
+  const h = harness();
+  const sink = new RecordingSink();
+  const out = h.master.subscribe({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', principal: 'p' } } }, sink, 's' as never, 'q');
+  t.deepEqual(out, { ok: false, status: 400, message: "Authenticated principal 'q' does not match principal 'p' set in `FrameworkInfo`" });
+  t.is(h.master.state.frameworks.size, 0);
+});
+
+test('re-subscribe keeps the old user and checkpoint flag; a new principal is refused', (t) => {
+  const h = harness();
+  const first = h.subscribe({ user: 'alice', principal: 'p', checkpoint: true, failover_timeout: 60 });
+  const changed = h.subscribe({ id: { value: first.id }, user: 'bob', principal: 'p', failover_timeout: 60, name: 'renamed' });
+  t.true(changed.out.ok);
+  const info = h.master.state.frameworks.get(first.id)!.info;
+  t.deepEqual([info.user, info.checkpoint, info.name], ['alice', true, 'renamed']);
+  t.is(h.master.metrics()['master/messages_reregister_framework'], 1);
+
+  const before = h.master.getFrameworks();
+  const thief = h.subscribe({ id: { value: first.id }, user: 'alice', principal: 'other', checkpoint: true });
+  t.deepEqual(thief.out, { ok: false, status: 200, message: "Changing framework's principal is not allowed." });
+  t.deepEqual(h.master.getFrameworks(), before);
+  t.false(changed.sink.closed, 'the current stream is not failed over');
+  t.deepEqual(h.master.connection(first.id), { kind: 'connected', streamId: changed.streamId });
+});
+
+test('UPDATE_FRAMEWORK answers 400 with Mesos\' prefixes', (t) => {
+  const h = harness();
+  const fw = h.subscribe({ principal: 'p', capabilities: [{ type: 'MULTI_ROLE' }], roles: ['a'] });
+  const update = (info: Partial<mesos.v1.FrameworkInfo>, suppressed?: string[]) => h.master.call(fw.id, {
+    type: 'UPDATE_FRAMEWORK',
+    update_framework: { framework_info: { user: 'root', name: 'test', principal: 'p', capabilities: [{ type: 'MULTI_ROLE' }], roles: ['a'], ...info, id: { value: fw.id } }, suppressed_roles: suppressed },
+  });
+  const cases: ReadonlyArray<[Partial<mesos.v1.FrameworkInfo>, string[] | undefined, string]> = [
+    [{ roles: ['a', 'a'] }, undefined, "Supplied FrameworkInfo is not valid: 'FrameworkInfo.roles' contains duplicate items: { a }"],
+    [{ user: 'bob' }, undefined, "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'root' to 'bob'"],
+    [{}, ['b'], "'UpdateFramework' call is not valid: Suppressed roles { b } are not contained in the set of roles"],
+  ];
+  for (const [info, suppressed, message] of cases) t.deepEqual(update(info, suppressed), { ok: false, status: 400, message });
+  t.deepEqual(update({ roles: ['a', 'b'] }), { ok: true });
+});
 
 test('re-subscribe with the id fails over: the old stream gets ERROR and is closed', (t) => {
   const h = harness();
@@ -250,9 +293,9 @@ test('disconnect with failover_timeout 0 removes the framework; its tasks are sh
   t.deepEqual(agent.conn.of('shutdown_framework')[0], { framework_id: { value: fw.id } });
   t.is(h.master.getFrameworks().completed_frameworks?.length, 1);
   const again = h.subscribe({ id: { value: fw.id } });
-  t.true(again.out.ok); // as Mesos: the stream opens, says why, and ends
-  t.deepEqual(again.sink.events, [{ type: 'ERROR', error: { message: 'Framework has been removed' } }]);
-  t.true(again.sink.closed);
+  // As Mesos: the stream opens, says why in one ERROR event, and ends (the HTTP layer writes it).
+  t.deepEqual(again.out, { ok: false, status: 200, message: 'Framework has been removed' });
+  t.deepEqual(again.sink.events, []);
   t.is(h.master.connection(fw.id).kind, 'unknown');
 });
 

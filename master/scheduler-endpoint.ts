@@ -27,7 +27,20 @@ export interface CallRejection {
   readonly message: string;
 }
 export type CallOutcome = { readonly ok: true } | CallRejection;
-export type SubscribeOutcome = { readonly ok: true; readonly frameworkId: FrameworkId } | CallRejection;
+
+/**
+ * A SUBSCRIBE refused the way Mesos refuses a FrameworkInfo the master will not take (invalid
+ * roles or id, bad failover timeout, a removed framework, suppressed roles it does not have, a
+ * changed principal): the answer is still `200 OK` with the stream headers, then exactly one
+ * ERROR event carrying `message`, then the end of the stream. The core changed nothing and never
+ * wrote to the sink. (Structural problems of the call itself are CallRejections: 400, no stream.)
+ */
+export interface SubscribeRefusal {
+  readonly ok: false;
+  readonly status: 200;
+  readonly message: string;
+}
+export type SubscribeOutcome = { readonly ok: true; readonly frameworkId: FrameworkId } | CallRejection | SubscribeRefusal;
 
 export type FrameworkConnection =
   | { readonly kind: 'unknown' }
@@ -38,7 +51,8 @@ export interface SchedulerEndpoint {
   /**
    * SUBSCRIBE (new, or re-subscribe/failover when framework_info.id is set). On success the core
    * has already sent SUBSCRIBED through `sink` (followed later by OFFERS and the rest); an earlier
-   * stream of the same framework is closed. `principal` comes from HTTP authentication, if any.
+   * stream of the same framework is closed. A refusal (status 200) or rejection leaves `sink`
+   * untouched. `principal` comes from HTTP authentication, if any.
    */
   subscribe(call: SchedulerCall, sink: EventSink, streamId: StreamId, principal: string | undefined): SubscribeOutcome;
   /** The subscription's HTTP connection went away (client closed, network error). */

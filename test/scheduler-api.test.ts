@@ -365,3 +365,36 @@ test('rejected calls change nothing', async (t) => {
   const state = await stateSnapshot(c.url);
   t.deepEqual(state.frameworks.map((f: Json) => [f.name, f.connected]).sort(), [['a', false], ['b', true]]);
 });
+
+test('a FrameworkInfo the master refuses: 200, one ERROR event with Mesos\' message, the end of the stream, nothing changed', async (t) => {
+  const c = await cluster(t);
+  const kept = await subscribed(t, c.url, frameworkInfo({ name: 'kept', failover_timeout: 0 }));
+  await kept.waitForEvent('OFFERS');
+  const gone = await subscribed(t, c.url, frameworkInfo({ name: 'gone' }));
+  t.is((await gone.call({ type: 'TEARDOWN' })).status, 202);
+  await gone.ended;
+  const before = await stateSnapshot(c.url);
+
+  const cases: [name: string, info: Json, suppressed: string[] | null, message: string][] = [
+    ['role and MULTI_ROLE', frameworkInfo({ role: 'a', capabilities: [{ type: 'MULTI_ROLE' }] }), null,
+      "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable"],
+    ['roles without MULTI_ROLE', frameworkInfo({ roles: ['a', 'b'] }), null, "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable"],
+    ['bad role name', frameworkInfo({ role: 'a//b' }), null, "'FrameworkInfo.role' is not a valid role: Role 'a//b' cannot contain two adjacent slashes"],
+    ['failover timeout out of range', frameworkInfo({ failover_timeout: 1e12 }), null, 'The framework failover_timeout (1e+12) is invalid'],
+    ['suppressed role not subscribed', frameworkInfo({ role: 'web' }), ['batch'], 'Suppressed roles { batch } are not contained in the set of roles'],
+    ['removed framework', frameworkInfo({ id: { value: gone.frameworkId() } }), null, 'Framework has been removed'],
+    ['principal changed on re-subscribe', frameworkInfo({ id: { value: kept.frameworkId() }, principal: 'intruder' }), null, "Changing framework's principal is not allowed."],
+  ];
+  for (const [name, info, suppressed, message] of cases) {
+    const call = { type: 'SUBSCRIBE', framework_id: info.id ?? null, subscribe: { framework_info: info, suppressed_roles: suppressed } };
+    const sub = await subscribe(c.url, call);
+    t.teardown(() => sub.close());
+    t.is(sub.status, 200, `${name}: ${sub.errorText}`);
+    t.truthy(sub.streamId, name);
+    await sub.ended;
+    t.deepEqual(sub.events, [{ type: 'ERROR', error: { message } }], name);
+    t.is(sub.misframedChunks, 0, name);
+  }
+  t.deepEqual(await stateSnapshot(c.url), before, 'state unchanged after every refusal');
+  t.is(kept.events.filter((e) => e.type === 'ERROR').length, 0, 'the subscribed framework was not failed over');
+});

@@ -161,6 +161,24 @@ test('subscription rejected by the core: its status and message, no stream, buff
   t.is(sub.streamId, '');
 });
 
+for (const encoding of ['json', 'protobuf'] as const) {
+  test(`subscription refused by the core (${encoding}): 200 with the stream headers, one ERROR event, then the end`, async (t) => {
+    const h = await harness(t);
+    h.scheduler.rejectSubscribe = { ok: false, status: 200, message: 'Framework has been removed' };
+    const sub = await subscribe(h.url, subscribeCall(), { encoding });
+    t.teardown(() => sub.close());
+    t.is(sub.status, 200);
+    t.is(sub.headers['content-type'], encoding === 'json' ? 'application/json' : 'application/x-protobuf');
+    t.regex(sub.streamId, /^[0-9a-f-]{36}$/);
+    await sub.ended;
+    t.deepEqual(sub.events, [{ type: 'ERROR', error: { message: 'Framework has been removed' } }], 'nothing the core sent is written');
+    t.is(sub.chunks.length, 1);
+    t.is(sub.misframedChunks, 0);
+    t.deepEqual(h.scheduler.disconnects, [], 'a refused subscription never reports a disconnection');
+    t.is(h.ticks.active(), 0, 'no heartbeat timer');
+  });
+}
+
 // ------------------------------------------------------------------------------------------------
 // Scheduler API: the stream.
 

@@ -4,6 +4,7 @@
  *
  *   leader? -> POST? (405) -> Content-Type present (400) and known (415) -> body decodes (400)
  *   -> call validates (400) -> SUBSCRIBE: Accept (406), no Mesos-Stream-Id (400), core decides
+ *                                         (a refused FrameworkInfo: 200, one ERROR event, end)
  *                           -> other:     framework known (400), subscribed (403),
  *                                         Mesos-Stream-Id present and current (400), core decides (202)
  *
@@ -13,6 +14,7 @@
  * request reaches the core not at all, or the core rejects it and changes nothing.
  */
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asFrameworkId, asStreamId, type FrameworkId, type StreamId } from '../../common/ids.ts';
 import { encodeRecord } from '../../proto/recordio.ts';
@@ -58,6 +60,21 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Takes the response over from Fastify and sends the 200 stream headers; the body is RecordIO records. */
+function openStreamResponse(request: FastifyRequest, reply: FastifyReply, encoding: Encoding, streamId: StreamId): ServerResponse {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'Content-Type': mediaTypeOf(encoding),
+    'Mesos-Stream-Id': streamId,
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
+  res.flushHeaders();
+  request.raw.socket?.setTimeout(0);
+  return res;
+}
+
 export function registerSchedulerApi(app: FastifyInstance, deps: SchedulerApiDeps): void {
   const { scheduler } = deps;
   const ticker = deps.ticker ?? realTicker;
@@ -88,21 +105,19 @@ export function registerSchedulerApi(app: FastifyInstance, deps: SchedulerApiDep
     const outcome = scheduler.subscribe(call, stream.sink, streamId, undefined);
     if (!outcome.ok) {
       stream.discard();
-      sendText(reply, outcome.status, outcome.message);
+      if (outcome.status === 200) {
+        // Mesos refuses a FrameworkInfo on the stream itself: headers, one ERROR event, the end.
+        const res = openStreamResponse(request, reply, encoding, streamId);
+        res.write(frameEvent(encoding, { type: 'ERROR', error: { message: outcome.message } }));
+        res.end();
+      } else {
+        sendText(reply, outcome.status, outcome.message);
+      }
       return;
     }
     frameworkId = outcome.frameworkId;
 
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'Content-Type': mediaTypeOf(encoding),
-      'Mesos-Stream-Id': streamId,
-      'Transfer-Encoding': 'chunked',
-      'Cache-Control': 'no-cache',
-    });
-    res.flushHeaders();
-    request.raw.socket?.setTimeout(0);
+    const res = openStreamResponse(request, reply, encoding, streamId);
     deps.openStreams.add(stream);
     res.on('close', () => stream.detach());
     stream.open({

@@ -22,6 +22,7 @@ import { masterStatus, type TaskState } from './task-status.ts';
 import { resourcesFromWire } from './resource-wire.ts';
 import { recoverFramework } from './framework-lifecycle.ts';
 import { statusUpdate } from './status-updates.ts';
+import { executorExited } from './executor-lifecycle.ts';
 
 type Envelope = maestro.agent.Envelope;
 
@@ -42,6 +43,7 @@ export function agentMessage(core: MasterCore, connection: AgentConnection, enve
     return;
   }
   if (envelope.status_update !== undefined) return statusUpdate(core, agent, envelope.status_update);
+  if (envelope.executor_exited !== undefined) return executorExited(core, agent, envelope.executor_exited);
   if (envelope.executor_to_framework !== undefined) {
     const m = envelope.executor_to_framework;
     const f = core.state.frameworks.get(asFrameworkId(m.framework_id.value));

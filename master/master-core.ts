@@ -9,7 +9,8 @@
  *
  * Life of resources (Mesos semantics): the allocator offers them (allocated from then on); DECLINE,
  * RESCIND, offer timeout and the unused part of an ACCEPT give them back (`recoverResources`);
- * launched tasks hold them until their first terminal status update, when they return at once.
+ * launched tasks hold them until their first terminal status update, when they return at once;
+ * an executor holds its own until the agent reports it exited.
  *
  * Invariants:
  * - an offer belongs to one framework and one agent and is in `state.offers` until accepted,
@@ -18,7 +19,7 @@
  *   or master-made terminal updates (`setTaskState`);
  * - only an agent's current connection can change its state (see agent-lifecycle.ts).
  */
-import type { AgentId, OfferId } from '../common/ids.ts';
+import type { AgentId, ExecutorId, OfferId } from '../common/ids.ts';
 import { asAgentId, asExecutorId, asTaskId } from '../common/ids.ts';
 import { Resources } from '../common/resources/resources.ts';
 import type { Allocator, FrameworkDescription, OfferDecision } from './allocator/allocator.ts';
@@ -282,21 +283,27 @@ export class MasterCore {
     if (this.state.completedTasks.length > max) this.state.completedTasks.splice(0, this.state.completedTasks.length - max);
   }
 
-  /** A task reached a terminal state: its resources go back at once (and its executor's, when it was the last task). */
+  /**
+   * A task reached a terminal state: its resources go back at once. Its executor's stay allocated
+   * until the agent reports the executor gone (ExecutorExited, see executor-lifecycle.ts).
+   */
   releaseTask(f: FrameworkRecord, t: TaskRecord): void {
     if (!this.state.agents.has(t.agentId)) return;
-    const now = this.clock.now();
-    this.allocator.recoverResources(f.id, t.agentId, t.resources, undefined, now);
-    const executorId = t.task.executor_id?.value;
-    if (executorId !== undefined) {
-      const others = [...f.tasks.values()].some((o) => o !== t && o.agentId === t.agentId && o.task.executor_id?.value === executorId && !isTerminal(o.task.state));
-      const e = f.executors.get(t.agentId)?.get(asExecutorId(executorId));
-      if (!others && e !== undefined) {
-        f.executors.get(t.agentId)!.delete(asExecutorId(executorId));
-        this.allocator.recoverResources(f.id, t.agentId, e.resources, undefined, now);
-      }
-    }
+    this.allocator.recoverResources(f.id, t.agentId, t.resources, undefined, this.clock.now());
     this.scheduleAllocation([t.agentId]);
+  }
+
+  /** An executor is gone from its agent: forgotten, and its resources go back. */
+  removeExecutor(f: FrameworkRecord, agentId: AgentId, executorId: ExecutorId): void {
+    const onAgent = f.executors.get(agentId);
+    const e = onAgent?.get(executorId);
+    if (onAgent === undefined || e === undefined) return;
+    onAgent.delete(executorId);
+    if (onAgent.size === 0) f.executors.delete(agentId);
+    if (this.state.agents.has(agentId)) {
+      this.allocator.recoverResources(f.id, agentId, e.resources, undefined, this.clock.now());
+      this.scheduleAllocation([agentId]);
+    }
   }
 
   /**

@@ -48,9 +48,9 @@ export function buildOffer(i: OfferInput): mesos.v1.Offer {
     hostname: i.agentInfo.hostname,
     url: agentUrl(i.agentInfo, i.agentEndpoint),
     resources: i.multiRole ? [...i.resources] : stripAllocationInfo(i.resources),
-    attributes: [...(i.agentInfo.attributes ?? [])],
-    executor_ids: i.executorIds.map((value) => ({ value })),
   };
+  if ((i.agentInfo.attributes ?? []).length > 0) offer.attributes = [...i.agentInfo.attributes!];
+  if (i.executorIds.length > 0) offer.executor_ids = i.executorIds.map((value) => ({ value }));
   if (i.agentInfo.domain !== undefined) offer.domain = i.agentInfo.domain;
   if (i.multiRole) offer.allocation_info = { role: i.role };
   return offer;

@@ -1,9 +1,10 @@
 /**
  * The scheduler calls other than SUBSCRIBE and ACCEPT: TEARDOWN, DECLINE, REVIVE, SUPPRESS, KILL,
- * SHUTDOWN, ACKNOWLEDGE, RECONCILE, MESSAGE, REQUEST, UPDATE_FRAMEWORK, dispatched by `call`.
+ * SHUTDOWN (executor-lifecycle.ts), ACKNOWLEDGE, RECONCILE, MESSAGE, REQUEST, UPDATE_FRAMEWORK,
+ * dispatched by `call`.
  * Each answers a CallOutcome; a rejection changes nothing.
  */
-import type { AgentId, ExecutorId, FrameworkId, OfferId } from '../common/ids.ts';
+import type { FrameworkId, OfferId } from '../common/ids.ts';
 import { asAgentId, asExecutorId, asOfferId, asTaskId } from '../common/ids.ts';
 import type { mesos, maestro } from '../proto/types.generated.ts';
 import type { CallOutcome, SchedulerCall } from './scheduler-endpoint.ts';
@@ -12,6 +13,7 @@ import type { MasterCore } from './master-core.ts';
 import { isTerminal } from './task-state-machine.ts';
 import { accept } from './accept-call.ts';
 import { updateFramework } from './framework-lifecycle.ts';
+import { shutdownExecutor } from './executor-lifecycle.ts';
 import { OK, reject } from './call-outcome.ts';
 
 export function call(core: MasterCore, frameworkId: FrameworkId, call: SchedulerCall): CallOutcome {
@@ -117,15 +119,6 @@ function kill(core: MasterCore, f: FrameworkRecord, kill: mesos.v1.scheduler.Cal
   const policy = kill.kill_policy ?? t.task.kill_policy;
   if (policy !== undefined) killTask.kill_policy = policy;
   core.sendAgent(t.agentId, { kill_task: killTask });
-}
-
-/** SHUTDOWN of an executor: the agent protocol has no executor shutdown yet, so its tasks are killed. */
-function shutdownExecutor(core: MasterCore, f: FrameworkRecord, agentId: AgentId, executorId: ExecutorId): void {
-  for (const t of f.tasks.values()) {
-    if (t.agentId === agentId && t.task.executor_id?.value === executorId && !isTerminal(t.task.state)) {
-      core.sendAgent(agentId, { kill_task: { framework_id: { value: f.id }, task_id: t.task.task_id } });
-    }
-  }
 }
 
 function acknowledge(core: MasterCore, f: FrameworkRecord, ack: mesos.v1.scheduler.Call.Acknowledge): void {

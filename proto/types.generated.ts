@@ -2504,6 +2504,8 @@ export namespace maestro.agent {
     executor_to_framework?: maestro.agent.ExecutorToFramework;
     reconcile_tasks?: maestro.agent.ReconcileTasks;
     shutdown_agent?: maestro.agent.ShutdownAgent;
+    shutdown_executor?: maestro.agent.ShutdownExecutor;
+    executor_exited?: maestro.agent.ExecutorExited;
   }
   export interface RegisterAgent {
     agent_info: mesos.v1.AgentInfo;
@@ -2596,6 +2598,15 @@ export namespace maestro.agent {
   }
   export interface ShutdownAgent {
     message?: string;
+  }
+  export interface ShutdownExecutor {
+    framework_id: mesos.v1.FrameworkID;
+    executor_id: mesos.v1.ExecutorID;
+  }
+  export interface ExecutorExited {
+    framework_id: mesos.v1.FrameworkID;
+    executor_id: mesos.v1.ExecutorID;
+    status?: number;
   }
 }
 
@@ -2959,4 +2970,6 @@ export interface ProtoTypes {
   'maestro.agent.ExecutorToFramework': maestro.agent.ExecutorToFramework;
   'maestro.agent.ReconcileTasks': maestro.agent.ReconcileTasks;
   'maestro.agent.ShutdownAgent': maestro.agent.ShutdownAgent;
+  'maestro.agent.ShutdownExecutor': maestro.agent.ShutdownExecutor;
+  'maestro.agent.ExecutorExited': maestro.agent.ExecutorExited;
 }

@@ -189,3 +189,41 @@ test('every bad request: status, Mesos message, and the master state unchanged',
   t.deepEqual(await getJson(master.url, '/master/state'), before, 'no rejected request changed the master');
   t.is(before.frameworks.length, 2);
 });
+
+test('executor lifecycle over the agent protocol: LAUNCH_GROUP, SHUTDOWN -> ShutdownExecutor, ExecutorExited -> FAILURE and resources back', async (t) => {
+  const { master, agent } = await startCluster(t);
+  const sub = await subscribed(t, master.url, frameworkInfo({ name: 'grouped' }));
+  const frameworkId = sub.frameworkId();
+  const offer = offersOf(await sub.waitForEvent('OFFERS'))[0];
+  const executor = { executor_id: { value: 'pod-1' }, type: 'DEFAULT', resources: [scalar('cpus', 0.5), scalar('mem', 32)] };
+  const accept = await sub.call({
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offer.id],
+      operations: [{ type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks: [
+        { name: 'main', task_id: { value: 'main-1' }, agent_id: offer.agent_id, resources: [scalar('cpus', 1), scalar('mem', 128)] },
+      ] } } }],
+      filters: { refuse_seconds: 3600 },
+    },
+  });
+  t.is(accept.status, 202, accept.text);
+  const group = await agent.waitFor('run_task_group');
+  t.is(group.executor.executor_id.value, 'pod-1');
+  agent.sendStatus(frameworkId, 'main-1', 'TASK_RUNNING', { executor_id: { value: 'pod-1' } });
+  await sub.waitForEvent('UPDATE', (e) => e.update.status.state === 'TASK_RUNNING');
+  t.is((await getJson(master.url, '/master/state')).slaves[0].used_resources.cpus, 1.5); // task 1 + executor 0.5
+
+  t.is((await sub.call({ type: 'SHUTDOWN', shutdown: { agent_id: { value: agent.agentId }, executor_id: { value: 'pod-1' } } })).status, 202);
+  const shutdown = await agent.waitFor('shutdown_executor');
+  t.deepEqual(shutdown, { framework_id: { value: frameworkId }, executor_id: { value: 'pod-1' } });
+
+  // The agent ends the tasks itself, then reports the executor gone.
+  agent.sendStatus(frameworkId, 'main-1', 'TASK_KILLED', { executor_id: { value: 'pod-1' } });
+  agent.sendExecutorExited(frameworkId, 'pod-1', 15);
+  const failure = await sub.waitForEvent('FAILURE', (e) => e.failure.executor_id !== undefined);
+  t.deepEqual(failure.failure, { agent_id: { value: agent.agentId }, executor_id: { value: 'pod-1' }, status: 15 });
+  const state = await getJson(master.url, '/master/state');
+  t.is(state.slaves[0].used_resources.cpus, 0);
+  t.deepEqual(state.frameworks[0].executors, []);
+  t.is((await getJson(master.url, '/metrics/snapshot'))['master/messages_exited_executor'], 1);
+});

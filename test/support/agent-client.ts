@@ -2,8 +2,8 @@
  * A minimal agent-protocol client for tests: it speaks only the protocol of master/agent-link.ts
  * (WebSocket, one protobuf `maestro.agent.Envelope` per binary frame) and launches nothing. It
  * registers (or re-registers with `agentId`), answers pings unless told not to (a partition),
- * records every message the master sends, and lets a test send status updates and wait for
- * messages.
+ * records every message the master sends, and lets a test send status updates, report executors
+ * gone (ExecutorExited) and wait for messages.
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
@@ -49,6 +49,8 @@ export interface TestAgent {
   send(envelope: Envelope): void;
   /** Sends a StatusUpdate with a fresh uuid; returns the uuid (base64). */
   sendStatus(frameworkId: string, taskId: string, state: mesos.v1.TaskState, extra?: Partial<mesos.v1.TaskStatus>): string;
+  /** Reports an executor gone (ExecutorExited); `status` is its wait status. */
+  sendExecutorExited(frameworkId: string, executorId: string, status?: number): void;
   /** Resolves with the first message of `kind` (received at or after `from`, default 0) that matches. */
   waitFor<K extends Kind>(kind: K, predicate?: (m: NonNullable<Envelope[K]>) => boolean, timeoutMs?: number, from?: number): Promise<NonNullable<Envelope[K]>>;
   /** Closes the WebSocket (the master sees a disconnection). */
@@ -105,6 +107,11 @@ export async function connectAgent(options: AgentOptions): Promise<TestAgent> {
         },
       });
       return uuid;
+    },
+    sendExecutorExited(frameworkId, executorId, status) {
+      const exited: maestro.agent.ExecutorExited = { framework_id: { value: frameworkId }, executor_id: { value: executorId } };
+      if (status !== undefined) exited.status = status;
+      agent.send({ executor_exited: exited });
     },
     waitFor(kind, predicate = () => true, timeoutMs = 10_000, from = 0) {
       return new Promise((resolve, reject) => {

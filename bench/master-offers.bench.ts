@@ -22,12 +22,13 @@ import { codec } from '../proto/codec.ts';
 import { emit, median, printTable } from './report.ts';
 import type { BenchResult } from './report.ts';
 import { startMasterProcess, type MasterProcess } from './support/master-process.ts';
-import { benchFrameworkInfo, subscribeScheduler, type BenchScheduler, type Encoding, type Json, type ReceivedEvent } from './support/scheduler-client.ts';
+import { benchFrameworkInfo, subscribeScheduler, type Encoding, type Json, type ReceivedEvent } from './support/scheduler-client.ts';
 import { startSimulatedAgents, SIMULATED_AGENT_RESOURCES, type SimulatedAgents } from './support/simulated-agents.ts';
 import { msBetween, sum } from './support/stats.ts';
+import { collectOffers, expect202, launchOnePerOffer } from './support/offer-cycle.ts';
 
 const AGENT_COUNTS = process.argv.slice(2).map(Number).filter((n) => n > 0);
-const AGENTS = AGENT_COUNTS.length > 0 ? AGENT_COUNTS : [100, 1000, 5000];
+const AGENTS = AGENT_COUNTS.length > 0 ? AGENT_COUNTS : [100, 1000, 5000, 10000];
 const ENCODINGS: readonly Encoding[] = ['json', 'protobuf'];
 const CALLS_IN_FLIGHT = 16;
 const WAIT_MS = 120_000;
@@ -39,30 +40,6 @@ function record(config: BenchResult['config'], metric: string, value: number, un
   const r: BenchResult = { bench: 'master-offers', config, metric, value, unit };
   emit(r);
   results.push(r);
-}
-
-interface Offer { readonly id: Json; readonly agentId: string }
-
-/** Collects offers until every agent has one; resolves with them and the OFFERS events seen. */
-function collectOffers(sched: BenchScheduler, agents: number): { done: Promise<void>; offers: Offer[]; events: ReceivedEvent[]; stop: () => void } {
-  const offers: Offer[] = [];
-  const events: ReceivedEvent[] = [];
-  const seen = new Set<string>();
-  let stop = () => {};
-  const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { stop(); reject(new Error(`offers for ${seen.size} of ${agents} agents after ${WAIT_MS} ms`)); }, WAIT_MS);
-    const off = sched.onEvent((e) => {
-      if (e.event.type !== 'OFFERS') return;
-      events.push(e);
-      for (const o of e.event.offers.offers as Json[]) {
-        offers.push({ id: o.id, agentId: o.agent_id.value });
-        seen.add(o.agent_id.value);
-      }
-      if (seen.size >= agents) { stop(); resolve(); }
-    });
-    stop = () => { clearTimeout(timer); off(); };
-  });
-  return { done, offers, events, stop };
 }
 
 /** Master-side encode cost of these events: median of 5 encodings of all of them, after one warm-up. */
@@ -80,17 +57,6 @@ function encodeMs(encoding: Encoding, events: readonly ReceivedEvent[]): number 
   return median(runs.slice(1));
 }
 
-async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
-
-function expect202(what: string, answer: { status: number; text: string }): void {
-  if (answer.status !== 202) throw new Error(`${what}: ${answer.status} ${answer.text}`);
-}
-
 async function scenario(master: MasterProcess, sim: SimulatedAgents, encoding: Encoding): Promise<void> {
   const n = sim.count;
   const config = { agents: n, agents_kind: 'simulated', encoding, harness: 'master child process' };
@@ -98,7 +64,7 @@ async function scenario(master: MasterProcess, sim: SimulatedAgents, encoding: E
   const sched = await subscribeScheduler(master.url, { encoding, frameworkInfo: benchFrameworkInfo(`bench-offers-${encoding}`), maxSockets: CALLS_IN_FLIGHT });
   try {
     // SUBSCRIBED is the first event: the collector armed now sees every OFFERS event.
-    const first = collectOffers(sched, n);
+    const first = collectOffers(sched, n, WAIT_MS);
     await first.done;
     const bytes = sum(first.events.map((e) => e.bytes));
     record(config, 'subscribe_to_offers_ms', msBetween(t0, first.events[first.events.length - 1].at), 'ms');
@@ -111,7 +77,7 @@ async function scenario(master: MasterProcess, sim: SimulatedAgents, encoding: E
     const d0 = process.hrtime.bigint();
     expect202('DECLINE', await sched.call({ type: 'DECLINE', decline: { offer_ids: first.offers.map((o) => o.id), filters: { refuse_seconds: 3600 } } }));
     record(config, 'decline_call_ms', msBetween(d0, process.hrtime.bigint()), 'ms');
-    const again = collectOffers(sched, n);
+    const again = collectOffers(sched, n, WAIT_MS);
     const r0 = process.hrtime.bigint();
     expect202('REVIVE', await sched.call({ type: 'REVIVE' }));
     await again.done;
@@ -125,28 +91,10 @@ async function scenario(master: MasterProcess, sim: SimulatedAgents, encoding: E
       lastRunning = e.at;
       return running.size >= n;
     }, WAIT_MS, `TASK_RUNNING of ${n} tasks`);
+    // Awaited below; this only keeps a failed launch from also reporting an unhandled rejection.
+    allRunning.catch(() => undefined);
     const l0 = process.hrtime.bigint();
-    let taskNo = 0;
-    await inParallel(again.offers, CALLS_IN_FLIGHT, async (o) => {
-      const taskId = `${encoding}-task-${taskNo++}`;
-      expect202('ACCEPT', await sched.call({
-        type: 'ACCEPT',
-        accept: {
-          offer_ids: [o.id],
-          operations: [{
-            type: 'LAUNCH',
-            launch: {
-              task_infos: [{
-                name: taskId, task_id: { value: taskId }, agent_id: { value: o.agentId },
-                resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 128 } }],
-                command: { value: 'sleep 3600', shell: true },
-              }],
-            },
-          }],
-          filters: { refuse_seconds: 3600 },
-        },
-      }));
-    });
+    await launchOnePerOffer(sched, again.offers, `${encoding}-task`, CALLS_IN_FLIGHT);
     record(config, 'accept_calls_ms', msBetween(l0, process.hrtime.bigint()), 'ms');
     await allRunning;
     const launchMs = msBetween(l0, lastRunning);

@@ -46,6 +46,8 @@ export interface BenchScheduler {
   until(predicate: (e: ReceivedEvent) => boolean, timeoutMs: number, what: string): Promise<void>;
   /** Sends a call with this stream's id; `framework_id` is added. */
   call(call: Json): Promise<CallAnswer>;
+  /** Resolves when the stream is gone (closed here, or by the master); pending waits then fail. */
+  readonly closed: Promise<void>;
   /** Sends TEARDOWN and closes the stream. */
   teardown(): Promise<void>;
   close(): void;
@@ -87,6 +89,8 @@ export function subscribeScheduler(baseUrl: string, options: SubscribeOptions): 
   let streamId = '';
   let frameworkId = '';
   let closed = false;
+  let markClosed!: () => void;
+  const closedPromise = new Promise<void>((resolve) => { markClosed = () => { closed = true; resolve(); }; });
 
   const decode = (payload: Buffer): Json => encoding === 'json' ? JSON.parse(payload.toString('utf8')) as Json : eventCodec().decode(payload);
 
@@ -112,14 +116,19 @@ export function subscribeScheduler(baseUrl: string, options: SubscribeOptions): 
       },
       until(predicate, timeoutMs, what) {
         return new Promise<void>((res, rej) => {
-          const t = setTimeout(() => { listeners.delete(l); rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)); }, timeoutMs);
-          const l = (e: ReceivedEvent) => {
-            if (!predicate(e)) return;
+          let waiting = true;
+          const finish = (error?: Error) => {
+            if (!waiting) return;
+            waiting = false;
             clearTimeout(t);
             listeners.delete(l);
-            res();
+            if (error === undefined) res();
+            else rej(error);
           };
+          const t = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+          const l = (e: ReceivedEvent) => { if (predicate(e)) finish(); };
           listeners.add(l);
+          void closedPromise.then(() => finish(new Error(`the event stream closed while waiting for ${what}`)));
         });
       },
       call(c) {
@@ -142,8 +151,9 @@ export function subscribeScheduler(baseUrl: string, options: SubscribeOptions): 
         if (!closed && frameworkId !== '') await client.call({ type: 'TEARDOWN' }).catch(() => undefined);
         client.close();
       },
+      closed: closedPromise,
       close() {
-        closed = true;
+        markClosed();
         socket.destroy();
         agent.destroy();
         listeners.clear();
@@ -195,7 +205,10 @@ export function subscribeScheduler(baseUrl: string, options: SubscribeOptions): 
       onBody(headBuf.subarray(end + 4));
     });
     socket.on('error', (e) => fail(e));
-    socket.on('close', () => fail(new Error('the subscription closed before SUBSCRIBED')));
+    socket.on('close', () => {
+      markClosed();
+      fail(new Error('the subscription closed before SUBSCRIBED'));
+    });
   });
 }
 

@@ -183,7 +183,9 @@ export async function startSimulatedAgents(options: SimulatedAgentsOptions): Pro
   });
 
   let closing: Promise<void> | undefined;
+  let stopped = false;
   const close = () => {
+    stopped = true;
     closing ??= Promise.all(slots.filter((s) => s !== undefined).map((s) => new Promise<void>((resolve) => {
       if (s.ws.readyState === WebSocket.CLOSED) return resolve();
       s.ws.once('close', () => resolve());
@@ -198,7 +200,7 @@ export async function startSimulatedAgents(options: SimulatedAgentsOptions): Pro
   let next = 0;
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, options.count) }, async () => {
-      while (next < options.count) await register(next++);
+      while (next < options.count && !stopped) await register(next++);
     }));
   } catch (error) {
     await close();

@@ -24,6 +24,8 @@ export function isAtomic(shared: boolean, disk: DiskInfo | undefined): boolean {
  */
 export class ResourceShape {
   private byRole: Map<string | undefined, ResourceShape> | undefined;
+  private lastRole: string | undefined = undefined;
+  private lastShape: ResourceShape | undefined = undefined;
   /** Small dense number for `name` (see `resourceNameId`), for array-indexed bookkeeping. */
   readonly nameId: number;
 
@@ -46,12 +48,16 @@ export class ResourceShape {
   /** The same shape with another allocation role (memoised). */
   withAllocationRole(role: string | undefined): ResourceShape {
     if (role === this.allocationRole) return this;
+    // One-slot cache in front of the map: a cycle mostly allocates one role after another.
+    if (this.lastRole === role && this.lastShape !== undefined) return this.lastShape;
     if (this.byRole === undefined) this.byRole = new Map();
     let s = this.byRole.get(role);
     if (s === undefined) {
       s = internShape(this.name, this.kind, this.reservations, role, this.revocable, this.shared, this.disk, this.providerId, this.resvKey, this.diskKey);
       this.byRole.set(role, s);
     }
+    this.lastRole = role;
+    this.lastShape = s;
     return s;
   }
 }

@@ -93,17 +93,20 @@ function reservationsKey(rs: readonly Reservation[]): string {
 
 /** The one concrete `Resource`: an interned shape and a value. */
 class ResourceEntry implements Resource {
+  // `name` and `kind` are copied from the shape rather than read through getters: they are read
+  // on every hot path, and a getter is a call until the optimising compiler inlines it (the
+  // allocator's first cycle runs largely before that).
+  // `declare`: assigned in the constructor only, with no separate field initialiser to run.
+  declare readonly name: string;
+  declare readonly kind: ResourceKind;
   constructor(
     readonly shape: ResourceShape,
     readonly milli: number,
     readonly ranges: FlatRanges,
     readonly set: readonly string[],
-  ) {}
-  get name(): string {
-    return this.shape.name;
-  }
-  get kind(): ResourceKind {
-    return this.shape.kind;
+  ) {
+    this.name = shape.name;
+    this.kind = shape.kind;
   }
   get reservations(): readonly Reservation[] {
     return this.shape.reservations;

@@ -64,15 +64,25 @@ export class Resources {
 
   // One-slot memos of allocate()/unallocate(): the allocator re-offers the same agent resources
   // cycle after cycle, and the master hands offered resources back; both then cost nothing.
-  private memoRole: string | undefined;
-  private memoAllocated: Resources | undefined;
-  private memoUnallocated: Resources | undefined;
+  // Declared, and set in the constructor body, so that building a Resources runs no separate
+  // field initialiser; every instance still gets all fields in the same order (one hidden class).
+  private declare memoRole: string | undefined;
+  private declare memoAllocated: Resources | undefined;
+  private declare memoUnallocated: Resources | undefined;
+  private declare memoScalars: number[] | undefined;
+  private declare memoQuantities: number[] | undefined;
 
   private constructor(
     /** Normalised entries (see the module header). */
     readonly entries: readonly Resource[],
     private readonly flags: number,
-  ) {}
+  ) {
+    this.memoRole = undefined;
+    this.memoAllocated = undefined;
+    this.memoUnallocated = undefined;
+    this.memoScalars = undefined;
+    this.memoQuantities = undefined;
+  }
 
   /** Normalises arbitrary entries (drops empty ones, merges same-shape ones). */
   static of(entries: Iterable<Resource>): Resources {
@@ -242,6 +252,45 @@ export class Resources {
     return m;
   }
 
+  /**
+   * Scalar sums in thousandths indexed by `resourceNameId` (reservations, allocation and
+   * revocability ignored), dense up to the highest id present; memoised, so that the allocator's
+   * sorters charge an agent's resources with one array walk however often they see them.
+   */
+  scalarMilliById(): readonly number[] {
+    let v = this.memoScalars;
+    if (v === undefined) {
+      v = [];
+      const entries = this.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i];
+        if (e.kind !== 'SCALAR') continue;
+        const k = e.shape.nameId;
+        while (v.length <= k) v.push(0);
+        v[k] += e.milli;
+      }
+      this.memoScalars = v;
+    }
+    return v;
+  }
+
+  /** `quantitiesMilli` indexed by `resourceNameId`, dense, memoised (the minimum-allocatable check). */
+  quantityMilliById(): readonly number[] {
+    let v = this.memoQuantities;
+    if (v === undefined) {
+      v = [];
+      const entries = this.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i];
+        const k = e.shape.nameId;
+        while (v.length <= k) v.push(0);
+        v[k] += quantityMilli(e);
+      }
+      this.memoQuantities = v;
+    }
+    return v;
+  }
+
   /** Quantities by name in thousandths: scalar values, numbers of range values and set items. */
   quantitiesMilli(): Map<string, number> {
     const m = new Map<string, number>();
@@ -288,12 +337,16 @@ export class Resources {
   }
 
   private allocateUncached(role: string): Resources {
-    const out = new Array<Resource>(this.entries.length);
+    // Built by push, not `new Array(n)`: a holey array would give `entries` a second elements
+    // kind, and every access site in the allocator a second map to handle.
+    const entries = this.entries;
+    const out: Resource[] = [];
     let changed = false;
-    for (let i = 0; i < out.length; i++) {
-      const e = this.entries[i];
-      out[i] = withAllocationRole(e, role);
-      if (out[i] !== e) changed = true;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      const a = withAllocationRole(e, role);
+      out.push(a);
+      if (a !== e) changed = true;
     }
     if (!changed) return this;
     if ((this.flags & F_ALLOCATED) === 0) return new Resources(out, this.flags | F_ALLOCATED);

@@ -21,7 +21,6 @@
  */
 import type { AgentId, FrameworkId } from '../../common/ids.ts';
 import { Resources } from '../../common/resources/resources.ts';
-import { quantityMilli } from '../../common/resources/resource.ts';
 import type { OfferDecision, Quota } from './allocator.ts';
 import type { AgentState, FrameworkState, MinQuantity, RoleState } from './allocator-state.ts';
 import { isFiltered } from './decline-filters.ts';
@@ -66,13 +65,14 @@ export interface CycleResult {
 /** Whether `offer` holds at least one of the minimum quantities (no minimums: anything goes). */
 export function meetsMinimum(offer: Resources, mins: readonly MinQuantity[]): boolean {
   if (mins.length === 0) return true;
-  const entries = offer.entries;
-  for (const min of mins) {
+  // Indexed loops over a memoised vector: this runs once per offer, interpreted in a fresh process.
+  const q = offer.quantityMilliById();
+  for (let m = 0; m < mins.length; m++) {
+    const min = mins[m];
     let ok = true;
-    for (const [id, need] of min) {
-      let have = 0;
-      for (let i = 0; i < entries.length; i++) if (entries[i].shape.nameId === id) have += quantityMilli(entries[i]);
-      if (have < need) {
+    for (let j = 0; j < min.length; j++) {
+      const id = min[j][0];
+      if (id >= q.length || q[id] < min[j][1]) {
         ok = false;
         break;
       }
@@ -137,7 +137,7 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
     if (quota !== undefined) offer = quota.fit(offer, role, stage);
     if (offer.isEmpty()) return true;
     if (!meetsMinimum(offer, fw.minAllocatable.get(role) ?? input.minAllocatable)) return true;
-    if (isFiltered(fw, role, agent.id, offer, input.now)) return true;
+    if (fw.filters.size > 0 && isFiltered(fw, role, agent.id, offer, input.now)) return true;
     decisions.push({ frameworkId: fw.id, agentId: agent.id, role, resources: offer.allocate(role) });
     offered.push(offer);
     offeredAgents.push(agent);

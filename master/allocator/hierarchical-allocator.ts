@@ -192,6 +192,16 @@ export class HierarchicalAllocator implements Allocator {
     }
   }
 
+  /**
+   * Builds, once per agent total, the memoised vectors the cycle reads for every offer of the
+   * agent (its sorter charge and minimum-allocatable check): registration is spread over time,
+   * while the first cycle after many agents registered would otherwise build them all at once.
+   */
+  private prepare(total: Resources): void {
+    total.scalarMilliById();
+    total.quantityMilliById();
+  }
+
   private addToTotals(total: Resources, sign: 1 | -1): void {
     const q = scalarQuantities(total);
     this.clusterTotal = sign > 0 ? this.clusterTotal.plus(q) : this.clusterTotal.minus(q);
@@ -215,6 +225,7 @@ export class HierarchicalAllocator implements Allocator {
       hasGpus: total.scalar('gpus') > 0,
       orphans: undefined,
     };
+    this.prepare(total);
     this.agents.set(id, agent);
     this.agentList.push(agent);
     this.addToTotals(total, 1);
@@ -261,6 +272,7 @@ export class HierarchicalAllocator implements Allocator {
     this.addToTotals(agent.total, -1);
     agent.total = total;
     agent.hasGpus = total.scalar('gpus') > 0;
+    this.prepare(total);
     this.addToTotals(total, 1);
     this.setAvailable(agent);
   }

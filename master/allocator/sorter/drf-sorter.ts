@@ -22,15 +22,27 @@ import type { Rng } from '../rng.ts';
 import type { Sorter } from './sorter.ts';
 
 /** A tree node; a class so that every node (clones included) shares one hidden class. */
+/**
+ * An empty array of doubles. Allocations in thousandths outgrow small integers (10k agents of
+ * 1 GiB is 1e10), and shares are fractions: starting them as doubles (here, and `-0` for the
+ * share, which equals 0 in every comparison) spares the first cycle the deoptimisations of code
+ * that was compiled for small integers.
+ */
+function doubles(): number[] {
+  const a = [-0];
+  a.pop();
+  return a;
+}
+
 class Node {
   children = new Map<string, Node>();
   /** Children whose subtree has an active leaf, as a binary min-heap. */
   heap: Node[] = [];
   heapIndex = -1;
   /** Allocation in thousandths, by resource index of the sorter. */
-  alloc: number[] = [];
+  alloc: number[] = doubles();
   count = 0;
-  share = 0;
+  share = -0;
   active = false;
   activeLeaves = 0;
 
@@ -68,17 +80,31 @@ function siftUp(heap: Node[], i: number): void {
   n.heapIndex = i;
 }
 
+/**
+ * The comparisons are written out rather than calling `less`: an allocation to the first client
+ * of a large sorter sinks it through every level, and in a fresh process this runs interpreted
+ * (where every call costs) until the optimising compiler takes over.
+ */
 function siftDown(heap: Node[], i: number): void {
   const n = heap[i];
   const len = heap.length;
+  const ns = n.share;
+  const nc = n.count;
+  const np = n.path;
   for (;;) {
-    const l = 2 * i + 1;
-    if (l >= len) break;
-    const r = l + 1;
-    const c = r < len && less(heap[r], heap[l]) ? r : l;
-    if (!less(heap[c], n)) break;
-    heap[i] = heap[c];
-    heap[i].heapIndex = i;
+    let c = 2 * i + 1;
+    if (c >= len) break;
+    let cn = heap[c];
+    if (c + 1 < len) {
+      const rn = heap[c + 1];
+      if (rn.share < cn.share || (rn.share === cn.share && (rn.count < cn.count || (rn.count === cn.count && rn.path < cn.path)))) {
+        c++;
+        cn = rn;
+      }
+    }
+    if (!(cn.share < ns || (cn.share === ns && (cn.count < nc || (cn.count === nc && cn.path < np))))) break;
+    heap[i] = cn;
+    cn.heapIndex = i;
     i = c;
   }
   heap[i] = n;
@@ -154,7 +180,7 @@ export class DrfSorter implements Sorter {
   private inner = new Map<string, Node>();
   private weights = new Map<string, number>();
   /** Totals in thousandths, indexed by `resourceNameId`. */
-  private totals: number[] = [];
+  private totals: number[] = doubles();
   private stale = false;
   private readonly auxPool: number[][] = [];
 
@@ -339,22 +365,48 @@ export class DrfSorter implements Sorter {
     if (n.heapIndex === i) siftDown(heap, i);
   }
 
+  /**
+   * Charges (sign 1) or credits (-1) a client and its ancestors, recomputing their shares and
+   * repairing their parents' heaps. Written as one function with the share and the sift-up
+   * inlined: it runs twice per offer, and in a fresh process every separate hot function has to
+   * be interpreted through its own warm-up before the optimising compiler takes it.
+   */
   private change(client: string, resources: Resources, sign: 1 | -1): void {
     const leaf = this.leaves.get(client);
     if (leaf === undefined) return;
-    const entries = resources.entries;
+    const v = resources.scalarMilliById();
+    const t = this.totals;
+    const repair = !this.stale;
     for (let n: Node = leaf; n !== this.root; n = n.parent!) {
       const a = n.alloc;
-      for (let j = 0; j < entries.length; j++) {
-        const e = entries[j];
-        if (e.kind !== 'SCALAR') continue;
-        const k = e.shape.nameId;
-        while (a.length <= k) a.push(0);
-        a[k] += sign * e.milli;
+      while (a.length < v.length) a.push(0);
+      let s = 0;
+      for (let k = 0; k < a.length; k++) {
+        if (k < v.length) a[k] += sign * v[k];
+        const tk = k < t.length ? t[k] : 0;
+        if (tk > 0 && a[k] / tk > s) s = a[k] / tk;
       }
       if (sign > 0) n.count++;
-      n.share = this.computeShare(n);
-      if (n.heapIndex >= 0 && !this.stale) this.fix(n);
+      n.share = s / n.weight;
+      if (!repair || n.heapIndex < 0) continue;
+      // Sift up while smaller than the parent; if it did not move, sift down.
+      const heap = n.parent!.heap;
+      let i = n.heapIndex;
+      const i0 = i;
+      const ns = n.share;
+      const nc = n.count;
+      const np = n.path;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        const pn = heap[p];
+        if (!(ns < pn.share || (ns === pn.share && (nc < pn.count || (nc === pn.count && np < pn.path))))) break;
+        heap[i] = pn;
+        pn.heapIndex = i;
+        i = p;
+      }
+      heap[i] = n;
+      n.heapIndex = i;
+      if (i === i0) siftDown(heap, i);
     }
   }
 

@@ -127,7 +127,7 @@ function registerAgent(core: MasterCore, connection: AgentConnection, msg: maest
   const now = core.clock.now();
   const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
   const agent: AgentRecord = {
-    id, info, version: msg.version, capabilities: msg.capabilities ?? [], endpoint: msg.endpoint, total,
+    id, info, version: msg.version, capabilities: msg.capabilities ?? [], endpoint: msg.endpoint, remoteAddress: connection.remoteAddress, total,
     connected: true, active: true, registeredTime: now, reregisteredTime: undefined, disconnectedAt: undefined,
     pingSequence: 0, lastPong: 0, missedPings: 0, offers: new Set(),
   };
@@ -163,6 +163,7 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     known.version = msg.version;
     known.capabilities = msg.capabilities ?? [];
     known.endpoint = msg.endpoint;
+    known.remoteAddress = connection.remoteAddress;
     known.connected = true;
     known.active = true;
     known.disconnectedAt = undefined;
@@ -187,7 +188,7 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     core.state.unreachableAgents.delete(id);
     const used = adoptAgentTasks(core, id, msg, wasUnreachable, shutdown);
     const agent: AgentRecord = {
-      id, info, version: msg.version, capabilities: msg.capabilities ?? [], endpoint: msg.endpoint, total,
+      id, info, version: msg.version, capabilities: msg.capabilities ?? [], endpoint: msg.endpoint, remoteAddress: connection.remoteAddress, total,
       connected: true, active: true, registeredTime: now, reregisteredTime: now, disconnectedAt: undefined,
       pingSequence: 0, lastPong: 0, missedPings: 0, offers: new Set(),
     };

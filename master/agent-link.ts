@@ -64,8 +64,11 @@ export function attachAgentLink(server: Server, target: AgentLinkTarget, logger:
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     open.add(ws);
     let closed = false;
+    const remote = req.socket.remoteAddress;
     const connection: AgentConnection = {
       id: nextId++,
+      // IPv4 peers of a dual-stack socket show up as ::ffff:a.b.c.d.
+      ...(remote === undefined ? {} : { remoteAddress: remote.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') }),
       send(envelope) {
         if (ws.readyState !== ws.OPEN) return;
         try {
@@ -81,7 +84,7 @@ export function attachAgentLink(server: Server, target: AgentLinkTarget, logger:
         ws.close(1000, Buffer.from(reason).subarray(0, 120).toString());
       },
     };
-    logger.debug({ connection: connection.id, remote: req.socket.remoteAddress }, 'agent connection opened');
+    logger.debug({ connection: connection.id, remote }, 'agent connection opened');
     ws.on('message', (data: RawData, isBinary: boolean) => {
       let envelope: maestro.agent.Envelope;
       try {

@@ -30,7 +30,7 @@ import { emptyMasterState, type FrameworkRecord, type MasterState, type OfferRec
 import { isTerminal } from './task-state-machine.ts';
 import { masterStatus, type TaskState } from './task-status.ts';
 import { reconcile, type ReconcileTaskView } from './reconcile.ts';
-import { buildOffer } from './offers.ts';
+import { buildOffer, offerForFramework } from './offers.ts';
 import { resourcesToWire } from './resource-wire.ts';
 
 type Envelope = maestro.agent.Envelope;
@@ -212,7 +212,7 @@ export class MasterCore {
       const offerId = this.ids.offerId();
       const executorIds = [...(f.executors.get(d.agentId)?.keys() ?? [])];
       const offer = buildOffer({
-        offerId, frameworkId: f.id, multiRole: f.capabilities.has('MULTI_ROLE'), role: d.role, agentId: d.agentId,
+        offerId, frameworkId: f.id, role: d.role, agentId: d.agentId,
         agentInfo: agent.info, agentEndpoint: agent.endpoint, resources: resourcesToWire(d.resources), executorIds,
       });
       const rec: OfferRecord = { offer, frameworkId: f.id, agentId: d.agentId, role: d.role, resources: d.resources, timer: undefined };
@@ -224,7 +224,7 @@ export class MasterCore {
       agent.offers.add(offerId);
       let list = byFramework.get(f);
       if (list === undefined) byFramework.set(f, (list = []));
-      list.push(offer);
+      list.push(offerForFramework(offer, f.capabilities.has('MULTI_ROLE')));
     }
     for (const [f, offers] of byFramework) this.send(f, { type: 'OFFERS', offers: { offers } });
   }

@@ -63,7 +63,10 @@ export interface AgentRecord {
   info: mesos.v1.AgentInfo;
   version: string;
   capabilities: mesos.v1.AgentInfo.Capability[];
+  /** The agent's HTTP `host:port`, as it reported it. */
   endpoint: string | undefined;
+  /** The IP its current (or last) connection came from. */
+  remoteAddress: string | undefined;
   total: Resources;
   connected: boolean;
   /** Offers are made from it (connected and not deactivated). */
@@ -85,6 +88,7 @@ export interface UnreachableAgent {
 }
 
 export interface OfferRecord {
+  /** The master's view, with allocation info (what the framework got may lack it, see offers.ts). */
   readonly offer: mesos.v1.Offer;
   readonly frameworkId: FrameworkId;
   readonly agentId: AgentId;

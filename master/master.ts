@@ -144,6 +144,7 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
   getTasks() { return this.views().getTasks(); }
   getExecutors() { return this.views().getExecutors(); }
   getRoles() { return this.views().getRoles(); }
+  getRoleDetails() { return this.views().getRoleDetails(); }
   getWeights() { return this.views().getWeights(); }
   getQuota() { return this.views().getQuota(); }
 

@@ -1,9 +1,11 @@
 /**
- * Turning an allocator decision into the `mesos.v1.Offer` a framework sees. Pure.
+ * Turning an allocator decision into a `mesos.v1.Offer`. Pure.
  *
- * - Offered resources carry allocation info (`allocation_info.role`) inside the master; frameworks
- *   without MULTI_ROLE get them with the allocation info stripped, and no `Offer.allocation_info`
- *   (Mesos does the same, and injects it back when such a framework accepts).
+ * - The master's own record of an offer (`buildOffer`, what the operator views show) always carries
+ *   `allocation_info.role`, on the offer and on each resource, as Mesos keeps it.
+ * - What a framework is sent (`offerForFramework`): the same for MULTI_ROLE frameworks; the others
+ *   get it with the allocation info stripped, on the offer and its resources (Mesos does the same,
+ *   and injects it back when such a framework accepts).
  * - `url` points at the agent's HTTP endpoint (`host:port`, as the agent reported it) with the
  *   Mesos agent path `/slave(1)`.
  */
@@ -14,7 +16,6 @@ type Resource = mesos.v1.Resource;
 export interface OfferInput {
   readonly offerId: string;
   readonly frameworkId: string;
-  readonly multiRole: boolean;
   readonly role: string;
   readonly agentId: string;
   readonly agentInfo: mesos.v1.AgentInfo;
@@ -40,6 +41,7 @@ export function agentUrl(agentInfo: mesos.v1.AgentInfo, endpoint: string | undef
   return { scheme: 'http', address, path: '/slave(1)' };
 }
 
+/** The master's record of an offer, with its allocation info. */
 export function buildOffer(i: OfferInput): mesos.v1.Offer {
   const offer: mesos.v1.Offer = {
     id: { value: i.offerId },
@@ -47,11 +49,18 @@ export function buildOffer(i: OfferInput): mesos.v1.Offer {
     agent_id: { value: i.agentId },
     hostname: i.agentInfo.hostname,
     url: agentUrl(i.agentInfo, i.agentEndpoint),
-    resources: i.multiRole ? [...i.resources] : stripAllocationInfo(i.resources),
+    resources: [...i.resources],
+    allocation_info: { role: i.role },
   };
   if ((i.agentInfo.attributes ?? []).length > 0) offer.attributes = [...i.agentInfo.attributes!];
   if (i.executorIds.length > 0) offer.executor_ids = i.executorIds.map((value) => ({ value }));
   if (i.agentInfo.domain !== undefined) offer.domain = i.agentInfo.domain;
-  if (i.multiRole) offer.allocation_info = { role: i.role };
   return offer;
+}
+
+/** The offer as a framework receives it: without allocation info unless it is MULTI_ROLE. */
+export function offerForFramework(offer: mesos.v1.Offer, multiRole: boolean): mesos.v1.Offer {
+  if (multiRole) return offer;
+  const { allocation_info: _dropped, ...rest } = offer;
+  return { ...rest, resources: stripAllocationInfo(offer.resources ?? []) };
 }

@@ -10,6 +10,23 @@ import type { CallOutcome } from './scheduler-endpoint.ts';
 import type { mesos } from '../proto/types.generated.ts';
 
 type Response = mesos.v1.master.Response;
+type Scalars = Readonly<Record<string, mesos.v1.Value.Scalar>>;
+
+/**
+ * One role as Mesos' legacy `/roles` endpoint describes it: the v1 `Role` (name, weight,
+ * frameworks, and `resources` = allocated + offered, which is all `mesos.v1.Role` holds in Mesos
+ * 1.x) plus the split of those resources, what is reserved to the role, and its quota.
+ */
+export interface RoleDetails {
+  readonly name: string;
+  readonly weight: number;
+  readonly frameworks: mesos.v1.FrameworkID[];
+  readonly resources: mesos.v1.Resource[];
+  readonly allocated: mesos.v1.Resource[];
+  readonly offered: mesos.v1.Resource[];
+  readonly reserved: mesos.v1.Resource[];
+  readonly quota: { readonly guarantees: Scalars; readonly limits: Scalars; readonly consumed_quota: Scalars };
+}
 
 export interface OperatorEndpoint {
   masterInfo(): mesos.v1.MasterInfo;
@@ -27,6 +44,8 @@ export interface OperatorEndpoint {
   getTasks(): NonNullable<Response['get_tasks']>;
   getExecutors(): NonNullable<Response['get_executors']>;
   getRoles(): NonNullable<Response['get_roles']>;
+  /** For `/master/roles`. */
+  getRoleDetails(): RoleDetails[];
   getWeights(): NonNullable<Response['get_weights']>;
   getQuota(): NonNullable<Response['get_quota']>;
 

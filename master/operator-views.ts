@@ -1,6 +1,7 @@
 /**
  * The operator views of the master's state in `mesos.v1.master.Response` shapes (GET_STATE,
- * GET_AGENTS, GET_FRAMEWORKS, GET_TASKS, GET_EXECUTORS, GET_ROLES, GET_WEIGHTS, GET_QUOTA). Pure:
+ * GET_AGENTS, GET_FRAMEWORKS, GET_TASKS, GET_EXECUTORS, GET_ROLES, GET_WEIGHTS, GET_QUOTA), plus
+ * the per-role split (allocated, offered, reserved, quota) that Mesos' `/roles` shows. Pure:
  * reads the records, builds new plain objects, shares nothing mutable with the state.
  *
  * Vocabulary as in Mesos: "allocated" is what tasks and executors use; "offered" what outstanding
@@ -11,6 +12,7 @@ import { resourcesToWire } from './resource-wire.ts';
 import type { mesos } from '../proto/types.generated.ts';
 import type { AgentId, FrameworkId } from '../common/ids.ts';
 import type { FrameworkRecord, MasterState } from './master-state.ts';
+import type { RoleDetails } from './operator-endpoint.ts';
 import { isTerminal } from './task-state-machine.ts';
 
 type R = mesos.v1.master.Response;
@@ -28,6 +30,7 @@ export interface MasterViews {
   getTasks(): NonNullable<R['get_tasks']>;
   getExecutors(): NonNullable<R['get_executors']>;
   getRoles(): NonNullable<R['get_roles']>;
+  getRoleDetails(): RoleDetails[];
   getWeights(): NonNullable<R['get_weights']>;
   getQuota(): NonNullable<R['get_quota']>;
 }
@@ -37,6 +40,22 @@ const time = (ms: number | undefined): mesos.v1.TimeInfo | undefined => (ms === 
 function clean<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * The agent's pid as Mesos writes it, `slave(1)@<ip>:<port>`: the IP of its reported endpoint when
+ * that is an address, else the IP its connection came from; the endpoint's port, else
+ * `agent_info.port`, else 5051. Undefined when no IP is known.
+ */
+export function agentPid(info: mesos.v1.AgentInfo, endpoint: string | undefined, remoteAddress: string | undefined): string | undefined {
+  const m = endpoint === undefined ? null : /^(.*):(\d+)$/.exec(endpoint);
+  const host = m?.[1];
+  const ip = host !== undefined && IPV4.test(host) ? host : remoteAddress;
+  if (ip === undefined || ip === '') return undefined;
+  const port = m ? Number(m[2]) : info.port ?? 5051;
+  return `slave(1)@${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 }
 
 /** What a framework's tasks and executors use, per agent. */
@@ -81,7 +100,7 @@ export function buildViews(state: MasterState, inputs: ViewInputs): MasterViews 
         active: a.active,
         deactivated: !a.active,
         version: a.version,
-        pid: a.endpoint === undefined ? undefined : `slave(1)@${a.endpoint}`,
+        pid: agentPid(a.info, a.endpoint, a.remoteAddress),
         registered_time: time(a.registeredTime),
         reregistered_time: time(a.reregisteredTime),
         total_resources: resourcesToWire(a.total),
@@ -117,31 +136,60 @@ export function buildViews(state: MasterState, inputs: ViewInputs): MasterViews 
     return { executors, orphan_executors: [] };
   };
 
-  const getRoles = (): NonNullable<R['get_roles']> => {
+  /**
+   * Every role with a framework, an allocation, a reservation, a weight or a quota. Mesos counts
+   * offered resources as allocated to the role: `resources` is allocated + offered. Quota
+   * consumption is what is reserved to the role plus its unreserved allocation (offers included).
+   */
+  const getRoleDetails = (): RoleDetails[] => {
     const names = new Set<string>([...inputs.weights.keys(), ...inputs.quotas.keys()]);
     const members = new Map<string, FrameworkId[]>();
-    const allocated = new Map<string, Resources>();
-    const addAlloc = (role: string, r: Resources) => allocated.set(role, (allocated.get(role) ?? Resources.empty).plus(r));
+    let used = Resources.empty;
     for (const f of state.frameworks.values()) {
       for (const r of f.roles) {
         names.add(r);
         members.set(r, [...(members.get(r) ?? []), f.id]);
       }
-      for (const t of f.tasks.values()) if (!isTerminal(t.task.state)) addAlloc(t.role, t.resources);
-      for (const id of f.offers) {
-        const o = state.offers.get(id);
-        if (o !== undefined) addAlloc(o.role, o.resources);
-      }
+      used = used.plus(sum(usedOf(f).values()));
     }
-    return {
-      roles: [...names].sort().map((name) => ({
+    const offered = sum([...state.offers.values()].map((o) => o.resources));
+    const total = sum([...state.agents.values()].map((a) => a.total));
+    const allocationRoles = (r: Resources) => r.toProto().map((x) => x.allocation_info?.role).filter((x): x is string => x !== undefined);
+    for (const role of [...allocationRoles(used), ...allocationRoles(offered)]) names.add(role);
+    for (const r of total.reserved().toProto()) {
+      const reservations = r.reservations ?? [];
+      const role = reservations.length > 0 ? reservations[reservations.length - 1].role : r.role;
+      if (role !== undefined) names.add(role);
+    }
+    const scalars = (r: Resources) => Object.fromEntries([...r.nonRevocable().unallocate().scalars()].map(([k, value]) => [k, { value }]));
+    const scalarConfig = (m: Readonly<Record<string, number>> | undefined) => Object.fromEntries(Object.entries(m ?? {}).map(([k, value]) => [k, { value }]));
+    return [...names].sort().map((name) => {
+      const allocated = used.allocatedTo(name);
+      const offeredToRole = offered.allocatedTo(name);
+      const reserved = total.reserved(name);
+      const quota = inputs.quotas.get(name);
+      return {
         name,
         weight: inputs.weights.get(name) ?? 1,
         frameworks: (members.get(name) ?? []).map((value) => ({ value })),
-        resources: resourcesToWire(allocated.get(name) ?? Resources.empty),
-      })),
-    };
+        resources: resourcesToWire(allocated.plus(offeredToRole)),
+        allocated: resourcesToWire(allocated),
+        offered: resourcesToWire(offeredToRole),
+        reserved: resourcesToWire(reserved),
+        quota: {
+          guarantees: scalarConfig(quota?.guarantees),
+          limits: scalarConfig(quota?.limits),
+          consumed_quota: scalars(reserved.plus(allocated.plus(offeredToRole).unreserved())),
+        },
+      };
+    });
   };
+
+  const getRoles = (): NonNullable<R['get_roles']> => ({
+    roles: getRoleDetails().map(({ name, weight, frameworks, resources }) => clean({
+      name, weight, frameworks: frameworks.length > 0 ? frameworks : undefined, resources: resources.length > 0 ? resources : undefined,
+    })),
+  });
 
   const getWeights = (): NonNullable<R['get_weights']> => ({
     weight_infos: [...inputs.weights].sort(([a], [b]) => a.localeCompare(b)).map(([role, weight]) => ({ role, weight })),
@@ -159,6 +207,6 @@ export function buildViews(state: MasterState, inputs: ViewInputs): MasterViews 
 
   return {
     getState: () => ({ get_tasks: getTasks(), get_executors: getExecutors(), get_frameworks: getFrameworks(), get_agents: getAgents() }),
-    getAgents, getFrameworks, getTasks, getExecutors, getRoles, getWeights, getQuota,
+    getAgents, getFrameworks, getTasks, getExecutors, getRoles, getRoleDetails, getWeights, getQuota,
   };
 }

@@ -45,6 +45,8 @@ export type AgentEnvelope = maestro.agent.Envelope;
 export interface AgentConnection {
   /** Distinguishes connections in logs. */
   readonly id: number;
+  /** The peer's IP address, when the transport knows it (for the agent's Mesos-style pid). */
+  readonly remoteAddress?: string;
   send(envelope: AgentEnvelope): void;
   /** Drops the connection (refused registration, a newer connection of the same agent, shutdown). Idempotent. */
   close(reason: string): void;

@@ -79,6 +79,7 @@ export class RecordingSink implements EventSink {
 let nextConnection = 1;
 export class RecordingAgent implements AgentConnection {
   readonly id = nextConnection++;
+  constructor(readonly remoteAddress?: string) {}
   readonly sent: Envelope[] = [];
   closedWith: string | undefined;
   send(envelope: Envelope): void {
@@ -115,8 +116,8 @@ export function harness(config: Partial<MasterConfig> = {}) {
     return { out, sink, streamId, id: (out.ok ? out.frameworkId : '') as FrameworkId };
   };
 
-  const registerAgent = (hostname: string, resources: string, extra: Partial<maestro.agent.RegisterAgent> = {}) => {
-    const conn = new RecordingAgent();
+  const registerAgent = (hostname: string, resources: string, extra: Partial<maestro.agent.RegisterAgent> = {}, remoteAddress?: string) => {
+    const conn = new RecordingAgent(remoteAddress);
     master.agentMessage(conn, { register_agent: { agent_info: { hostname, resources: wire(resources) }, version: 'test', endpoint: `${hostname}:5051`, ...extra } });
     const registered = conn.of('agent_registered')[0];
     return { conn, id: registered?.agent_id.value ?? '' };

@@ -55,6 +55,7 @@ test('legacy endpoints in Mesos shapes', async (t) => {
     reserved_resources: {},
   });
   t.is(typeof slave.registered_time, 'number');
+  t.is(slave.pid, 'slave(1)@127.0.0.1:5051'); // the agent's connection IP; it reported no endpoint or port
 
   const [framework] = state.frameworks;
   t.like(framework, {
@@ -83,6 +84,8 @@ test('legacy endpoints in Mesos shapes', async (t) => {
   const web = roles.roles.find((r: Json) => r.name === 'web');
   t.like(web, { name: 'web', weight: 1, frameworks: [frameworkId] });
   t.is(web.resources.cpus, 1.5);
+  t.like(web, { allocated: { cpus: 1.5, mem: 256 }, offered: {}, reserved: {} });
+  t.deepEqual(web.quota, { role: 'web', guarantee: {}, limit: {}, consumed: { cpus: 1.5, mem: 256 } });
 
   const flags = await getJson(master.url, '/master/flags');
   t.is(flags.flags.cluster, 'test-cluster');

@@ -156,6 +156,8 @@ test('JSON subscribe with explicit nulls: SUBSCRIBED, then OFFERS of the agent\'
   t.is(state.frameworks.length, 1);
   t.is(state.frameworks[0].name, 'nulls-everywhere');
   t.is(state.frameworks[0].offers.length, 1);
+  t.deepEqual(state.frameworks[0].offers[0].allocation_info, { role: '*' }, 'the master keeps the allocation info it strips from the event');
+  t.is(offer.allocation_info, undefined);
 });
 
 test('protobuf subscribe: protobuf SUBSCRIBED and OFFERS, protobuf calls', async (t) => {

@@ -71,6 +71,14 @@ function fakeOperator(log: unknown[]): OperatorEndpoint {
     getTasks: () => ({}) as never,
     getExecutors: () => ({}) as never,
     getRoles: () => ({ roles: [{ name: '*', weight: 1 }] }) as never,
+    getRoleDetails: () => [{
+      name: 'web', weight: 2, frameworks: [{ value: 'F1' }],
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 3 } }],
+      allocated: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }],
+      offered: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 } }],
+      reserved: [],
+      quota: { guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 4 } }, consumed_quota: { cpus: { value: 3 } } },
+    }],
     getWeights: () => ({ weight_infos: [{ role: 'web', weight: 2 }] }) as never,
     getQuota: () => ({ status: {} }) as never,
     updateWeights: (w) => { log.push(['weights', w]); return { ok: true }; },
@@ -429,6 +437,12 @@ test('legacy endpoints', async (t) => {
   t.deepEqual(JSON.parse((await rawRequest(h.url, { method: 'GET', path: '/master/flags' })).text), { flags: { port: '5050', heartbeat_interval: '15secs' } });
   t.deepEqual(JSON.parse((await rawRequest(h.url, { method: 'GET', path: '/master/slaves' })).text), { slaves: [], recovered_slaves: [] });
   t.deepEqual(JSON.parse((await rawRequest(h.url, { method: 'GET', path: '/master/frameworks' })).text), { frameworks: [], completed_frameworks: [], unregistered_frameworks: [] });
+  t.deepEqual(JSON.parse((await rawRequest(h.url, { method: 'GET', path: '/master/roles' })).text), {
+    roles: [{
+      name: 'web', weight: 2, quota: { role: 'web', guarantee: { cpus: 1 }, limit: { cpus: 4 }, consumed: { cpus: 3 } },
+      resources: { cpus: 3 }, allocated: { cpus: 1 }, offered: { cpus: 2 }, reserved: {}, frameworks: ['F1'],
+    }],
+  });
   t.is((await rawRequest(h.url, { method: 'GET', path: '/master/health' })).status, 200);
   const redirect = await rawRequest(h.url, { method: 'GET', path: '/master/redirect' });
   t.is(redirect.status, 307);

@@ -56,7 +56,7 @@ export function registerLegacyEndpoints(app: FastifyInstance, deps: LegacyDeps):
   });
   leaderRead(['/master/slaves', '/master/slaves.json'], () => legacySlaves(operator.getAgents()));
   leaderRead(['/master/frameworks', '/master/frameworks.json'], () => legacyFrameworks(operator.getState()));
-  leaderRead(['/master/roles', '/master/roles.json'], () => legacyRoles(operator.getRoles()));
+  leaderRead(['/master/roles', '/master/roles.json'], () => legacyRoles({ roles: operator.getRoleDetails() }));
   leaderRead(['/master/flags'], () => ({ flags: { ...operator.flags() } }));
 
   app.get('/metrics/snapshot', (_request, reply) => sendJson(reply, { ...operator.metrics() }));

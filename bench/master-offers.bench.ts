@@ -121,10 +121,10 @@ async function main(): Promise<void> {
       await master?.stop();
     }
   }
-  printTable(results);
 }
 
-main().catch((error: unknown) => {
+// The table shows what was measured, also when a later step failed.
+main().finally(() => printTable(results)).catch((error: unknown) => {
   process.stderr.write(`master-offers: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

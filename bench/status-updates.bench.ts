@@ -156,10 +156,10 @@ async function main(): Promise<void> {
     await sim?.close();
     await master?.stop();
   }
-  printTable(results);
 }
 
-main().catch((error: unknown) => {
+// The table shows what was measured, also when a later step failed.
+main().finally(() => printTable(results)).catch((error: unknown) => {
   process.stderr.write(`status-updates: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -3,7 +3,8 @@
  * loop is not shared with the simulated agents and the framework (they run in the bench process).
  * It listens on an ephemeral loopback port with a private work dir and `--quiet`, and is stopped
  * by `stop()` (SIGTERM, SIGKILL after 5 s) or, should the bench die first, by a synchronous
- * SIGKILL from the bench process's `exit` handler: no master outlives its benchmark.
+ * SIGKILL from the bench process's `exit` handler (SIGINT and SIGTERM exit through it too): no
+ * master and no work dir outlive their benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,14 +24,18 @@ export interface MasterProcess {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
+/** Running masters and their work dirs, for the exit hook. */
+const live = new Map<ChildProcess, string>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
+    for (const [child, workDir] of live) {
+      child.kill('SIGKILL');
+      rmSync(workDir, { recursive: true, force: true });
+    }
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => process.exit(130));
@@ -46,7 +51,7 @@ export async function startMasterProcess(flags: Readonly<Record<string, string |
     ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`),
   ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
+  live.set(child, workDir);
   let out = '';
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; live.delete(child); resolve(); }));

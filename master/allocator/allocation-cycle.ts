@@ -5,8 +5,10 @@
  * allocator to adopt together with the decisions.
  *
  *   shuffle agents (seeded)
- *   stage 1 (only when some role has a guarantee): roles below their guarantee get up to it
+ *   stage 1 (only when some role has a guarantee): roles below their (effective) guarantee get
+ *           offers that make progress towards it, bursting beyond only into the surplus
  *   stage 2: everyone, within quota limits and leaving the headroom of unmet guarantees
+ *   (the quota rules of both stages: quota-tracker.ts)
  *   for each agent:                                       (active agents with something free)
  *     for each role in role-sorter order:                 (roles with frameworks)
  *       for each framework in the role's sorter order:    (active, subscribed, not suppressed)
@@ -133,7 +135,7 @@ export function runAllocationCycle(input: CycleInput): CycleResult {
     if (fw === undefined) return true;
     if (agent.hasGpus && !fw.info.gpuResources) return true;
     let offer = forRole;
-    if (offer.hasRevocable() && (stage === 1 || !fw.info.revocableResources)) offer = offer.nonRevocable();
+    if (offer.hasRevocable() && !fw.info.revocableResources) offer = offer.nonRevocable();
     if (quota !== undefined) offer = quota.fit(offer, role, stage);
     if (offer.isEmpty()) return true;
     if (!meetsMinimum(offer, fw.minAllocatable.get(role) ?? input.minAllocatable)) return true;

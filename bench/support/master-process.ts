@@ -4,7 +4,8 @@
  * It listens on an ephemeral loopback port with a private work dir and `--quiet`, and is stopped
  * by `stop()` (SIGTERM, SIGKILL after 5 s) or, should the bench die first, by a synchronous
  * SIGKILL from the bench process's `exit` handler (SIGINT and SIGTERM exit through it too): no
- * master and no work dir outlive their benchmark.
+ * master and no work dir outlive their benchmark. `BENCH_MASTER_NODE_ARGS` adds node flags to the
+ * master (`BENCH_MASTER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` profiles it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,8 +47,9 @@ function installExitHook(): void {
 export async function startMasterProcess(flags: Readonly<Record<string, string | number | boolean>> = {}, timeoutMs = 30_000): Promise<MasterProcess> {
   installExitHook();
   const workDir = mkdtempSync(join(tmpdir(), 'maestro-bench-master-'));
+  const nodeArgs = (process.env.BENCH_MASTER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const args = [
-    '--import=tsx', join(root, 'bin', 'cli.ts'), 'master', '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, '--quiet=true',
+    ...nodeArgs, '--import=tsx', join(root, 'bin', 'cli.ts'), 'master', '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, '--quiet=true',
     ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`),
   ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,11 +1,12 @@
 /**
  * `maestro master`: the composition root. Parses Mesos-named flags, builds the pino logger, the
  * allocator, the Master core over real ports (system clock and timers, UUID-based ids), the
- * Fastify app (scheduler, operator and legacy APIs) and the agent WebSocket endpoint, listens,
- * and logs `master started` with the address once it accepts connections. SIGTERM and SIGINT
- * close everything. Nothing here is logic: every decision lives in the core.
+ * Fastify app (scheduler, operator and legacy APIs, build info from build-info.ts) and the agent
+ * WebSocket endpoint, listens, and logs `master started` with the address once it accepts
+ * connections. SIGTERM and SIGINT close everything. Nothing here is logic: every decision lives in the core.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { hostname as osHostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -15,6 +16,7 @@ import { createAllocator } from './allocator/index.ts';
 import { createMasterApp } from './http/app.ts';
 import { attachAgentLink, AGENT_PATH } from './agent-link.ts';
 import { Master, type MasterConfig } from './master.ts';
+import { readBuildInfo } from './build-info.ts';
 import { createIdGenerator, systemClock, systemTimers } from './ports.ts';
 
 export const MASTER_FLAGS: readonly FlagSpec[] = [
@@ -126,7 +128,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   };
   const allocator = createAllocator({ seed, sorter, minAllocatable });
   const master = new Master({ clock: systemClock, timers: systemTimers, ids: createIdGenerator(), logger, allocator, config });
-  const app = createMasterApp({ scheduler: master, operator: master, logger, version });
+  const build = readBuildInfo(fileURLToPath(new URL('..', import.meta.url)));
+  const app = createMasterApp({ scheduler: master, operator: master, logger, version, build });
   const link = attachAgentLink(app.server, master, logger);
 
   await app.listen({ host: ip, port: config.port });

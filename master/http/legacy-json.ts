@@ -12,6 +12,7 @@
  * The input types below name only the fields read here, so any superset (the generated proto
  * types) fits.
  */
+import { buildJson, type BuildInfo } from './version-info.ts';
 
 export interface Scalar { value?: number }
 export interface Range { begin?: number; end?: number }
@@ -446,7 +447,7 @@ function legacyMasterInfo(info: MasterInfoLike): Json {
 
 export interface LegacyStateInput {
   readonly version: string;
-  readonly build: { readonly date: string; readonly time: number; readonly user: string; readonly gitSha?: string; readonly gitTag?: string };
+  readonly build: BuildInfo;
   readonly startTime: number;
   readonly electedTime: number | undefined;
   readonly masterInfo: MasterInfoLike;
@@ -461,15 +462,7 @@ export interface LegacyStateInput {
 export function legacyState(input: LegacyStateInput): Json {
   const { masterInfo, state } = input;
   const agents = state.get_agents?.agents ?? [];
-  const json: Json = { version: input.version };
-  if (input.build.gitSha !== undefined) json.git_sha = input.build.gitSha;
-  if (input.build.gitTag !== undefined) json.git_tag = input.build.gitTag;
-  Object.assign(json, {
-    build_date: input.build.date,
-    build_time: input.build.time,
-    build_user: input.build.user,
-    start_time: input.startTime,
-  });
+  const json: Json = { version: input.version, ...buildJson(input.build), start_time: input.startTime };
   if (input.electedTime !== undefined) json.elected_time = input.electedTime;
   Object.assign(json, {
     id: masterInfo.id ?? '',

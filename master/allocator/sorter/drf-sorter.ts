@@ -167,6 +167,18 @@ function auxPop(aux: number[], heap: readonly Node[]): number {
   return top;
 }
 
+/**
+ * Read-only view of a sorter tree node, for orders other than DRF built on the same bookkeeping
+ * (random-sorter.ts): `heap` holds exactly the children with an active leaf below (in no order a
+ * reader may rely on), `weight` is the weight of the node's path.
+ */
+export interface SorterTreeNode {
+  readonly path: string;
+  readonly isLeaf: boolean;
+  readonly weight: number;
+  readonly heap: readonly SorterTreeNode[];
+}
+
 export interface DrfSorterOptions {
   /** Treat `/` in client names as the role hierarchy (role sorters); frameworks sorters are flat. */
   readonly hierarchical: boolean;
@@ -444,6 +456,11 @@ export class DrfSorter implements Sorter {
     };
     visit(this.root);
     this.stale = false;
+  }
+
+  /** The root of the tree of active clients (see `SorterTreeNode`); valid until the next mutation. */
+  activeTree(): SorterTreeNode {
+    return this.root;
   }
 
   sort(rng: Rng): string[] {

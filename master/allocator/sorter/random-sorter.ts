@@ -1,24 +1,54 @@
 /**
- * Weighted random order (Mesos `RandomSorter`): bookkeeping (clients, activity, allocations,
- * totals, shares for reporting) is delegated to a `DrfSorter`; the order is drawn afresh on every
- * iteration from the RNG passed in. With `hierarchical`, the children of every tree node are
- * shuffled by weight (Efraimidis-Spirakis: key u^(1/w), largest first), then walked depth-first,
- * so a role of weight 2 comes first twice as often as a sibling of weight 1.
+ * Weighted random order (Mesos `RandomSorter`). Bookkeeping (clients, activity, allocations,
+ * totals, shares for reporting) is delegated to a `DrfSorter`, whose tree already holds, at every
+ * node, the children with an active client below (`SorterTreeNode.heap`): the random order walks
+ * that tree, so nothing is rebuilt per call and membership changes cost what they cost in DRF.
+ *
+ * Order: at every node the children are drawn without replacement, with probability
+ * proportional to their weight (a role of weight 2 comes first twice as often as a sibling of
+ * weight 1), then each child's subtree is walked depth-first. Draws are lazy, so a walk that stops
+ * after k clients costs O(k) when all weights are 1 (a Fisher-Yates shuffle over a virtual index
+ * array, reset in O(1) by a generation stamp); with weights, each visited node draws keys for its
+ * children (Efraimidis-Spirakis: key u^(1/w), largest first), O(n log n) in its child count.
+ * The order is a function of the sorter's state and the RNG alone.
  */
 import type { Resources } from '../../../common/resources/resources.ts';
 import type { Rng } from '../rng.ts';
 import { DrfSorter } from './drf-sorter.ts';
+import type { SorterTreeNode } from './drf-sorter.ts';
 import type { Sorter } from './sorter.ts';
 
-interface Tree {
-  readonly path: string;
-  readonly leaf: boolean;
-  readonly children: Map<string, Tree>;
+/** Per-depth scratch of a walk, reused across walks (a role walk encloses framework walks of other sorters). */
+class WalkScratch {
+  /** Virtual permutation: position i holds `pos[i]` if `stamp[i] === gen`, else i. */
+  pos = new Int32Array(16);
+  stamp = new Uint32Array(16);
+  gen = 0;
+  order: number[] = [];
+  keys: number[] = [];
+
+  /** Starts a new virtual permutation of `n` positions. */
+  reset(n: number): number {
+    if (this.pos.length < n) {
+      let size = this.pos.length;
+      while (size < n) size *= 2;
+      this.pos = new Int32Array(size);
+      this.stamp = new Uint32Array(size);
+      this.gen = 0;
+    }
+    if (this.gen === 0xffffffff) {
+      this.stamp.fill(0);
+      this.gen = 0;
+    }
+    return ++this.gen;
+  }
 }
 
 export class RandomSorter implements Sorter {
   readonly kind = 'random' as const;
+  /** Paths whose weight is not 1 (none: every node takes the unweighted path). */
   private weights = new Map<string, number>();
+  private readonly scratch: WalkScratch[] = [];
 
   constructor(
     private readonly options: { readonly hierarchical: boolean },
@@ -47,7 +77,8 @@ export class RandomSorter implements Sorter {
     return this.book.clients();
   }
   updateWeight(path: string, weight: number): void {
-    this.weights.set(path, weight);
+    if (weight === 1) this.weights.delete(path);
+    else this.weights.set(path, weight);
     this.book.updateWeight(path, weight);
   }
   addTotal(resources: Resources): void {
@@ -69,43 +100,57 @@ export class RandomSorter implements Sorter {
     return this.book.share(client);
   }
 
-  private tree(): Tree {
-    const root: Tree = { path: '', leaf: false, children: new Map() };
-    const active = this.book.clients().filter((c) => this.book.isActive(c)).sort();
-    for (const client of active) {
-      const segs = this.options.hierarchical ? client.split('/') : [client];
-      let cur = root;
-      for (let i = 0; i < segs.length; i++) {
-        const path = segs.slice(0, i + 1).join('/');
-        let next = cur.children.get(segs[i]);
-        if (next === undefined) {
-          next = { path, leaf: false, children: new Map() };
-          cur.children.set(segs[i], next);
-        }
-        cur = next;
-      }
-      cur.children.set('.', { path: client, leaf: true, children: new Map() });
-    }
-    return root;
-  }
-
   sort(rng: Rng): string[] {
     const out: string[] = [];
-    const visit = (t: Tree): void => {
-      if (t.leaf) {
-        out.push(t.path);
-        return;
-      }
-      const keyed = [...t.children.values()].map((c) => ({ c, key: Math.pow(rng.next(), 1 / (this.weights.get(c.path) ?? 1)) }));
-      keyed.sort((a, b) => b.key - a.key);
-      for (const { c } of keyed) visit(c);
-    };
-    visit(this.tree());
+    this.forEachInOrder(rng, (c) => {
+      out.push(c);
+      return true;
+    });
     return out;
   }
 
   forEachInOrder(rng: Rng, visit: (client: string) => boolean): void {
-    for (const c of this.sort(rng)) if (!visit(c)) return;
+    this.walk(this.book.activeTree(), rng, visit, 0);
+  }
+
+  private scratchAt(depth: number): WalkScratch {
+    while (this.scratch.length <= depth) this.scratch.push(new WalkScratch());
+    return this.scratch[depth];
+  }
+
+  private walk(node: SorterTreeNode, rng: Rng, visit: (client: string) => boolean, depth: number): boolean {
+    const kids = node.heap;
+    const n = kids.length;
+    if (n === 0) return true;
+    const s = this.scratchAt(depth);
+    if (this.weights.size > 0) {
+      // Weighted: one key per child, largest first.
+      const order = s.order;
+      const keys = s.keys;
+      order.length = 0;
+      for (let i = 0; i < n; i++) {
+        keys[i] = Math.pow(rng.next(), 1 / kids[i].weight);
+        order.push(i);
+      }
+      order.sort((a, b) => keys[b] - keys[a] || a - b);
+      // Walks below use the scratch of deeper levels, so `order` stays intact meanwhile.
+      for (let k = 0; k < n; k++) {
+        const c = kids[order[k]];
+        if (c.isLeaf ? !visit(c.path) : !this.walk(c, rng, visit, depth + 1)) return false;
+      }
+      return true;
+    }
+    const gen = s.reset(n);
+    for (let i = 0; i < n; i++) {
+      const j = i + rng.nextInt(n - i);
+      const atJ = s.stamp[j] === gen ? s.pos[j] : j;
+      const atI = s.stamp[i] === gen ? s.pos[i] : i;
+      s.pos[j] = atI;
+      s.stamp[j] = gen;
+      const c = kids[atJ];
+      if (c.isLeaf ? !visit(c.path) : !this.walk(c, rng, visit, depth + 1)) return false;
+    }
+    return true;
   }
 
   clone(): RandomSorter {

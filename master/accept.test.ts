@@ -12,7 +12,7 @@ function ctx(over: Partial<AcceptContext> = {}): AcceptContext {
   };
 }
 
-const res = (text: string) => Resources.parse(text).toProto() as unknown as mesos.v1.Resource[];
+const res = (text: string) => Resources.parse(text).toProto();
 
 function task(id: string, resources: string, over: Partial<mesos.v1.TaskInfo> = {}): mesos.v1.TaskInfo {
   return { name: id, task_id: { value: id }, agent_id: { value: 'S1' }, resources: res(resources), command: { value: 'true' }, ...over };
@@ -90,14 +90,14 @@ test('launch group: all tasks or none', (t) => {
 test('reserve then launch on the reserved resources; unreserve reverses', (t) => {
   const base = Resources.parse('cpus:2;mem:256');
   const reserved = base.pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' });
-  const reserve: mesos.v1.Offer.Operation = { type: 'RESERVE', reserve: { resources: reserved.toProto() as unknown as mesos.v1.Resource[] } };
-  const plan = planAccept(ctx(), [reserve, launch(task('a', 'cpus:1', { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' }).toProto() as unknown as mesos.v1.Resource[] }))]);
+  const reserve: mesos.v1.Offer.Operation = { type: 'RESERVE', reserve: { resources: reserved.toProto() } };
+  const plan = planAccept(ctx(), [reserve, launch(task('a', 'cpus:1', { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' }).toProto() }))]);
   if (!plan.ok) return t.fail(plan.message);
   t.deepEqual(kinds(plan.steps), ['reserve', 'launch']);
   t.is(plan.remaining.reserved('dev').scalar('cpus'), 1); // 2 reserved - 1 launched
   t.is(plan.remaining.unreserved().scalar('cpus'), 2); // 4 - 2 reserved
 
-  const unreserve: mesos.v1.Offer.Operation = { type: 'UNRESERVE', unreserve: { resources: reserved.toProto() as unknown as mesos.v1.Resource[] } };
+  const unreserve: mesos.v1.Offer.Operation = { type: 'UNRESERVE', unreserve: { resources: reserved.toProto() } };
   const back = planAccept(ctx({ offered: offered.plus(reserved.allocate('dev')) }), [unreserve]);
   if (!back.ok) return t.fail(back.message);
   t.is(back.remaining.unreserved().scalar('cpus'), 6); // 4 + 2 unreserved
@@ -105,9 +105,9 @@ test('reserve then launch on the reserved resources; unreserve reverses', (t) =>
 
 const rejected: ReadonlyArray<[string, mesos.v1.Offer.Operation, string]> = [
   ['persistent volume', { type: 'CREATE', create: { volumes: [] } } as mesos.v1.Offer.Operation, 'persistent volumes are not supported yet'],
-  ['reserve for a foreign role', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'prod' }).toProto() as unknown as mesos.v1.Resource[] } }, "but the framework can only reserve resources with roles '{ dev }'"],
-  ['reserve with another principal', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'eve' }).toProto() as unknown as mesos.v1.Resource[] } }, "authenticated principal 'ops', which does not match a reserved resource in the request with principal 'eve'"],
-  ['reserve more than offered', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:9').pushReservation({ type: 'DYNAMIC', role: 'dev' }).toProto() as unknown as mesos.v1.Resource[] } }, 'does not contain'],
+  ['reserve for a foreign role', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'prod' }).toProto() } }, "but the framework can only reserve resources with roles '{ dev }'"],
+  ['reserve with another principal', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'eve' }).toProto() } }, "authenticated principal 'ops', which does not match a reserved resource in the request with principal 'eve'"],
+  ['reserve more than offered', { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:9').pushReservation({ type: 'DYNAMIC', role: 'dev' }).toProto() } }, 'does not contain'],
   ['unreserve of unreserved', { type: 'UNRESERVE', unreserve: { resources: res('cpus:1') } }, 'Resource cpus is not dynamically reserved'],
 ];
 for (const [name, op, message] of rejected) {

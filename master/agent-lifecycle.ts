@@ -117,6 +117,29 @@ export function agentDescription(info: mesos.v1.AgentInfo): AgentDescription {
   return { hostname: info.hostname, attributes, region: fd?.region.name, zone: fd?.zone.name };
 }
 
+interface NewAgent {
+  readonly id: AgentId;
+  readonly info: mesos.v1.AgentInfo;
+  readonly msg: maestro.agent.RegisterAgent | maestro.agent.ReregisterAgent;
+  readonly total: Resources;
+  readonly now: number;
+  /** Known to this master only from its re-registration (master failover, back from unreachable). */
+  readonly reregistered: boolean;
+}
+
+/** A new agent record on `connection`, in the books and in the allocator with what it already runs. */
+function addAgent(core: MasterCore, connection: AgentConnection, a: NewAgent, used: Map<FrameworkId, Resources>): AgentRecord {
+  const agent: AgentRecord = {
+    id: a.id, info: a.info, version: a.msg.version, capabilities: a.msg.capabilities ?? [], endpoint: a.msg.endpoint,
+    remoteAddress: connection.remoteAddress, total: a.total, connected: true, active: true, registeredTime: a.now,
+    reregisteredTime: a.reregistered ? a.now : undefined, disconnectedAt: undefined, pingSequence: 0, lastPong: 0, missedPings: 0, offers: new Set(),
+  };
+  core.state.agents.set(a.id, agent);
+  bind(core, a.id, connection);
+  core.allocator.addAgent(a.id, agentDescription(a.info), a.total, used);
+  return agent;
+}
+
 function registerAgent(core: MasterCore, connection: AgentConnection, msg: maestro.agent.RegisterAgent): void {
   core.count('master/messages_register_slave');
   // A connection registers once; registering again on it starts over as a new agent.
@@ -126,14 +149,7 @@ function registerAgent(core: MasterCore, connection: AgentConnection, msg: maest
   const id = core.ids.agentId();
   const now = core.clock.now();
   const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
-  const agent: AgentRecord = {
-    id, info, version: msg.version, capabilities: msg.capabilities ?? [], endpoint: msg.endpoint, remoteAddress: connection.remoteAddress, total,
-    connected: true, active: true, registeredTime: now, reregisteredTime: undefined, disconnectedAt: undefined,
-    pingSequence: 0, lastPong: 0, missedPings: 0, offers: new Set(),
-  };
-  core.state.agents.set(id, agent);
-  bind(core, id, connection);
-  core.allocator.addAgent(id, agentDescription(info), total, new Map());
+  const agent = addAgent(core, connection, { id, info, msg, total, now, reregistered: false }, new Map());
   core.log.info({ agentId: id, hostname: info.hostname, resources: total.toString() }, 'agent registered');
   connection.send({ agent_registered: { agent_id: { value: id }, master_info: core.masterInfo(), ping_interval_seconds: core.config.agentPingTimeoutMs / 1000 } });
   startPinging(core, agent);
@@ -187,15 +203,7 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
   } else {
     core.state.unreachableAgents.delete(id);
     const used = adoptAgentTasks(core, id, msg, wasUnreachable, shutdown);
-    const agent: AgentRecord = {
-      id, info, version: msg.version, capabilities: msg.capabilities ?? [], endpoint: msg.endpoint, remoteAddress: connection.remoteAddress, total,
-      connected: true, active: true, registeredTime: now, reregisteredTime: now, disconnectedAt: undefined,
-      pingSequence: 0, lastPong: 0, missedPings: 0, offers: new Set(),
-    };
-    core.state.agents.set(id, agent);
-    bind(core, id, connection);
-    core.allocator.addAgent(id, agentDescription(info), total, used);
-    startPinging(core, agent);
+    startPinging(core, addAgent(core, connection, { id, info, msg, total, now, reregistered: true }, used));
   }
   core.log.info({ agentId: id, hostname: info.hostname, wasUnreachable, shutdownFrameworks: [...shutdown] }, 'agent re-registered');
   connection.send({

@@ -5,7 +5,7 @@ import type { mesos } from '../proto/types.generated.ts';
 import { harness, RecordingAgent, wire } from './test-fixtures.ts';
 import { isTerminal } from './task-state-machine.ts';
 
-const asWire = (r: Resources) => r.toProto() as unknown as mesos.v1.Resource[];
+const asWire = (r: Resources) => r.toProto();
 
 test('RESERVE through ACCEPT: the agent checkpoints, the total changes, the reservation is re-offered to the role', (t) => {
   const h = harness();
@@ -17,12 +17,12 @@ test('RESERVE through ACCEPT: the agent checkpoints, the total changes, the rese
   const out = h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: asWire(reserved) } }], filters: { refuse_seconds: 0 } } });
   t.deepEqual(out, { ok: true });
   const checkpoint = agent.conn.of('checkpoint_resources')[0];
-  t.is(Resources.fromProto(checkpoint.resources as never).reserved('dev').scalar('cpus'), 1);
-  const total = Resources.fromProto(h.master.getAgents().agents![0].total_resources as never);
+  t.is(Resources.fromProto(checkpoint.resources).reserved('dev').scalar('cpus'), 1);
+  const total = Resources.fromProto(h.master.getAgents().agents![0].total_resources);
   t.is(total.reserved('dev').scalar('cpus'), 1); // 1 of 4 cpus now reserved to dev
   t.is(total.unreserved().scalar('cpus'), 3);
   h.time.advance(1000);
-  const again = Resources.fromProto(fw.sink.offers().at(-1)!.resources as never);
+  const again = Resources.fromProto(fw.sink.offers().at(-1)!.resources);
   t.is(again.reserved('dev').scalar('cpus'), 1);
   t.is(again.scalar('cpus'), 4);
 });
@@ -169,7 +169,7 @@ test('after a master failover, agents report tasks of unknown frameworks: they a
   t.deepEqual(h.master.getFrameworks().recovered_frameworks, []);
   h.settle();
   // Offers hold only what the two running tasks leave: 1 cpu per agent.
-  const offered = back.sink.offers().reduce((s, o) => s + Resources.fromProto(o.resources as never).scalar('cpus'), 0);
+  const offered = back.sink.offers().reduce((s, o) => s + Resources.fromProto(o.resources).scalar('cpus'), 0);
   t.is(offered, 2);
   t.is(h.master.metrics()['master/tasks_running'], 2);
 });

@@ -31,7 +31,7 @@ test('subscribe, register an agent, get one offer with its resources', (t) => {
   t.is(offers.length, 1);
   t.is(offers[0].id.value, 'M-O0');
   t.is(offers[0].hostname, 'h1');
-  const r = Resources.fromProto(offers[0].resources as never);
+  const r = Resources.fromProto(offers[0].resources);
   t.is(r.scalar('cpus'), 4);
   t.is(r.scalar('mem'), 4096);
   t.true((offers[0].resources ?? []).every((x) => x.allocation_info === undefined)); // not MULTI_ROLE

@@ -9,7 +9,7 @@ const agentInfo: mesos.v1.AgentInfo = {
 };
 const input = (): OfferInput => ({
   offerId: 'M-O0', frameworkId: 'M-0000', role: 'dev', agentId: 'M-S0', agentInfo, agentEndpoint: '10.0.0.5:5051',
-  resources: Resources.parse('cpus:2;mem:512').allocate('dev').toProto() as unknown as mesos.v1.Resource[], executorIds: ['e1'],
+  resources: Resources.parse('cpus:2;mem:512').allocate('dev').toProto(), executorIds: ['e1'],
 });
 
 test('the master keeps allocation info on every offer and its resources', (t) => {

@@ -37,7 +37,7 @@ test('offers in the operator views keep their allocation info, also for framewor
   t.is(viewed.id.value, sent.id.value);
 });
 
-const quantities = (list: readonly mesos.v1.Resource[] | undefined) => Object.fromEntries(Resources.fromProto((list ?? []) as never).unallocate().scalars());
+const quantities = (list: readonly mesos.v1.Resource[] | undefined) => Object.fromEntries(Resources.fromProto(list ?? []).unallocate().scalars());
 
 /**
  * Agent cpus:3;cpus(web):1;mem:1024. Framework A (role web) runs a task group: executor

@@ -99,7 +99,7 @@ export const TEST_CONFIG: MasterConfig = {
   heartbeatIntervalSeconds: 15, weights: new Map(), flags: {},
 };
 
-export const wire = (text: string) => Resources.parse(text).toProto() as unknown as mesos.v1.Resource[];
+export const wire = (text: string) => Resources.parse(text).toProto();
 
 export function harness(config: Partial<MasterConfig> = {}) {
   const time = new ManualTime();

@@ -3,7 +3,8 @@
  * SchedulerEndpoint. The checks run in Mesos' order, each with Mesos' status and message:
  *
  *   leader? -> POST? (405) -> Content-Type present (400) and known (415) -> body decodes (400)
- *   -> call validates (400) -> SUBSCRIBE: Accept (406), no Mesos-Stream-Id (400), core decides
+ *   -> call validates (400)                   [these first steps: call-request.ts, shared with /api/v1]
+ *                           -> SUBSCRIBE: Accept (406), no Mesos-Stream-Id (400), core decides
  *                                         (a refused FrameworkInfo: 200, one ERROR event, end)
  *                           -> other:     framework known (400), subscribed (403),
  *                                         Mesos-Stream-Id present and current (400), core decides (202)
@@ -20,14 +21,12 @@ import { asFrameworkId, asStreamId, type FrameworkId, type StreamId } from '../.
 import { encodeRecord } from '../../proto/recordio.ts';
 import type { SchedulerCall, SchedulerEndpoint, SchedulerEvent } from '../scheduler-endpoint.ts';
 import { createEventStream, realTicker, type EventStream, type Ticker } from './event-stream.ts';
-import { answeredByLeaderCheck, type LeaderCheck } from './leader-check.ts';
-import {
-  checkContentType, mediaTypeOf, negotiateEncoding, MISSING_CONTENT_TYPE_MESSAGE, NOT_ACCEPTABLE_MESSAGE,
-  UNSUPPORTED_CONTENT_TYPE_MESSAGE, type Encoding,
-} from './media-type.ts';
+import { headerValue, readCall } from './call-request.ts';
+import type { LeaderCheck } from './leader-check.ts';
+import { mediaTypeOf, negotiateEncoding, NOT_ACCEPTABLE_MESSAGE, type Encoding } from './media-type.ts';
 import { validateSchedulerCall } from './scheduler-call-validation.ts';
-import { sendMethodNotAllowed, sendText } from './text-response.ts';
-import { decodeBody, encodeMessage } from './wire-codec.ts';
+import { sendText } from './text-response.ts';
+import { encodeMessage } from './wire-codec.ts';
 
 export const SCHEDULER_API_PATH = '/api/v1/scheduler';
 const STREAM_ID_HEADER = 'mesos-stream-id';
@@ -53,11 +52,6 @@ export interface SchedulerApiDeps {
 /** One event as one RecordIO record in the subscriber's encoding. */
 export function frameEvent(encoding: Encoding, event: SchedulerEvent): Buffer {
   return encodeRecord(encodeMessage('mesos.v1.scheduler.Event', encoding, event));
-}
-
-function headerValue(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Takes the response over from Fastify and sends the 200 stream headers; the body is RecordIO records. */
@@ -161,32 +155,11 @@ export function registerSchedulerApi(app: FastifyInstance, deps: SchedulerApiDep
   };
 
   app.all(SCHEDULER_API_PATH, (request, reply) => {
-    if (answeredByLeaderCheck(deps.leader, request, reply)) return;
-    if (request.method !== 'POST') {
-      sendMethodNotAllowed(reply, ['POST'], request.method);
-      return;
-    }
-    const contentType = checkContentType(headerValue(request, 'content-type'));
-    if (contentType.kind === 'missing') {
-      sendText(reply, 400, MISSING_CONTENT_TYPE_MESSAGE);
-      return;
-    }
-    if (contentType.kind === 'unsupported') {
-      sendText(reply, 415, UNSUPPORTED_CONTENT_TYPE_MESSAGE);
-      return;
-    }
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const decoded = decodeBody<SchedulerCall>('mesos.v1.scheduler.Call', 'Call', contentType.encoding, body);
-    if (!decoded.ok) {
-      sendText(reply, 400, decoded.message);
-      return;
-    }
-    const invalid = validateSchedulerCall(decoded.value);
-    if (invalid !== undefined) {
-      sendText(reply, 400, `Failed to validate scheduler::Call: ${invalid}`);
-      return;
-    }
-    if (decoded.value.type === 'SUBSCRIBE') subscribe(request, reply, decoded.value);
-    else otherCall(request, reply, decoded.value);
+    const call = readCall<SchedulerCall>(request, reply, {
+      typeName: 'mesos.v1.scheduler.Call', validate: validateSchedulerCall, validationLabel: 'scheduler::Call', leader: deps.leader,
+    });
+    if (call === undefined) return;
+    if (call.type === 'SUBSCRIBE') subscribe(request, reply, call);
+    else otherCall(request, reply, call);
   });
 }

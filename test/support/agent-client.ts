@@ -79,7 +79,7 @@ export async function connectAgent(options: AgentOptions): Promise<TestAgent> {
   const info = (): mesos.v1.AgentInfo => {
     const i: mesos.v1.AgentInfo = {
       hostname: options.hostname,
-      resources: Resources.parse(options.resources).toProto() as unknown as mesos.v1.Resource[],
+      resources: Resources.parse(options.resources).toProto(),
       attributes: options.attributes ?? [],
     };
     if (options.domain !== undefined) i.domain = options.domain;

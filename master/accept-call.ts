@@ -2,7 +2,7 @@
  * ACCEPT: Mesos offer validation (ids unique, known, this framework's, one agent), then the plan
  * from accept.ts applied in order — RESERVE/UNRESERVE change the allocation and the agent total
  * (CheckpointResources to the agent), LAUNCH/LAUNCH_GROUP create TASK_STAGING tasks and send
- * RunTask/RunTaskGroup, invalid tasks get TASK_ERROR — and the unused resources go back with the
+ * RunTask/RunTaskGroup (resources with their allocation role), invalid tasks get TASK_ERROR — and the unused resources go back with the
  * call's filters. Invalid offers are not a rejection: the tasks are answered TASK_DROPPED (or
  * TASK_LOST) with REASON_INVALID_OFFERS, as Mesos does.
  */
@@ -132,18 +132,31 @@ function applyStep(core: MasterCore, f: FrameworkRecord, agentId: AgentId, step:
         core.addExecutor(f, agentId, step.executor, step.executorResources);
       }
       addTask(core, f, agentId, step.task, step.role, step.taskResources, step.executor?.executor_id.value);
-      const run: maestro.agent.RunTask = { framework: f.info, task: step.task };
-      if (step.executor !== undefined) run.executor = step.executor;
+      const run: maestro.agent.RunTask = { framework: f.info, task: withRole(step.task, step.role) };
+      if (step.executor !== undefined) run.executor = withRole(step.executor, step.role);
       core.sendAgent(agentId, { run_task: run });
       return;
     }
     case 'launch_group': {
       if (step.executorResources !== undefined) core.addExecutor(f, agentId, step.executor, step.executorResources);
       for (const t of step.tasks) addTask(core, f, agentId, t.task, step.role, t.resources, step.executor.executor_id.value);
-      core.sendAgent(agentId, { run_task_group: { framework: f.info, executor: step.executor, task_group: { tasks: step.tasks.map((t) => t.task) } } });
+      core.sendAgent(agentId, {
+        run_task_group: { framework: f.info, executor: withRole(step.executor, step.role), task_group: { tasks: step.tasks.map((t) => withRole(t.task, step.role)) } },
+      });
       return;
     }
   }
+}
+
+/**
+ * What the agent is sent carries the allocation role on every resource (task, its executor), as
+ * Mesos injects it for frameworks that are not MULTI_ROLE, so the agent can report it back.
+ */
+function withRole<T extends { resources?: mesos.v1.Resource[]; executor?: mesos.v1.ExecutorInfo }>(info: T, role: string): T {
+  const out: T = { ...info };
+  if (info.resources !== undefined) out.resources = info.resources.map((r) => (r.allocation_info === undefined ? { ...r, allocation_info: { role } } : r));
+  if (info.executor !== undefined) out.executor = withRole(info.executor, role);
+  return out;
 }
 
 function addTask(core: MasterCore, f: FrameworkRecord, agentId: AgentId, info: mesos.v1.TaskInfo, role: string, resources: Resources, executorId: string | undefined): void {

@@ -69,6 +69,33 @@ test('LAUNCH_GROUP sends one RunTaskGroup; the executor is offered back in execu
   t.deepEqual(fw.sink.offers().at(-1)!.executor_ids, [{ value: 'default' }]);
 });
 
+test('RunTask and RunTaskGroup carry the allocation role on every resource, also for frameworks that are not MULTI_ROLE', (t) => {
+  const h = harness();
+  const fw = h.subscribe({ role: 'web' });
+  const agent = h.registerAgent('h1', 'cpus:4;mem:1024;disk:100');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  const executor: mesos.v1.ExecutorInfo = { executor_id: { value: 'custom' }, command: { value: 'exec' }, resources: wire('cpus:0.1;mem:32') };
+  const task = (id: string, extra: Partial<mesos.v1.TaskInfo> = {}): mesos.v1.TaskInfo => ({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64'), ...extra });
+  const group: mesos.v1.ExecutorInfo = { executor_id: { value: 'pod' }, type: 'DEFAULT', resources: wire('cpus:0.1;mem:32') };
+  h.master.call(fw.id, {
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offer.id],
+      operations: [
+        { type: 'LAUNCH', launch: { task_infos: [task('a', { command: { value: 'x' } }), task('b', { executor })] } },
+        { type: 'LAUNCH_GROUP', launch_group: { executor: group, task_group: { tasks: [task('c')] } } },
+      ],
+    },
+  });
+  const roles = (list: readonly mesos.v1.Resource[] | undefined) => [...new Set((list ?? []).map((r) => r.allocation_info?.role))];
+  const [runA, runB] = agent.conn.of('run_task');
+  t.deepEqual(roles(runA.task.resources), ['web']);
+  t.deepEqual([roles(runB.task.resources), roles(runB.task.executor?.resources), roles(runB.executor?.resources)], [['web'], ['web'], ['web']]);
+  const [runGroup] = agent.conn.of('run_task_group');
+  t.deepEqual([roles(runGroup.executor.resources), roles(runGroup.task_group.tasks?.[0].resources)], [['web'], ['web']]);
+});
+
 test('weighted DRF: the heavier role gets the larger share of equal agents', (t) => {
   const h = harness({ weights: new Map([['heavy', 3]]) });
   const heavy = h.subscribe({ role: 'heavy', name: 'heavy' });

@@ -200,6 +200,7 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     }
     core.allocator.activateAgent(id);
     reconcileUnreported(core, id, connection, reported);
+    forgetUnreportedExecutors(core, id, msg.executors ?? []);
   } else {
     core.state.unreachableAgents.delete(id);
     const used = adoptAgentTasks(core, id, msg, wasUnreachable, shutdown);
@@ -228,6 +229,23 @@ function reconcileUnreported(core: MasterCore, agentId: AgentId, connection: Age
       if (t.agentId === agentId && !isTerminal(t.task.state) && !reported.has(`${f.id}\u0000${t.task.task_id.value}`)) missing.push(t.task.task_id);
     }
     if (missing.length > 0) connection.send({ reconcile_tasks: { framework_id: { value: f.id }, task_ids: missing } });
+  }
+}
+
+/**
+ * Executors the master has on a known agent that its re-registration does not list are gone (an
+ * ExecutorExited may have been lost with the old connection): forgotten, resources back (Mesos
+ * `reconcileKnownSlave`).
+ */
+function forgetUnreportedExecutors(core: MasterCore, agentId: AgentId, reported: readonly mesos.v1.ExecutorInfo[]): void {
+  const present = new Set(reported.map((e) => `${e.framework_id?.value ?? ''}\u0000${e.executor_id.value}`));
+  for (const f of core.state.frameworks.values()) {
+    for (const executorId of [...(f.executors.get(agentId)?.keys() ?? [])]) {
+      if (!present.has(`${f.id}\u0000${executorId}`)) {
+        core.log.info({ agentId, frameworkId: f.id, executorId }, 'forgetting an executor the re-registered agent no longer runs');
+        core.removeExecutor(f, agentId, executorId);
+      }
+    }
   }
 }
 

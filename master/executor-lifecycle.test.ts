@@ -86,3 +86,15 @@ test('a disconnected framework gets no FAILURE, but the resources still come bac
   t.is(used(), 2);
   t.is(fw.sink.events.length, events);
 });
+
+test('a known agent that re-registers without an executor: the executor is forgotten and its resources come back', (t) => {
+  const { h, agent, fw, used } = launched();
+  const info = h.master.state.agents.get(agent.id as never)!.info;
+  const reregister = (executors: mesos.v1.ExecutorInfo[]) =>
+    h.master.agentMessage(agent.conn, { reregister_agent: { agent_info: info, version: 'test', executors } });
+  reregister([{ ...EXECUTOR, framework_id: { value: fw.id } }]);
+  t.is(used(), 2.5, 'still reported: kept');
+  reregister([]);
+  t.is(used(), 2, 'the tasks stay until their own updates; the executor is gone');
+  t.deepEqual(h.master.getExecutors().executors, []);
+});

@@ -10,7 +10,8 @@
  * As in Mesos (`Master::exitedExecutor`), the master does not end the executor's tasks itself:
  * the agent sends their terminal status updates (before ExecutorExited), and each task's
  * resources return with its own terminal update. An executor also disappears with its agent
- * (unreachable) or its framework (removal). Unknown agents and executors are logged and ignored.
+ * (unreachable), its framework (removal), or when its known agent re-registers without listing it
+ * (agent-lifecycle.ts). Unknown agents and executors are logged and ignored.
  */
 import type { AgentId, ExecutorId } from '../common/ids.ts';
 import { asExecutorId, asFrameworkId } from '../common/ids.ts';

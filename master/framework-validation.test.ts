@@ -1,7 +1,7 @@
 import test from 'ava';
 import {
-  formatDouble, frameworkRoles, isDurationSeconds, preserveImmutableFields, validateFrameworkInfo, validateFrameworkUpdate, validateRole,
-  validateSuppressedRoles,
+  formatDouble, frameworkRoles, isDurationSeconds, preserveImmutableFields, validateFrameworkInfo, validateFrameworkUpdate,
+  validateInputScalarValue, validateRole, validateSuppressedRoles,
 } from './framework-validation.ts';
 import type { mesos } from '../proto/types.generated.ts';
 
@@ -42,6 +42,10 @@ const infoCases: ReadonlyArray<[string, mesos.v1.FrameworkInfo, string | undefin
   ['invalid legacy role', { ...base, role: '-x' }, "'FrameworkInfo.role' is not a valid role"],
   ['bad id', { ...base, id: { value: 'a/b' } }, "'a/b' contains invalid characters"],
   ['dot id', { ...base, id: { value: '..' } }, "'..' is disallowed"],
+  ['offer filters with a quantity', { ...base, offer_filters: { '*': { min_allocatable_resources: { quantities: [{ quantities: { cpus: { value: 1 } } }] } } } }, undefined],
+  ['offer filters with an empty alternative', { ...base, offer_filters: { '*': { min_allocatable_resources: { quantities: [{}] } } } }, 'Resource quantities must contain at least one quantity'],
+  ['offer filters with a negative quantity', { ...base, offer_filters: { '*': { min_allocatable_resources: { quantities: [{ quantities: { mem: { value: -1 } } }] } } } },
+    "Invalid resource quantity for 'mem': Negative values not supported"],
   ['negative failover timeout (a valid Duration)', { ...base, failover_timeout: -1 }, undefined],
   ['failover timeout of a week', { ...base, failover_timeout: 604800 }, undefined],
   ['failover timeout beyond int64 nanoseconds', { ...base, failover_timeout: 1e10 }, 'The framework failover_timeout (1e+10) is invalid'],
@@ -67,6 +71,20 @@ test('update may not change principal, user or checkpoint', (t) => {
   t.is(validateFrameworkUpdate({ ...base }, { ...base, user: 'other' }), "Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'root' to 'other'");
   t.regex(validateFrameworkUpdate({ ...base }, { ...base, checkpoint: true }) ?? '', /checkpoint' is unsupported/);
 });
+
+const scalars: ReadonlyArray<[number, string | undefined]> = [
+  [0, undefined],
+  [1.5, undefined],
+  [-0.5, 'Negative values not supported'],
+  [Number.NaN, 'NaN not supported'],
+  [Infinity, 'Infinite values not supported'],
+  [5e-324, 'Subnormal values not supported'],
+];
+for (const [value, expected] of scalars) {
+  test(`validateInputScalarValue(${value}) -> ${expected ?? 'ok'}`, (t) => {
+    t.is(validateInputScalarValue(value), expected);
+  });
+}
 
 const durations: ReadonlyArray<[number, boolean]> = [
   [0, true],

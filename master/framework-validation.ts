@@ -3,7 +3,7 @@
  * messages: role names (`*`, or slash-separated path segments that are not empty, `.`, `..` or
  * `*`, do not start with `-` and contain no whitespace or control characters), MULTI_ROLE
  * frameworks use `roles` and never `role`, others the reverse, no duplicate roles, the id rules,
- * the failover timeout (any value a Duration can hold, negative included, as Mesos); on update
+ * offer filters (min_allocatable_resources quantities), the failover timeout (any value a Duration can hold, negative included, as Mesos); on update
  * the principal, user and checkpoint flag may not change. A re-SUBSCRIBE keeps the old user and
  * checkpoint flag silently (`preserveImmutableFields`), so there only a new principal fails.
  * Pure: answers an error message or undefined.
@@ -75,8 +75,34 @@ export function validateFrameworkInfo(info: FrameworkInfo): string | undefined {
     const err = validateId(id);
     if (err !== undefined) return err;
   }
+  for (const filters of Object.values(info.offer_filters ?? {})) {
+    const err = validateOfferFilters(filters);
+    if (err !== undefined) return err;
+  }
   if (info.failover_timeout !== undefined && !isDurationSeconds(info.failover_timeout)) {
     return `The framework failover_timeout (${formatDouble(info.failover_timeout)}) is invalid`;
+  }
+  return undefined;
+}
+
+/** Mesos `validateInputScalarValue`: finite, normal or zero, not negative. */
+export function validateInputScalarValue(value: number): string | undefined {
+  if (Number.isNaN(value)) return 'NaN not supported';
+  if (!Number.isFinite(value)) return 'Infinite values not supported';
+  if (value !== 0 && Math.abs(value) < 2.2250738585072014e-308) return 'Subnormal values not supported';
+  if (value < 0) return 'Negative values not supported';
+  return undefined;
+}
+
+/** Mesos `validateOfferFilters`: every min_allocatable_resources alternative names at least one valid quantity. */
+export function validateOfferFilters(filters: mesos.v1.OfferFilters): string | undefined {
+  for (const alternative of filters.min_allocatable_resources?.quantities ?? []) {
+    const entries = Object.entries(alternative.quantities ?? {});
+    if (entries.length === 0) return 'Resource quantities must contain at least one quantity';
+    for (const [name, scalar] of entries) {
+      const err = validateInputScalarValue(scalar.value);
+      if (err !== undefined) return `Invalid resource quantity for '${name}': ${err}`;
+    }
   }
   return undefined;
 }

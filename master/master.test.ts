@@ -45,6 +45,8 @@ const badSubscriptions: ReadonlyArray<[string, Partial<mesos.v1.FrameworkInfo>, 
   ['invalid id', { id: { value: 'a/b' } }, undefined, "'a/b' contains invalid characters"],
   ['failover timeout beyond a Duration', { failover_timeout: 1e20 }, undefined, 'The framework failover_timeout (1e+20) is invalid'],
   ['suppressed role it does not have', { role: 'dev' }, ['ops'], 'Suppressed roles { ops } are not contained in the set of roles'],
+  ['min allocatable quantity below zero', { offer_filters: { '*': { min_allocatable_resources: { quantities: [{ quantities: { cpus: { value: -1 } } }] } } } }, undefined,
+    "Invalid resource quantity for 'cpus': Negative values not supported"],
 ];
 for (const [name, info, suppressed, message] of badSubscriptions) {
   test(`subscribe refused on the stream (200, ERROR): ${name}`, (t) => {

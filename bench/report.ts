@@ -1,7 +1,7 @@
 /**
  * Benchmark reporting: every figure is printed as one JSON object per line on stdout,
  * `{"bench","config","metric","value","unit"}`, and `printTable` follows with a readable table.
- * Benchmarks that run simulated agents say so in their `config` (`"agents": "simulated"`).
+ * Benchmarks that run simulated agents say so in their `config` (`"agents_kind": "simulated"`).
  */
 export interface BenchResult {
   readonly bench: string;

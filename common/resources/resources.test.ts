@@ -216,3 +216,26 @@ test('property: parse(toString(x)) == x, and toProto/fromProto round-trips', (t)
   );
   t.pass();
 });
+
+test('allocate: equal resources share one allocated value; memoised vectors by resource name id', (t) => {
+  const text = 'cpus:2;mem:1024;ports:[31000-32000]';
+  const a = R(text);
+  const b = R(text);
+  const c = R('cpus:3;mem:1024;ports:[31000-32000]');
+  const fa = a.allocate('web');
+  // b equals a: the allocated form is the very same value; c differs: its own
+  t.is(b.allocate('web'), fa);
+  t.not(c.allocate('web'), fa);
+  t.true(c.allocate('web').unallocate().equals(c));
+  // another role is never taken from the cache
+  t.is(b.allocate('batch').entries[0].allocationRole, 'batch');
+  t.true(fa.unallocate().equals(b));
+  t.is(fa.entries[0].allocationRole, 'web');
+  // scalar sums and quantities in milli, indexed by resource name id
+  const ids = ['cpus', 'mem', 'ports'].map((n) => a.entries.find((e) => e.name === n)!.shape.nameId);
+  const scalars = a.scalarMilliById();
+  const quantities = a.quantityMilliById();
+  t.deepEqual(ids.map((k) => scalars[k] ?? 0), [2000, 1024000, 0]); // ports is not a scalar
+  t.deepEqual(ids.map((k) => quantities[k]), [2000, 1024000, 1001000]); // 1001 ports
+  t.is(a.scalarMilliById(), scalars);
+});

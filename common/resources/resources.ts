@@ -59,6 +59,18 @@ function findEqual(list: readonly Resource[], e: Resource): number {
   return -1;
 }
 
+/**
+ * The last `allocate` computed, process-wide: agents of one machine type have equal resources,
+ * and the allocator's first cycle offers them one after another, so the allocated form of equal
+ * resources is shared instead of being rebuilt (and kept) once per agent. Values are immutable,
+ * so sharing is invisible but for identity.
+ */
+const lastAllocation: { role: string | undefined; source: Resources | undefined; result: Resources | undefined } = {
+  role: undefined,
+  source: undefined,
+  result: undefined,
+};
+
 export class Resources {
   static readonly empty: Resources = new Resources([], 0);
 
@@ -329,11 +341,30 @@ export class Resources {
   /** The same resources marked as allocated to `role` (Mesos `AllocationInfo`). */
   allocate(role: string): Resources {
     if (this.memoRole === role) return this.memoAllocated!;
-    const result = this.allocateUncached(role);
+    let result: Resources;
+    const last = lastAllocation;
+    if (last.role === role && last.source !== undefined && last.source.sameEntries(this)) {
+      result = last.result!;
+    } else {
+      result = this.allocateUncached(role);
+      last.role = role;
+      last.source = this;
+      last.result = result;
+    }
     this.memoRole = role;
     this.memoAllocated = result;
-    if (result !== this && (this.flags & F_ALLOCATED) === 0) result.memoUnallocated = this;
+    if (result !== this && (this.flags & F_ALLOCATED) === 0 && result.memoUnallocated === undefined) result.memoUnallocated = this;
     return result;
+  }
+
+  /** Same entries in the same order (same shapes and values): equal, cheaply, for the allocate cache. */
+  private sameEntries(other: Resources): boolean {
+    if (other === this) return true;
+    const a = this.entries;
+    const b = other.entries;
+    if (a.length !== b.length || this.flags !== other.flags) return false;
+    for (let i = 0; i < a.length; i++) if (!entryEqual(a[i], b[i])) return false;
+    return true;
   }
 
   private allocateUncached(role: string): Resources {

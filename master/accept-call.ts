@@ -32,8 +32,11 @@ export function accept(core: MasterCore, f: FrameworkRecord, accept: mesos.v1.sc
   const offers = offerIds.map((id) => core.state.offers.get(id)!);
   const agentId = offers[0].agentId;
   const offered = offers.reduce((acc, o) => acc.plus(o.resources), Resources.empty);
-  const activeTaskIds = new Set<string>();
-  for (const t of f.tasks.values()) if (!isTerminal(t.task.state)) activeTaskIds.add(t.task.task_id.value);
+  // A lookup, not a set of every task: building one per ACCEPT made a wave of n launches O(n²).
+  const isActiveTask = (id: string): boolean => {
+    const t = f.tasks.get(asTaskId(id));
+    return t !== undefined && !isTerminal(t.task.state);
+  };
   const plan = planAccept({
     frameworkId: f.id,
     frameworkRoles: f.roles,
@@ -41,7 +44,7 @@ export function accept(core: MasterCore, f: FrameworkRecord, accept: mesos.v1.sc
     agentId,
     offerRoles: [...new Set(offers.map((o) => o.role))],
     offered,
-    activeTaskIds,
+    isActiveTask,
     agentExecutorIds: new Set(f.executors.get(agentId)?.keys() ?? []),
   }, operations);
   if (!plan.ok) return reject(400, plan.message);

@@ -8,7 +8,7 @@ const offered = Resources.parse('cpus:4;mem:1024;disk:100;ports:[31000-31009]').
 function ctx(over: Partial<AcceptContext> = {}): AcceptContext {
   return {
     frameworkId: 'F1', frameworkRoles: ['dev'], principal: 'ops', agentId: 'S1', offerRoles: ['dev'], offered,
-    activeTaskIds: new Set(['running-task']), agentExecutorIds: new Set(['existing-exec']), ...over,
+    isActiveTask: (id) => id === 'running-task', agentExecutorIds: new Set(['existing-exec']), ...over,
   };
 }
 

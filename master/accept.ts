@@ -32,8 +32,8 @@ export interface AcceptContext {
   readonly offerRoles: readonly string[];
   /** Sum of the accepted offers' resources (allocated, with allocation info). */
   readonly offered: Resources;
-  /** Task ids of the framework's non-terminal tasks. */
-  readonly activeTaskIds: ReadonlySet<string>;
+  /** Whether the framework already has a non-terminal task with this id (ids must be unique among those). */
+  readonly isActiveTask: (taskId: string) => boolean;
   /** Executor ids of the framework already running on the agent. */
   readonly agentExecutorIds: ReadonlySet<string>;
 }
@@ -114,7 +114,7 @@ interface TaskCheck {
 function validateTaskBasics(c: TaskCheck, task: mesos.v1.TaskInfo): string | undefined {
   const id = task.task_id.value;
   if (invalidIdCharacter(id)) return `TaskID '${id}' contains invalid characters`;
-  if (c.ctx.activeTaskIds.has(id) || c.launchedIds.has(id)) return `Task has duplicate ID: ${id}`;
+  if (c.ctx.isActiveTask(id) || c.launchedIds.has(id)) return `Task has duplicate ID: ${id}`;
   if (task.agent_id.value !== c.ctx.agentId) {
     return `Task uses invalid agent ${task.agent_id.value} while agent ${c.ctx.agentId} is expected`;
   }

@@ -363,7 +363,20 @@ export class Resources {
     const a = this.entries;
     const b = other.entries;
     if (a.length !== b.length || this.flags !== other.flags) return false;
-    for (let i = 0; i < a.length; i++) if (!entryEqual(a[i], b[i])) return false;
+    // `entryEqual` written out for scalars and ranges (the allocator's first cycle runs this
+    // once per agent, largely interpreted); sets go through it.
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      const y = b[i];
+      if (x.shape !== y.shape || x.milli !== y.milli) return false;
+      const xr = x.ranges;
+      const yr = y.ranges;
+      if (xr !== yr) {
+        if (xr.length !== yr.length) return false;
+        for (let j = 0; j < xr.length; j++) if (xr[j] !== yr[j]) return false;
+      }
+      if (x.set !== y.set && !entryEqual(x, y)) return false;
+    }
     return true;
   }
 

@@ -1,0 +1,68 @@
+/**
+ * The seam between the agent core (slave/agent.ts: tasks, status updates, kill policy, recovery)
+ * and whatever runs a task's processes. Today that is the POSIX containerizer
+ * (slave/containerizer/posix-containerizer.ts): each task runs under a tiny `sh` supervisor that
+ * is not the agent, so a task outlives an agent crash and its exit status is written to a file
+ * (DESIGN.md §5). The cgroups isolators and OCI runtimes of the isolation milestone plug in here.
+ *
+ * Invariants: `launch` returns only once the task's process exists (or with a failure value, never
+ * a throw for an expected failure such as a missing command or an unknown user); `wait` resolves
+ * exactly once per container with how it ended; `kill` signals every process of the container
+ * (the whole tree); `cleanup` is idempotent; `recover` after an agent restart reports each known
+ * container as still running or with its real termination.
+ */
+import type { Brand } from '../common/ids.ts';
+import type { Resources } from '../common/resources/resources.ts';
+import type { mesos } from '../proto/types.generated.ts';
+
+export type ContainerId = Brand<string, 'ContainerId'>;
+export const asContainerId = (s: string): ContainerId => s as ContainerId;
+
+export interface LaunchSpec {
+  readonly containerId: ContainerId;
+  /** Absolute sandbox directory (exists). The task's stdout and stderr go to `<sandbox>/stdout` and `<sandbox>/stderr`, appended. */
+  readonly sandbox: string;
+  /** Absolute directory for this container's runtime checkpoints (pid, exit status); from slave/paths.ts; exists. */
+  readonly runDir: string;
+  /** Mesos CommandInfo semantics: shell = run `value` with `/bin/sh -c`; otherwise exec `value` with `arguments` (argv[0] included). */
+  readonly command: { readonly shell: boolean; readonly value: string; readonly arguments: readonly string[] };
+  /** The complete environment of the task (the core has merged CommandInfo.environment and the MESOS_* variables). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Run as this user (CommandInfo.user, or FrameworkInfo.user); undefined = the agent's user. */
+  readonly user?: string;
+  /** Working directory; the sandbox when absent. */
+  readonly workingDirectory?: string;
+  readonly resources: Resources;
+  /** For the isolation milestone (images, volumes); the POSIX containerizer refuses images. */
+  readonly container?: mesos.v1.ContainerInfo;
+}
+
+export type Termination =
+  | { readonly kind: 'exited'; readonly exitCode: number; readonly message: string }
+  | { readonly kind: 'signaled'; readonly signal: number; readonly message: string }
+  /** The process never ran (missing command, unknown user, bad working directory...). */
+  | { readonly kind: 'launch-failed'; readonly message: string }
+  /** Ended while nobody could observe it and left no exit record. */
+  | { readonly kind: 'unknown'; readonly message: string };
+
+export type LaunchResult = { readonly ok: true; readonly pid: number } | { readonly ok: false; readonly message: string };
+
+export interface RecoverableContainer {
+  readonly containerId: ContainerId;
+  readonly runDir: string;
+  readonly sandbox: string;
+}
+
+export interface Containerizer {
+  launch(spec: LaunchSpec): Promise<LaunchResult>;
+  /** Resolves once, when the container's task process has ended (also for recovered containers). */
+  wait(containerId: ContainerId): Promise<Termination>;
+  /** Signals every process of the container. A container that already ended is a no-op. */
+  kill(containerId: ContainerId, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** After an agent restart: which of these containers still run (and are watched again), and how the others ended. */
+  recover(containers: readonly RecoverableContainer[]): Promise<Map<ContainerId, 'running' | Termination>>;
+  /** Resource usage of a running container (Mesos ResourceStatistics; POSIX: from /proc). */
+  usage(containerId: ContainerId): Promise<mesos.v1.ResourceStatistics | undefined>;
+  /** Releases what the container holds (watchers, runtime files). Idempotent; after `wait` resolved. */
+  cleanup(containerId: ContainerId): Promise<void>;
+}

@@ -129,10 +129,8 @@ function acknowledge(core: MasterCore, f: FrameworkRecord, ack: mesos.v1.schedul
     core.log.info({ frameworkId: f.id, agentId, taskId }, 'dropping acknowledgement for an unknown agent');
     return;
   }
-  if (t === undefined) {
-    core.log.info({ frameworkId: f.id, agentId, taskId }, 'dropping acknowledgement for an unknown task');
-    return;
-  }
+  // Passed on even when the master no longer (or never) knew the task: an update of a completed
+  // task resent by the agent, or one forwarded after a failover, stops only with this (as Mesos).
   core.sendAgent(agentId, { status_update_acknowledgement: { agent_id: ack.agent_id, framework_id: { value: f.id }, task_id: ack.task_id, uuid: ack.uuid } });
-  if (isTerminal(t.task.state) && t.lastUpdateUuid === ack.uuid) core.completeTask(f, t);
+  if (t !== undefined && t.task.status_update_state !== undefined && isTerminal(t.task.status_update_state) && t.lastUpdateUuid === ack.uuid) core.completeTask(f, t);
 }

@@ -1,0 +1,60 @@
+import test from 'ava';
+import type { mesos } from '../proto/types.generated.ts';
+import { harness, RecordingAgent, wire } from './test-fixtures.ts';
+
+const U1 = 'AQEBAQEBAQEBAQEBAQEBAQ==';
+const U2 = 'AgICAgICAgICAgICAgICAg==';
+const U3 = 'AwMDAwMDAwMDAwMDAwMDAw==';
+
+/** A framework with one task `t1` (cpus:1) launched on a 2-cpu agent. */
+function withTask() {
+  const h = harness();
+  const fw = h.subscribe({ failover_timeout: 60 });
+  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
+    { name: 't1', task_id: { value: 't1' }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:128'), command: { value: 'x' } },
+  ] } }], filters: { refuse_seconds: 0 } } });
+  const update = (state: mesos.v1.TaskState, uuid: string, latest?: mesos.v1.TaskState, conn: RecordingAgent = agent.conn) =>
+    h.master.agentMessage(conn, { status_update: { framework_id: { value: fw.id }, status: { task_id: { value: 't1' }, state, uuid }, ...(latest ? { latest_state: latest } : {}) } });
+  const ack = (uuid: string) => h.master.call(fw.id, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: offer.agent_id, task_id: { value: 't1' }, uuid } });
+  const acksSeen = (conn: RecordingAgent = agent.conn) => conn.of('status_update_acknowledgement').map((a) => a.uuid);
+  return { h, fw, agent, offer, update, ack, acksSeen };
+}
+
+test('an acknowledgement of a task the master already completed still reaches the agent (its resend needs it)', (t) => {
+  const { h, fw, agent, offer, update, ack, acksSeen } = withTask();
+  update('TASK_FINISHED', U1);
+  ack(U1);
+  t.is(h.master.getTasks().completed_tasks?.length, 1);
+  // The agent lost the acknowledgement with its connection, re-registers and resends the update.
+  h.master.agentDisconnected(agent.conn);
+  const conn = new RecordingAgent();
+  h.master.agentMessage(conn, { reregister_agent: { agent_info: { hostname: 'h1', id: offer.agent_id, resources: wire('cpus:2;mem:1024') }, version: 'test' } });
+  update('TASK_FINISHED', U1, undefined, conn);
+  t.deepEqual(fw.sink.updates().map((s) => [s.state, s.uuid]), [['TASK_FINISHED', U1], ['TASK_FINISHED', U1]]);
+  ack(U1);
+  t.deepEqual(acksSeen(conn), [U1]); // without it the agent resends forever
+});
+
+test('an acknowledgement for a task the master never knew is passed to the agent, as Mesos does', (t) => {
+  const { h, fw, offer, acksSeen } = withTask();
+  h.master.call(fw.id, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: offer.agent_id, task_id: { value: 'elsewhere' }, uuid: U3 } });
+  t.deepEqual(acksSeen(), [U3]);
+});
+
+test('an acknowledgement naming an unknown agent is dropped', (t) => {
+  const { h, fw, acksSeen } = withTask();
+  t.deepEqual(h.master.call(fw.id, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'nope' }, task_id: { value: 't1' }, uuid: U1 } }), { ok: true });
+  t.deepEqual(acksSeen(), []);
+});
+
+test('a second, different terminal state is still illegal: acknowledged by the master, not forwarded', (t) => {
+  const { h, fw, update, acksSeen } = withTask();
+  update('TASK_FAILED', U1);
+  update('TASK_KILLED', U2);
+  t.deepEqual(fw.sink.updates().map((s) => s.state), ['TASK_FAILED']);
+  t.deepEqual(acksSeen(), [U2]);
+  t.is(h.master.metrics()['master/invalid_status_updates'], 1);
+});

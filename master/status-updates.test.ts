@@ -50,6 +50,29 @@ test('an acknowledgement naming an unknown agent is dropped', (t) => {
   t.deepEqual(acksSeen(), []);
 });
 
+test('an older update carrying a terminal latest_state: the task ends at once, and every update of the stream still reaches the framework', (t) => {
+  const { h, fw, update, ack, acksSeen } = withTask();
+  update('TASK_RUNNING', U1, 'TASK_FINISHED');
+  t.is(h.master.metrics()['master/tasks_finished'], 1); // the latest state counts
+  h.settle();
+  const offeredCpus = [...h.master.state.offers.values()].reduce((s, o) => s + o.resources.scalar('cpus'), 0);
+  t.is(offeredCpus, 2); // the task's cpu came back with the first update
+  ack(U1);
+  // The acknowledged update was RUNNING: the task is not complete until its terminal update is acknowledged.
+  t.is(h.master.getTasks().tasks?.length, 1);
+  update('TASK_KILLING', U2, 'TASK_FINISHED');
+  ack(U2);
+  update('TASK_FINISHED', U3);
+  t.deepEqual(fw.sink.updates().map((s) => [s.state, s.uuid]), [['TASK_RUNNING', U1], ['TASK_KILLING', U2], ['TASK_FINISHED', U3]]);
+  t.is(h.master.getTasks().tasks?.[0].status_update_state, 'TASK_FINISHED');
+  ack(U3);
+  t.deepEqual(acksSeen(), [U1, U2, U3]);
+  t.is(h.master.getTasks().tasks?.length, 0);
+  t.is(h.master.getTasks().completed_tasks?.[0].state, 'TASK_FINISHED');
+  t.is(h.master.metrics()['master/tasks_finished'], 1); // counted once
+  t.is(h.master.metrics()['master/invalid_status_updates'] ?? 0, 0);
+});
+
 test('a second, different terminal state is still illegal: acknowledged by the master, not forwarded', (t) => {
   const { h, fw, update, acksSeen } = withTask();
   update('TASK_FAILED', U1);

@@ -4,10 +4,16 @@
  * the framework as an UPDATE (a disconnected framework misses it; the agent resends until
  * acknowledged, and a resend with the same uuid is forwarded again), and a first terminal state
  * gives the task's resources back at once.
+ *
+ * `latest_state` moves the task ahead of the update it rides on (Mesos `updateTask`): the task
+ * can be terminal while older updates of its stream are still to come. Those, and the terminal
+ * update itself, are forwarded as they arrive (their state is the one already applied), so the
+ * framework sees and acknowledges every one. The task completes when the update acknowledged
+ * carries a terminal state (`status_update_state`), not merely when the task is terminal.
  */
 import { asFrameworkId, asTaskId } from '../common/ids.ts';
 import type { mesos, maestro } from '../proto/types.generated.ts';
-import type { AgentRecord } from './master-state.ts';
+import type { AgentRecord, FrameworkRecord, TaskRecord } from './master-state.ts';
 import type { MasterCore } from './master-core.ts';
 import { isTerminal, transition } from './task-state-machine.ts';
 
@@ -33,6 +39,12 @@ export function statusUpdate(core: MasterCore, agent: AgentRecord, msg: maestro.
     return;
   }
   const latest = msg.latest_state ?? status.state;
+  if (isTerminal(t.task.state) && latest === t.task.state) {
+    // The rest of a stream whose terminal state an earlier update's latest_state already
+    // applied: nothing moves, but the framework still gets (and acknowledges) every update.
+    catchUp(core, f, t, status);
+    return;
+  }
   const moved = transition(t.task.state, latest);
   if (!moved.ok) {
     core.count('master/invalid_status_updates');
@@ -57,4 +69,17 @@ export function statusUpdate(core: MasterCore, agent: AgentRecord, msg: maestro.
   if (!wasTerminal && isTerminal(moved.state)) core.releaseTask(f, t);
   core.update(f, status);
   if (status.uuid === undefined && isTerminal(moved.state)) core.completeTask(f, t);
+}
+
+/** Records an update of a task already in its terminal state (`status_update_*`, statuses) and forwards it. */
+function catchUp(core: MasterCore, f: FrameworkRecord, t: TaskRecord, status: mesos.v1.TaskStatus): void {
+  core.count('master/valid_status_updates');
+  core.setTaskState(t, status, t.task.state);
+  t.task.status_update_state = status.state;
+  if (status.uuid !== undefined) {
+    t.task.status_update_uuid = status.uuid;
+    t.lastUpdateUuid = status.uuid;
+  }
+  core.update(f, status);
+  if (status.uuid === undefined) core.completeTask(f, t);
 }

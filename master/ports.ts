@@ -74,18 +74,54 @@ export function createIdGenerator(masterId: string = randomUUID()): IdGenerator 
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export const systemTimers: Timers = {
+/** The two Node timer calls the `Timers` adapter is built on (a port, so the adapter is testable). */
+export interface HostTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node runs any delay above this (about 24.8 days) after 1 ms instead; longer waits are chained. */
+export const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * `Timers` over host timeouts. Waits longer than MAX_HOST_DELAY_MS (a failover_timeout of a month,
+ * say) are chained host timeouts, so they fire when due and not at once; an interval re-arms
+ * before it runs, so clearing it from its own callback stops it.
+ */
+export function createTimers(host: HostTimers): Timers {
+  type Box = { current: unknown };
+  const after = (box: Box, ms: number, fn: () => void): void => {
+    const step = Math.min(ms, MAX_HOST_DELAY_MS);
+    box.current = host.setTimeout(() => (ms > step ? after(box, ms - step, fn) : fn()), step);
+  };
+  const delay = (ms: number) => (ms > 0 ? ms : 0);
+  return {
+    setTimeout: (fn, ms) => {
+      const box: Box = { current: undefined };
+      after(box, delay(ms), fn);
+      return { timer: box };
+    },
+    setInterval: (fn, ms) => {
+      const box: Box = { current: undefined };
+      const every = Math.max(1, delay(ms));
+      const tick = () => {
+        after(box, every, tick);
+        fn();
+      };
+      after(box, every, tick);
+      return { timer: box };
+    },
+    clear: (h) => host.clearTimeout((h.timer as Box).current),
+  };
+}
+
+export const systemTimers: Timers = createTimers({
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref?.();
-    return { timer: t };
+    return t;
   },
-  setInterval: (fn, ms) => {
-    const t = setInterval(fn, ms);
-    t.unref?.();
-    return { timer: t };
-  },
-  clear: (h) => clearTimeout(h.timer as NodeJS.Timeout),
-};
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+});
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -4,7 +4,9 @@
  * - offered + allocated <= total per agent and resource (exactly: available + held == total);
  * - nothing is offered twice (offers of one cycle on one agent are disjoint and were available);
  * - the same state and seed give the same offers;
- * - declined resources are not re-offered to the framework before the filter expires.
+ * - declined resources are not re-offered to the framework before the filter expires;
+ * - a cycle that offers a role unreserved cpus leaves the role and every ancestor with a cpus
+ *   limit within it (consumption: unreserved held + everything reserved to the subtree).
  */
 import test from 'ava';
 import fc from 'fast-check';
@@ -13,6 +15,7 @@ import type { AgentId, FrameworkId } from '../../common/ids.ts';
 import { Resources } from '../../common/resources/resources.ts';
 import type { OfferDecision } from './allocator.ts';
 import { describe, framework } from './fixtures.ts';
+import { isRoleOrDescendant, reservationRole } from '../../common/resources/resource.ts';
 import { createAllocator } from './hierarchical-allocator.ts';
 
 type Op =
@@ -34,7 +37,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('allocate' as const), dt: fc.integer({ min: 0, max: 4000 }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('recover' as const), pick: fc.nat(), refuse: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('suppress' as const, 'revive' as const, 'deactivate' as const, 'activate' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('quota' as const), role: fc.constantFrom('a', 'c'), guarantee: fc.integer({ min: 0, max: 4 }), limit: fc.integer({ min: 0, max: 10 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('quota' as const), role: fc.constantFrom('a', 'a/b', 'c'), guarantee: fc.integer({ min: 0, max: 4 }), limit: fc.integer({ min: 0, max: 10 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('removeFramework' as const, 'removeAgent' as const, 'reserve' as const), pick: fc.nat() }) },
 );
 
@@ -64,6 +67,20 @@ function play(ops: readonly Op[], seed: number, fail: (why: string) => void): st
   let agentSeq = 0;
   let frameworkSeq = 0;
   const transcript: string[][] = [];
+  /** cpus limits by role, in milli. */
+  const limits = new Map<string, number>();
+  /** Quota consumption of cpus by the subtree of `q`, in milli. */
+  const consumption = (q: string): number => {
+    let milli = 0;
+    for (const h of held) {
+      if (!isRoleOrDescendant(h.role, q)) continue;
+      for (const e of h.resources.entries) if (e.name === 'cpus' && e.reservations.length === 0 && !e.revocable) milli += e.milli;
+    }
+    for (const total of totals.values()) {
+      for (const e of total.entries) if (e.name === 'cpus' && e.reservations.length > 0 && isRoleOrDescendant(reservationRole(e), q)) milli += e.milli;
+    }
+    return milli;
+  };
   for (const o of ops) {
     switch (o.kind) {
       case 'agent': {
@@ -99,6 +116,10 @@ function play(ops: readonly Op[], seed: number, fail: (why: string) => void): st
           }
           held.push({ fw: d.frameworkId, agent: d.agentId, role: d.role, resources: d.resources });
         }
+        for (const [q, limit] of limits) {
+          const grew = offers.some((d) => isRoleOrDescendant(d.role, q) && d.resources.unreserved().scalar('cpus') > 0);
+          if (grew && consumption(q) > limit) fail(`role ${q} consumes ${consumption(q)} milli cpus over its limit ${limit}`);
+        }
         break;
       }
       case 'recover': {
@@ -124,6 +145,7 @@ function play(ops: readonly Op[], seed: number, fail: (why: string) => void): st
       }
       case 'quota':
         alloc.updateQuota(o.role, { guarantees: o.guarantee > 0 ? { cpus: o.guarantee } : {}, limits: { cpus: o.limit } });
+        limits.set(o.role, o.limit * 1000);
         break;
       case 'removeFramework': {
         if (fws.length === 0) break;

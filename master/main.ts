@@ -35,6 +35,8 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'role_sorter', type: 'string', default: 'drf', help: 'role sorter: drf or random' },
   { name: 'framework_sorter', type: 'string', default: 'drf', help: 'framework sorter: drf or random' },
   { name: 'allocator_seed', type: 'number', help: 'seed of the allocator\'s RNG (default: random)' },
+  { name: 'max_completed_frameworks', type: 'number', default: 50, help: 'removed frameworks kept for the operator views (their ids may not subscribe again)' },
+  { name: 'max_completed_tasks_per_framework', type: 'number', default: 1000, help: 'completed tasks kept per framework for the operator views' },
   { name: 'agent_token', type: 'string', help: 'token agents must present to register (maestro)' },
   { name: 'logging_level', type: 'string', default: 'INFO', help: 'INFO, WARNING or ERROR' },
   { name: 'quiet', type: 'boolean', default: false, help: 'log warnings and errors only (the start line is always printed)' },
@@ -90,6 +92,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     minAllocatable = parseMinAllocatable(values.min_allocatable_resources as string);
     sorter = sorterOf('role_sorter', values.role_sorter as string);
     sorterOf('framework_sorter', values.framework_sorter as string);
+    for (const name of ['max_completed_frameworks', 'max_completed_tasks_per_framework']) {
+      const n = values[name] as number;
+      if (!Number.isInteger(n) || n < 0) throw new FlagError(name, `--${name}: expected a non-negative integer, got '${n}'`);
+    }
     const level = String(values.logging_level).toUpperCase();
     if (LEVELS[level] === undefined) throw new FlagError('logging_level', `--logging_level: expected INFO, WARNING or ERROR, got '${values.logging_level}'`);
   } catch (e) {
@@ -125,6 +131,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     agentToken: values.agent_token as string | undefined,
     cluster: values.cluster as string | undefined,
     flags: flagText,
+    maxCompletedFrameworks: values.max_completed_frameworks as number,
+    maxCompletedTasksPerFramework: values.max_completed_tasks_per_framework as number,
   };
   const allocator = createAllocator({ seed, sorter, minAllocatable });
   const master = new Master({ clock: systemClock, timers: systemTimers, ids: createIdGenerator(), logger, allocator, config });

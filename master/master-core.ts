@@ -52,8 +52,10 @@ export interface MasterConfig {
   readonly cluster?: string;
   /** The effective flags as text, for GET_FLAGS and /master/flags. */
   readonly flags: Readonly<Record<string, string>>;
-  /** How many completed tasks to keep for the operator views (default 1000). */
-  readonly maxCompletedTasks?: number;
+  /** Completed tasks kept per framework for the operator views (`--max_completed_tasks_per_framework`, default 1000). */
+  readonly maxCompletedTasksPerFramework?: number;
+  /** Removed frameworks kept (`--max_completed_frameworks`, default 50); their ids may not subscribe again. */
+  readonly maxCompletedFrameworks?: number;
 }
 
 export interface MasterDeps {
@@ -274,13 +276,16 @@ export class MasterCore {
     if (!wasTerminal && isTerminal(state)) this.count(`master/tasks_${state.slice('TASK_'.length).toLowerCase()}`);
   }
 
-  /** Moves a task to the completed list (bounded by `maxCompletedTasks`). */
+  /** Moves a task to its framework's completed list (the newest `maxCompletedTasksPerFramework` are kept). */
   completeTask(f: FrameworkRecord, t: TaskRecord): void {
     f.tasks.delete(asTaskId(t.task.task_id.value));
     f.unreachableTasks.delete(asTaskId(t.task.task_id.value));
-    this.state.completedTasks.push(t);
-    const max = this.config.maxCompletedTasks ?? 1000;
-    if (this.state.completedTasks.length > max) this.state.completedTasks.splice(0, this.state.completedTasks.length - max);
+    const max = this.config.maxCompletedTasksPerFramework ?? 1000;
+    let list = this.state.completedTasks.get(f.id);
+    if (list === undefined) this.state.completedTasks.set(f.id, (list = []));
+    list.push(t);
+    if (list.length > max) list.splice(0, list.length - max);
+    if (list.length === 0) this.state.completedTasks.delete(f.id);
   }
 
   /**
@@ -337,6 +342,12 @@ export class MasterCore {
     f.unregisteredTime = this.clock.now();
     this.state.frameworks.delete(f.id);
     this.state.completedFrameworks.set(f.id, f);
+    const keep = this.config.maxCompletedFrameworks ?? 50;
+    for (const old of this.state.completedFrameworks.keys()) {
+      if (this.state.completedFrameworks.size <= keep) break;
+      this.state.completedFrameworks.delete(old);
+      this.state.completedTasks.delete(old);
+    }
     this.log.info({ frameworkId: f.id, why }, 'framework removed');
     this.scheduleAllocation(agents);
   }

@@ -6,6 +6,9 @@
  * - every offer id in `FrameworkRecord.offers` and `AgentRecord.offers` is a key of `MasterState.offers`;
  * - a task is in exactly one of: its framework's `tasks` (known to the master, possibly terminal
  *   but not yet acknowledged), its framework's `unreachableTasks`, or `completedTasks`;
+ * - completed history is bounded as in Mesos: the newest `--max_completed_tasks_per_framework`
+ *   tasks of each framework, the newest `--max_completed_frameworks` removed frameworks (with
+ *   their completed tasks);
  * - the allocator holds as allocated, per agent and framework, the outstanding offers plus the
  *   resources of non-terminal tasks and live executors.
  */
@@ -105,7 +108,8 @@ export interface MasterState {
   readonly agents: Map<AgentId, AgentRecord>;
   readonly unreachableAgents: Map<AgentId, UnreachableAgent>;
   readonly offers: Map<OfferId, OfferRecord>;
-  readonly completedTasks: TaskRecord[];
+  /** Per framework (running or completed), oldest first. */
+  readonly completedTasks: Map<FrameworkId, TaskRecord[]>;
 }
 
 export function emptyMasterState(): MasterState {
@@ -115,6 +119,6 @@ export function emptyMasterState(): MasterState {
     agents: new Map(),
     unreachableAgents: new Map(),
     offers: new Map(),
-    completedTasks: [],
+    completedTasks: new Map(),
   };
 }

@@ -125,7 +125,7 @@ export function buildViews(state: MasterState, inputs: ViewInputs): MasterViews 
       for (const t of f.tasks.values()) tasks.push(t.task);
       for (const t of f.unreachableTasks.values()) unreachable.push(t.task);
     }
-    return { pending_tasks: [], tasks, unreachable_tasks: unreachable, completed_tasks: state.completedTasks.map((t) => t.task), orphan_tasks: [] };
+    return { pending_tasks: [], tasks, unreachable_tasks: unreachable, completed_tasks: [...state.completedTasks.values()].flatMap((list) => list.map((t) => t.task)), orphan_tasks: [] };
   };
 
   const getExecutors = (): NonNullable<R['get_executors']> => {

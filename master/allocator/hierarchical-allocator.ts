@@ -19,7 +19,7 @@ import type {
   Quota,
 } from './allocator.ts';
 import { addScalars } from './allocator-state.ts';
-import type { AgentState, FrameworkState, MinQuantity, RoleState } from './allocator-state.ts';
+import type { AgentState, FrameworkState, MinQuantity, RoleState, ScalarMap } from './allocator-state.ts';
 import { runAllocationCycle } from './allocation-cycle.ts';
 import { addDeclineFilter, expireFilters, refuseSecondsOf } from './decline-filters.ts';
 import { Rng } from './rng.ts';
@@ -49,6 +49,33 @@ function minAllocatableOf(info: FrameworkDescription): Map<string, readonly MinQ
   const m = new Map<string, readonly MinQuantity[]>();
   for (const [role, list] of Object.entries(info.minAllocatable ?? {})) m.set(role, list.map(toMinQuantity));
   return m;
+}
+
+/**
+ * Records a cycle's offers as allocated: agent available/allocated and framework allocations.
+ * A small function of its own, not a loop inside `run`: V8 optimises a loop only after a number
+ * of budget ticks that grows with the size of the enclosing function, and the first cycle of a
+ * fresh process runs this loop once per agent (see "The cold cycle" in README.md).
+ */
+function recordOffers(
+  decisions: readonly OfferDecision[],
+  offered: readonly Resources[],
+  agents: readonly AgentState[],
+  frameworks: readonly FrameworkState[],
+  excludedOf: (role: string) => ScalarMap,
+): void {
+  for (let i = 0; i < decisions.length; i++) {
+    const agent = agents[i];
+    const plain = offered[i];
+    const available = agent.available;
+    agent.available = available === plain ? Resources.empty : available.minus(plain);
+    agent.allocated = agent.allocated.plus(plain);
+    const allocations = frameworks[i].allocations;
+    const mine = allocations.get(agent.id);
+    const r = decisions[i].resources;
+    allocations.set(agent.id, mine === undefined ? r : mine.plus(r));
+    if (plain.hasReserved() || plain.hasRevocable()) addScalars(excludedOf(decisions[i].role), plain, 1, isExcluded);
+  }
 }
 
 export class HierarchicalAllocator implements Allocator {
@@ -515,17 +542,7 @@ export class HierarchicalAllocator implements Allocator {
       this.roleSorter.allocated(decisions[i].role, offered[i]);
       this.frameworkSorter(decisions[i].role).allocated(decisions[i].frameworkId, offered[i]);
     }
-    for (let i = 0; i < decisions.length; i++) {
-      const d = decisions[i];
-      const agent = offeredAgents[i];
-      const fw = offeredFrameworks[i];
-      const plain = offered[i];
-      agent.available = agent.available === plain ? Resources.empty : agent.available.minus(plain);
-      agent.allocated = agent.allocated.plus(plain);
-      const mine = fw.allocations.get(agent.id);
-      fw.allocations.set(agent.id, mine === undefined ? d.resources : mine.plus(d.resources));
-      if (plain.hasReserved() || plain.hasRevocable()) addScalars(this.role(d.role).allocatedExcluded, plain, 1, isExcluded);
-    }
+    recordOffers(decisions, offered, offeredAgents, offeredFrameworks, (role) => this.role(role).allocatedExcluded);
     return decisions;
   }
 

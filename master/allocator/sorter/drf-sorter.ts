@@ -21,7 +21,6 @@ import { resourceName, resourceNameId } from '../../../common/resources/resource
 import type { Rng } from '../rng.ts';
 import type { Sorter } from './sorter.ts';
 
-/** A tree node; a class so that every node (clones included) shares one hidden class. */
 /**
  * An empty array of doubles. Allocations in thousandths outgrow small integers (10k agents of
  * 1 GiB is 1e10), and shares are fractions: starting them as doubles (here, and `-0` for the
@@ -34,17 +33,28 @@ function doubles(): number[] {
   return a;
 }
 
+/**
+ * Children and heap of every leaf. Leaves never get children (a leaf that must become an inner
+ * node is replaced by a new inner node, see `promote`), so they share these two empty values and
+ * a clone of a large flat sorter allocates no map or array per client.
+ */
+const NO_CHILDREN = new Map<string, Node>();
+const NO_HEAP: Node[] = [];
+
+/**
+ * A tree node; a class so that every node (clones included) shares one hidden class, with every
+ * field set in the constructor (no separate initialiser to run per node).
+ */
 class Node {
-  children = new Map<string, Node>();
+  declare children: Map<string, Node>;
   /** Children whose subtree has an active leaf, as a binary min-heap. */
-  heap: Node[] = [];
-  heapIndex = -1;
-  /** Allocation in thousandths, by resource index of the sorter. */
-  alloc: number[] = doubles();
-  count = 0;
-  share = -0;
-  active = false;
-  activeLeaves = 0;
+  declare heap: Node[];
+  /** Position in the parent's heap, or -1; always exact (clone relies on it). */
+  declare heapIndex: number;
+  declare count: number;
+  declare share: number;
+  declare active: boolean;
+  declare activeLeaves: number;
 
   constructor(
     public path: string,
@@ -53,11 +63,21 @@ class Node {
     public isLeaf: boolean,
     public parent: Node | undefined,
     public weight: number,
-  ) {}
+    /** Allocation in thousandths, by resource index of the sorter. */
+    public alloc: number[],
+  ) {
+    this.children = isLeaf ? NO_CHILDREN : new Map();
+    this.heap = isLeaf ? NO_HEAP : [];
+    this.heapIndex = -1;
+    this.count = 0;
+    this.share = -0;
+    this.active = false;
+    this.activeLeaves = 0;
+  }
 }
 
 function newNode(path: string, segment: string, isLeaf: boolean, parent: Node | undefined, weight: number): Node {
-  return new Node(path, segment, isLeaf, parent, weight);
+  return new Node(path, segment, isLeaf, parent, weight, doubles());
 }
 
 function less(a: Node, b: Node): boolean {
@@ -330,6 +350,7 @@ export class DrfSorter implements Sorter {
     if (this.stale) {
       const i = heap.indexOf(n);
       heap.splice(i, 1);
+      for (let j = i; j < heap.length; j++) heap[j].heapIndex = j;
       n.heapIndex = -1;
     } else {
       heapRemove(heap, n);
@@ -482,20 +503,26 @@ export class DrfSorter implements Sorter {
     c.weights = new Map(this.weights);
     c.totals = this.totals.slice();
     c.stale = this.stale;
-    const copies = new Map<Node, Node>();
     const copy = (n: Node, parent: Node | undefined): Node => {
-      const m = new Node(n.path, n.segment, n.isLeaf, parent, n.weight);
+      const m = new Node(n.path, n.segment, n.isLeaf, parent, n.weight, n.alloc.slice());
       m.heapIndex = n.heapIndex;
-      m.alloc = n.alloc.slice();
       m.count = n.count;
       m.share = n.share;
       m.active = n.active;
       m.activeLeaves = n.activeLeaves;
-      copies.set(n, m);
-      for (const [seg, child] of n.children) m.children.set(seg, copy(child, m));
-      m.heap = n.heap.map((x) => copies.get(x)!);
-      if (m.isLeaf) c.leaves.set(m.path, m);
-      else if (parent !== undefined) c.inner.set(m.path, m);
+      if (m.isLeaf) {
+        c.leaves.set(m.path, m);
+        return m;
+      }
+      if (parent !== undefined) c.inner.set(m.path, m);
+      // Same heap positions: every child in the heap sits at its (exact) heapIndex.
+      const heap = n.heap.slice();
+      for (const [seg, child] of n.children) {
+        const mc = copy(child, m);
+        m.children.set(seg, mc);
+        if (child.heapIndex >= 0) heap[child.heapIndex] = mc;
+      }
+      m.heap = heap;
       return m;
     };
     c.root = copy(this.root, undefined);

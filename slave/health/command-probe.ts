@@ -1,0 +1,80 @@
+/**
+ * COMMAND probe: runs a CommandInfo the way the task runs (Mesos semantics: `shell` (the default)
+ * runs `value` with `/bin/sh -c`; otherwise `value` is executed with `arguments` as argv, argv[0]
+ * included), in the task's sandbox, with the task's environment overlaid by the command's own
+ * variables, as the task's user. Output is discarded. The process leads its own process group;
+ * when the probe is aborted (timeout, stop) the whole tree is killed with SIGKILL.
+ *
+ * Settles once with how the process ended, or `error` when it could not start (no such
+ * executable, unknown user, sandbox missing).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { mesos } from '../../proto/types.generated.ts';
+import { killTree } from './kill-tree.ts';
+import type { Probe } from './probe-loop.ts';
+import type { Observation } from './probe-result.ts';
+import { lookupUser } from './user-lookup.ts';
+
+export interface CommandProbeContext {
+  readonly sandbox: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly user?: string;
+}
+
+/** The task's environment with the command's VALUE variables on top (secrets are not resolved here). */
+export function probeEnvironment(base: Readonly<Record<string, string>>, command: mesos.v1.CommandInfo): Record<string, string> {
+  const env: Record<string, string> = { ...base };
+  for (const variable of command.environment?.variables ?? []) {
+    if ((variable.type ?? 'VALUE') === 'VALUE' && variable.value !== undefined) env[variable.name] = variable.value;
+  }
+  return env;
+}
+
+export function createCommandProbe(command: mesos.v1.CommandInfo, ctx: CommandProbeContext): Probe {
+  return async (signal) => {
+    const user = command.user ?? ctx.user;
+    let ids: { uid: number; gid: number } | undefined;
+    if (user !== undefined) {
+      const found = await lookupUser(user);
+      if (!found.ok) return { kind: 'error', message: `Failed to create subprocess: ${found.message}` };
+      if (found.uid !== process.getuid?.() || found.gid !== process.getgid?.()) ids = { uid: found.uid, gid: found.gid };
+    }
+    if (signal.aborted) return { kind: 'error', message: 'aborted' };
+    return runCommand(command, ctx, ids, signal);
+  };
+}
+
+function runCommand(command: mesos.v1.CommandInfo, ctx: CommandProbeContext, ids: { uid: number; gid: number } | undefined, signal: AbortSignal): Promise<Observation> {
+  return new Promise((resolve) => {
+    const value = command.value ?? '';
+    const shell = command.shell ?? true;
+    const argv = command.arguments ?? [];
+    let child: ChildProcess;
+    try {
+      child = spawn(shell ? '/bin/sh' : value, shell ? ['-c', value] : argv.slice(1), {
+        argv0: shell ? 'sh' : (argv[0] ?? value),
+        cwd: ctx.sandbox,
+        env: probeEnvironment(ctx.environment, command),
+        stdio: 'ignore',
+        detached: true,
+        ...ids,
+      });
+    } catch (error) {
+      resolve({ kind: 'error', message: `Failed to create subprocess: ${(error as Error).message}` });
+      return;
+    }
+    const onAbort = () => {
+      if (child.pid !== undefined) killTree(child.pid, 'SIGKILL');
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.once('error', (error) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve({ kind: 'error', message: `Failed to create subprocess: ${error.message}` });
+    });
+    child.once('exit', (code, sig) => {
+      signal.removeEventListener('abort', onAbort);
+      if (code !== null) resolve({ kind: 'exited', exitCode: code });
+      else resolve({ kind: 'signaled', signal: sig ?? 'SIGKILL' });
+    });
+  });
+}

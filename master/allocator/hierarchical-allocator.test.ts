@@ -368,3 +368,20 @@ test('updateAllocation followed by updateAgentTotal with the same new total is i
   // shares: ops = 0 after the recovery, total unchanged in quantity
   t.is(h.allocator.frameworkShare(F('f')), 0);
 });
+
+test('equal agents registered one after another share one total value; offers are unchanged by it', (t) => {
+  const h = harness().agents(small('a1'), small('a2'), agent('big').cpus(8).mem(8192), small('a3'));
+  // a1 and a2 share; big differs; a3 follows big, so it keeps its own (equal to a1's)
+  t.is(h.allocator.available(A('a1')), h.allocator.available(A('a2')));
+  t.not(h.allocator.available(A('a3')), h.allocator.available(A('a1')));
+  t.true(h.allocator.available(A('a3'))!.equals(h.allocator.available(A('a1'))!));
+  h.frameworks(framework('f1'));
+  const d = h.allocator.allocate(0);
+  t.is(d.length, 4);
+  // each agent is charged on its own: a1 fully offered leaves a2 untouched (and vice versa)
+  t.true(h.allocator.available(A('a1'))!.isEmpty());
+  t.true(h.allocator.available(A('a2'))!.isEmpty());
+  for (const o of d) h.allocator.recoverResources(o.frameworkId, o.agentId, o.resources, undefined, 0);
+  t.is(h.allocator.available(A('a1')), h.allocator.available(A('a2')));
+  t.deepEqual(describe(h.allocator.allocate(1)), describe(d));
+});

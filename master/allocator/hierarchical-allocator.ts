@@ -91,6 +91,8 @@ export class HierarchicalAllocator implements Allocator {
   private readonly frameworkSorters = new Map<string, Sorter>();
   private roleSorter: Sorter;
   private clusterTotal: Resources = Resources.empty;
+  /** The last distinct agent total kept (see `prepare`). */
+  private lastTotal: Resources | undefined;
   private rng: Rng;
   private readonly sorterKind: 'drf' | 'random';
   private readonly minAllocatable: readonly MinQuantity[];
@@ -220,13 +222,20 @@ export class HierarchicalAllocator implements Allocator {
   }
 
   /**
-   * Builds, once per agent total, the memoised vectors the cycle reads for every offer of the
-   * agent (its sorter charge and minimum-allocatable check): registration is spread over time,
-   * while the first cycle after many agents registered would otherwise build them all at once.
+   * The total the allocator keeps for an agent: equal to `total`, and the very value kept for the
+   * previous agent when they are equal (agents of one machine type register one after another),
+   * so that equal agents share one value and its memos (allocated form, vectors). Builds, once
+   * per distinct total, the memoised vectors the cycle reads for every offer of the agent (its
+   * sorter charge and minimum-allocatable check): registration is spread over time, while the
+   * first cycle after many agents registered would otherwise build them all at once.
    */
-  private prepare(total: Resources): void {
+  private prepare(total: Resources): Resources {
+    const last = this.lastTotal;
+    if (last !== undefined && last.equals(total)) return last;
     total.scalarMilliById();
     total.quantityMilliById();
+    this.lastTotal = total;
+    return total;
   }
 
   private addToTotals(total: Resources, sign: 1 | -1): void {
@@ -240,8 +249,9 @@ export class HierarchicalAllocator implements Allocator {
 
   // ---- agents ----
 
-  addAgent(id: AgentId, info: AgentDescription, total: Resources, used: ReadonlyMap<FrameworkId, Resources>): void {
+  addAgent(id: AgentId, info: AgentDescription, given: Resources, used: ReadonlyMap<FrameworkId, Resources>): void {
     if (this.agents.has(id)) this.removeAgent(id);
+    const total = this.prepare(given);
     const agent: AgentState = {
       id,
       info,
@@ -252,7 +262,6 @@ export class HierarchicalAllocator implements Allocator {
       hasGpus: total.scalar('gpus') > 0,
       orphans: undefined,
     };
-    this.prepare(total);
     this.agents.set(id, agent);
     this.agentList.push(agent);
     this.addToTotals(total, 1);
@@ -293,13 +302,13 @@ export class HierarchicalAllocator implements Allocator {
     if (i >= 0) this.agentList.splice(i, 1);
   }
 
-  updateAgentTotal(id: AgentId, total: Resources): void {
+  updateAgentTotal(id: AgentId, given: Resources): void {
     const agent = this.agents.get(id);
     if (agent === undefined) return;
+    const total = this.prepare(given);
     this.addToTotals(agent.total, -1);
     agent.total = total;
     agent.hasGpus = total.scalar('gpus') > 0;
-    this.prepare(total);
     this.addToTotals(total, 1);
     this.setAvailable(agent);
   }

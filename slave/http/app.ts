@@ -1,0 +1,68 @@
+/**
+ * The agent's HTTP application (Fastify 5, not listening; slave/main.ts calls `listen`): the v1
+ * agent operator API (`POST /api/v1`), the sandbox files (`/files/*`, path-jailed), and the
+ * legacy JSON endpoints (`/state`, `/flags`, `/health`, `/version`, `/monitor/statistics`,
+ * `/metrics/snapshot`). It reads the agent only through AgentView and changes nothing. Request
+ * bodies are kept raw (a Buffer) so the operator API decides between JSON and protobuf; errors
+ * are `text/plain` as in Mesos. The executor API (`/api/v1/executor`) registers on the same
+ * instance later, beside these routes.
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { UNSUPPORTED_CONTENT_TYPE_MESSAGE } from '../../master/http/media-type.ts';
+import { sendText } from '../../master/http/text-response.ts';
+import { UNKNOWN_BUILD, type BuildInfo } from '../../master/http/version-info.ts';
+import type { AgentView } from '../agent-view.ts';
+import type { OwnerNames } from './file-info.ts';
+import { registerFilesApi } from './files-api.ts';
+import { registerAgentLegacyEndpoints } from './legacy-endpoints.ts';
+import { registerAgentOperatorApi } from './operator-api.ts';
+import { systemOwnerNames } from './owner-names.ts';
+
+/** Operator calls are small; a bound keeps a stray upload from filling memory. */
+const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+export interface AgentAppDeps {
+  readonly view: AgentView;
+  readonly logger: Logger | false;
+  readonly version: string;
+  readonly build?: BuildInfo;
+  /** User and group names for file listings; /etc/passwd and /etc/group by default. */
+  readonly names?: OwnerNames;
+}
+
+export function createAgentApp(deps: AgentAppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger === false ? undefined : deps.logger,
+    logger: deps.logger === false ? false : undefined,
+    bodyLimit: BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }),
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  const build = deps.build ?? UNKNOWN_BUILD;
+  const names = deps.names ?? systemOwnerNames();
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request completed');
+    done();
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setNotFoundHandler((request, reply) => {
+    sendText(reply, 404, `No route for ${request.method} ${request.url}`);
+  });
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      sendText(reply, 415, UNSUPPORTED_CONTENT_TYPE_MESSAGE);
+      return;
+    }
+    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    sendText(reply, status, error.message);
+  });
+
+  registerAgentOperatorApi(app, { view: deps.view, version: deps.version, build, names });
+  registerFilesApi(app, { view: deps.view, names });
+  registerAgentLegacyEndpoints(app, { view: deps.view, version: deps.version, build });
+  return app;
+}

@@ -1,0 +1,103 @@
+/**
+ * The sandbox jail behind /files and the LIST_FILES / READ_FILE operator calls: turns a requested
+ * path into a file on disk only when it lies inside the sandbox it names, then lists, stats or
+ * reads it. Resolution follows Mesos (src/files/files.cpp): the longest attached prefix
+ * (virtual-paths.ts), the suffix appended, the result canonicalised with realpath, and the
+ * canonical path checked against the canonical sandbox directory. Outcomes are values:
+ *  - `not-found`: no attachment matches, the file does not exist, or the path holds a NUL byte
+ *    (Mesos: 404);
+ *  - `inaccessible`: the canonical path leaves the sandbox (`..`, a symbolic link pointing
+ *    elsewhere), or cannot be canonicalised (a link loop) (Mesos: 400 "'<path>' is inaccessible.");
+ *  - `found`: the canonical path, inside the sandbox.
+ * Unlike Mesos' plain prefix test, containment is per path component, so a sibling directory
+ * sharing a name prefix (`.../runs/abc2` for `.../runs/abc`) is outside. Files are opened with
+ * O_NOFOLLOW so a link swapped in after resolution is not followed.
+ */
+import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
+import type { AttachedSandbox } from '../agent-view.ts';
+import { attachmentTable, isWithin, matchAttachment, trimTrailingSlashes } from './virtual-paths.ts';
+import { readWindow } from './read-params.ts';
+
+export type Resolution =
+  | { readonly kind: 'found'; readonly realPath: string; readonly stats: Stats }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'inaccessible'; readonly message: string };
+
+const NOT_FOUND: Resolution = { kind: 'not-found' };
+
+function errorCode(error: unknown): string | undefined {
+  return (error as { code?: string } | undefined)?.code;
+}
+
+export async function resolveSandboxPath(requested: string, sandboxes: readonly AttachedSandbox[]): Promise<Resolution> {
+  if (requested.includes('\0')) return NOT_FOUND;
+  const match = matchAttachment(requested, attachmentTable(sandboxes));
+  if (match === undefined) return NOT_FOUND;
+  let root: string;
+  try {
+    root = await fs.realpath(match.directory);
+  } catch {
+    return NOT_FOUND;
+  }
+  const joined = match.suffix === '' ? match.directory : `${trimTrailingSlashes(match.directory)}/${match.suffix}`;
+  let real: string;
+  try {
+    real = await fs.realpath(joined);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return NOT_FOUND;
+    return { kind: 'inaccessible', message: `Failed to determine canonical path of '${joined}': ${(error as Error).message}` };
+  }
+  if (!isWithin(root, real)) return { kind: 'inaccessible', message: `'${joined}' is inaccessible` };
+  try {
+    return { kind: 'found', realPath: real, stats: await fs.stat(real) };
+  } catch {
+    return NOT_FOUND;
+  }
+}
+
+export interface DirectoryEntry {
+  readonly name: string;
+  readonly stats: Stats;
+}
+
+/** The entries of a directory with their stats (following links, as Mesos' stat), sorted by name; vanished entries are skipped. */
+export async function listDirectory(directory: string): Promise<DirectoryEntry[]> {
+  const names = await fs.readdir(directory);
+  const entries: DirectoryEntry[] = [];
+  for (const name of names.sort()) {
+    try {
+      entries.push({ name, stats: await fs.stat(`${directory}/${name}`) });
+    } catch {
+      // Removed between readdir and stat, or a dangling link: not listed, as in Mesos.
+    }
+  }
+  return entries;
+}
+
+export interface ReadResult {
+  /** The file's size when it was read. */
+  readonly size: number;
+  /** Where `data` starts. */
+  readonly offset: number;
+  readonly data: Buffer;
+}
+
+/** Reads the Mesos window (read-params.ts) of a regular file that resolveSandboxPath found. */
+export async function readSandboxFile(realPath: string, offset: number, length: number | undefined): Promise<ReadResult> {
+  const handle = await fs.open(realPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  try {
+    const { size } = await handle.stat();
+    const window = readWindow(size, offset, length);
+    const data = Buffer.alloc(window.length);
+    let filled = 0;
+    while (filled < window.length) {
+      const { bytesRead } = await handle.read(data, filled, window.length - filled, window.offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { size, offset: window.offset, data: data.subarray(0, filled) };
+  } finally {
+    await handle.close();
+  }
+}

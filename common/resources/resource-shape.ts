@@ -6,7 +6,7 @@
  * array-indexed bookkeeping (the DRF sorter). Shapes are few (names x roles x reservation stacks);
  * the table is never pruned.
  */
-import type { DiskInfo, Reservation, ResourceKind } from './resource.ts';
+import type { DiskInfo, Reservation, Resource, ResourceKind } from './resource.ts';
 
 /** Shared resources, persistent volumes and MOUNT disks never merge and are added or removed whole. */
 export function isAtomic(shared: boolean, disk: DiskInfo | undefined): boolean {
@@ -26,6 +26,8 @@ export class ResourceShape {
   private byRole: Map<string | undefined, ResourceShape> | undefined;
   private lastRole: string | undefined = undefined;
   private lastShape: ResourceShape | undefined = undefined;
+  /** The last entry made with this shape by `withAllocationRole` (an equal one may be reused). */
+  lastEntry: Resource | undefined = undefined;
   /** Small dense number for `name` (see `resourceNameId`), for array-indexed bookkeeping. */
   readonly nameId: number;
 

@@ -296,7 +296,15 @@ export function quantityMilli(r: Resource): number {
 }
 
 export function withAllocationRole(r: Resource, role: string | undefined): Resource {
-  return r.allocationRole === role ? r : copyWith(r, r.milli, r.ranges, r.set, role);
+  if (r.allocationRole === role) return r;
+  // Entries are immutable: an equal entry made last for the target shape is reused (agents of one
+  // machine type mostly differ in a few entries, so their allocated forms share the others).
+  const shape = r.shape.withAllocationRole(role);
+  const last = shape.lastEntry;
+  if (last !== undefined && last.milli === r.milli && (last.set === r.set || last.set.length + r.set.length === 0) && rangesEqual(last.ranges, r.ranges)) return last;
+  const e = new ResourceEntry(shape, r.milli, r.ranges, r.set);
+  shape.lastEntry = e;
+  return e;
 }
 
 export function withReservations(r: Resource, reservations: readonly Reservation[]): Resource {

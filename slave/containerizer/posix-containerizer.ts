@@ -1,0 +1,340 @@
+/**
+ * The POSIX containerizer: each task runs under `supervisor.sh` (a tiny `/bin/sh` process, its
+ * own session), which outlives the agent and records the task's exit in the run directory (see
+ * README.md for the protocol). No isolation is enforced; usage comes from /proc.
+ *
+ * Lifecycle of one container here: launch (checks, spawn, handshake, checkpoint) → watched (the
+ * supervisor's exit event while we are its parent; after a recovery, polling /proc for the
+ * supervisor's pid and start time) → ended (leftover processes of the container killed, orphans
+ * re-parented to the agent reaped, `exit_status` read, `wait` resolved once) → cleaned up.
+ *
+ * Invariants: `wait` resolves exactly once per container; `kill` never signals a supervisor (it
+ * must live to write the exit status) but every other process of the container (process-tree.ts);
+ * after a SIGKILL and the end of the container, nothing of it is left, zombies included; `cleanup`
+ * is idempotent. The factory makes the agent a child subreaper (native.ts) once.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
+import { createTimers, silentLogger, systemClock } from '../../master/ports.ts';
+import type { ContainerId, Containerizer, LaunchResult, LaunchSpec, RecoverableContainer, Termination } from '../containerizer.ts';
+import type { mesos } from '../../proto/types.generated.ts';
+import type { Resources } from '../../common/resources/resources.ts';
+import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-check.ts';
+import { reapChild, setChildSubreaper } from './native.ts';
+import { readEnviron, readProcessTable, readStat } from './proc-stat.ts';
+import type { ProcStat } from './proc-stat.ts';
+import { containerMembers } from './process-tree.ts';
+import {
+  RUN_FILES,
+  parseContainerRecord,
+  parseExitStatus,
+  parsePids,
+  readRunFile,
+  removeRuntimeFiles,
+  writeRunFileAtomic,
+} from './run-files.ts';
+import type { ContainerRecord } from './run-files.ts';
+
+export const SUPERVISOR_PATH = fileURLToPath(new URL('./supervisor.sh', import.meta.url));
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** How often a recovered container's supervisor is looked at in /proc. */
+const RECOVERED_POLL_MS = 500;
+/** Clock ticks per second and page size of Linux on the platforms Node supports here. */
+const CLOCK_TICKS = 100;
+const PAGE_SIZE = 4096;
+/** Rounds of SIGKILL over a container racing with its own forks before giving up. */
+const KILL_ROUNDS = 20;
+
+/** Host timers that keep the process alive: a watched container is a reason to stay up (systemTimers are unref'd). */
+const watchingTimers: Timers = createTimers({
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+});
+
+export interface PosixContainerizerOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+  /** The subreaper's pid (this process); a test may name another. */
+  readonly agentPid?: number;
+}
+
+interface Tracked {
+  readonly id: ContainerId;
+  readonly runDir: string;
+  record: ContainerRecord;
+  readonly resources?: Resources;
+  /** Members seen so far: pid → start time (descendants that left the session are found again by this). */
+  readonly known: Map<number, number>;
+  readonly termination: Promise<Termination>;
+  resolve(t: Termination): void;
+  ended: boolean;
+  poll?: TimerHandle;
+}
+
+const unknownContainer = (id: ContainerId): Termination => ({ kind: 'unknown', message: `Unknown container '${id}'` });
+
+export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): Containerizer {
+  const logger = opts.logger ?? silentLogger;
+  const clock = opts.clock ?? systemClock;
+  const timers = opts.timers ?? watchingTimers;
+  const agentPid = opts.agentPid ?? process.pid;
+  const containers = new Map<ContainerId, Tracked>();
+
+  const subreaper = setChildSubreaper();
+  if (!subreaper.ok) logger.error({ reason: subreaper.message }, 'NOT a child subreaper: orphaned task processes re-parent to init and may outlive their container');
+
+  const tools = (async () => ({
+    env: await findTool(['/usr/bin/env', '/bin/env']),
+    mv: await findTool(['/usr/bin/mv', '/bin/mv']),
+    setpriv: await findTool(['/usr/bin/setpriv', '/bin/setpriv']),
+  }))();
+
+  function track(id: ContainerId, runDir: string, record: ContainerRecord, resources: Resources | undefined): Tracked {
+    let resolve!: (t: Termination) => void;
+    const termination = new Promise<Termination>((r) => (resolve = r));
+    const t: Tracked = { id, runDir, record, resources, known: new Map(), termination, resolve, ended: false };
+    if (record.taskStart !== undefined) t.known.set(record.taskPid, record.taskStart);
+    containers.set(id, t);
+    return t;
+  }
+
+  /** Orphans re-parented to the agent that carry the container's marker. */
+  async function markedOrphans(t: Tracked, table: readonly ProcStat[]): Promise<Set<number>> {
+    const marked = new Set<number>();
+    const marker = t.record.marker;
+    if (marker === undefined) return marked;
+    const supervisors = new Set([...containers.values()].map((c) => c.record.supervisorPid));
+    for (const p of table) {
+      if (p.ppid !== agentPid || supervisors.has(p.pid) || p.state === 'Z') continue;
+      if ((await readEnviron(p.pid)).includes(marker)) marked.add(p.pid);
+    }
+    return marked;
+  }
+
+  async function members(t: Tracked): Promise<ProcStat[]> {
+    const table = await readProcessTable();
+    const marked = await markedOrphans(t, table);
+    const found = containerMembers(
+      table,
+      { supervisorPid: t.record.supervisorPid, supervisorStart: t.record.supervisorStart, known: t.known },
+      agentPid,
+      (pid) => marked.has(pid),
+    );
+    for (const p of found) t.known.set(p.pid, p.startTime);
+    return found;
+  }
+
+  /** Reaps members that ended as children of the agent (orphans re-parented to the subreaper). */
+  async function reapOrphans(t: Tracked): Promise<void> {
+    for (const [pid, start] of t.known) {
+      const s = await readStat(pid);
+      if (s === undefined || s.startTime !== start) {
+        t.known.delete(pid);
+        continue;
+      }
+      if (s.state === 'Z' && s.ppid === agentPid && reapChild(pid) !== undefined) t.known.delete(pid);
+    }
+  }
+
+  function signalAll(procs: readonly ProcStat[], signal: NodeJS.Signals): void {
+    for (const p of procs) {
+      try {
+        process.kill(p.pid, signal);
+      } catch {
+        // Gone already: nothing to signal.
+      }
+    }
+  }
+
+  /** SIGKILL until no live member is left (a member may fork while it is being killed). */
+  async function killAll(t: Tracked): Promise<void> {
+    for (let round = 0; round < KILL_ROUNDS; round++) {
+      const live = (await members(t)).filter((p) => p.state !== 'Z');
+      if (live.length === 0) break;
+      signalAll(live, 'SIGKILL');
+      await new Promise((r) => setImmediate(r));
+    }
+    await reapOrphans(t);
+  }
+
+  async function finish(t: Tracked): Promise<void> {
+    if (t.ended) return;
+    t.ended = true;
+    if (t.poll !== undefined) timers.clear(t.poll);
+    await killAll(t);
+    const text = await readRunFile(t.runDir, RUN_FILES.exitStatus);
+    const termination = text === undefined ? undefined : parseExitStatus(text);
+    t.resolve(termination ?? { kind: 'unknown', message: 'The container ended without recording an exit status' });
+  }
+
+  function watchRecovered(t: Tracked): void {
+    let busy = false;
+    t.poll = timers.setInterval(() => {
+      if (busy || t.ended) return;
+      busy = true;
+      void readStat(t.record.supervisorPid).then(async (s) => {
+        if (s === undefined || s.state === 'Z' || (t.record.supervisorStart !== undefined && s.startTime !== t.record.supervisorStart)) await finish(t);
+        busy = false;
+      });
+    }, RECOVERED_POLL_MS);
+  }
+
+  async function launch(spec: LaunchSpec): Promise<LaunchResult> {
+    if (containers.has(spec.containerId)) return { ok: false, message: `Container '${spec.containerId}' already exists` };
+    const image = spec.container?.mesos?.image ?? spec.container?.docker?.image;
+    if (image !== undefined || spec.container?.type === 'DOCKER') return { ok: false, message: 'container images need the OCI containerizer (not available yet)' };
+    const { env: envTool, mv, setpriv } = await tools;
+    if (envTool === undefined || mv === undefined) return { ok: false, message: 'env(1) and mv(1) from coreutils are required to launch tasks' };
+
+    const workingDirectory = spec.workingDirectory ?? spec.sandbox;
+    if (!(await isDirectory(workingDirectory))) return { ok: false, message: `Working directory '${workingDirectory}' does not exist` };
+    const environment: Record<string, string> = { ...spec.environment };
+    if (environment.PATH === undefined) environment.PATH = DEFAULT_PATH;
+
+    let asUser: string[] = [];
+    if (spec.user !== undefined) {
+      const user = await lookupUser(spec.user);
+      if (user === undefined) return { ok: false, message: `Failed to launch as user '${spec.user}': no such user` };
+      if (user.uid !== process.getuid?.()) {
+        if (setpriv === undefined) return { ok: false, message: `Cannot run as user '${spec.user}': setpriv(1) from util-linux is missing` };
+        asUser = [setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups'];
+      }
+    }
+
+    let argv: string[];
+    if (spec.command.shell) {
+      argv = ['/bin/sh', '-c', spec.command.value];
+    } else {
+      const resolved = await resolveCommand(spec.command.value, environment.PATH, workingDirectory);
+      if (!resolved.ok) return resolved;
+      argv = [resolved.path, ...spec.command.arguments.slice(1)];
+    }
+
+    const logFd = openSync(join(spec.runDir, RUN_FILES.supervisorLog), 'a');
+    let child;
+    try {
+      child = spawn('/bin/sh', [SUPERVISOR_PATH, spec.runDir, spec.sandbox, mv, 'PWD' in spec.environment ? '1' : '0', '--', envTool, '--default-signal', ...asUser, ...argv], {
+        cwd: workingDirectory,
+        env: environment,
+        detached: true,
+        stdio: ['ignore', 'pipe', logFd],
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    const supervisorPid = child.pid;
+    const out = child.stdout;
+    if (out === null) return { ok: false, message: 'Failed to start the task supervisor: no handshake pipe' };
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const handshake = await new Promise<number | undefined>((done) => {
+      let buf = '';
+      out.setEncoding('utf8');
+      out.on('data', (d: string) => {
+        buf += d;
+        const nl = buf.indexOf('\n');
+        if (nl >= 0) done(Number(buf.slice(0, nl)));
+      });
+      out.once('close', () => done(undefined));
+      child.once('error', () => done(undefined));
+    });
+    out.destroy();
+    if (supervisorPid === undefined || handshake === undefined || !Number.isInteger(handshake)) {
+      const log = (await readRunFile(spec.runDir, RUN_FILES.supervisorLog)) ?? '';
+      return { ok: false, message: `Failed to start the task supervisor${log.trim() === '' ? '' : `: ${log.trim()}`}` };
+    }
+    child.unref();
+
+    const [supStat, taskStat] = await Promise.all([readStat(supervisorPid), readStat(handshake)]);
+    const marker = spec.environment.MESOS_SANDBOX !== undefined ? `MESOS_SANDBOX=${spec.environment.MESOS_SANDBOX}` : undefined;
+    const record: ContainerRecord = { supervisorPid, supervisorStart: supStat?.startTime, taskPid: handshake, taskStart: taskStat?.startTime, marker };
+    const t = track(spec.containerId, spec.runDir, record, spec.resources);
+    void exited.then(() => finish(t));
+    await writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
+    logger.info({ containerId: spec.containerId, supervisorPid, taskPid: handshake }, 'Launched container');
+    return { ok: true, pid: handshake };
+  }
+
+  async function recoverOne(c: RecoverableContainer): Promise<'running' | Termination> {
+    const fromRecord = parseContainerRecord((await readRunFile(c.runDir, RUN_FILES.container)) ?? '');
+    const pids = fromRecord ?? parsePids((await readRunFile(c.runDir, RUN_FILES.pids)) ?? '');
+    const statusText = await readRunFile(c.runDir, RUN_FILES.exitStatus);
+    if (pids === undefined) {
+      return statusText !== undefined ? (parseExitStatus(statusText) ?? { kind: 'unknown', message: 'Malformed exit status' }) : { kind: 'unknown', message: 'No record of the container\'s processes' };
+    }
+    const record: ContainerRecord = fromRecord ?? pids;
+    const t = track(c.containerId, c.runDir, record, undefined);
+    const sup = await readStat(record.supervisorPid);
+    const alive =
+      sup !== undefined &&
+      sup.state !== 'Z' &&
+      (record.supervisorStart !== undefined ? sup.startTime === record.supervisorStart : (await readRunFile(`/proc/${record.supervisorPid}`, 'cmdline'))?.includes(SUPERVISOR_PATH) === true);
+    if (alive) {
+      watchRecovered(t);
+      return 'running';
+    }
+    await finish(t);
+    return t.termination;
+  }
+
+  return {
+    launch,
+    wait: (id) => containers.get(id)?.termination ?? Promise.resolve(unknownContainer(id)),
+    async kill(id, signal) {
+      const t = containers.get(id);
+      if (t === undefined) return;
+      if (signal === 'SIGKILL') return killAll(t);
+      signalAll(await members(t), signal);
+    },
+    async recover(list) {
+      const out = new Map<ContainerId, 'running' | Termination>();
+      for (const c of list) out.set(c.containerId, await recoverOne(c));
+      return out;
+    },
+    async usage(id) {
+      const t = containers.get(id);
+      if (t === undefined || t.ended) return undefined;
+      const procs = (await members(t)).filter((p) => p.state !== 'Z');
+      return usageOf(procs, clock.now(), t.resources);
+    },
+    async cleanup(id) {
+      const t = containers.get(id);
+      if (t === undefined) return;
+      if (t.poll !== undefined) timers.clear(t.poll);
+      containers.delete(id);
+      await removeRuntimeFiles(t.runDir);
+    },
+  };
+}
+
+/** Mesos ResourceStatistics of a set of processes (pure). */
+export function usageOf(procs: readonly ProcStat[], now: number, resources?: Resources): mesos.v1.ResourceStatistics {
+  let utime = 0;
+  let stime = 0;
+  let rss = 0;
+  let threads = 0;
+  for (const p of procs) {
+    utime += p.utime;
+    stime += p.stime;
+    rss += p.rss;
+    threads += p.threads;
+  }
+  const stats: mesos.v1.ResourceStatistics = {
+    timestamp: now / 1000,
+    processes: procs.length,
+    threads,
+    cpus_user_time_secs: utime / CLOCK_TICKS,
+    cpus_system_time_secs: stime / CLOCK_TICKS,
+    mem_rss_bytes: rss * PAGE_SIZE,
+  };
+  if (resources !== undefined) {
+    const cpus = resources.scalar('cpus');
+    const mem = resources.scalar('mem');
+    if (cpus > 0) stats.cpus_limit = cpus;
+    if (mem > 0) stats.mem_limit_bytes = Math.round(mem * 1024 * 1024);
+  }
+  return stats;
+}

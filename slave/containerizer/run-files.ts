@@ -1,0 +1,110 @@
+/**
+ * The files of one container's run directory (`LaunchSpec.runDir`, from slave/paths.ts) and who
+ * writes them:
+ *   supervisor.log   the supervisor's own stderr (opened by the containerizer before the spawn)
+ *   pids             "SUPERVISOR_PID TASK_PID", by the supervisor once the task is started
+ *   container.json   pids, their start times and the reap marker, by the containerizer after the
+ *                    launch handshake (the start times defeat pid reuse at recovery)
+ *   jobs             the supervisor's `jobs -l` line, when the wait status was over 128
+ *   exit_status      "exited N" or "signaled N", by the supervisor when the task has ended
+ * Every file is written whole to a `.tmp` sibling and renamed, so a reader sees all or nothing.
+ * The parsers here are pure.
+ */
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import type { Termination } from '../containerizer.ts';
+
+export const RUN_FILES = {
+  supervisorLog: 'supervisor.log',
+  pids: 'pids',
+  container: 'container.json',
+  jobs: 'jobs',
+  exitStatus: 'exit_status',
+} as const;
+
+export interface ContainerRecord {
+  readonly supervisorPid: number;
+  readonly supervisorStart?: number;
+  readonly taskPid: number;
+  readonly taskStart?: number;
+  /** `NAME=value` found in the environment of every process of the container, when there is one. */
+  readonly marker?: string;
+}
+
+/** "exited N" / "signaled N" → termination; undefined when malformed. */
+export function parseExitStatus(text: string): Termination | undefined {
+  const m = /^(exited|signaled) (\d+)\s*$/.exec(text);
+  if (m === null) return undefined;
+  const n = Number(m[2]);
+  if (m[1] === 'exited') return { kind: 'exited', exitCode: n, message: `Command exited with status ${n}` };
+  return { kind: 'signaled', signal: n, message: `Command terminated with signal ${signalDescription(n)}` };
+}
+
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  SIGHUP: 'Hangup',
+  SIGINT: 'Interrupt',
+  SIGQUIT: 'Quit',
+  SIGILL: 'Illegal instruction',
+  SIGTRAP: 'Trace/breakpoint trap',
+  SIGABRT: 'Aborted',
+  SIGBUS: 'Bus error',
+  SIGFPE: 'Floating point exception',
+  SIGKILL: 'Killed',
+  SIGUSR1: 'User defined signal 1',
+  SIGSEGV: 'Segmentation fault',
+  SIGUSR2: 'User defined signal 2',
+  SIGPIPE: 'Broken pipe',
+  SIGALRM: 'Alarm clock',
+  SIGTERM: 'Terminated',
+};
+
+/** strsignal-like text of a signal number ("Killed" for 9), as Mesos prints it in task messages. */
+export function signalDescription(signal: number): string {
+  const name = Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0];
+  if (name === undefined) return `Unknown signal ${signal}`;
+  return DESCRIPTIONS[name] ?? name;
+}
+
+/** "SUPERVISOR_PID TASK_PID" → pids; undefined when malformed. */
+export function parsePids(text: string): { supervisorPid: number; taskPid: number } | undefined {
+  const m = /^(\d+) (\d+)\s*$/.exec(text);
+  return m === null ? undefined : { supervisorPid: Number(m[1]), taskPid: Number(m[2]) };
+}
+
+export function parseContainerRecord(text: string): ContainerRecord | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<ContainerRecord>;
+    return typeof v.supervisorPid === 'number' && typeof v.taskPid === 'number' ? (v as ContainerRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readRunFile(runDir: string, name: string): Promise<string | undefined> {
+  try {
+    return await readFile(join(runDir, name), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write, fsync, rename (DESIGN.md §4). */
+export async function writeRunFileAtomic(runDir: string, name: string, content: string): Promise<void> {
+  const tmp = join(runDir, `${name}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(runDir, name));
+}
+
+/** Removes the files that only matter while the container lives; `exit_status` and the log stay as the record. */
+export async function removeRuntimeFiles(runDir: string): Promise<void> {
+  for (const name of [RUN_FILES.pids, RUN_FILES.container, RUN_FILES.jobs, `${RUN_FILES.pids}.tmp`, `${RUN_FILES.container}.tmp`, `${RUN_FILES.exitStatus}.tmp`]) {
+    await rm(join(runDir, name), { force: true });
+  }
+}

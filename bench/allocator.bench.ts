@@ -13,12 +13,17 @@
  *              cycle; revive clears the filters between runs
  *   random     as `full`, with `--role_sorter=random` and `--framework_sorter=random` (run on the
  *              small grid only: agents <= 10000, frameworks <= 1000)
+ *   distinct   as `full`, but no two consecutive agents are equal (mem 1024 + i mod 997 MB): the
+ *              allocator's sharing of equal agents' values does not apply, as in a cluster
+ *              of many machine types registering in random order; run in a process of its own,
+ *              so that its first cycle is cold too
  * Metrics: cycle_ms (median of the warm cycles), first_cycle_ms (the allocator's first cycle;
  * for `full`, the first cycle of the process: the cold figure, JIT not warmed by anything
  * earlier), offers (made by the measured cycle). The table shows cycle_ms and first_cycle_ms.
  *
- * Each grid point runs in a child process of its own. `node --import=tsx --expose-gc
- * bench/allocator.bench.ts AGENTS FRAMEWORKS` runs (and prints) one point only.
+ * Each grid point runs in a child process of its own (and `distinct` in another). `node
+ * --import=tsx --expose-gc bench/allocator.bench.ts AGENTS FRAMEWORKS [distinct]` runs (and
+ * prints) one point only.
  */
 import { asAgentId, asFrameworkId } from '../common/ids.ts';
 import { Resources } from '../common/resources/resources.ts';
@@ -35,14 +40,15 @@ const FRAMEWORKS = [100, 1000, 2000, 6000];
 const AGENT_RESOURCES = 'cpus:2;mem:1024;disk:4096;ports:[31000-32000]';
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-function cluster(agents: number, frameworks: number, sorter: 'drf' | 'random' = 'drf'): HierarchicalAllocator {
+function cluster(agents: number, frameworks: number, sorter: 'drf' | 'random' = 'drf', distinct = false): HierarchicalAllocator {
   const a = createAllocator({ seed: 42, sorter });
   for (let i = 0; i < frameworks; i++) {
     a.addFramework(asFrameworkId(`framework-${i}`), { roles: ['*'], suppressedRoles: [], gpuResources: false, revocableResources: false }, new Map(), true);
   }
   for (let i = 0; i < agents; i++) {
     // Each agent parses its own resources, as the master does on registration.
-    a.addAgent(asAgentId(`agent-${i}`), { hostname: `agent-${i}`, attributes: {} }, Resources.parse(AGENT_RESOURCES), new Map());
+    const text = distinct ? AGENT_RESOURCES.replace('mem:1024', `mem:${1024 + (i % 997)}`) : AGENT_RESOURCES;
+    a.addAgent(asAgentId(`agent-${i}`), { hostname: `agent-${i}`, attributes: {} }, Resources.parse(text), new Map());
   }
   return a;
 }
@@ -64,7 +70,7 @@ function runsFor(agents: number, frameworks: number): number {
   return work >= 50000 * 10 ? 1 : work >= 20000 * 10 ? 3 : 5;
 }
 
-function point(agents: number, frameworks: number): BenchResult[] {
+function point(agents: number, frameworks: number, only?: string): BenchResult[] {
   const out: BenchResult[] = [];
   const runs = runsFor(agents, frameworks);
   const record = (scenario: string, first: number, ms: number[], offers: number) => {
@@ -80,8 +86,8 @@ function point(agents: number, frameworks: number): BenchResult[] {
   };
   let now = 0;
 
-  const full = (scenario: string, sorter: 'drf' | 'random'): void => {
-    const a = cluster(agents, frameworks, sorter);
+  const full = (scenario: string, sorter: 'drf' | 'random', distinct = false): void => {
+    const a = cluster(agents, frameworks, sorter, distinct);
     const first = timed(() => a.allocate(now));
     giveBack(a, first.offers, now);
     const ms: number[] = [];
@@ -94,6 +100,11 @@ function point(agents: number, frameworks: number): BenchResult[] {
     }
     record(scenario, first.ms, ms, offers);
   };
+
+  if (only === 'distinct') {
+    full('distinct', 'drf', true);
+    return out;
+  }
 
   // full: first in the process, so that its first cycle is the cold one
   full('full', 'drf');
@@ -144,22 +155,24 @@ function grid(): void {
   const results: BenchResult[] = [];
   for (const ag of AGENTS) {
     for (const fw of FRAMEWORKS) {
-      const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), String(ag), String(fw)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      if (r.status !== 0) {
-        process.stderr.write(r.stderr);
-        process.exit(1);
-      }
-      for (const line of r.stdout.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const result = JSON.parse(line) as BenchResult;
-        emit(result);
-        results.push(result);
+      for (const extra of [[], ['distinct']]) {
+        const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), String(ag), String(fw), ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
+        if (r.status !== 0) {
+          process.stderr.write(r.stderr);
+          process.exit(1);
+        }
+        for (const line of r.stdout.split('\n')) {
+          if (!line.startsWith('{')) continue;
+          const result = JSON.parse(line) as BenchResult;
+          emit(result);
+          results.push(result);
+        }
       }
     }
   }
   printTable(results.filter((r) => r.metric !== 'offers'));
 }
 
-const args = process.argv.slice(2).map(Number);
-if (args.length === 2) printTable(point(args[0], args[1]).filter((r) => r.metric !== 'offers'));
+const args = process.argv.slice(2);
+if (args.length >= 2) printTable(point(Number(args[0]), Number(args[1]), args[2]).filter((r) => r.metric !== 'offers'));
 else grid();

@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import type { HealthPolicy } from './config.ts';
-import { applyVerdict, startHealth, type HealthNotice, type HealthState } from './health-state.ts';
+import { applyVerdict, startHealth, type HealthNotice, type HealthPhase, type HealthState } from './health-state.ts';
 
 const T0 = 1_000_000;
 const sec = (s: number) => T0 + s * 1000;
@@ -24,7 +24,7 @@ const short = (n: HealthNotice) => (n.kind === 'kill' ? 'kill' : n.healthy ? 'he
 
 const DEFAULT: HealthPolicy = { gracePeriodMs: 10_000, consecutiveFailures: 3 };
 
-const cases: readonly { name: string; policy?: HealthPolicy; steps: Step[]; notices: string[][]; phase: string; failures: number }[] = [
+const cases: readonly { name: string; policy?: HealthPolicy; steps: Step[]; notices: string[][]; phase: HealthPhase; failures: number }[] = [
   { name: 'first success is the first verdict', steps: [[15, true]], notices: [['healthy']], phase: 'healthy', failures: 0 },
   { name: 'success again: no news', steps: [[15, true], [25, true]], notices: [['healthy'], []], phase: 'healthy', failures: 0 },
   {

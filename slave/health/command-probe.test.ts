@@ -1,0 +1,140 @@
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCommandProbe, probeEnvironment } from './command-probe.ts';
+import { killTree } from './kill-tree.ts';
+
+const sandboxes: string[] = [];
+function sandbox(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-health-'));
+  sandboxes.push(dir);
+  return dir;
+}
+test.after.always(() => {
+  for (const dir of sandboxes) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A process is gone when /proc has no entry for it or it is a zombie waiting to be reaped. */
+function gone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+async function until(predicate: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 500; i++) {
+    if (predicate()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return predicate();
+}
+
+const run = (value: string, dir = sandbox(), env: Record<string, string> = {}, signal = new AbortController().signal) =>
+  createCommandProbe({ value }, { sandbox: dir, environment: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } })(signal);
+
+const exits: readonly [string, string, object][] = [
+  ['exit 0', 'exit 0', { kind: 'exited', exitCode: 0 }],
+  ['exit 1', 'exit 1', { kind: 'exited', exitCode: 1 }],
+  ['exit 42', 'exit 42', { kind: 'exited', exitCode: 42 }],
+  ['killed by a signal', 'kill -TERM $$', { kind: 'signaled', signal: 'SIGTERM' }],
+];
+for (const [name, command, expected] of exits) {
+  test(`command probe: ${name}`, async (t) => {
+    t.deepEqual(await run(command), expected);
+  });
+}
+
+test('command probe: runs in the sandbox with the task environment under the check command variables', async (t) => {
+  const dir = sandbox();
+  const probe = createCommandProbe(
+    { value: 'pwd > out; echo "$TASK_VAR $CHECK_VAR $SHARED" >> out', environment: { variables: [{ name: 'CHECK_VAR', value: 'c' }, { name: 'SHARED', value: 'from-check' }] } },
+    { sandbox: dir, environment: { PATH: '/usr/bin:/bin', TASK_VAR: 't', SHARED: 'from-task' } },
+  );
+  t.deepEqual(await probe(new AbortController().signal), { kind: 'exited', exitCode: 0 });
+  t.is(readFileSync(join(dir, 'out'), 'utf8'), `${dir}\nt c from-check\n`);
+});
+
+test('command probe: exec form runs value with arguments as argv (argv[0] included)', async (t) => {
+  const probe = createCommandProbe({ shell: false, value: '/bin/sh', arguments: ['sh', '-c', 'exit 7'] }, { sandbox: sandbox(), environment: {} });
+  t.deepEqual(await probe(new AbortController().signal), { kind: 'exited', exitCode: 7 });
+});
+
+test('command probe: a missing executable is an error value', async (t) => {
+  const probe = createCommandProbe({ shell: false, value: '/nonexistent/check' }, { sandbox: sandbox(), environment: {} });
+  const result = await probe(new AbortController().signal);
+  t.is(result.kind, 'error');
+  t.regex((result as { message: string }).message, /^Failed to create subprocess: .*ENOENT/);
+});
+
+test('command probe: an unknown user is an error value', async (t) => {
+  const probe = createCommandProbe({ value: 'exit 0' }, { sandbox: sandbox(), environment: {}, user: 'no-such-user-maestro' });
+  t.deepEqual(await probe(new AbortController().signal), {
+    kind: 'error',
+    message: "Failed to create subprocess: Failed to get user information for 'no-such-user-maestro': no such user",
+  });
+});
+
+const canSwitchUser = process.getuid?.() === 0 && (() => {
+  try {
+    execFileSync('getent', ['passwd', 'nobody']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+test('command probe: runs as the task user (nobody) when the agent may switch users', async (t) => {
+  if (!canSwitchUser) {
+    t.log('not root or no user nobody here: checking that the probe still runs as this user');
+    t.deepEqual(await run('exit 0'), { kind: 'exited', exitCode: 0 });
+    return;
+  }
+  const dir = sandbox();
+  chmodSync(dir, 0o777);
+  const uid = execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim();
+  const probe = createCommandProbe({ value: 'id -u > uid' }, { sandbox: dir, environment: { PATH: '/usr/bin:/bin' }, user: 'nobody' });
+  t.deepEqual(await probe(new AbortController().signal), { kind: 'exited', exitCode: 0 });
+  t.is(readFileSync(join(dir, 'uid'), 'utf8').trim(), uid);
+});
+
+test('command probe: abort kills the whole process tree (sleep 100 and its children)', async (t) => {
+  const dir = sandbox();
+  const controller = new AbortController();
+  const pending = run('sleep 100 & echo $! > child.pid; echo $$ > shell.pid; sleep 100', dir, {}, controller.signal);
+  t.true(await until(() => existsSync(join(dir, 'child.pid')) && existsSync(join(dir, 'shell.pid')) && readFileSync(join(dir, 'shell.pid'), 'utf8').length > 0));
+  const shell = Number(readFileSync(join(dir, 'shell.pid'), 'utf8'));
+  const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
+  t.false(gone(shell));
+  t.false(gone(child));
+  controller.abort();
+  t.deepEqual(await pending, { kind: 'signaled', signal: 'SIGKILL' });
+  t.true(await until(() => gone(shell) && gone(child)));
+});
+
+test('killTree: signals a process and its descendants, and skips what already ended', async (t) => {
+  const dir = sandbox();
+  const { spawn } = await import('node:child_process');
+  const root = spawn('/bin/sh', ['-c', 'sh -c "sleep 100 & echo \\$! > grandchild.pid; wait" & sleep 100'], { cwd: dir, detached: true, stdio: 'ignore' });
+  const exited = new Promise((r) => root.once('exit', r));
+  t.true(await until(() => existsSync(join(dir, 'grandchild.pid')) && readFileSync(join(dir, 'grandchild.pid'), 'utf8').length > 0));
+  const grandchild = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'));
+  const signalled = killTree(root.pid!);
+  t.true(signalled.includes(root.pid!));
+  t.true(signalled.includes(grandchild));
+  t.true(signalled.length >= 4); // sh, inner sh, its sleep, the outer sleep
+  await exited;
+  t.true(await until(() => gone(grandchild)));
+  t.deepEqual(killTree(root.pid!), []);
+});
+
+test('probeEnvironment: only VALUE variables of the command override the task environment', (t) => {
+  t.deepEqual(
+    probeEnvironment({ A: '1', B: '2' }, { environment: { variables: [{ name: 'B', value: 'x' }, { name: 'S', type: 'SECRET', secret: { type: 'REFERENCE', reference: { name: 'r' } } }] } }),
+    { A: '1', B: 'x' },
+  );
+});

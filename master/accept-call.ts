@@ -13,7 +13,6 @@ import type { mesos, maestro } from '../proto/types.generated.ts';
 import type { CallOutcome } from './scheduler-endpoint.ts';
 import type { FrameworkRecord, OfferRecord } from './master-state.ts';
 import type { MasterCore } from './master-core.ts';
-import { isTerminal } from './task-state-machine.ts';
 import { masterStatus, type TaskState } from './task-status.ts';
 import { planAccept, type AcceptStep } from './accept.ts';
 import { resourcesToWire } from './resource-wire.ts';
@@ -33,10 +32,9 @@ export function accept(core: MasterCore, f: FrameworkRecord, accept: mesos.v1.sc
   const agentId = offers[0].agentId;
   const offered = offers.reduce((acc, o) => acc.plus(o.resources), Resources.empty);
   // A lookup, not a set of every task: building one per ACCEPT made a wave of n launches O(n²).
-  const isActiveTask = (id: string): boolean => {
-    const t = f.tasks.get(asTaskId(id));
-    return t !== undefined && !isTerminal(t.task.state);
-  };
+  // A terminal task keeps its id until its terminal update is acknowledged (Mesos: the id is in
+  // the framework's tasks until then), or the agent's resend of that update would hit the new task.
+  const isActiveTask = (id: string): boolean => f.tasks.has(asTaskId(id));
   const plan = planAccept({
     frameworkId: f.id,
     frameworkRoles: f.roles,

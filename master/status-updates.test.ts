@@ -81,3 +81,23 @@ test('a second, different terminal state is still illegal: acknowledged by the m
   t.deepEqual(acksSeen(), [U2]);
   t.is(h.master.metrics()['master/invalid_status_updates'], 1);
 });
+
+test('a task id stays taken until its terminal update is acknowledged, so a resend of that update cannot hit a new task', (t) => {
+  const { h, fw, update, ack } = withTask();
+  update('TASK_FAILED', U1);
+  h.settle();
+  const offer = fw.sink.offers().at(-1)!;
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
+    { name: 't1', task_id: { value: 't1' }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:128'), command: { value: 'x' } },
+  ] } }], filters: { refuse_seconds: 0 } } });
+  const last = fw.sink.updates().at(-1)!;
+  t.is(last.state, 'TASK_ERROR');
+  t.is(last.message, 'Task has duplicate ID: t1');
+  ack(U1);
+  h.settle();
+  const again = fw.sink.offers().at(-1)!;
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [again.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
+    { name: 't1', task_id: { value: 't1' }, agent_id: again.agent_id, resources: wire('cpus:1;mem:128'), command: { value: 'x' } },
+  ] } }] } });
+  t.is(h.master.getTasks().tasks?.[0].state, 'TASK_STAGING'); // free once acknowledged
+});

@@ -101,3 +101,16 @@ test('a task id stays taken until its terminal update is acknowledged, so a rese
   ] } }] } });
   t.is(h.master.getTasks().tasks?.[0].state, 'TASK_STAGING'); // free once acknowledged
 });
+
+test('an update naming a task of another agent changes nothing on that task (it is forwarded, as Mesos does)', (t) => {
+  const { h, fw, update } = withTask();
+  update('TASK_RUNNING', U1);
+  const other = h.registerAgent('h2', 'cpus:1;mem:128');
+  h.master.agentMessage(other.conn, { status_update: { framework_id: { value: fw.id }, status: { task_id: { value: 't1' }, state: 'TASK_FINISHED', uuid: U2 } } });
+  t.is(h.master.getTasks().tasks?.[0].state, 'TASK_RUNNING');
+  t.is(h.master.metrics()['master/tasks_finished'] ?? 0, 0);
+  h.settle();
+  const offeredOnH1 = [...h.master.state.offers.values()].filter((o) => o.agentId === h.master.state.frameworks.get(fw.id)!.tasks.get('t1' as never)!.agentId);
+  t.is(offeredOnH1.reduce((s, o) => s + o.resources.scalar('cpus'), 0), 1); // the running task still holds its cpu
+  t.deepEqual(fw.sink.updates().map((s) => s.state), ['TASK_RUNNING', 'TASK_FINISHED']);
+});

@@ -28,7 +28,9 @@ export function statusUpdate(core: MasterCore, agent: AgentRecord, msg: maestro.
     return;
   }
   const taskId = asTaskId(status.task_id.value);
-  const t = f.tasks.get(taskId) ?? f.unreachableTasks.get(taskId);
+  const found = f.tasks.get(taskId) ?? f.unreachableTasks.get(taskId);
+  // Tasks are looked up on the sending agent (Mesos `slave->getTask`): the same id elsewhere is another task.
+  const t = found?.agentId === agent.id ? found : undefined;
   if (t === undefined) {
     // Mesos forwards updates of tasks it does not know (e.g. after a failover); so do we.
     core.update(f, status);

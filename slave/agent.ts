@@ -1,0 +1,1044 @@
+/**
+ * The agent core: what runs on a host for the master. It keeps the agent's books (frameworks,
+ * executors, tasks, completed ones), launches command tasks through the `Containerizer`, turns
+ * what happens to them into status updates (StatusUpdateManager: checkpointed before sent,
+ * resent until acknowledged), kills with the kill policy, recovers after a restart from the
+ * checkpoint tree, builds the (Re)RegisterAgent messages and answers the master's messages
+ * (docs/agent-protocol.md). It implements `AgentView` for the HTTP surface.
+ *
+ * Lifecycle of a command task (task-state-machine.ts):
+ *   RunTask ─► validate ─► STAGING (sandbox, checkpoints) ─► fetch URIs ─► launch ─► STARTING, RUNNING
+ *            (invalid: TASK_ERROR; unsupported: TASK_FAILED)      (failure: TASK_FAILED, launch failed)
+ *   container ends ─► FINISHED (exit 0) | KILLED (the agent killed it) | FAILED ─► ExecutorExited
+ *   KillTask ─► [KILLING] SIGTERM to the tree ─► grace period ─► SIGKILL ─► (container ends)
+ *   terminal update acknowledged ─► completed (sandbox kept until `gcDelayMs`)
+ *
+ * A command task runs under a generated "command executor" whose id is the task id (as Mesos);
+ * the master does not track it, so it is never listed in ReregisterAgent. Custom executors
+ * (RunTask with an ExecutorInfo) and task groups are answered with TASK_FAILED for now.
+ *
+ * Invariants: every state change goes through `transition()`; every update a task gets goes
+ * through the status update manager (except answers about tasks the agent does not have, which
+ * have no journal to live in); the core never throws for a bad message: it logs and answers.
+ * Time and ids come from ports; file access from the CheckpointStore; processes from the
+ * Containerizer.
+ */
+import { Resources } from '../common/resources/resources.ts';
+import type { Clock, Logger, TimerHandle, Timers } from '../master/ports.ts';
+import type { maestro, mesos } from '../proto/types.generated.ts';
+import type { AgentView, AttachedSandbox } from './agent-view.ts';
+import type { CheckpointStore, RecoveredState } from './checkpoint-store.ts';
+import { commandOutcome } from './command-outcome.ts';
+import type { ContainerId, Containerizer, RecoverableContainer, Termination } from './containerizer.ts';
+import { asContainerId } from './containerizer.ts';
+import { isSafeComponent, virtualSandboxPaths, type RunKey, type TaskKey } from './paths.ts';
+import { incompatibility, type ReconfigurationPolicy } from './reconfiguration.ts';
+import { StatusUpdateManager, type RetryPolicy } from './status-update-manager.ts';
+import { taskEnvironment } from './task-environment.ts';
+import { isTerminalState, transition, type AgentTaskState } from './task-state-machine.ts';
+
+type Envelope = maestro.agent.Envelope;
+type TaskStatus = mesos.v1.TaskStatus;
+
+/** URI fetching (slave/containerizer/fetcher.ts). */
+export type FetchUris = (
+  uris: mesos.v1.CommandInfo.URI[],
+  opts: { sandbox: string; cacheDir: string; user?: string },
+) => Promise<{ ok: true } | { ok: false; message: string }>;
+
+/** Health checks (slave/health/index.ts); absent = tasks with checks run unchecked (logged). */
+export interface HealthChecks {
+  validateHealthCheck(check: mesos.v1.HealthCheck): string | undefined;
+  validateCheck(check: mesos.v1.CheckInfo): string | undefined;
+  startHealthCheck(
+    check: mesos.v1.HealthCheck,
+    ctx: { taskId: string; sandbox: string; environment: Readonly<Record<string, string>>; user?: string },
+    deps: { clock: Clock; timers: Timers; onHealthChange(healthy: boolean, message: string): void; onUnhealthy(message: string): void },
+  ): { stop(): void };
+  startCheck(
+    check: mesos.v1.CheckInfo,
+    ctx: { taskId: string; sandbox: string; environment: Readonly<Record<string, string>>; user?: string },
+    deps: { clock: Clock; timers: Timers; onCheckStatus(status: mesos.v1.CheckStatusInfo): void },
+  ): { stop(): void };
+  emptyCheckStatus?(type: mesos.v1.CheckInfo.Type): mesos.v1.CheckStatusInfo;
+}
+
+/** The master connection as the core sees it (slave/master-link.ts). */
+export interface MasterPort {
+  send(envelope: Envelope): boolean;
+  readonly registered: boolean;
+  readonly address: string;
+}
+
+export interface AgentIds {
+  containerId(): string;
+  /** 16 random bytes, base64 (a TaskStatus uuid). */
+  uuid(): string;
+}
+
+export interface AgentConfig {
+  readonly workDir: string;
+  readonly hostname: string;
+  /** Advertised IP of the HTTP endpoint. */
+  readonly ip: string;
+  readonly resources: Resources;
+  readonly attributes: readonly mesos.v1.Attribute[];
+  readonly domain?: mesos.v1.DomainInfo;
+  readonly version: string;
+  readonly flags: Readonly<Record<string, string>>;
+  readonly token?: string;
+  readonly reconfigurationPolicy: ReconfigurationPolicy;
+  /** How long a completed run's sandbox is kept. */
+  readonly gcDelayMs: number;
+  /** Kill grace period when neither KillTask nor the task has a kill policy (Mesos: 3 s). */
+  readonly defaultGraceMs: number;
+  /** Mesos' executor shutdown grace period, told to tasks (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD). */
+  readonly shutdownGraceSeconds: number;
+  readonly retry?: RetryPolicy;
+  /** The agent's PATH, passed to tasks that set none. */
+  readonly path?: string;
+}
+
+export interface AgentDeps {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  readonly ids: AgentIds;
+  readonly containerizer: Containerizer;
+  readonly store: CheckpointStore;
+  readonly fetch: FetchUris;
+  readonly health?: HealthChecks;
+  readonly config: AgentConfig;
+}
+
+type Phase = 'preparing' | 'launched' | 'ended';
+
+interface TaskEntry {
+  readonly key: TaskKey;
+  readonly info: mesos.v1.TaskInfo;
+  /** Set for a task with its own executor; undefined for a command task. */
+  readonly customExecutor: boolean;
+  state: AgentTaskState;
+  readonly statuses: TaskStatus[];
+  sandbox: string;
+  runDir: string;
+  environment: Record<string, string>;
+  phase: Phase;
+  killRequested: boolean;
+  killedByHealth: boolean;
+  graceTimer?: TimerHandle;
+  checks: { stop(): void }[];
+  healthy?: boolean;
+  checkStatus?: mesos.v1.CheckStatusInfo;
+  completed: boolean;
+  collected: boolean;
+}
+
+interface ExecutorEntry {
+  readonly key: RunKey;
+  readonly info: mesos.v1.ExecutorInfo;
+  readonly generated: boolean;
+  readonly sandbox: string;
+  terminated: boolean;
+}
+
+const MAX_COMPLETED_TASKS = 1000;
+const MAX_COMPLETED_EXECUTORS = 1000;
+const tkey = (frameworkId: string, taskId: string) => `${frameworkId}\u0000${taskId}`;
+const ekey = (frameworkId: string, executorId: string) => `${frameworkId}\u0000${executorId}`;
+
+const durationMs = (d: mesos.v1.DurationInfo | undefined): number | undefined =>
+  d === undefined ? undefined : Math.max(0, d.nanoseconds / 1e6);
+
+/** The wait(2) status of a termination, as ExecutorExited carries it. */
+export function waitStatus(t: Termination): number | undefined {
+  if (t.kind === 'exited') return (t.exitCode & 0xff) << 8;
+  if (t.kind === 'signaled') return t.signal & 0x7f;
+  return undefined;
+}
+
+/** Task resources without allocation info, by name: scalars summed, ranges listed. */
+function fitsInto(total: Resources, used: Resources, wanted: Resources): string | undefined {
+  for (const name of wanted.names()) {
+    const want = wanted.scalar(name);
+    if (want > 0 && used.scalar(name) + want > total.scalar(name) + 1e-9) {
+      return `${name}: ${want} requested, ${Math.max(0, total.scalar(name) - used.scalar(name))} left of ${total.scalar(name)}`;
+    }
+    for (const [b, e] of wanted.ranges(name)) {
+      const inTotal = total.ranges(name).some(([tb, te]) => tb <= b && e <= te);
+      if (!inTotal) return `${name}: [${b}-${e}] is not among the agent's ${name}`;
+      const taken = used.ranges(name).some(([ub, ue]) => ub <= e && b <= ue);
+      if (taken) return `${name}: [${b}-${e}] is already in use`;
+    }
+  }
+  return undefined;
+}
+
+export class Agent implements AgentView {
+  private id: string | undefined;
+  private link: MasterPort | undefined;
+  private readonly startedAt: number;
+  private readonly frameworks = new Map<string, mesos.v1.FrameworkInfo>();
+  private readonly tasks = new Map<string, TaskEntry>();
+  private readonly executors = new Map<string, ExecutorEntry>();
+  private readonly completedTasks: mesos.v1.Task[] = [];
+  private readonly completedExecutors: ExecutorEntry[] = [];
+  private readonly collectedRuns = new Set<string>();
+  private checkpointedResources: mesos.v1.Resource[] = [];
+  private readonly sum: StatusUpdateManager;
+  private endpointText = '';
+  private port = 0;
+  private readonly counters = {
+    validUpdates: 0, invalidUpdates: 0, recoveryErrors: 0, launched: 0,
+    finished: 0, failed: 0, killed: 0, lost: 0, error: 0, dropped: 0, executorsTerminated: 0,
+  };
+
+  constructor(private readonly deps: AgentDeps) {
+    this.startedAt = deps.clock.now();
+    this.sum = new StatusUpdateManager({
+      timers: deps.timers,
+      journal: deps.store,
+      retry: deps.config.retry,
+      send: (update) => this.link?.send({ status_update: update }) ?? false,
+      onTerminalAcknowledged: (f, t) => this.completeTask(f, t),
+    });
+  }
+
+  /** The HTTP endpoint, once listening (AgentInfo.port and MESOS_AGENT_ENDPOINT come from it). */
+  setEndpoint(ip: string, port: number): void {
+    this.port = port;
+    this.endpointText = `${ip}:${port}`;
+  }
+
+  attach(link: MasterPort): void {
+    this.link = link;
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  /** AgentInfo as registered: hostname, port, resources, attributes, domain, id when known. */
+  info(): mesos.v1.AgentInfo {
+    const i: mesos.v1.AgentInfo = {
+      hostname: this.deps.config.hostname,
+      port: this.port,
+      resources: this.deps.config.resources.toProto(),
+    };
+    if (this.deps.config.attributes.length > 0) i.attributes = [...this.deps.config.attributes];
+    if (this.deps.config.domain !== undefined) i.domain = this.deps.config.domain;
+    if (this.id !== undefined) i.id = { value: this.id };
+    return i;
+  }
+
+  private capabilities(): mesos.v1.AgentInfo.Capability[] {
+    return [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }, { type: 'RESERVATION_REFINEMENT' }];
+  }
+
+  /** The first message of every connection: RegisterAgent, or ReregisterAgent with what the agent runs. */
+  hello(): Envelope {
+    const common = {
+      agent_info: this.info(),
+      version: this.deps.config.version,
+      capabilities: this.capabilities(),
+      ...(this.deps.config.token !== undefined ? { token: this.deps.config.token } : {}),
+      ...(this.endpointText !== '' ? { endpoint: this.endpointText } : {}),
+    };
+    if (this.id === undefined) return { register_agent: common };
+    const tasks = [...this.tasks.values()].map((e) => this.taskProto(e));
+    const frameworkIds = new Set([...this.tasks.values()].map((e) => e.key.frameworkId));
+    for (const ex of this.executors.values()) if (!ex.terminated) frameworkIds.add(ex.key.frameworkId);
+    const frameworks = [...frameworkIds].map((f) => this.frameworks.get(f)).filter((f): f is mesos.v1.FrameworkInfo => f !== undefined);
+    const executors = [...this.executors.values()].filter((e) => !e.generated && !e.terminated).map((e) => e.info);
+    return {
+      reregister_agent: {
+        ...common, tasks, frameworks, executors,
+        ...(this.checkpointedResources.length > 0 ? { checkpointed_resources: this.checkpointedResources } : {}),
+      },
+    };
+  }
+
+  /** AgentRegistered / AgentReregistered arrived: keep the id, resend what is unacknowledged. */
+  registered(envelope: Envelope): void {
+    const answer = envelope.agent_registered ?? envelope.agent_reregistered;
+    if (answer === undefined) return;
+    const given = answer.agent_id.value;
+    if (this.id === undefined) {
+      this.id = given;
+      this.deps.store.saveAgent(given, this.info());
+      this.deps.logger.info({ agentId: given }, 'registered with the master');
+    } else if (given !== this.id) {
+      this.deps.logger.error({ agentId: this.id, given }, 'the master answered with another agent id; keeping ours');
+    } else {
+      this.deps.logger.info({ agentId: given }, 're-registered with the master');
+    }
+    this.sum.flush();
+  }
+
+  disconnected(reason: string): void {
+    this.deps.logger.warn({ reason }, 'disconnected from the master; updates wait for the next registration');
+  }
+
+  // ---------------------------------------------------------------- master messages
+
+  handle(env: Envelope): void {
+    if (env.run_task !== undefined) this.runTask(env.run_task);
+    else if (env.run_task_group !== undefined) this.runTaskGroup(env.run_task_group);
+    else if (env.kill_task !== undefined) this.killTask(env.kill_task.framework_id.value, env.kill_task.task_id.value, env.kill_task.kill_policy);
+    else if (env.status_update_acknowledgement !== undefined) {
+      const a = env.status_update_acknowledgement;
+      const outcome = this.sum.acknowledge(a.framework_id.value, a.task_id.value, a.uuid);
+      if (outcome === 'unexpected' || outcome === 'unknown-stream') {
+        this.deps.logger.debug({ taskId: a.task_id.value, outcome }, 'ignored a status update acknowledgement');
+      }
+    } else if (env.shutdown_framework !== undefined) this.shutdownFramework(env.shutdown_framework.framework_id.value);
+    else if (env.shutdown_executor !== undefined) this.shutdownExecutor(env.shutdown_executor.framework_id.value, env.shutdown_executor.executor_id.value);
+    else if (env.update_framework !== undefined) this.updateFramework(env.update_framework.framework_info);
+    else if (env.reconcile_tasks !== undefined) this.reconcile(env.reconcile_tasks.framework_id.value, (env.reconcile_tasks.task_ids ?? []).map((t) => t.value));
+    else if (env.checkpoint_resources !== undefined) {
+      this.checkpointedResources = env.checkpoint_resources.resources ?? [];
+      if (this.id !== undefined) this.deps.store.saveCheckpointedResources(this.id, this.checkpointedResources);
+    } else if (env.framework_to_executor !== undefined) {
+      this.deps.logger.info({ executorId: env.framework_to_executor.executor_id.value }, 'dropped a framework message: the command executor takes no messages');
+    } else if (env.shutdown_agent !== undefined) {
+      this.deps.logger.warn({ message: env.shutdown_agent.message }, 'the master asked this agent to shut down; killing every task');
+      for (const f of new Set([...this.tasks.values()].map((e) => e.key.frameworkId))) this.shutdownFramework(f);
+    }
+  }
+
+  private upsertFramework(info: mesos.v1.FrameworkInfo): void {
+    if (info.id === undefined || this.id === undefined) return;
+    this.frameworks.set(info.id.value, info);
+    this.deps.store.saveFramework(this.id, info);
+  }
+
+  private updateFramework(info: mesos.v1.FrameworkInfo): void {
+    if (info.id === undefined || !this.frameworks.has(info.id.value)) return;
+    this.upsertFramework(info);
+  }
+
+  private hasCapability(frameworkId: string, cap: mesos.v1.FrameworkInfo.Capability.Type): boolean {
+    return (this.frameworks.get(frameworkId)?.capabilities ?? []).some((c) => c.type === cap);
+  }
+
+  /** A status about a task the agent has no journal for (unknown ids): sent once, not checkpointed. */
+  private sendUnreliable(frameworkId: string, taskId: string, state: mesos.v1.TaskState, reason: mesos.v1.TaskStatus.Reason, message: string): void {
+    const status: TaskStatus = {
+      task_id: { value: taskId }, state, source: 'SOURCE_AGENT', reason, message,
+      timestamp: this.deps.clock.now() / 1000, uuid: this.deps.ids.uuid(),
+      ...(this.id !== undefined ? { agent_id: { value: this.id } } : {}),
+    };
+    this.link?.send({ status_update: { framework_id: { value: frameworkId }, status } });
+  }
+
+  private lostState(frameworkId: string): mesos.v1.TaskState {
+    return this.hasCapability(frameworkId, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+  }
+
+  private commandExecutorInfo(frameworkId: string, task: mesos.v1.TaskInfo): mesos.v1.ExecutorInfo {
+    const cmd = task.command?.shell === false ? [task.command.value ?? '', ...(task.command.arguments ?? []).slice(1)].join(' ') : task.command?.value ?? '';
+    return {
+      executor_id: { value: task.task_id.value },
+      framework_id: { value: frameworkId },
+      command: { value: 'maestro-command-executor', shell: false },
+      name: `Command Executor (Task: ${task.task_id.value}) (Command: sh -c '${cmd.slice(0, 100)}')`,
+      source: task.task_id.value,
+    };
+  }
+
+  private runTaskGroup(rt: maestro.agent.RunTaskGroup): void {
+    for (const task of rt.task_group.tasks ?? []) {
+      this.accept(rt.framework, task, rt.executor,
+        'Task groups are not supported by this agent yet (LAUNCH_GROUP under the default executor comes in a later release)');
+    }
+  }
+
+  private runTask(rt: maestro.agent.RunTask): void {
+    const unsupported = rt.executor !== undefined
+      ? 'Custom executors are not supported by this agent yet; launch the task with a CommandInfo'
+      : undefined;
+    this.accept(rt.framework, rt.task, rt.executor, unsupported);
+  }
+
+  /** Takes a task into the books (sandbox, checkpoints, journal), then fails it or launches it. */
+  private accept(framework: mesos.v1.FrameworkInfo, task: mesos.v1.TaskInfo, executor: mesos.v1.ExecutorInfo | undefined, unsupported: string | undefined): void {
+    const frameworkId = framework.id?.value;
+    const taskId = task.task_id.value;
+    if (frameworkId === undefined || this.id === undefined) {
+      this.deps.logger.warn({ taskId }, 'dropped a task: no framework id or the agent has no id yet');
+      return;
+    }
+    this.upsertFramework(framework);
+    const executorId = executor?.executor_id.value ?? taskId;
+    for (const [what, value] of [['Task ID', taskId], ['Framework ID', frameworkId], ['Executor ID', executorId]] as const) {
+      if (!isSafeComponent(value)) {
+        this.sendUnreliable(frameworkId, taskId, 'TASK_ERROR', 'REASON_TASK_INVALID', `${what} '${value}' cannot name a directory (empty, '.', '..', or holds '/')`);
+        return;
+      }
+    }
+    if (this.tasks.has(tkey(frameworkId, taskId))) {
+      this.deps.logger.warn({ frameworkId, taskId }, 'ignored a second RunTask for a task the agent already runs');
+      return;
+    }
+    const taskResources = Resources.fromProto(task.resources).unallocate();
+    const resourceProblem = fitsInto(this.deps.config.resources.unallocate(), this.usedResources(), taskResources);
+
+    const containerId = this.deps.ids.containerId();
+    const runKey: RunKey = { agentId: this.id, frameworkId, executorId, containerId };
+    const key: TaskKey = { ...runKey, taskId };
+    const execInfo = executor ?? this.commandExecutorInfo(frameworkId, task);
+    let prepared: { sandbox: string; runDir: string };
+    let journal: string;
+    try {
+      prepared = this.deps.store.prepareRun(runKey, execInfo);
+      journal = this.deps.store.saveTask(key, task);
+    } catch (e) {
+      this.deps.logger.error({ taskId, error: (e as Error).message }, 'could not create the sandbox or checkpoint the task');
+      this.sendUnreliable(frameworkId, taskId, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to create the sandbox: ${(e as Error).message}`);
+      return;
+    }
+    const entry: TaskEntry = {
+      key, info: task, customExecutor: executor !== undefined, state: 'TASK_STAGING', statuses: [],
+      sandbox: prepared.sandbox, runDir: prepared.runDir, environment: {}, phase: 'preparing',
+      killRequested: false, killedByHealth: false, checks: [], completed: false, collected: false,
+    };
+    this.tasks.set(tkey(frameworkId, taskId), entry);
+    this.executors.set(ekey(frameworkId, executorId), { key: runKey, info: execInfo, generated: executor === undefined, sandbox: prepared.sandbox, terminated: false });
+    this.sum.open(frameworkId, taskId, journal);
+
+    const refuse = (state: 'TASK_ERROR' | 'TASK_FAILED', reason: mesos.v1.TaskStatus.Reason, message: string) => {
+      this.emit(entry, state, { reason, message, source: 'SOURCE_AGENT' });
+      entry.phase = 'ended';
+      this.executorEnded(entry, undefined);
+    };
+    if (unsupported !== undefined) return refuse('TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', unsupported);
+    if (task.command === undefined) return refuse('TASK_ERROR', 'REASON_TASK_INVALID', 'Task has no CommandInfo to run');
+    if (resourceProblem !== undefined) {
+      return refuse('TASK_ERROR', 'REASON_TASK_INVALID', `Task uses resources the agent was not given: ${resourceProblem}`);
+    }
+    const health = this.deps.health;
+    if (health !== undefined) {
+      const hc = task.health_check !== undefined ? health.validateHealthCheck(task.health_check) : undefined;
+      if (hc !== undefined) return refuse('TASK_ERROR', 'REASON_TASK_INVALID', `Task's health check is invalid: ${hc}`);
+      const ck = task.check !== undefined ? health.validateCheck(task.check) : undefined;
+      if (ck !== undefined) return refuse('TASK_ERROR', 'REASON_TASK_INVALID', `Task's check is invalid: ${ck}`);
+    } else if (task.health_check !== undefined || task.check !== undefined) {
+      this.deps.logger.warn({ taskId }, 'the task has a health check or check but this agent runs none');
+    }
+    void this.launch(entry);
+  }
+
+  private usedResources(): Resources {
+    let used = Resources.of([]);
+    for (const e of this.tasks.values()) {
+      if (!isTerminalState(e.state)) used = used.plus(Resources.fromProto(e.info.resources).unallocate());
+    }
+    return used;
+  }
+
+  private async launch(entry: TaskEntry): Promise<void> {
+    const { frameworkId, executorId, taskId, containerId } = entry.key;
+    const command = entry.info.command!;
+    const framework = this.frameworks.get(frameworkId);
+    const user = command.user ?? (framework?.user !== undefined && framework.user !== '' ? framework.user : undefined);
+    entry.environment = taskEnvironment({
+      agentId: entry.key.agentId, frameworkId, executorId, taskId, containerId, sandbox: entry.sandbox,
+      agentEndpoint: this.endpointText, checkpoint: framework?.checkpoint ?? false,
+      shutdownGracePeriodSeconds: this.deps.config.shutdownGraceSeconds, command, path: this.deps.config.path,
+    });
+    const uris = command.uris ?? [];
+    if (uris.length > 0) {
+      let fetched: { ok: true } | { ok: false; message: string };
+      try {
+        fetched = await this.deps.fetch(uris, { sandbox: entry.sandbox, cacheDir: this.deps.store.paths.fetchCache, ...(user !== undefined ? { user } : {}) });
+      } catch (e) {
+        fetched = { ok: false, message: (e as Error).message };
+      }
+      if (isTerminalState(entry.state)) {
+        entry.phase = 'ended';
+        this.executorEnded(entry, undefined);
+        return;
+      }
+      if (!fetched.ok) {
+        this.emit(entry, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to fetch URIs: ${fetched.message}`, source: 'SOURCE_AGENT' });
+        entry.phase = 'ended';
+        this.executorEnded(entry, undefined);
+        return;
+      }
+    }
+    if (isTerminalState(entry.state)) {
+      entry.phase = 'ended';
+      this.executorEnded(entry, undefined);
+      return;
+    }
+    const shell = command.shell ?? true;
+    let result: { ok: true; pid: number } | { ok: false; message: string };
+    try {
+      result = await this.deps.containerizer.launch({
+        containerId: asContainerId(containerId), sandbox: entry.sandbox, runDir: entry.runDir,
+        command: { shell, value: command.value ?? '', arguments: command.arguments ?? [] },
+        environment: entry.environment, resources: Resources.fromProto(entry.info.resources),
+        ...(user !== undefined ? { user } : {}),
+        ...(entry.info.container !== undefined ? { container: entry.info.container } : {}),
+      });
+    } catch (e) {
+      result = { ok: false, message: (e as Error).message };
+    }
+    if (!result.ok) {
+      if (!isTerminalState(entry.state)) {
+        this.emit(entry, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${result.message}`, source: 'SOURCE_AGENT' });
+      }
+      entry.phase = 'ended';
+      this.executorEnded(entry, undefined);
+      return;
+    }
+    entry.phase = 'launched';
+    this.counters.launched++;
+    this.watch(entry);
+    if (isTerminalState(entry.state)) {
+      // Killed while launching: TASK_KILLED is out already; the process goes at once.
+      void this.deps.containerizer.kill(asContainerId(containerId), 'SIGKILL');
+      return;
+    }
+    this.emit(entry, 'TASK_STARTING', {});
+    const checkStatus = this.initialCheckStatus(entry);
+    this.emit(entry, 'TASK_RUNNING', checkStatus !== undefined ? { check_status: checkStatus } : {});
+    this.startChecks(entry);
+  }
+
+  private initialCheckStatus(entry: TaskEntry): mesos.v1.CheckStatusInfo | undefined {
+    const check = entry.info.check;
+    if (check?.type === undefined || this.deps.health?.emptyCheckStatus === undefined) return undefined;
+    entry.checkStatus = this.deps.health.emptyCheckStatus(check.type);
+    return entry.checkStatus;
+  }
+
+  private startChecks(entry: TaskEntry): void {
+    const health = this.deps.health;
+    if (health === undefined) return;
+    const ctx = {
+      taskId: entry.key.taskId, sandbox: entry.sandbox, environment: entry.environment,
+      ...(entry.info.command?.user !== undefined ? { user: entry.info.command.user } : {}),
+    };
+    const { clock, timers } = this.deps;
+    if (entry.info.health_check !== undefined) {
+      entry.checks.push(health.startHealthCheck(entry.info.health_check, ctx, {
+        clock, timers,
+        onHealthChange: (healthy) => {
+          entry.healthy = healthy;
+          if (entry.state !== 'TASK_RUNNING') return;
+          this.emit(entry, 'TASK_RUNNING', {
+            healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
+            ...(entry.checkStatus !== undefined ? { check_status: entry.checkStatus } : {}),
+          });
+        },
+        onUnhealthy: (message) => {
+          if (isTerminalState(entry.state) || entry.killRequested) return;
+          this.deps.logger.warn({ taskId: entry.key.taskId, message }, 'task failed its health check; killing it');
+          entry.killedByHealth = true;
+          this.kill(entry, undefined);
+        },
+      }));
+    }
+    if (entry.info.check !== undefined) {
+      entry.checks.push(health.startCheck(entry.info.check, ctx, {
+        clock, timers,
+        onCheckStatus: (status) => {
+          entry.checkStatus = status;
+          if (entry.state !== 'TASK_RUNNING') return;
+          this.emit(entry, 'TASK_RUNNING', {
+            check_status: status, reason: 'REASON_TASK_CHECK_STATUS_UPDATED',
+            ...(entry.healthy !== undefined ? { healthy: entry.healthy } : {}),
+          });
+        },
+      }));
+    }
+  }
+
+  private stopChecks(entry: TaskEntry): void {
+    for (const c of entry.checks) c.stop();
+    entry.checks = [];
+  }
+
+  private watch(entry: TaskEntry): void {
+    const id = asContainerId(entry.key.containerId);
+    this.deps.containerizer.wait(id).then(
+      (t) => this.terminated(entry, t),
+      (e: Error) => this.terminated(entry, { kind: 'unknown', message: e.message }),
+    );
+  }
+
+  /** The container ended: report how (unless a terminal update is out already), clean up, ExecutorExited. */
+  private terminated(entry: TaskEntry, t: Termination): void {
+    entry.phase = 'ended';
+    this.stopChecks(entry);
+    if (entry.graceTimer !== undefined) {
+      this.deps.timers.clear(entry.graceTimer);
+      entry.graceTimer = undefined;
+    }
+    if (!isTerminalState(entry.state)) {
+      const o = commandOutcome(t, entry.killRequested);
+      this.emit(entry, o.state, {
+        message: o.message,
+        ...(o.reason !== undefined ? { reason: o.reason } : {}),
+        ...(entry.killedByHealth ? { healthy: false } : {}),
+      });
+    }
+    this.deps.containerizer.cleanup(asContainerId(entry.key.containerId)).catch((e: Error) => {
+      this.deps.logger.warn({ containerId: entry.key.containerId, error: e.message }, 'container cleanup failed');
+    });
+    this.executorEnded(entry, waitStatus(t));
+  }
+
+  private executorEnded(entry: TaskEntry, status: number | undefined): void {
+    const k = ekey(entry.key.frameworkId, entry.key.executorId);
+    const ex = this.executors.get(k);
+    if (ex !== undefined && !ex.terminated) {
+      ex.terminated = true;
+      this.counters.executorsTerminated++;
+      const exited: maestro.agent.ExecutorExited = { framework_id: { value: entry.key.frameworkId }, executor_id: { value: entry.key.executorId } };
+      if (status !== undefined) exited.status = status;
+      this.link?.send({ executor_exited: exited });
+    }
+    this.maybeCollect(entry);
+  }
+
+  /** Records a state change through the state machine and the status update manager. */
+  private emit(entry: TaskEntry, state: AgentTaskState, extra: Partial<TaskStatus>): boolean {
+    const t = transition(entry.state, state);
+    if (!t.ok) {
+      this.counters.invalidUpdates++;
+      this.deps.logger.warn({ taskId: entry.key.taskId, message: t.message }, 'refused a task state change');
+      return false;
+    }
+    entry.state = t.state;
+    const status: TaskStatus = {
+      task_id: { value: entry.key.taskId },
+      state,
+      source: 'SOURCE_EXECUTOR',
+      agent_id: { value: entry.key.agentId },
+      executor_id: { value: entry.key.executorId },
+      timestamp: this.deps.clock.now() / 1000,
+      uuid: this.deps.ids.uuid(),
+      container_status: { container_id: { value: entry.key.containerId } },
+      ...extra,
+    };
+    entry.statuses.push(status);
+    this.counters.validUpdates++;
+    if (isTerminalState(state)) {
+      this.stopChecks(entry);
+      this.countTerminal(state);
+    }
+    this.sum.update({ framework_id: { value: entry.key.frameworkId }, status });
+    return true;
+  }
+
+  private countTerminal(state: mesos.v1.TaskState): void {
+    if (state === 'TASK_FINISHED') this.counters.finished++;
+    else if (state === 'TASK_FAILED') this.counters.failed++;
+    else if (state === 'TASK_KILLED') this.counters.killed++;
+    else if (state === 'TASK_LOST') this.counters.lost++;
+    else if (state === 'TASK_ERROR') this.counters.error++;
+    else if (state === 'TASK_DROPPED') this.counters.dropped++;
+  }
+
+  private killTask(frameworkId: string, taskId: string, policy: mesos.v1.KillPolicy | undefined): void {
+    const entry = this.tasks.get(tkey(frameworkId, taskId));
+    if (entry === undefined) {
+      if (this.completedTasks.some((t) => t.framework_id.value === frameworkId && t.task_id.value === taskId)) return;
+      this.sendUnreliable(frameworkId, taskId, this.lostState(frameworkId), 'REASON_RECONCILIATION', 'Cannot kill task: the agent does not know it');
+      return;
+    }
+    this.kill(entry, policy);
+  }
+
+  /** Kill policy: TASK_KILLING (when the framework can take it), SIGTERM, SIGKILL after the grace period. */
+  private kill(entry: TaskEntry, policy: mesos.v1.KillPolicy | undefined): void {
+    if (isTerminalState(entry.state) || entry.killRequested) return;
+    entry.killRequested = true;
+    if (entry.phase === 'preparing') {
+      this.emit(entry, 'TASK_KILLED', { reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it was launched' });
+      return;
+    }
+    if (entry.phase === 'ended') return;
+    if (this.hasCapability(entry.key.frameworkId, 'TASK_KILLING_STATE')) this.emit(entry, 'TASK_KILLING', {});
+    const id: ContainerId = asContainerId(entry.key.containerId);
+    const graceMs = durationMs(policy?.grace_period) ?? durationMs(entry.info.kill_policy?.grace_period) ?? this.deps.config.defaultGraceMs;
+    this.deps.logger.info({ taskId: entry.key.taskId, graceMs }, 'killing task: SIGTERM now, SIGKILL after the grace period');
+    this.signal(id, 'SIGTERM');
+    entry.graceTimer = this.deps.timers.setTimeout(() => {
+      entry.graceTimer = undefined;
+      if (entry.phase === 'launched') this.signal(id, 'SIGKILL');
+    }, graceMs);
+  }
+
+  private signal(id: ContainerId, signal: 'SIGTERM' | 'SIGKILL'): void {
+    this.deps.containerizer.kill(id, signal).catch((e: Error) => {
+      this.deps.logger.warn({ containerId: id, signal, error: e.message }, 'failed to signal a container');
+    });
+  }
+
+  private shutdownFramework(frameworkId: string): void {
+    let n = 0;
+    for (const e of this.tasks.values()) {
+      if (e.key.frameworkId !== frameworkId) continue;
+      n++;
+      this.kill(e, undefined);
+    }
+    this.deps.logger.info({ frameworkId, tasks: n }, 'shutting down a framework');
+  }
+
+  private shutdownExecutor(frameworkId: string, executorId: string): void {
+    const ex = this.executors.get(ekey(frameworkId, executorId));
+    if (ex === undefined) {
+      this.deps.logger.warn({ frameworkId, executorId }, 'asked to shut down an executor this agent does not have');
+      return;
+    }
+    for (const e of this.tasks.values()) {
+      if (e.key.frameworkId === frameworkId && e.key.executorId === executorId) this.kill(e, undefined);
+    }
+  }
+
+  private reconcile(frameworkId: string, taskIds: readonly string[]): void {
+    const ids = taskIds.length > 0 ? taskIds : [...this.tasks.values()].filter((e) => e.key.frameworkId === frameworkId).map((e) => e.key.taskId);
+    for (const taskId of ids) {
+      const entry = this.tasks.get(tkey(frameworkId, taskId));
+      if (entry !== undefined) {
+        // A terminal task's update is being retried already; a live one is reported as it is now.
+        const last = entry.statuses[entry.statuses.length - 1];
+        if (isTerminalState(entry.state) || last === undefined) continue;
+        this.link?.send({ status_update: { framework_id: { value: frameworkId }, status: { ...last, uuid: this.deps.ids.uuid(), reason: 'REASON_RECONCILIATION', timestamp: this.deps.clock.now() / 1000 } } });
+        continue;
+      }
+      const done = this.completedTasks.find((t) => t.framework_id.value === frameworkId && t.task_id.value === taskId);
+      const last = done?.statuses?.[done.statuses.length - 1];
+      if (last !== undefined) {
+        this.link?.send({ status_update: { framework_id: { value: frameworkId }, status: { ...last, uuid: this.deps.ids.uuid(), reason: 'REASON_RECONCILIATION', timestamp: this.deps.clock.now() / 1000 } } });
+        continue;
+      }
+      this.sendUnreliable(frameworkId, taskId, this.lostState(frameworkId), 'REASON_RECONCILIATION', 'Reconciliation: task unknown to the agent');
+    }
+  }
+
+  /** The terminal update was acknowledged: the task moves to the completed list. */
+  private completeTask(frameworkId: string, taskId: string): void {
+    const k = tkey(frameworkId, taskId);
+    const entry = this.tasks.get(k);
+    if (entry === undefined) return;
+    this.tasks.delete(k);
+    entry.completed = true;
+    this.completedTasks.push(this.taskProto(entry));
+    if (this.completedTasks.length > MAX_COMPLETED_TASKS) this.completedTasks.shift();
+    this.maybeCollect(entry);
+  }
+
+  /** Once a task is completed and its container gone, its executor is completed and its run is collected after gc_delay. */
+  private maybeCollect(entry: TaskEntry): void {
+    if (!entry.completed || entry.phase !== 'ended' || entry.collected) return;
+    entry.collected = true;
+    const k = ekey(entry.key.frameworkId, entry.key.executorId);
+    const ex = this.executors.get(k);
+    if (ex !== undefined && ex.key.containerId === entry.key.containerId) {
+      this.executors.delete(k);
+      this.completedExecutors.push(ex);
+      if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
+    }
+    const runKey: RunKey = entry.key;
+    this.deps.timers.setTimeout(() => {
+      try {
+        this.deps.store.removeRun(runKey);
+        this.collectedRuns.add(runKey.containerId);
+        this.deps.logger.debug({ containerId: runKey.containerId }, 'garbage-collected a sandbox');
+      } catch (e) {
+        this.deps.logger.warn({ containerId: runKey.containerId, error: (e as Error).message }, 'sandbox garbage collection failed');
+      }
+    }, this.deps.config.gcDelayMs);
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /**
+   * Rebuilds the books from the checkpoints, asks the containerizer which containers still run,
+   * and reports the ones that ended while the agent was down. Unacknowledged updates wait for the
+   * next registration. An incompatible AgentInfo change refuses the start (a value, not a throw).
+   */
+  async recover(state: RecoveredState): Promise<{ ok: true; tasks: number; running: number } | { ok: false; message: string }> {
+    for (const w of state.warnings) {
+      this.counters.recoveryErrors++;
+      this.deps.logger.error({ warning: w }, 'skipped a checkpoint that cannot be read');
+    }
+    if (state.agentId === undefined) return { ok: true, tasks: 0, running: 0 };
+    const now = this.info();
+    if (state.agentInfo !== undefined) {
+      const problem = incompatibility(state.agentInfo, now, this.deps.config.reconfigurationPolicy);
+      if (problem !== undefined) {
+        return {
+          ok: false,
+          message: `Incompatible agent info detected: ${problem} (--reconfiguration_policy=${this.deps.config.reconfigurationPolicy}). ` +
+            `To start this agent as a new agent, remove ${this.deps.store.paths.latestAgent} (its tasks will be lost).`,
+        };
+      }
+    }
+    this.id = state.agentId;
+    this.deps.store.saveAgent(this.id, this.info());
+    this.checkpointedResources = state.checkpointedResources;
+    const live: TaskEntry[] = [];
+    for (const fw of state.frameworks) {
+      if (fw.info.id !== undefined) this.frameworks.set(fw.info.id.value, fw.info);
+      for (const ex of fw.executors) {
+        for (const run of ex.runs) {
+          const sandbox = this.deps.store.paths.sandbox(run.key);
+          const runDir = this.deps.store.paths.containerRunDir(run.key);
+          const executor: ExecutorEntry = { key: run.key, info: ex.info, generated: ex.info.command?.value === 'maestro-command-executor', sandbox, terminated: false };
+          let anyLive = false;
+          for (const t of run.tasks) {
+            const statuses = t.records.flatMap((r) => ('update' in r ? [r.update.status] : []));
+            const last = statuses[statuses.length - 1];
+            const entry: TaskEntry = {
+              key: t.key, info: t.info, customExecutor: !executor.generated, state: (last?.state ?? 'TASK_STAGING') as AgentTaskState,
+              statuses, sandbox, runDir, environment: {}, phase: 'launched', killRequested: last?.state === 'TASK_KILLING',
+              killedByHealth: false, checks: [], completed: false, collected: false,
+            };
+            const rec = this.sum.recover(t.key.frameworkId, t.key.taskId, this.deps.store.paths.taskUpdates(t.key), t.records);
+            if (rec.done) {
+              entry.completed = true;
+              entry.phase = 'ended';
+              this.completedTasks.push(this.taskProto(entry));
+              continue;
+            }
+            this.tasks.set(tkey(t.key.frameworkId, t.key.taskId), entry);
+            if (!isTerminalState(entry.state)) {
+              anyLive = true;
+              live.push(entry);
+            } else {
+              entry.phase = 'ended';
+            }
+          }
+          if (anyLive) this.executors.set(ekey(run.key.frameworkId, run.key.executorId), executor);
+          else if (run.tasks.length > 0) this.completedExecutors.push({ ...executor, terminated: true });
+        }
+      }
+    }
+    const wanted: RecoverableContainer[] = live.map((e) => ({ containerId: asContainerId(e.key.containerId), runDir: e.runDir, sandbox: e.sandbox }));
+    let found: Map<ContainerId, 'running' | Termination>;
+    try {
+      found = wanted.length > 0 ? await this.deps.containerizer.recover(wanted) : new Map();
+    } catch (e) {
+      this.deps.logger.error({ error: (e as Error).message }, 'the containerizer failed to recover containers; their tasks are reported as ended');
+      found = new Map();
+    }
+    let running = 0;
+    for (const entry of live) {
+      const framework = this.frameworks.get(entry.key.frameworkId);
+      entry.environment = taskEnvironment({
+        agentId: entry.key.agentId, frameworkId: entry.key.frameworkId, executorId: entry.key.executorId, taskId: entry.key.taskId,
+        containerId: entry.key.containerId, sandbox: entry.sandbox, agentEndpoint: this.endpointText, checkpoint: framework?.checkpoint ?? false,
+        shutdownGracePeriodSeconds: this.deps.config.shutdownGraceSeconds, command: entry.info.command, path: this.deps.config.path,
+      });
+      const r = found.get(asContainerId(entry.key.containerId));
+      if (r === 'running') {
+        running++;
+        this.watch(entry);
+        if (entry.state === 'TASK_STAGING') this.emit(entry, 'TASK_STARTING', {});
+        if (entry.state === 'TASK_STARTING') this.emit(entry, 'TASK_RUNNING', {});
+        if (entry.state === 'TASK_RUNNING') this.startChecks(entry);
+        if (entry.killRequested) {
+          entry.killRequested = false;
+          this.kill(entry, undefined);
+        }
+      } else {
+        this.terminated(entry, r ?? { kind: 'unknown', message: 'the container was not found after the agent restarted' });
+      }
+    }
+    this.deps.logger.info({ agentId: this.id, tasks: this.tasks.size, running, completed: this.completedTasks.length }, 'recovered the agent\'s state');
+    return { ok: true, tasks: this.tasks.size, running };
+  }
+
+  /** Stops timers and checks (agent shutdown). Tasks keep running; the journals keep the updates. */
+  stop(): void {
+    this.sum.stop();
+    for (const e of this.tasks.values()) {
+      this.stopChecks(e);
+      if (e.graceTimer !== undefined) this.deps.timers.clear(e.graceTimer);
+    }
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private taskProto(entry: TaskEntry): mesos.v1.Task {
+    const head = this.sum.pending(entry.key.frameworkId, entry.key.taskId)[0];
+    const framework = this.frameworks.get(entry.key.frameworkId);
+    const user = entry.info.command?.user ?? framework?.user;
+    const t: mesos.v1.Task = {
+      name: entry.info.name,
+      task_id: { value: entry.key.taskId },
+      framework_id: { value: entry.key.frameworkId },
+      agent_id: { value: entry.key.agentId },
+      state: entry.state,
+    };
+    if (entry.customExecutor) t.executor_id = { value: entry.key.executorId };
+    if (entry.info.resources !== undefined) t.resources = entry.info.resources;
+    if (entry.statuses.length > 0) t.statuses = entry.statuses.map((s) => ({ ...s }));
+    if (head !== undefined) {
+      t.status_update_state = head.status.state;
+      if (head.status.uuid !== undefined) t.status_update_uuid = head.status.uuid;
+    }
+    if (entry.info.labels !== undefined) t.labels = entry.info.labels;
+    if (entry.info.discovery !== undefined) t.discovery = entry.info.discovery;
+    if (entry.info.container !== undefined) t.container = entry.info.container;
+    if (entry.info.health_check !== undefined) t.health_check = entry.info.health_check;
+    if (entry.info.kill_policy !== undefined) t.kill_policy = entry.info.kill_policy;
+    if (user !== undefined && user !== '') t.user = user;
+    return t;
+  }
+
+  /** Tasks by phase, as the v1 agent API lists them. */
+  getTasks(): NonNullable<mesos.v1.agent.Response['get_tasks']> {
+    const pending: mesos.v1.Task[] = [];
+    const launched: mesos.v1.Task[] = [];
+    const terminated: mesos.v1.Task[] = [];
+    for (const e of this.tasks.values()) {
+      const t = this.taskProto(e);
+      if (isTerminalState(e.state)) terminated.push(t);
+      else if (e.state === 'TASK_STAGING') pending.push(t);
+      else launched.push(t);
+    }
+    const out: NonNullable<mesos.v1.agent.Response['get_tasks']> = {};
+    if (pending.length > 0) out.pending_tasks = pending;
+    if (launched.length > 0) out.launched_tasks = launched;
+    if (terminated.length > 0) out.terminated_tasks = terminated;
+    if (this.completedTasks.length > 0) out.completed_tasks = [...this.completedTasks];
+    return out;
+  }
+
+  getFrameworks(): NonNullable<mesos.v1.agent.Response['get_frameworks']> {
+    const active = new Set<string>();
+    for (const e of this.tasks.values()) active.add(e.key.frameworkId);
+    for (const x of this.executors.values()) active.add(x.key.frameworkId);
+    const frameworks: { framework_info: mesos.v1.FrameworkInfo }[] = [];
+    const completed: { framework_info: mesos.v1.FrameworkInfo }[] = [];
+    for (const [id, info] of this.frameworks) (active.has(id) ? frameworks : completed).push({ framework_info: info });
+    const out: NonNullable<mesos.v1.agent.Response['get_frameworks']> = {};
+    if (frameworks.length > 0) out.frameworks = frameworks;
+    if (completed.length > 0) out.completed_frameworks = completed;
+    return out;
+  }
+
+  getExecutors(): NonNullable<mesos.v1.agent.Response['get_executors']> {
+    const out: NonNullable<mesos.v1.agent.Response['get_executors']> = {};
+    const live = [...this.executors.values()].map((e) => ({ executor_info: e.info }));
+    const done = this.completedExecutors.map((e) => ({ executor_info: e.info }));
+    if (live.length > 0) out.executors = live;
+    if (done.length > 0) out.completed_executors = done;
+    return out;
+  }
+
+  getState(): NonNullable<mesos.v1.agent.Response['get_state']> {
+    return { get_tasks: this.getTasks(), get_executors: this.getExecutors(), get_frameworks: this.getFrameworks() };
+  }
+
+  getAgent(): NonNullable<mesos.v1.agent.Response['get_agent']> {
+    return { agent_info: this.agentInfo() };
+  }
+
+  async getContainers(): Promise<NonNullable<mesos.v1.agent.Response['get_containers']>> {
+    const containers: mesos.v1.agent.Response.GetContainers.Container[] = [];
+    for (const e of this.tasks.values()) {
+      if (e.phase !== 'launched') continue;
+      const c: mesos.v1.agent.Response.GetContainers.Container = {
+        framework_id: { value: e.key.frameworkId },
+        executor_id: { value: e.key.executorId },
+        container_id: { value: e.key.containerId },
+      };
+      const ex = this.executors.get(ekey(e.key.frameworkId, e.key.executorId));
+      if (ex?.info.name !== undefined) c.executor_name = ex.info.name;
+      try {
+        const usage = await this.deps.containerizer.usage(asContainerId(e.key.containerId));
+        if (usage !== undefined) c.resource_statistics = usage;
+      } catch {
+        // A container that ended meanwhile has no usage; it is listed without statistics.
+      }
+      containers.push(c);
+    }
+    return containers.length > 0 ? { containers } : {};
+  }
+
+  sandboxes(): readonly AttachedSandbox[] {
+    const out: AttachedSandbox[] = [];
+    const seen = new Set<string>();
+    const add = (key: RunKey, directory: string) => {
+      if (seen.has(key.containerId) || this.collectedRuns.has(key.containerId)) return;
+      seen.add(key.containerId);
+      out.push({ directory, virtualPaths: [directory, ...virtualSandboxPaths(key, true)] });
+    };
+    for (const e of this.executors.values()) add(e.key, e.sandbox);
+    for (const e of this.tasks.values()) add(e.key, e.sandbox);
+    for (const e of this.completedExecutors) add(e.key, e.sandbox);
+    return out;
+  }
+
+  agentInfo(): mesos.v1.AgentInfo {
+    return this.info();
+  }
+
+  agentId(): string | undefined {
+    return this.id;
+  }
+
+  endpoint(): string {
+    return this.endpointText;
+  }
+
+  master(): { readonly address: string; readonly registered: boolean } {
+    return { address: this.link?.address ?? '', registered: this.link?.registered ?? false };
+  }
+
+  startTime(): number {
+    return this.startedAt;
+  }
+
+  version(): string {
+    return this.deps.config.version;
+  }
+
+  flags(): Readonly<Record<string, string>> {
+    return this.deps.config.flags;
+  }
+
+  workDir(): string {
+    return this.deps.config.workDir;
+  }
+
+  metrics(): Readonly<Record<string, number>> {
+    const byState = (s: mesos.v1.TaskState) => [...this.tasks.values()].filter((e) => e.state === s).length;
+    const total = this.deps.config.resources;
+    const used = this.usedResources();
+    const m: Record<string, number> = {
+      'slave/registered': this.link?.registered === true ? 1 : 0,
+      'slave/uptime_secs': (this.deps.clock.now() - this.startedAt) / 1000,
+      'slave/tasks_staging': byState('TASK_STAGING'),
+      'slave/tasks_starting': byState('TASK_STARTING'),
+      'slave/tasks_running': byState('TASK_RUNNING'),
+      'slave/tasks_killing': byState('TASK_KILLING'),
+      'slave/tasks_finished': this.counters.finished,
+      'slave/tasks_failed': this.counters.failed,
+      'slave/tasks_killed': this.counters.killed,
+      'slave/tasks_lost': this.counters.lost,
+      'slave/tasks_error': this.counters.error,
+      'slave/tasks_dropped': this.counters.dropped,
+      'slave/executors_running': [...this.executors.values()].filter((e) => !e.terminated).length,
+      'slave/executors_terminated': this.counters.executorsTerminated,
+      'slave/frameworks_active': this.getFrameworks().frameworks?.length ?? 0,
+      'slave/valid_status_updates': this.counters.validUpdates,
+      'slave/invalid_status_updates': this.counters.invalidUpdates,
+      'slave/recovery_errors': this.counters.recoveryErrors,
+      'slave/status_updates_pending': this.sum.totalPending(),
+    };
+    for (const name of ['cpus', 'mem', 'disk', 'gpus']) {
+      const t = total.scalar(name);
+      const u = used.scalar(name);
+      m[`slave/${name}_total`] = t;
+      m[`slave/${name}_used`] = u;
+      m[`slave/${name}_percent`] = t > 0 ? u / t : 0;
+    }
+    return m;
+  }
+}

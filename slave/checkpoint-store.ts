@@ -1,0 +1,166 @@
+/**
+ * The agent's books on disk: what slave/agent.ts checkpoints while it runs and reads back after a
+ * restart, over the tree of paths.ts, written with checkpoint.ts (atomic files, fsynced journal).
+ *
+ * `recover` walks the tree and returns everything it can read. A file that is missing, corrupt or
+ * half-written (a crash mid-write) never stops recovery: the entry it belongs to is skipped, or
+ * the torn journal line dropped, and a warning naming the file is returned for the agent to log.
+ * A task whose task.info cannot be read is skipped; a run whose ids are not safe path components
+ * is skipped.
+ */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import type { mesos } from '../proto/types.generated.ts';
+import { appendRecord, linkAtomic, readJournal, readJson, readLinkName, repairJournal, writeJsonAtomic } from './checkpoint.ts';
+import { createPaths, isSafeComponent, type AgentPaths, type RunKey, type TaskKey } from './paths.ts';
+import type { JournalRecord, UpdateJournal } from './status-update-manager.ts';
+
+export interface RecoveredTask {
+  readonly key: TaskKey;
+  readonly info: mesos.v1.TaskInfo;
+  readonly records: JournalRecord[];
+}
+
+export interface RecoveredRun {
+  readonly key: RunKey;
+  readonly latest: boolean;
+  readonly tasks: RecoveredTask[];
+}
+
+export interface RecoveredExecutor {
+  readonly info: mesos.v1.ExecutorInfo;
+  readonly runs: RecoveredRun[];
+}
+
+export interface RecoveredFramework {
+  readonly info: mesos.v1.FrameworkInfo;
+  readonly executors: RecoveredExecutor[];
+}
+
+export interface RecoveredState {
+  /** Undefined for a fresh work dir (no meta/slaves/latest). */
+  readonly agentId?: string;
+  readonly agentInfo?: mesos.v1.AgentInfo;
+  readonly checkpointedResources: mesos.v1.Resource[];
+  readonly frameworks: RecoveredFramework[];
+  /** One line per file that could not be used. */
+  readonly warnings: string[];
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+export class CheckpointStore implements UpdateJournal {
+  readonly paths: AgentPaths;
+
+  constructor(workDir: string) {
+    this.paths = createPaths(workDir);
+  }
+
+  /** Records the agent's id and info: slave.info, then the `latest` link (the id counts once the link exists). */
+  saveAgent(agentId: string, info: mesos.v1.AgentInfo): void {
+    writeJsonAtomic(this.paths.agentInfo(agentId), info);
+    linkAtomic(this.paths.metaAgent(agentId), this.paths.latestAgent);
+  }
+
+  saveCheckpointedResources(agentId: string, resources: readonly mesos.v1.Resource[]): void {
+    writeJsonAtomic(this.paths.resourcesInfo(agentId), resources);
+  }
+
+  saveFramework(agentId: string, info: mesos.v1.FrameworkInfo): void {
+    writeJsonAtomic(this.paths.frameworkInfo(agentId, info.id!.value), info);
+  }
+
+  /**
+   * Creates a run: the sandbox (with the executor's `runs/latest` link), the container's runtime
+   * dir and the checkpoints of the executor and the task. Returns the sandbox and runtime dir.
+   */
+  prepareRun(key: RunKey, executor: mesos.v1.ExecutorInfo): { sandbox: string; runDir: string } {
+    const sandbox = this.paths.sandbox(key);
+    const runDir = this.paths.containerRunDir(key);
+    mkdirSync(sandbox, { recursive: true });
+    mkdirSync(runDir, { recursive: true });
+    linkAtomic(sandbox, this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId));
+    writeJsonAtomic(this.paths.executorInfo(key.agentId, key.frameworkId, key.executorId), executor);
+    return { sandbox, runDir };
+  }
+
+  saveTask(key: TaskKey, info: mesos.v1.TaskInfo): string {
+    writeJsonAtomic(this.paths.taskInfo(key), info);
+    return this.paths.taskUpdates(key);
+  }
+
+  append(journalPath: string, record: JournalRecord): void {
+    appendRecord(journalPath, record);
+  }
+
+  /** Removes a run's sandbox and checkpoints (garbage collection). */
+  removeRun(key: RunKey): void {
+    rmSync(this.paths.sandbox(key), { recursive: true, force: true });
+    rmSync(this.paths.metaRun(key), { recursive: true, force: true });
+  }
+
+  recover(): RecoveredState {
+    const warnings: string[] = [];
+    const agentId = readLinkName(this.paths.latestAgent);
+    if (agentId === undefined) return { checkpointedResources: [], frameworks: [], warnings };
+    const agentInfo = readJson<mesos.v1.AgentInfo>(this.paths.agentInfo(agentId));
+    if (agentInfo.kind !== 'ok') {
+      warnings.push(agentInfo.kind === 'missing' ? `${this.paths.agentInfo(agentId)} is missing` : agentInfo.message);
+    }
+    const reserved = readJson<mesos.v1.Resource[]>(this.paths.resourcesInfo(agentId));
+    if (reserved.kind === 'corrupt') warnings.push(reserved.message);
+    const frameworks: RecoveredFramework[] = [];
+    for (const frameworkId of listDirs(this.paths.metaFrameworks(agentId))) {
+      const fi = readJson<mesos.v1.FrameworkInfo>(this.paths.frameworkInfo(agentId, frameworkId));
+      if (fi.kind !== 'ok') {
+        warnings.push(fi.kind === 'missing' ? `${this.paths.frameworkInfo(agentId, frameworkId)} is missing; framework skipped` : `${fi.message}; framework skipped`);
+        continue;
+      }
+      const executors: RecoveredExecutor[] = [];
+      for (const executorId of listDirs(this.paths.metaExecutors(agentId, frameworkId))) {
+        const path = this.paths.executorInfo(agentId, frameworkId, executorId);
+        const ei = readJson<mesos.v1.ExecutorInfo>(path);
+        if (ei.kind !== 'ok') {
+          warnings.push(ei.kind === 'missing' ? `${path} is missing; executor skipped` : `${ei.message}; executor skipped`);
+          continue;
+        }
+        const latestRun = readLinkName(this.paths.latestRunLink(agentId, frameworkId, executorId));
+        const runs: RecoveredRun[] = [];
+        for (const containerId of listDirs(this.paths.metaRuns(agentId, frameworkId, executorId))) {
+          if (!isSafeComponent(containerId)) continue;
+          const key: RunKey = { agentId, frameworkId, executorId, containerId };
+          const tasks: RecoveredTask[] = [];
+          for (const taskId of listDirs(this.paths.metaTasks(key))) {
+            const tkey: TaskKey = { ...key, taskId };
+            const ti = readJson<mesos.v1.TaskInfo>(this.paths.taskInfo(tkey));
+            if (ti.kind !== 'ok') {
+              warnings.push(ti.kind === 'missing' ? `${this.paths.taskInfo(tkey)} is missing; task skipped` : `${ti.message}; task skipped`);
+              continue;
+            }
+            const journalPath = this.paths.taskUpdates(tkey);
+            const torn = repairJournal(journalPath);
+            if (torn > 0) warnings.push(`${journalPath}: dropped a torn last record (${torn} bytes)`);
+            const journal = readJournal<JournalRecord>(journalPath);
+            for (const s of journal.skipped) warnings.push(`${s.message}; record skipped`);
+            tasks.push({ key: tkey, info: ti.value, records: journal.records });
+          }
+          runs.push({ key, latest: containerId === latestRun, tasks });
+        }
+        executors.push({ info: ei.value, runs });
+      }
+      frameworks.push({ info: fi.value, executors });
+    }
+    return {
+      agentId,
+      ...(agentInfo.kind === 'ok' ? { agentInfo: agentInfo.value } : {}),
+      checkpointedResources: reserved.kind === 'ok' ? reserved.value : [],
+      frameworks,
+      warnings,
+    };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Every on-disk path of the agent, in one place, in Apache Mesos' layout. Nothing else in the
+ * agent builds a path under `--work_dir` by hand.
+ *
+ * Sandboxes (what tasks see and what /files serves):
+ *
+ *   <work_dir>/slaves/<agent_id>/frameworks/<framework_id>/executors/<executor_id>/runs/<container_id>/
+ *       stdout, stderr                  the task's output (appended by the containerizer)
+ *   <work_dir>/slaves/<agent_id>/frameworks/<framework_id>/executors/<executor_id>/runs/latest
+ *                                       symlink to the newest run of that executor
+ *
+ * Checkpoints (what the agent reads back after a restart; every file is written atomically by
+ * checkpoint.ts, except the append-only `task.updates` journal):
+ *
+ *   <work_dir>/meta/slaves/latest       symlink to meta/slaves/<agent_id> (absent: a fresh agent)
+ *   <work_dir>/meta/slaves/<agent_id>/
+ *       slave.info                      AgentInfo (JSON) the agent registered with
+ *       resources.info                  reserved resources from CheckpointResources (JSON list)
+ *       frameworks/<framework_id>/
+ *           framework.info              FrameworkInfo (JSON)
+ *           executors/<executor_id>/
+ *               executor.info           ExecutorInfo (JSON; generated for a command task)
+ *               runs/<container_id>/
+ *                   container/          the containerizer's own files (pid, exit status)
+ *                   tasks/<task_id>/
+ *                       task.info       TaskInfo (JSON)
+ *                       task.updates    status update journal: one JSON record per line,
+ *                                       {"update": StatusUpdate} or {"ack": uuid}, fsynced
+ *   <work_dir>/fetch-cache/             the URI fetcher's cache
+ *
+ * Invariants: ids are used as single path components, so an id holding `/`, NUL or being `.` or
+ * `..` is refused by `isSafeComponent` before any path is built from it.
+ */
+import { join } from 'node:path';
+
+export function isSafeComponent(id: string): boolean {
+  return id !== '' && id !== '.' && id !== '..' && !id.includes('/') && !id.includes('\0');
+}
+
+export interface RunKey {
+  readonly agentId: string;
+  readonly frameworkId: string;
+  readonly executorId: string;
+  readonly containerId: string;
+}
+
+export interface TaskKey extends RunKey {
+  readonly taskId: string;
+}
+
+export function createPaths(workDir: string) {
+  const meta = join(workDir, 'meta');
+  const metaAgent = (agentId: string) => join(meta, 'slaves', agentId);
+  const metaFramework = (agentId: string, frameworkId: string) => join(metaAgent(agentId), 'frameworks', frameworkId);
+  const metaExecutor = (agentId: string, frameworkId: string, executorId: string) =>
+    join(metaFramework(agentId, frameworkId), 'executors', executorId);
+  const metaRun = (k: RunKey) => join(metaExecutor(k.agentId, k.frameworkId, k.executorId), 'runs', k.containerId);
+  const metaTask = (k: TaskKey) => join(metaRun(k), 'tasks', k.taskId);
+  const executorSandboxes = (agentId: string, frameworkId: string, executorId: string) =>
+    join(workDir, 'slaves', agentId, 'frameworks', frameworkId, 'executors', executorId, 'runs');
+  return {
+    workDir,
+    meta,
+    metaSlaves: join(meta, 'slaves'),
+    latestAgent: join(meta, 'slaves', 'latest'),
+    metaAgent,
+    agentInfo: (agentId: string) => join(metaAgent(agentId), 'slave.info'),
+    resourcesInfo: (agentId: string) => join(metaAgent(agentId), 'resources.info'),
+    metaFrameworks: (agentId: string) => join(metaAgent(agentId), 'frameworks'),
+    metaFramework,
+    frameworkInfo: (agentId: string, frameworkId: string) => join(metaFramework(agentId, frameworkId), 'framework.info'),
+    metaExecutors: (agentId: string, frameworkId: string) => join(metaFramework(agentId, frameworkId), 'executors'),
+    metaExecutor,
+    executorInfo: (agentId: string, frameworkId: string, executorId: string) =>
+      join(metaExecutor(agentId, frameworkId, executorId), 'executor.info'),
+    metaRuns: (agentId: string, frameworkId: string, executorId: string) => join(metaExecutor(agentId, frameworkId, executorId), 'runs'),
+    metaRun,
+    containerRunDir: (k: RunKey) => join(metaRun(k), 'container'),
+    metaTasks: (k: RunKey) => join(metaRun(k), 'tasks'),
+    metaTask,
+    taskInfo: (k: TaskKey) => join(metaTask(k), 'task.info'),
+    taskUpdates: (k: TaskKey) => join(metaTask(k), 'task.updates'),
+    executorSandboxes,
+    sandbox: (k: RunKey) => join(executorSandboxes(k.agentId, k.frameworkId, k.executorId), k.containerId),
+    latestRunLink: (agentId: string, frameworkId: string, executorId: string) =>
+      join(executorSandboxes(agentId, frameworkId, executorId), 'latest'),
+    fetchCache: join(workDir, 'fetch-cache'),
+  };
+}
+
+export type AgentPaths = ReturnType<typeof createPaths>;
+
+/** Mesos' virtual /files paths of a sandbox: `/frameworks/F/executors/E/runs/<run>` (and `latest` for the newest run). */
+export function virtualSandboxPaths(k: RunKey, isLatest: boolean): string[] {
+  const base = `/frameworks/${k.frameworkId}/executors/${k.executorId}/runs`;
+  return isLatest ? [`${base}/${k.containerId}`, `${base}/latest`] : [`${base}/${k.containerId}`];
+}

@@ -356,7 +356,10 @@ export class MasterCore {
   reconcileStatuses(f: FrameworkRecord, queries: readonly mesos.v1.scheduler.Call.Reconcile.Task[]): mesos.v1.TaskStatus[] {
     const view = (t: TaskRecord): ReconcileTaskView => {
       const latest = t.task.statuses?.[t.task.statuses.length - 1];
-      return { taskId: t.task.task_id.value, agentId: t.agentId, executorId: t.task.executor_id?.value, state: t.task.state, healthy: latest?.healthy };
+      // The state of the latest update forwarded (Mesos `status_update_state`): a latest_state
+      // ahead of it is not told before the framework gets the updates in between.
+      const state = t.task.status_update_state ?? t.task.state;
+      return { taskId: t.task.task_id.value, agentId: t.agentId, executorId: t.task.executor_id?.value, state, healthy: latest?.healthy };
     };
     const tasks = new Map<string, ReconcileTaskView>();
     for (const t of f.tasks.values()) tasks.set(t.task.task_id.value, view(t));

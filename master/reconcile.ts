@@ -6,7 +6,7 @@
  * Implicit (no tasks named): the latest state of every task the master knows for the framework,
  * plus TASK_UNREACHABLE for tasks on unreachable agents.
  * Explicit, for each named task:
- *   known task                        -> its latest state
+ *   known task                        -> the state of its latest update forwarded (its state if none)
  *   task on an unreachable agent      -> TASK_UNREACHABLE
  *   agent named and registered        -> TASK_GONE (the agent does not run it)
  *   agent named and unreachable       -> TASK_UNREACHABLE

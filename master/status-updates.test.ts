@@ -114,3 +114,16 @@ test('an update naming a task of another agent changes nothing on that task (it 
   t.is(offeredOnH1.reduce((s, o) => s + o.resources.scalar('cpus'), 0), 1); // the running task still holds its cpu
   t.deepEqual(fw.sink.updates().map((s) => s.state), ['TASK_RUNNING', 'TASK_FINISHED']);
 });
+
+test('reconciliation answers the state of the latest update forwarded, not a latest_state the framework has not been sent yet (Mesos status_update_state)', (t) => {
+  const { h, fw, update } = withTask();
+  const reconcile = () => {
+    h.master.call(fw.id, { type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 't1' } }] } });
+    return fw.sink.updates().at(-1)!.state;
+  };
+  t.is(reconcile(), 'TASK_STAGING'); // no update forwarded yet
+  update('TASK_RUNNING', U1, 'TASK_FINISHED');
+  t.is(reconcile(), 'TASK_RUNNING');
+  update('TASK_FINISHED', U2);
+  t.is(reconcile(), 'TASK_FINISHED');
+});

@@ -35,3 +35,22 @@ test('tcp probe: a closed port is an error naming the address', async (t) => {
   t.is(result.kind, 'error');
   t.regex((result as { message: string }).message, new RegExp(`^Failed to connect to 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
 });
+
+test('tcp probe: protocol IPv6 connects to ::1', async (t) => {
+  const server = createServer((socket) => socket.end());
+  const bound = await new Promise<boolean>((r) => {
+    server.once('error', () => r(false));
+    server.listen(0, '::1', () => r(true));
+  });
+  if (!bound) {
+    t.log('no IPv6 loopback here: checking that ::1 is refused instead of reaching 127.0.0.1');
+    t.is((await createTcpProbe({ port: 9, protocol: 'IPv6' })(new AbortController().signal)).kind, 'error');
+    return;
+  }
+  try {
+    const port = (server.address() as AddressInfo).port;
+    t.deepEqual(await createTcpProbe({ port, protocol: 'IPv6' })(new AbortController().signal), { kind: 'connected' });
+  } finally {
+    await close(server);
+  }
+});

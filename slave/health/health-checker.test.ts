@@ -96,3 +96,24 @@ test('health checker: nothing is reported after stop()', async (t) => {
   t.deepEqual(events, []);
   t.is(handle.state().phase, 'delay');
 });
+
+test('health checker: stop() from inside onUnhealthy (the agent kills the task) ends probing at once', async (t) => {
+  const time = new ManualTime();
+  const script = scriptedProbe([exited(1)]);
+  const kills: string[] = [];
+  const handle = runHealthCheck({ ...cmd, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 1 }, script.probe, {
+    clock: time,
+    timers: time,
+    onHealthChange: () => {},
+    onUnhealthy: (message) => {
+      kills.push(message);
+      handle.stop();
+    },
+  });
+  for (let i = 0; i < 50; i++) {
+    time.advance(100);
+    await settle();
+  }
+  t.deepEqual(kills, [FAIL_1]);
+  t.is(script.runs(), 1);
+});

@@ -113,7 +113,7 @@ test('legacy routes through the app: /state and its aliases, /flags, /health, /v
     for (const url of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']) {
       const res = await app.inject({ method: 'GET', url });
       t.is(res.statusCode, 200, url);
-      t.like(res.json(), { id: 'S1', pid: 'slave(1)@127.0.0.1:5051' }, url);
+      t.like(res.json(), { id: 'S1', pid: 'slave(1)@127.0.0.1:5051', start_time: 1700000000.25 }, url);
     }
     for (const url of ['/flags', '/slave(1)/flags']) {
       t.deepEqual((await app.inject({ method: 'GET', url })).json(), { flags: view.flags() });

@@ -33,7 +33,7 @@ export function registerAgentLegacyEndpoints(app: FastifyInstance, deps: AgentLe
   json(['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json'], () => legacyAgentState({
     version: deps.version,
     build: deps.build,
-    startTime: view.startTime(),
+    startTime: view.startTime() / 1000, // AgentView: ms since the epoch; Mesos' start_time: seconds
     agentInfo: view.agentInfo(),
     agentId: view.agentId(),
     endpoint: view.endpoint(),

@@ -105,7 +105,7 @@ export function fakeAgentView(fixture: SandboxFixture, overrides: Partial<AgentV
     agentId: () => 'S1',
     endpoint: () => '127.0.0.1:5051',
     master: () => ({ address: 'master-host:5050', registered: true }),
-    startTime: () => 1700000000.25,
+    startTime: () => 1_700_000_000_250,
     version: () => '0.1.0',
     flags: () => ({ work_dir: fixture.workDir, port: '5051', gc_delay: '1weeks' }),
     metrics: () => ({ 'slave/registered': 1, 'slave/tasks_running': 1 }),

@@ -32,6 +32,15 @@ for (const [path, expected] of cases) {
   });
 }
 
+test('a name claimed twice stays with the first sandbox listed (the live run keeps latest)', (t) => {
+  const shared = attachmentTable([
+    { directory: '/w/runs/LIVE', virtualPaths: ['/frameworks/F/executors/E/runs/latest'] },
+    { directory: '/w/runs/OLD', virtualPaths: ['/frameworks/F/executors/E/runs/latest', '/frameworks/F/executors/E/runs/OLD'] },
+  ]);
+  t.is(shared.get('/frameworks/F/executors/E/runs/latest'), '/w/runs/LIVE');
+  t.is(shared.get('/frameworks/F/executors/E/runs/OLD'), '/w/runs/OLD');
+});
+
 test('trimTrailingSlashes keeps the root', (t) => {
   t.is(trimTrailingSlashes('/'), '/');
   t.is(trimTrailingSlashes('/a///'), '/a');

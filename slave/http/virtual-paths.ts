@@ -12,12 +12,20 @@
  */
 import type { AttachedSandbox } from '../agent-view.ts';
 
-/** Attached name (no trailing slash) -> directory on disk. Later sandboxes win, as a re-attach does in Mesos. */
+/**
+ * Attached name (no trailing slash) -> directory on disk. When two sandboxes claim one name (a
+ * re-launched executor's `runs/latest`), the first listed keeps it: AgentView lists live
+ * executors before completed ones, so `latest` names the live run, as Mesos' re-attach does.
+ */
 export function attachmentTable(sandboxes: readonly AttachedSandbox[]): Map<string, string> {
   const table = new Map<string, string>();
+  const attach = (name: string, directory: string): void => {
+    const key = trimTrailingSlashes(name);
+    if (!table.has(key)) table.set(key, directory);
+  };
   for (const sandbox of sandboxes) {
-    table.set(trimTrailingSlashes(sandbox.directory), sandbox.directory);
-    for (const name of sandbox.virtualPaths) table.set(trimTrailingSlashes(name), sandbox.directory);
+    attach(sandbox.directory, sandbox.directory);
+    for (const name of sandbox.virtualPaths) attach(name, sandbox.directory);
   }
   return table;
 }

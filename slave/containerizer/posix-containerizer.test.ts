@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { mkdtemp, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../common/resources/resources.ts';
@@ -202,11 +202,12 @@ test('wait of an unknown container says so; kill and cleanup of one are no-ops',
   t.pass();
 });
 
-test('recovery: a new containerizer finds one container running (then exiting 0) and one that exited 7 while nobody watched', async (t) => {
+test('recovery: a new containerizer finds one container running (then exiting 0 when let go) and one that exited 7 while nobody watched', async (t) => {
   const first = createPosixContainerizer();
   const second = createPosixContainerizer();
   const b = await box(t, () => [second]);
-  const long = await b.spec(sh('sleep 2'));
+  // The long task runs until the test lets it go (a file in its sandbox), however slow the machine.
+  const long = await b.spec(sh('while [ ! -e go ]; do sleep 0.05; done'));
   const short = await b.spec(sh('exit 7'));
   t.true((await first.launch(long)).ok);
   t.true((await first.launch(short)).ok);
@@ -218,6 +219,8 @@ test('recovery: a new containerizer finds one container running (then exiting 0)
   ]);
   t.is(recovered.get(long.containerId), 'running');
   t.like(recovered.get(short.containerId), { kind: 'exited', exitCode: 7 });
+  t.like(await second.usage(long.containerId), { cpus_limit: 0.5, mem_limit_bytes: 64 * 1024 * 1024 }, 'limits survive the recovery');
+  await writeFile(join(long.sandbox, 'go'), '');
   t.like(await second.wait(long.containerId), { kind: 'exited', exitCode: 0 });
   t.like(await second.wait(short.containerId), { kind: 'exited', exitCode: 7 });
 });

@@ -21,7 +21,6 @@ import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
 import { createTimers, silentLogger, systemClock } from '../../master/ports.ts';
 import type { ContainerId, Containerizer, LaunchResult, LaunchSpec, RecoverableContainer, Termination } from '../containerizer.ts';
 import type { mesos } from '../../proto/types.generated.ts';
-import type { Resources } from '../../common/resources/resources.ts';
 import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-check.ts';
 import { reapChild, setChildSubreaper } from './native.ts';
 import { readEnviron, readProcessTable, readStat } from './proc-stat.ts';
@@ -45,8 +44,29 @@ const RECOVERED_POLL_MS = 500;
 /** Clock ticks per second and page size of Linux on the platforms Node supports here. */
 const CLOCK_TICKS = 100;
 const PAGE_SIZE = 4096;
-/** Rounds of SIGKILL over a container racing with its own forks before giving up. */
-const KILL_ROUNDS = 20;
+/** Rounds of SIGKILL over a container racing with its own forks (or still dying) before giving up, and the pause between them. */
+const KILL_ROUNDS = 100;
+const KILL_ROUND_MS = 10;
+/** Orphans re-parented to the agent are reaped this long after a SIGCHLD (one /proc scan for a burst of exits). */
+const REAP_DEBOUNCE_MS = 50;
+
+/** Every live containerizer of this process, for the one SIGCHLD listener. */
+const reapers = new Set<() => Promise<void>>();
+let sigchldInstalled = false;
+
+function onSigchld(timers: Timers): void {
+  if (sigchldInstalled) return;
+  sigchldInstalled = true;
+  let pending = false;
+  process.on('SIGCHLD', () => {
+    if (pending) return;
+    pending = true;
+    timers.setTimeout(() => {
+      pending = false;
+      for (const reap of reapers) void reap();
+    }, REAP_DEBOUNCE_MS);
+  });
+}
 
 /** Host timers that keep the process alive: a watched container is a reason to stay up (systemTimers are unref'd). */
 const watchingTimers: Timers = createTimers({
@@ -66,7 +86,6 @@ interface Tracked {
   readonly id: ContainerId;
   readonly runDir: string;
   record: ContainerRecord;
-  readonly resources?: Resources;
   /** Members seen so far: pid → start time (descendants that left the session are found again by this). */
   readonly known: Map<number, number>;
   readonly termination: Promise<Termination>;
@@ -93,23 +112,23 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     setpriv: await findTool(['/usr/bin/setpriv', '/bin/setpriv']),
   }))();
 
-  function track(id: ContainerId, runDir: string, record: ContainerRecord, resources: Resources | undefined): Tracked {
+  function track(id: ContainerId, runDir: string, record: ContainerRecord): Tracked {
     let resolve!: (t: Termination) => void;
     const termination = new Promise<Termination>((r) => (resolve = r));
-    const t: Tracked = { id, runDir, record, resources, known: new Map(), termination, resolve, ended: false };
+    const t: Tracked = { id, runDir, record, known: new Map(), termination, resolve, ended: false };
     if (record.taskStart !== undefined) t.known.set(record.taskPid, record.taskStart);
     containers.set(id, t);
     return t;
   }
 
-  /** Orphans re-parented to the agent that carry the container's marker. */
+  /** Orphans (re-parented to the agent, or to init after an agent restart) that carry the container's marker. */
   async function markedOrphans(t: Tracked, table: readonly ProcStat[]): Promise<Set<number>> {
     const marked = new Set<number>();
     const marker = t.record.marker;
     if (marker === undefined) return marked;
     const supervisors = new Set([...containers.values()].map((c) => c.record.supervisorPid));
     for (const p of table) {
-      if (p.ppid !== agentPid || supervisors.has(p.pid) || p.state === 'Z') continue;
+      if ((p.ppid !== agentPid && p.ppid !== 1) || supervisors.has(p.pid) || p.state === 'Z') continue;
       if ((await readEnviron(p.pid)).includes(marker)) marked.add(p.pid);
     }
     return marked;
@@ -156,10 +175,31 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       const live = (await members(t)).filter((p) => p.state !== 'Z');
       if (live.length === 0) break;
       signalAll(live, 'SIGKILL');
-      await new Promise((r) => setImmediate(r));
+      await new Promise<void>((r) => timers.setTimeout(r, round === 0 ? 0 : KILL_ROUND_MS));
     }
     await reapOrphans(t);
   }
+
+  /**
+   * After a SIGCHLD: reaps zombies re-parented to the agent that belong to a container (by session,
+   * process group or an earlier sighting). Supervisors are left to libuv, which spawned them.
+   */
+  async function reapAttributedZombies(): Promise<void> {
+    if (containers.size === 0) return;
+    const table = await readProcessTable();
+    const supervisors = new Set<number>();
+    const known = new Map<number, number>();
+    for (const c of containers.values()) {
+      supervisors.add(c.record.supervisorPid);
+      for (const [pid, start] of c.known) known.set(pid, start);
+    }
+    for (const p of table) {
+      if (p.state !== 'Z' || p.ppid !== agentPid || supervisors.has(p.pid)) continue;
+      if (supervisors.has(p.session) || supervisors.has(p.pgrp) || known.get(p.pid) === p.startTime) reapChild(p.pid);
+    }
+  }
+  reapers.add(reapAttributedZombies);
+  onSigchld(timers);
 
   async function finish(t: Tracked): Promise<void> {
     if (t.ended) return;
@@ -190,6 +230,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const { env: envTool, mv, setpriv } = await tools;
     if (envTool === undefined || mv === undefined) return { ok: false, message: 'env(1) and mv(1) from coreutils are required to launch tasks' };
 
+    if (!(await isDirectory(spec.sandbox))) return { ok: false, message: `Sandbox '${spec.sandbox}' does not exist` };
+    if (!(await isDirectory(spec.runDir))) return { ok: false, message: `Run directory '${spec.runDir}' does not exist` };
     const workingDirectory = spec.workingDirectory ?? spec.sandbox;
     if (!(await isDirectory(workingDirectory))) return { ok: false, message: `Working directory '${workingDirectory}' does not exist` };
     const environment: Record<string, string> = { ...spec.environment };
@@ -250,8 +292,18 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
 
     const [supStat, taskStat] = await Promise.all([readStat(supervisorPid), readStat(handshake)]);
     const marker = spec.environment.MESOS_SANDBOX !== undefined ? `MESOS_SANDBOX=${spec.environment.MESOS_SANDBOX}` : undefined;
-    const record: ContainerRecord = { supervisorPid, supervisorStart: supStat?.startTime, taskPid: handshake, taskStart: taskStat?.startTime, marker };
-    const t = track(spec.containerId, spec.runDir, record, spec.resources);
+    const cpus = spec.resources.scalar('cpus');
+    const mem = spec.resources.scalar('mem');
+    const record: ContainerRecord = {
+      supervisorPid,
+      supervisorStart: supStat?.startTime,
+      taskPid: handshake,
+      taskStart: taskStat?.startTime,
+      marker,
+      cpusLimit: cpus > 0 ? cpus : undefined,
+      memLimitBytes: mem > 0 ? Math.round(mem * 1024 * 1024) : undefined,
+    };
+    const t = track(spec.containerId, spec.runDir, record);
     void exited.then(() => finish(t));
     await writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
     logger.info({ containerId: spec.containerId, supervisorPid, taskPid: handshake }, 'Launched container');
@@ -266,7 +318,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       return statusText !== undefined ? (parseExitStatus(statusText) ?? { kind: 'unknown', message: 'Malformed exit status' }) : { kind: 'unknown', message: 'No record of the container\'s processes' };
     }
     const record: ContainerRecord = fromRecord ?? pids;
-    const t = track(c.containerId, c.runDir, record, undefined);
+    const t = track(c.containerId, c.runDir, record);
     const sup = await readStat(record.supervisorPid);
     const alive =
       sup !== undefined &&
@@ -298,7 +350,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       const t = containers.get(id);
       if (t === undefined || t.ended) return undefined;
       const procs = (await members(t)).filter((p) => p.state !== 'Z');
-      return usageOf(procs, clock.now(), t.resources);
+      return usageOf(procs, clock.now(), t.record);
     },
     async cleanup(id) {
       const t = containers.get(id);
@@ -311,7 +363,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
 }
 
 /** Mesos ResourceStatistics of a set of processes (pure). */
-export function usageOf(procs: readonly ProcStat[], now: number, resources?: Resources): mesos.v1.ResourceStatistics {
+export function usageOf(procs: readonly ProcStat[], now: number, limits: { readonly cpusLimit?: number; readonly memLimitBytes?: number } = {}): mesos.v1.ResourceStatistics {
   let utime = 0;
   let stime = 0;
   let rss = 0;
@@ -330,11 +382,7 @@ export function usageOf(procs: readonly ProcStat[], now: number, resources?: Res
     cpus_system_time_secs: stime / CLOCK_TICKS,
     mem_rss_bytes: rss * PAGE_SIZE,
   };
-  if (resources !== undefined) {
-    const cpus = resources.scalar('cpus');
-    const mem = resources.scalar('mem');
-    if (cpus > 0) stats.cpus_limit = cpus;
-    if (mem > 0) stats.mem_limit_bytes = Math.round(mem * 1024 * 1024);
-  }
+  if (limits.cpusLimit !== undefined) stats.cpus_limit = limits.cpusLimit;
+  if (limits.memLimitBytes !== undefined) stats.mem_limit_bytes = limits.memLimitBytes;
   return stats;
 }

@@ -30,6 +30,9 @@ export interface ContainerRecord {
   readonly taskStart?: number;
   /** `NAME=value` found in the environment of every process of the container, when there is one. */
   readonly marker?: string;
+  /** From the launch's resources, so that usage after a recovery still carries the limits. */
+  readonly cpusLimit?: number;
+  readonly memLimitBytes?: number;
 }
 
 /** "exited N" / "signaled N" → termination; undefined when malformed. */

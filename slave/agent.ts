@@ -11,7 +11,7 @@
  *            (invalid: TASK_ERROR; unsupported: TASK_FAILED)      (failure: TASK_FAILED, launch failed)
  *   container ends ─► FINISHED (exit 0) | KILLED (the agent killed it) | FAILED ─► ExecutorExited
  *   KillTask ─► [KILLING] SIGTERM to the tree ─► grace period ─► SIGKILL ─► (container ends)
- *   terminal update acknowledged ─► completed (sandbox kept until `gcDelayMs`)
+ *   terminal update acknowledged ─► completed (sandbox handed to the garbage collector)
  *
  * A command task runs under a generated "command executor" whose id is the task id (as Mesos);
  * the master does not track it, so it is never listed in ReregisterAgent. Custom executors
@@ -88,8 +88,6 @@ export interface AgentConfig {
   readonly flags: Readonly<Record<string, string>>;
   readonly token?: string;
   readonly reconfigurationPolicy: ReconfigurationPolicy;
-  /** How long a completed run's sandbox is kept. */
-  readonly gcDelayMs: number;
   /** Kill grace period when neither KillTask nor the task has a kill policy (Mesos: 3 s). */
   readonly defaultGraceMs: number;
   /** Mesos' executor shutdown grace period, told to tasks (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD). */
@@ -108,6 +106,8 @@ export interface AgentDeps {
   readonly store: CheckpointStore;
   readonly fetch: FetchUris;
   readonly health?: HealthChecks;
+  /** Sandbox garbage collection (slave/gc/sandbox-gc.ts): a completed run's sandbox is handed over here. */
+  readonly gc: { schedule(directory: string, completedAt: number): void };
   readonly config: AgentConfig;
 }
 
@@ -183,7 +183,6 @@ export class Agent implements AgentView {
   private readonly executors = new Map<string, ExecutorEntry>();
   private readonly completedTasks: mesos.v1.Task[] = [];
   private readonly completedExecutors: ExecutorEntry[] = [];
-  private readonly collectedRuns = new Set<string>();
   private checkpointedResources: mesos.v1.Resource[] = [];
   private readonly sum: StatusUpdateManager;
   private endpointText = '';
@@ -730,7 +729,7 @@ export class Agent implements AgentView {
     this.maybeCollect(entry);
   }
 
-  /** Once a task is completed and its container gone, its executor is completed and its run is collected after gc_delay. */
+  /** Once a task is completed and its container gone, its executor is completed and its sandbox scheduled for collection. */
   private maybeCollect(entry: TaskEntry): void {
     if (!entry.completed || entry.phase !== 'ended' || entry.collected) return;
     entry.collected = true;
@@ -741,16 +740,7 @@ export class Agent implements AgentView {
       this.completedExecutors.push(ex);
       if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
     }
-    const runKey: RunKey = entry.key;
-    this.deps.timers.setTimeout(() => {
-      try {
-        this.deps.store.removeRun(runKey);
-        this.collectedRuns.add(runKey.containerId);
-        this.deps.logger.debug({ containerId: runKey.containerId }, 'garbage-collected a sandbox');
-      } catch (e) {
-        this.deps.logger.warn({ containerId: runKey.containerId, error: (e as Error).message }, 'sandbox garbage collection failed');
-      }
-    }, this.deps.config.gcDelayMs);
+    this.deps.gc.schedule(entry.sandbox, this.deps.clock.now());
   }
 
   // ---------------------------------------------------------------- recovery
@@ -802,6 +792,7 @@ export class Agent implements AgentView {
               entry.completed = true;
               entry.phase = 'ended';
               this.completedTasks.push(this.taskProto(entry));
+              this.deps.gc.schedule(sandbox, this.deps.clock.now());
               continue;
             }
             this.tasks.set(tkey(t.key.frameworkId, t.key.taskId), entry);
@@ -965,7 +956,7 @@ export class Agent implements AgentView {
     const out: AttachedSandbox[] = [];
     const seen = new Set<string>();
     const add = (key: RunKey, directory: string) => {
-      if (seen.has(key.containerId) || this.collectedRuns.has(key.containerId)) return;
+      if (seen.has(key.containerId) || !this.deps.store.exists(directory)) return;
       seen.add(key.containerId);
       out.push({ directory, virtualPaths: [directory, ...virtualSandboxPaths(key, true)] });
     };

@@ -8,7 +8,7 @@
  * A task whose task.info cannot be read is skipped; a run whose ids are not safe path components
  * is skipped.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import type { mesos } from '../proto/types.generated.ts';
 import { appendRecord, linkAtomic, readJournal, readJson, readLinkName, repairJournal, writeJsonAtomic } from './checkpoint.ts';
 import { createPaths, isSafeComponent, type AgentPaths, type RunKey, type TaskKey } from './paths.ts';
@@ -98,10 +98,9 @@ export class CheckpointStore implements UpdateJournal {
     appendRecord(journalPath, record);
   }
 
-  /** Removes a run's sandbox and checkpoints (garbage collection). */
-  removeRun(key: RunKey): void {
-    rmSync(this.paths.sandbox(key), { recursive: true, force: true });
-    rmSync(this.paths.metaRun(key), { recursive: true, force: true });
+  /** Whether a directory (a sandbox) is still there (garbage collection removes them). */
+  exists(directory: string): boolean {
+    return existsSync(directory);
   }
 
   recover(): RecoveredState {

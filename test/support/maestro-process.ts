@@ -4,7 +4,7 @@
  * it (SIGTERM, then SIGKILL) — registered with the test's teardown so it also happens on failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,15 @@ export function flagArgs(flags: Flags): string[] {
   return Object.entries(flags).map(([k, v]) => `--${k}=${v}`);
 }
 
+export interface StartOptions {
+  /** Use this work dir (say, the one of a killed process, to restart it) instead of a fresh one; `stop` removes it. */
+  readonly workDir?: string;
+  readonly timeoutMs?: number;
+}
+
 /** Starts `maestro <subcommand>` and resolves once it logs `startedMessage` with an `address` field. */
-export async function startMaestro(subcommand: string, flags: Flags, startedMessage: string, timeoutMs = 30_000): Promise<MaestroProcess> {
-  const workDir = mkdtempSync(join(tmpdir(), `maestro-${subcommand}-`));
+export async function startMaestro(subcommand: string, flags: Flags, startedMessage: string, timeoutMs = 30_000, options: StartOptions = {}): Promise<MaestroProcess> {
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), `maestro-${subcommand}-`));
   const args = ['--import=tsx', join(root, 'bin', 'cli.ts'), subcommand, '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, ...flagArgs(flags)];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let out = '';
@@ -93,4 +99,43 @@ export async function startMaestro(subcommand: string, flags: Flags, startedMess
 /** `maestro master` on an ephemeral port; the caller registers `stop` with `t.teardown`. */
 export function startMaster(flags: Flags = {}): Promise<MaestroProcess> {
   return startMaestro('master', flags, 'master started');
+}
+
+/**
+ * `maestro agent` registered with the master at `masterUrl` (`http://host:port`), on an ephemeral
+ * port with a private work dir (or `options.workDir`, to restart a killed agent over its
+ * checkpoints; pass `port` in `flags` then, since a changed port is an incompatible AgentInfo).
+ * The caller registers `stop` (and `killTaskProcesses(workDir)`) with `t.teardown`.
+ */
+export function startAgent(masterUrl: string, flags: Flags = {}, options: StartOptions = {}): Promise<MaestroProcess> {
+  const master = masterUrl.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  return startMaestro('agent', { master, quiet: true, ...flags }, 'agent started', options.timeoutMs ?? 30_000, options);
+}
+
+/** Pids of live processes whose environment names a sandbox under `workDir` (task processes of an agent). */
+export function taskProcesses(workDir: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (/^\d+ \(.*\) Z /s.test(stat)) continue;
+      const environ = readFileSync(`/proc/${name}/environ`, 'utf8');
+      if (environ.split('\0').some((v) => v.startsWith('MESOS_SANDBOX=') && v.slice('MESOS_SANDBOX='.length).startsWith(workDir))) pids.push(Number(name));
+    } catch {
+      // The process exited meanwhile, or is not ours to read.
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs every task process of the agent whose work dir is `workDir` (test teardown: no task is left behind). */
+export function killTaskProcesses(workDir: string): void {
+  for (const pid of taskProcesses(workDir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
 }

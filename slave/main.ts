@@ -1,0 +1,208 @@
+/**
+ * `maestro agent`: the composition root of an agent. Parses Mesos-named flags, detects the
+ * resources, builds the Agent core over real ports (system clock and timers, random ids, the
+ * checkpoint store under `--work_dir`, the POSIX containerizer, the URI fetcher, the health
+ * checkers, sandbox GC), serves the agent's HTTP API, recovers what the work dir holds (and
+ * refuses to start on an incompatible AgentInfo change), then connects to the master. Logs
+ * `agent started` with the address once it listens and has recovered. SIGTERM and SIGINT stop
+ * the agent; its tasks keep running (they outlive the agent, DESIGN.md §5) and a restart
+ * recovers them. Nothing here is logic: every decision lives in the core.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { FlagError, formatHelp, parseFlags, type FlagSpec, type FlagValues } from '../common/flags.ts';
+import { readBuildInfo } from '../master/build-info.ts';
+import { systemClock, systemTimers } from '../master/ports.ts';
+import { Agent } from './agent.ts';
+import { parseAttributes } from './attributes.ts';
+import { CheckpointStore } from './checkpoint-store.ts';
+import { fetchUris } from './containerizer/fetcher.ts';
+import { createPosixContainerizer } from './containerizer/posix-containerizer.ts';
+import { createSandboxGc } from './gc/sandbox-gc.ts';
+import * as health from './health/index.ts';
+import { createAgentApp } from './http/app.ts';
+import { MasterLink, parseMasters } from './master-link.ts';
+import type { ReconfigurationPolicy } from './reconfiguration.ts';
+import { detectResources, readHostFacts } from './resources-detect.ts';
+
+export const AGENT_FLAGS: readonly FlagSpec[] = [
+  { name: 'master', type: 'string', help: 'the master to register with, host:port (several: host:port,host:port; the agent follows the leader)' },
+  { name: 'work_dir', type: 'string', help: 'directory for sandboxes and checkpoints (required)' },
+  { name: 'ip', type: 'string', default: '127.0.0.1', help: 'IP address to listen on' },
+  { name: 'port', type: 'number', default: 5051, help: 'port to listen on (0: an ephemeral port)' },
+  { name: 'advertise_ip', type: 'string', help: 'IP address the agent advertises (default: --ip)' },
+  { name: 'hostname', type: 'string', help: 'hostname the agent advertises (default: the system hostname)' },
+  { name: 'resources', type: 'string', help: 'total consumable resources: Mesos text (cpus:4;mem:8192;ports:[31000-32000]) or a JSON list of Resource (default: detected cpus, mem, disk, and ports [31000-32000])' },
+  { name: 'attributes', type: 'string', help: 'attributes of the agent: name:value;name:value' },
+  { name: 'agent_token', type: 'string', help: 'token to present to a master that requires one (maestro)' },
+  { name: 'containerizers', type: 'string', default: 'posix', help: 'containerizers to use (posix)' },
+  { name: 'isolation', type: 'string', default: 'posix/cpu,posix/mem', help: 'isolators (posix/cpu, posix/mem: usage is measured, nothing is enforced)' },
+  { name: 'gc_delay', type: 'duration', default: 7 * 24 * 3600, help: 'how long a completed sandbox is kept at most' },
+  { name: 'gc_disk_headroom', type: 'number', default: 0.1, help: 'disk fraction to keep free; fuller disks collect younger sandboxes' },
+  { name: 'disk_watch_interval', type: 'duration', default: 60, help: 'how often disk usage is checked for garbage collection' },
+  { name: 'reconfiguration_policy', type: 'string', default: 'equal', help: 'on restart, what --resources/--attributes changes keep the agent id: equal or additive' },
+  { name: 'registration_backoff_factor', type: 'duration', default: 1, help: 'initial backoff of (re)connection attempts (doubles up to 1 minute)' },
+  { name: 'status_update_retry_interval_min', type: 'duration', default: 10, help: 'first resend interval of an unacknowledged status update (doubles)' },
+  { name: 'status_update_retry_interval_max', type: 'duration', default: 600, help: 'longest resend interval of an unacknowledged status update' },
+  { name: 'executor_shutdown_grace_period', type: 'duration', default: 5, help: 'shutdown grace period told to tasks (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD)' },
+  { name: 'default_kill_grace_period', type: 'duration', default: 3, help: 'kill grace period of a task without a kill policy (maestro)' },
+  { name: 'logging_level', type: 'string', default: 'INFO', help: 'INFO, WARNING or ERROR' },
+  { name: 'quiet', type: 'boolean', default: false, help: 'log warnings and errors only (the start line is always printed)' },
+];
+
+const LEVELS: Readonly<Record<string, string>> = { INFO: 'info', WARNING: 'warn', ERROR: 'error' };
+const ISOLATORS = new Set(['posix/cpu', 'posix/mem', 'posix/disk', 'filesystem/posix']);
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function flagText(values: FlagValues): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of AGENT_FLAGS) {
+    const v = values[spec.name];
+    if (v === undefined) continue;
+    out[spec.name] = spec.name === 'agent_token' ? '(hidden)' : spec.type === 'duration' ? `${v}secs` : String(v);
+  }
+  return out;
+}
+
+function fail(message: string): void {
+  process.stderr.write(`maestro agent: ${message}\n`);
+  process.exitCode = 1;
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  let values: FlagValues;
+  try {
+    const parsed = parseFlags(AGENT_FLAGS, argv, env);
+    if (parsed.help) {
+      process.stdout.write(formatHelp('maestro agent --master=HOST:PORT --work_dir=DIR [flags]', 'Runs an agent: launches and supervises the tasks frameworks send it.', AGENT_FLAGS));
+      return;
+    }
+    if (parsed.positional.length > 0) throw new FlagError('', `unexpected argument '${parsed.positional[0]}'`);
+    values = parsed.values;
+    if (values.master === undefined || parseMasters(values.master as string).length === 0) throw new FlagError('master', '--master is required (host:port)');
+    if (values.work_dir === undefined || values.work_dir === '') throw new FlagError('work_dir', '--work_dir is required');
+    if (values.containerizers !== 'posix') throw new FlagError('containerizers', `--containerizers: only 'posix' is available, got '${values.containerizers}'`);
+    for (const iso of String(values.isolation).split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+      if (!ISOLATORS.has(iso)) throw new FlagError('isolation', `--isolation: unknown isolator '${iso}' (available: ${[...ISOLATORS].join(', ')})`);
+    }
+    if (values.reconfiguration_policy !== 'equal' && values.reconfiguration_policy !== 'additive') {
+      throw new FlagError('reconfiguration_policy', `--reconfiguration_policy: expected equal or additive, got '${values.reconfiguration_policy}'`);
+    }
+    if (LEVELS[String(values.logging_level).toUpperCase()] === undefined) {
+      throw new FlagError('logging_level', `--logging_level: expected INFO, WARNING or ERROR, got '${values.logging_level}'`);
+    }
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    return fail(e.message);
+  }
+
+  const workDir = resolve(values.work_dir as string);
+  mkdirSync(workDir, { recursive: true });
+  const detected = detectResources(values.resources as string | undefined, readHostFacts(workDir));
+  if (!detected.ok) return fail(detected.message);
+  const attributes = parseAttributes(values.attributes as string | undefined);
+  if (!attributes.ok) return fail(attributes.message);
+
+  const level = values.quiet === true ? 'warn' : LEVELS[String(values.logging_level).toUpperCase()];
+  const logger = pino({ level, base: { component: 'agent' } });
+  logger.warn({ isolation: values.isolation, containerizers: values.containerizers },
+    'POSIX isolation: cpu and memory usage are measured but NOTHING IS ENFORCED; tasks can use more than they were given');
+
+  const ip = values.ip as string;
+  const advertiseIp = (values.advertise_ip as string | undefined) ?? ip;
+  const version = packageVersion();
+  const store = new CheckpointStore(workDir);
+  const containerizer = createPosixContainerizer({ logger });
+  const gc = createSandboxGc({
+    workDir, gcDelaySeconds: values.gc_delay as number, diskHeadroom: values.gc_disk_headroom as number,
+    diskWatchIntervalSeconds: values.disk_watch_interval as number, timers: systemTimers, clock: systemClock,
+  });
+  const agent = new Agent({
+    clock: systemClock,
+    timers: systemTimers,
+    logger,
+    ids: { containerId: () => randomUUID(), uuid: () => randomBytes(16).toString('base64') },
+    containerizer,
+    store,
+    fetch: (uris, opts) => fetchUris(uris, opts),
+    health,
+    gc,
+    config: {
+      workDir,
+      hostname: (values.hostname as string | undefined) ?? osHostname(),
+      ip: advertiseIp,
+      resources: detected.resources,
+      attributes: attributes.attributes,
+      version,
+      flags: flagText(values),
+      ...(values.agent_token !== undefined ? { token: values.agent_token as string } : {}),
+      reconfigurationPolicy: values.reconfiguration_policy as ReconfigurationPolicy,
+      defaultGraceMs: (values.default_kill_grace_period as number) * 1000,
+      shutdownGraceSeconds: values.executor_shutdown_grace_period as number,
+      retry: { initialMs: (values.status_update_retry_interval_min as number) * 1000, maxMs: (values.status_update_retry_interval_max as number) * 1000 },
+      ...(process.env.PATH !== undefined ? { path: process.env.PATH } : {}),
+    },
+  });
+
+  const build = readBuildInfo(fileURLToPath(new URL('..', import.meta.url)));
+  const app = createAgentApp({ view: agent, logger, version, build });
+  await app.listen({ host: ip, port: values.port as number });
+  const port = (app.server.address() as AddressInfo).port;
+  agent.setEndpoint(advertiseIp, port);
+
+  const recovered = await agent.recover(store.recover());
+  if (!recovered.ok) {
+    logger.error({ workDir }, recovered.message);
+    gc.stop();
+    await app.close();
+    return fail(recovered.message);
+  }
+
+  const link = new MasterLink({
+    masters: parseMasters(values.master as string),
+    timers: systemTimers,
+    logger,
+    random: Math.random,
+    backoff: { initialMs: (values.registration_backoff_factor as number) * 1000, maxMs: 60_000 },
+    hello: () => agent.hello(),
+    onRegistered: (e) => agent.registered(e),
+    onMessage: (e) => agent.handle(e),
+    onDisconnected: (reason) => agent.disconnected(reason),
+  });
+  agent.attach(link);
+  link.start();
+
+  const startLevel = logger.level;
+  logger.level = 'info';
+  logger.info({ address: `http://${advertiseIp}:${port}`, agentId: agent.agentId(), recoveredTasks: recovered.tasks }, 'agent started');
+  logger.level = startLevel;
+
+  // The link's timers are unref'd; this keeps the process up until a signal stops it.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let closing: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    closing ??= (async () => {
+      logger.info({ signal }, 'agent stopping; tasks keep running and are recovered on restart');
+      const force = setTimeout(() => process.exit(0), 5000);
+      force.unref();
+      clearInterval(keepAlive);
+      agent.stop();
+      gc.stop();
+      await link.stop();
+      await app.close();
+      clearTimeout(force);
+      process.exit(0);
+    })();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,140 @@
+/**
+ * A real `maestro agent` under a real `maestro master`, with a framework over the plain v1
+ * scheduler HTTP API (test/support/http-scheduler.ts): tasks launch, finish, fail with their exit
+ * code, are killed with a grace period, and their status updates are resent until acknowledged.
+ * Waits are for events, never for durations. Teardown stops every process, kills any task
+ * process left under the agent's work dir and removes the temp dirs, also on failure.
+ */
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { killTaskProcesses, startAgent, startMaster, taskProcesses, type Flags, type MaestroProcess } from './support/maestro-process.ts';
+import { frameworkInfo, subscribe, subscribeCall, type Json, type Subscription } from './support/http-scheduler.ts';
+
+const scalar = (name: string, value: number) => ({ name, type: 'SCALAR', scalar: { value } });
+
+interface Cluster {
+  readonly master: MaestroProcess;
+  readonly agent: MaestroProcess;
+  readonly sub: Subscription;
+  readonly frameworkId: string;
+}
+
+async function startCluster(t: ExecutionContext, opts: { agentFlags?: Flags; framework?: Json } = {}): Promise<Cluster> {
+  const master = await startMaster({ allocation_interval: '50ms', quiet: true });
+  t.teardown(() => master.stop());
+  const agent = await startAgent(master.url, { resources: 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]', ...opts.agentFlags });
+  t.teardown(async () => {
+    killTaskProcesses(agent.workDir);
+    await agent.stop();
+  });
+  const sub = await subscribe(master.url, subscribeCall(opts.framework ?? frameworkInfo({ name: 'agent-test' })));
+  t.teardown(() => sub.close());
+  t.is(sub.status, 200, sub.errorText);
+  await sub.waitForEvent('SUBSCRIBED');
+  return { master, agent, sub, frameworkId: sub.frameworkId() };
+}
+
+/** Waits for an offer and launches the given tasks on it (task ids and commands; 0.1 cpus, 32 MB each). */
+async function launch(c: Cluster, tasks: readonly { id: string; command: string; killGraceSeconds?: number; extra?: Json }[], from = 0): Promise<void> {
+  const offer = (await c.sub.waitForEvent('OFFERS', () => true, 15_000, from)).offers.offers[0] as Json;
+  const answer = await c.sub.call({
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offer.id],
+      operations: [{ type: 'LAUNCH', launch: { task_infos: tasks.map((task) => ({
+        name: task.id, task_id: { value: task.id }, agent_id: offer.agent_id,
+        resources: [scalar('cpus', 0.1), scalar('mem', 32)], command: { value: task.command, shell: true },
+        ...(task.killGraceSeconds !== undefined ? { kill_policy: { grace_period: { nanoseconds: task.killGraceSeconds * 1e9 } } } : {}),
+        ...task.extra,
+      })) } }],
+      filters: { refuse_seconds: 1 },
+    },
+  });
+  if (answer.status !== 202) throw new Error(`ACCEPT: ${answer.status} ${answer.text}`);
+}
+
+function update(c: Cluster, taskId: string, state: string, timeoutMs = 20_000): Promise<Json> {
+  return c.sub.waitForEvent('UPDATE', (e) => e.update.status.task_id.value === taskId && e.update.status.state === state, timeoutMs);
+}
+
+async function ack(c: Cluster, e: Json): Promise<void> {
+  const s = e.update.status;
+  if (s.uuid === undefined) return;
+  const answer = await c.sub.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } });
+  if (answer.status !== 202) throw new Error(`ACKNOWLEDGE: ${answer.status} ${answer.text}`);
+}
+
+/** Acknowledges every update of the stream as it arrives (a well-behaved framework). */
+function autoAck(c: Cluster): void {
+  let seen = 0;
+  const tick = setInterval(() => {
+    while (seen < c.sub.events.length) {
+      const e = c.sub.events[seen++];
+      if (e.type === 'UPDATE') void ack(c, e).catch(() => undefined);
+    }
+  }, 20);
+  c.sub.ended.finally(() => clearInterval(tick)).catch(() => undefined);
+  tick.unref();
+}
+
+function sandboxOf(c: Cluster, status: Json): string {
+  const agentId = status.agent_id.value as string;
+  return join(c.agent.workDir, 'slaves', agentId, 'frameworks', c.frameworkId, 'executors', status.task_id.value, 'runs', 'latest');
+}
+
+test('echo hello: TASK_STARTING, TASK_RUNNING, TASK_FINISHED; stdout in the sandbox; MESOS_* variables set', async (t) => {
+  const c = await startCluster(t);
+  autoAck(c);
+  await launch(c, [{ id: 'hello', command: 'echo hello; echo "id=$MESOS_TASK_ID fw=$MESOS_FRAMEWORK_ID sandbox=$MESOS_SANDBOX"' }]);
+  const starting = await update(c, 'hello', 'TASK_STARTING');
+  const running = await update(c, 'hello', 'TASK_RUNNING');
+  const finished = await update(c, 'hello', 'TASK_FINISHED');
+  t.true(c.sub.events.indexOf(starting) < c.sub.events.indexOf(running));
+  t.is(finished.update.status.message, 'Command exited with status 0');
+  const sandbox = sandboxOf(c, finished.update.status);
+  const stdout = readFileSync(join(sandbox, 'stdout'), 'utf8');
+  t.true(stdout.includes('hello\n'), stdout);
+  t.true(stdout.includes(`id=hello fw=${c.frameworkId} sandbox=`), stdout);
+  t.deepEqual(taskProcesses(c.agent.workDir), []);
+});
+
+test('exit code 3: TASK_FAILED with the code in the message', async (t) => {
+  const c = await startCluster(t);
+  autoAck(c);
+  await launch(c, [{ id: 'three', command: 'exit 3' }]);
+  const failed = await update(c, 'three', 'TASK_FAILED');
+  t.is(failed.update.status.message, 'Command exited with status 3');
+  t.is(failed.update.status.reason, 'REASON_COMMAND_EXECUTOR_FAILED');
+});
+
+test('kill with a grace period: a task that ignores SIGTERM is KILLED after the grace period, TASK_KILLING first, no process left', async (t) => {
+  const c = await startCluster(t, { framework: frameworkInfo({ name: 'killer', capabilities: [{ type: 'TASK_KILLING_STATE' }] }) });
+  autoAck(c);
+  await launch(c, [{ id: 'stubborn', command: "trap '' TERM; echo ready; while true; do sleep 0.1; done", killGraceSeconds: 1 }]);
+  const running = await update(c, 'stubborn', 'TASK_RUNNING');
+  t.true(taskProcesses(c.agent.workDir).length > 0);
+  t.is((await c.sub.call({ type: 'KILL', kill: { task_id: { value: 'stubborn' }, agent_id: running.update.status.agent_id } })).status, 202);
+  const killing = await update(c, 'stubborn', 'TASK_KILLING');
+  const killed = await update(c, 'stubborn', 'TASK_KILLED');
+  t.true(c.sub.events.indexOf(killing) < c.sub.events.indexOf(killed));
+  t.is(killed.update.status.message, 'Command terminated with signal Killed');
+  t.deepEqual(taskProcesses(c.agent.workDir), []);
+});
+
+test('a slow framework: the agent resends an update until it is acknowledged, then sends the next one', async (t) => {
+  const c = await startCluster(t, { agentFlags: { status_update_retry_interval_min: '200ms', status_update_retry_interval_max: '400ms' } });
+  await launch(c, [{ id: 'slow', command: 'exit 0' }]);
+  const first = await update(c, 'slow', 'TASK_STARTING');
+  // Not acknowledged: the same update (same uuid) comes again.
+  const again = await c.sub.waitForEvent('UPDATE', (e) => e.update.status.uuid === first.update.status.uuid && e !== first);
+  t.is(again.update.status.state, 'TASK_STARTING');
+  t.false(c.sub.events.some((e) => e.type === 'UPDATE' && e.update.status.state === 'TASK_RUNNING'));
+  await ack(c, first);
+  const running = await update(c, 'slow', 'TASK_RUNNING');
+  await ack(c, running);
+  const finished = await update(c, 'slow', 'TASK_FINISHED');
+  await ack(c, finished);
+  t.is(finished.update.status.message, 'Command exited with status 0');
+});

@@ -17,11 +17,10 @@ async function simulate(check: mesos.v1.CheckInfo, steps: readonly ScriptStep[],
   return { statuses, runs: script.runs(), last: handle.status() };
 }
 
-test('check, defaults: the empty status at the start, the exit code at 15 s, then only changes', async (t) => {
+test('check, defaults: nothing at the start (the empty status is the agent\'s to send), the exit code at 15 s, then only changes', async (t) => {
   const check: mesos.v1.CheckInfo = { type: 'COMMAND', command: { command: { value: 'x' } } };
   const r = await simulate(check, [exited(0), exited(0), exited(3)], 40);
   t.deepEqual(r.statuses, [
-    [0, { type: 'COMMAND', command: {} }],
     [15, { type: 'COMMAND', command: { exit_code: 0 } }],
     [35, { type: 'COMMAND', command: { exit_code: 3 } }], // 25 s gave 0 again: no news
   ]);
@@ -32,7 +31,6 @@ test('check: HTTP reports any status code, and the empty status when the request
   const check: mesos.v1.CheckInfo = { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1 };
   const r = await simulate(check, [response(200), response(500), REFUSED, REFUSED, response(500)], 4.5);
   t.deepEqual(r.statuses, [
-    [0, { type: 'HTTP', http: {} }],
     [0.1, { type: 'HTTP', http: { status_code: 200 } }],
     [1.1, { type: 'HTTP', http: { status_code: 500 } }],
     [2.1, { type: 'HTTP', http: {} }],
@@ -45,7 +43,7 @@ test('check: TCP reports succeeded true or false', async (t) => {
   const r = await simulate(check, [REFUSED, CONNECTED, CONNECTED], 2.5);
   t.deepEqual(
     r.statuses.map(([, s]) => s.tcp?.succeeded),
-    [undefined, false, true],
+    [false, true],
   );
   t.deepEqual(r.last, { type: 'TCP', tcp: { succeeded: true } });
 });
@@ -55,10 +53,15 @@ test('check: a timed-out or killed command reports the empty status', async (t) 
   const r = await simulate(check, [exited(0), 'hang', exited(0), { kind: 'signaled', signal: 'SIGKILL' }], 5);
   // 0.1 exit 0; 1.1 hangs, timed out at 2.1 (empty); 3.1 exit 0; 4.1 signaled (empty)
   t.deepEqual(r.statuses, [
-    [0, { type: 'COMMAND', command: {} }],
     [0.1, { type: 'COMMAND', command: { exit_code: 0 } }],
     [2.1, { type: 'COMMAND', command: {} }],
     [3.1, { type: 'COMMAND', command: { exit_code: 0 } }],
     [4.1, { type: 'COMMAND', command: {} }],
   ]);
+});
+
+test('check: a probe that cannot complete before any result is no news (the empty status is where it started)', async (t) => {
+  const check: mesos.v1.CheckInfo = { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1 };
+  const r = await simulate(check, [REFUSED, REFUSED, response(200)], 2.5);
+  t.deepEqual(r.statuses, [[2.1, { type: 'HTTP', http: { status_code: 200 } }]]);
 });

@@ -1,9 +1,10 @@
 /**
- * A running generic check (CheckInfo): the probe loop feeding check results; the caller hears
- * `onCheckStatus` with the empty status of the check's type at the start (what the task's first
- * TASK_RUNNING carries) and then whenever the result differs from the last one reported, as
- * Mesos' checker does. A probe that cannot complete (timeout, could not start) reports the empty
- * status again.
+ * A running generic check (CheckInfo): the probe loop feeding check results. The last status
+ * starts as the empty status of the check's type (`emptyCheckStatus`: what the agent puts in the
+ * task's first TASK_RUNNING itself); `onCheckStatus` is called whenever a result differs from the
+ * last one, as Mesos' checker does, so the start is not reported again. A probe that cannot
+ * complete (timeout, could not start, killed) yields the empty status, which is news only after
+ * a real result.
  */
 import type { Clock, Timers } from '../../master/ports.ts';
 import type { mesos } from '../../proto/types.generated.ts';
@@ -27,7 +28,6 @@ export function runCheck(check: mesos.v1.CheckInfo, probe: Probe, deps: CheckDep
   const type = check.type as CheckType;
   let last = emptyCheckStatus(type);
   let stopped = false;
-  deps.onCheckStatus(last);
   const loop = startProbeLoop(checkTiming(check), probe, deps.timers, (outcome) => {
     const next = checkResult(type, outcome);
     if (stopped || sameCheckStatus(next, last)) return;

@@ -4,8 +4,9 @@
  * its sandbox with its environment and user, HTTP GET and TCP connect on loopback) on Mesos'
  * schedule and report what the task's status updates carry (`healthy`, `check_status`).
  *
- * The agent core calls `validate*` when a task arrives (an invalid check fails the task), then
- * `start*` once the task runs and `stop()` when it ends. `startHealthCheck` and `startCheck`
+ * The agent core calls `validate*` when a task arrives (an invalid check fails the task), sends
+ * TASK_RUNNING (with `emptyCheckStatus(check.type)` when the task has a check), then `start*`,
+ * and `stop()` when the task ends. `onCheckStatus` reports changes from that empty status on. `startHealthCheck` and `startCheck`
  * expect a valid check (they throw on an invalid one: that is a bug in the caller).
  * See README.md for the state diagram.
  */

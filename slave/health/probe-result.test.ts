@@ -50,3 +50,10 @@ test('sameCheckStatus: equal results, different results, empty vs a result', (t)
   t.false(sameCheckStatus(emptyCheckStatus('TCP'), { type: 'TCP', tcp: { succeeded: false } }));
   t.true(sameCheckStatus(emptyCheckStatus('COMMAND'), { type: 'COMMAND', command: {} }));
 });
+
+test('emptyCheckStatus: the type and its empty sub-message', (t) => {
+  t.deepEqual(emptyCheckStatus('COMMAND'), { type: 'COMMAND', command: {} });
+  t.deepEqual(emptyCheckStatus('HTTP'), { type: 'HTTP', http: {} });
+  t.deepEqual(emptyCheckStatus('TCP'), { type: 'TCP', tcp: {} });
+  t.deepEqual(emptyCheckStatus('UNKNOWN'), { type: 'UNKNOWN' });
+});

@@ -74,8 +74,8 @@ export function healthVerdict(type: CheckType, outcome: ProbeOutcome): ProbeVerd
   }
 }
 
-/** The status a check reports before its first result and whenever a probe could not complete. */
-export function emptyCheckStatus(type: CheckType): mesos.v1.CheckStatusInfo {
+/** The status a check reports before its first result and whenever a probe could not complete (UNKNOWN: the type alone). */
+export function emptyCheckStatus(type: mesos.v1.CheckInfo.Type): mesos.v1.CheckStatusInfo {
   switch (type) {
     case 'COMMAND':
       return { type, command: {} };
@@ -83,6 +83,8 @@ export function emptyCheckStatus(type: CheckType): mesos.v1.CheckStatusInfo {
       return { type, http: {} };
     case 'TCP':
       return { type, tcp: {} };
+    default:
+      return { type };
   }
 }
 

@@ -4,7 +4,7 @@
  * each disk watch, the meta twin removed with the sandbox, unschedule, jailing, stop.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualTime } from '../../master/test-fixtures.ts';
@@ -197,5 +197,25 @@ test('the default statfs measures the real work dir', async (t) => {
   } finally {
     gc.stop();
     dir.cleanup();
+  }
+});
+
+test('scheduleFromMtime ages a sandbox found on disk from its modification time', async (t) => {
+  const s = setup(10);
+  try {
+    const old = s.run('old');
+    const fresh = s.run('fresh');
+    const sixHoursAgo = (s.time.now() - 6 * HOUR) / 1000;
+    utimesSync(old.sandbox, sixHoursAgo, sixHoursAgo);
+    utimesSync(fresh.sandbox, s.time.now() / 1000, s.time.now() / 1000);
+    await s.gc.scheduleFromMtime(old.sandbox);
+    await s.gc.scheduleFromMtime(fresh.sandbox);
+    await s.gc.scheduleFromMtime(join(s.w, 'slaves/S1/missing'));
+    s.time.advance(4 * HOUR); // old: 10 h since mtime, due; fresh: 4 h
+    await s.gc.settled();
+    t.deepEqual([existsSync(old.sandbox), existsSync(old.meta), existsSync(fresh.sandbox)], [false, false, true]);
+  } finally {
+    s.gc.stop();
+    s.cleanup();
   }
 });

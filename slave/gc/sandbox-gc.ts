@@ -41,6 +41,12 @@ export interface SandboxGcOptions {
 export interface SandboxGc {
   /** Schedules a completed sandbox (absolute, below `<work_dir>/slaves/`) for removal `gc_delay` after `completedAt` (ms). */
   schedule(directory: string, completedAt: number): void;
+  /**
+   * Schedules a sandbox by its last modification time, as Mesos does for what it finds on disk:
+   * for completed runs found at recovery, so an agent restart does not restart their clock.
+   * A missing directory is nothing to do.
+   */
+  scheduleFromMtime(directory: string): Promise<void>;
   /** Keeps a sandbox (for example one that is in use again after recovery). */
   unschedule(directory: string): void;
   /** Measures the disk and removes what Mesos' rule allows now; the removed sandboxes. */
@@ -134,6 +140,15 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
       }
       schedule.schedule(directory, completedAt);
       arm();
+    },
+    async scheduleFromMtime(directory) {
+      let mtimeMs: number;
+      try {
+        mtimeMs = (await fs.stat(directory)).mtimeMs;
+      } catch {
+        return;
+      }
+      this.schedule(directory, mtimeMs);
     },
     unschedule(directory) {
       if (schedule.unschedule(directory)) arm();

@@ -91,6 +91,8 @@ interface Tracked {
   readonly termination: Promise<Termination>;
   resolve(t: Termination): void;
   ended: boolean;
+  /** False for a recovered container: its supervisor is not libuv's child, and if it re-parented to us (we are a subreaper) we reap it. */
+  readonly spawnedHere: boolean;
   poll?: TimerHandle;
 }
 
@@ -112,10 +114,10 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     setpriv: await findTool(['/usr/bin/setpriv', '/bin/setpriv']),
   }))();
 
-  function track(id: ContainerId, runDir: string, record: ContainerRecord): Tracked {
+  function track(id: ContainerId, runDir: string, record: ContainerRecord, spawnedHere: boolean): Tracked {
     let resolve!: (t: Termination) => void;
     const termination = new Promise<Termination>((r) => (resolve = r));
-    const t: Tracked = { id, runDir, record, known: new Map(), termination, resolve, ended: false };
+    const t: Tracked = { id, runDir, record, known: new Map(), termination, resolve, ended: false, spawnedHere };
     if (record.taskStart !== undefined) t.known.set(record.taskPid, record.taskStart);
     containers.set(id, t);
     return t;
@@ -206,6 +208,10 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     t.ended = true;
     if (t.poll !== undefined) timers.clear(t.poll);
     await killAll(t);
+    if (!t.spawnedHere) {
+      const sup = await readStat(t.record.supervisorPid);
+      if (sup !== undefined && sup.state === 'Z' && sup.ppid === agentPid) reapChild(sup.pid);
+    }
     const text = await readRunFile(t.runDir, RUN_FILES.exitStatus);
     const termination = text === undefined ? undefined : parseExitStatus(text);
     t.resolve(termination ?? { kind: 'unknown', message: 'The container ended without recording an exit status' });
@@ -303,7 +309,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       cpusLimit: cpus > 0 ? cpus : undefined,
       memLimitBytes: mem > 0 ? Math.round(mem * 1024 * 1024) : undefined,
     };
-    const t = track(spec.containerId, spec.runDir, record);
+    const t = track(spec.containerId, spec.runDir, record, true);
     void exited.then(() => finish(t));
     await writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
     logger.info({ containerId: spec.containerId, supervisorPid, taskPid: handshake }, 'Launched container');
@@ -318,7 +324,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       return statusText !== undefined ? (parseExitStatus(statusText) ?? { kind: 'unknown', message: 'Malformed exit status' }) : { kind: 'unknown', message: 'No record of the container\'s processes' };
     }
     const record: ContainerRecord = fromRecord ?? pids;
-    const t = track(c.containerId, c.runDir, record);
+    const t = track(c.containerId, c.runDir, record, false);
     const sup = await readStat(record.supervisorPid);
     const alive =
       sup !== undefined &&

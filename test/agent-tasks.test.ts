@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killTaskProcesses, startAgent, startMaster, taskProcesses, type Flags, type MaestroProcess } from './support/maestro-process.ts';
 import { frameworkInfo, subscribe, subscribeCall, type Json, type Subscription } from './support/http-scheduler.ts';
@@ -66,13 +66,13 @@ async function ack(c: Cluster, e: Json): Promise<void> {
   if (answer.status !== 202) throw new Error(`ACKNOWLEDGE: ${answer.status} ${answer.text}`);
 }
 
-/** Acknowledges every update of the stream as it arrives (a well-behaved framework). */
-function autoAck(c: Cluster): void {
+/** Acknowledges every update of the stream as it arrives (a well-behaved framework), except those of `skipTasks`. */
+function autoAck(c: Cluster, skipTasks: readonly string[] = []): void {
   let seen = 0;
   const tick = setInterval(() => {
     while (seen < c.sub.events.length) {
       const e = c.sub.events[seen++];
-      if (e.type === 'UPDATE') void ack(c, e).catch(() => undefined);
+      if (e.type === 'UPDATE' && !skipTasks.includes(e.update.status.task_id.value)) void ack(c, e).catch(() => undefined);
     }
   }, 20);
   c.sub.ended.finally(() => clearInterval(tick)).catch(() => undefined);
@@ -137,4 +137,70 @@ test('a slow framework: the agent resends an update until it is acknowledged, th
   const finished = await update(c, 'slow', 'TASK_FINISHED');
   await ack(c, finished);
   t.is(finished.update.status.message, 'Command exited with status 0');
+});
+
+function taskPids(workDir: string, taskId: string): number[] {
+  return taskProcesses(workDir).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`MESOS_TASK_ID=${taskId}`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Polls /proc until `done()` holds; fails after `tries` rounds of 50 ms (a bound, not a measurement). */
+async function until(done: () => boolean, what: string, tries = 400): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (done()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('kill -9 of the agent: a task that exits meanwhile is reported with its exit code after the restart; the running one is still RUNNING and still the agent\'s to kill; an unacknowledged update is resent', async (t) => {
+  const c = await startCluster(t);
+  const gate = join(c.agent.workDir, 'gate');
+  autoAck(c, ['unacked']);
+  await launch(c, [
+    { id: 'survivor', command: 'sleep 300' },
+    { id: 'leaver', command: `while [ ! -f ${gate} ]; do sleep 0.05; done; exit 7` },
+    { id: 'unacked', command: 'exit 0' },
+  ]);
+  await update(c, 'survivor', 'TASK_RUNNING');
+  await update(c, 'leaver', 'TASK_RUNNING');
+  await ack(c, await update(c, 'unacked', 'TASK_STARTING'));
+  await ack(c, await update(c, 'unacked', 'TASK_RUNNING'));
+  const unackedFinish = await update(c, 'unacked', 'TASK_FINISHED');
+  const port = new URL(c.agent.url).port;
+  const workDir = c.agent.workDir;
+
+  await c.agent.kill();
+  t.true(taskPids(workDir, 'survivor').length > 0, 'tasks outlive the agent');
+  writeFileSync(gate, '');
+  await until(() => taskPids(workDir, 'leaver').length === 0, 'the gated task to exit');
+  const mark = c.sub.events.length;
+
+  const restarted = await startAgent(c.master.url, { resources: 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]', port }, { workDir });
+  t.teardown(async () => {
+    killTaskProcesses(workDir);
+    await restarted.stop();
+  });
+  const failed = await update(c, 'leaver', 'TASK_FAILED');
+  t.is(failed.update.status.message, 'Command exited with status 7');
+  const resent = await c.sub.waitForEvent('UPDATE', (e) => e.update.status.uuid === unackedFinish.update.status.uuid, 20_000, mark);
+  t.is(resent.update.status.state, 'TASK_FINISHED');
+  await ack(c, resent);
+
+  const answer = await fetch(`${restarted.url}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ type: 'GET_TASKS' }) });
+  const tasks = (await answer.json()) as Json;
+  const launched = (tasks.get_tasks.launched_tasks ?? []) as Json[];
+  t.deepEqual(launched.map((x) => [x.task_id.value, x.state]), [['survivor', 'TASK_RUNNING']]);
+
+  const survivorPids = taskPids(workDir, 'survivor');
+  t.true(survivorPids.length > 0);
+  t.is((await c.sub.call({ type: 'KILL', kill: { task_id: { value: 'survivor' }, agent_id: failed.update.status.agent_id } })).status, 202);
+  const killed = await update(c, 'survivor', 'TASK_KILLED');
+  t.is(killed.update.status.message, 'Command terminated with signal Terminated');
+  t.deepEqual(taskPids(workDir, 'survivor'), []);
 });

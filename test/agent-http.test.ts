@@ -1,0 +1,115 @@
+/**
+ * The agent's HTTP surface on a real `maestro agent` registered with a real `maestro master`,
+ * with a plain-HTTP framework running one shell task: `/state` shows the framework, executor
+ * and task with its sandbox directory; `/files` browses and reads the task's stdout through
+ * the Mesos virtual path and refuses paths out of the sandbox; `/monitor/statistics` shows the
+ * task's container while it runs; the `/api/v1` operator API answers GET_TASKS; after a kill the
+ * executor is completed and its sandbox still readable.
+ */
+import test from 'ava';
+import { killTaskProcesses, startAgent, startMaster } from './support/maestro-process.ts';
+import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json } from './support/http-scheduler.ts';
+
+/** Polls `probe` until it returns a value (at most `attempts` times, 100 ms apart). */
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, attempts = 100): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+test('agent /files, /state, /monitor/statistics and /api/v1 around a real task', async (t) => {
+  const master = await startMaster({ allocation_interval: '100ms', quiet: true });
+  t.teardown(() => master.stop());
+  const agent = await startAgent(master.url, { resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31100]' });
+  t.teardown(async () => {
+    killTaskProcesses(agent.workDir);
+    await agent.stop();
+  });
+  const sub = await subscribe(master.url, subscribeCall(frameworkInfo({ name: 'files-test' })));
+  t.teardown(() => sub.close());
+  const offer = (await sub.waitForEvent('OFFERS', () => true, 30_000)).offers.offers[0];
+  const frameworkId = sub.frameworkId();
+  t.is((await sub.call({
+    type: 'ACCEPT',
+    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+      name: 'chatty', task_id: { value: 'chatty-1' }, agent_id: offer.agent_id,
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+      command: { value: 'echo hello-from-the-sandbox; exec sleep 60', shell: true },
+    }] } }] },
+  })).status, 202);
+  // Updates of a task arrive one at a time, each after the previous one is acknowledged.
+  const acked = new Set<string>();
+  const waitForState = async (state: string): Promise<Json> => {
+    for (let from = 0; ;) {
+      const event = await sub.waitForEvent('UPDATE', () => true, 30_000, from);
+      from = sub.events.indexOf(event) + 1;
+      const status = event.update.status as Json;
+      if (status.uuid !== undefined && !acked.has(status.uuid as string)) {
+        acked.add(status.uuid as string);
+        await sub.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+      }
+      if (status.state === state) return event;
+    }
+  };
+  await waitForState('TASK_RUNNING');
+
+  // /state: the framework, its executor with the sandbox directory, and the running task.
+  const state = await getJson(agent.url, '/state');
+  t.is(state.id, offer.agent_id.value);
+  t.regex(state.pid, /^slave\(1\)@127\.0\.0\.1:\d+$/);
+  const framework = (state.frameworks as Json[]).find((f) => f.id === frameworkId)!;
+  t.truthy(framework);
+  const executor = (framework.executors as Json[]).find((e) => (e.tasks as Json[]).some((x) => x.id === 'chatty-1'))!;
+  t.truthy(executor);
+  t.is((executor.tasks as Json[])[0].state, 'TASK_RUNNING');
+  t.true((executor.directory as string).startsWith(`${agent.workDir}/slaves/${offer.agent_id.value}/frameworks/${frameworkId}/executors/`));
+  t.regex(executor.directory as string, new RegExp(`/runs/${executor.container}$`));
+
+  // /files through the Mesos virtual path of the run.
+  const virtual = `/frameworks/${frameworkId}/executors/${executor.id}/runs/latest`;
+  const listing = await getJson(agent.url, `/files/browse?path=${encodeURIComponent(virtual)}`) as unknown as Json[];
+  t.true(listing.some((e) => e.path === `${virtual}/stdout`));
+  const stdout = await eventually(async () => {
+    const read = await getJson(agent.url, `/files/read?path=${encodeURIComponent(`${virtual}/stdout`)}&offset=0`);
+    return (read.data as string).includes('hello-from-the-sandbox') ? read : undefined;
+  }, 'the task output in stdout');
+  t.is(stdout.offset, 0);
+  const end = await getJson(agent.url, `/files/read?path=${encodeURIComponent(`${virtual}/stdout`)}`);
+  t.deepEqual(end, { data: '', offset: Buffer.byteLength(stdout.data as string) });
+  const escape = await rawRequest(agent.url, { method: 'GET', path: `/files/read?offset=0&path=${encodeURIComponent(`${virtual}${'/..'.repeat(20)}/etc/passwd`)}` });
+  t.is(escape.status, 400);
+  t.notRegex(escape.body.toString(), /root:/);
+  t.is((await rawRequest(agent.url, { method: 'GET', path: '/files/read?offset=0&path=%2Fetc%2Fpasswd' })).status, 404);
+  t.is((await rawRequest(agent.url, { method: 'GET', path: `/files/browse?path=${encodeURIComponent(agent.workDir)}` })).status, 404);
+
+  // /monitor/statistics while it runs.
+  const stats = await eventually(async () => {
+    const list = await getJson(agent.url, '/monitor/statistics') as unknown as Json[];
+    return list.find((s) => s.executor_id === executor.id && s.framework_id === frameworkId);
+  }, 'the task in /monitor/statistics');
+  t.is(typeof stats.statistics.timestamp, 'number');
+  t.is(typeof stats.statistics.mem_rss_bytes, 'number');
+
+  // The v1 operator API.
+  const tasks = await rawRequest(agent.url, {
+    method: 'POST', path: '/api/v1', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ type: 'GET_TASKS' }),
+  });
+  t.is(tasks.status, 200);
+  t.deepEqual(JSON.parse(tasks.body.toString()).get_tasks.launched_tasks.map((x: Json) => x.task_id.value), ['chatty-1']);
+
+  // Kill: the executor completes and its sandbox stays readable until garbage collection.
+  await sub.call({ type: 'KILL', kill: { task_id: { value: 'chatty-1' }, agent_id: offer.agent_id } });
+  await waitForState('TASK_KILLED');
+  const after = await eventually(async () => {
+    const s = await getJson(agent.url, '/state');
+    const all = [...(s.frameworks as Json[]), ...(s.completed_frameworks as Json[])];
+    return all.flatMap((f) => f.completed_executors as Json[]).find((e) => e.id === executor.id);
+  }, 'the completed executor in /state');
+  t.is(after.directory, executor.directory);
+  const again = await getJson(agent.url, `/files/read?path=${encodeURIComponent(`${after.directory}/stdout`)}&offset=0`);
+  t.true((again.data as string).includes('hello-from-the-sandbox'));
+});

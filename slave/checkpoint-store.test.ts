@@ -1,0 +1,69 @@
+import test from 'ava';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointStore } from './checkpoint-store.ts';
+import type { RunKey, TaskKey } from './paths.ts';
+
+function store(t: { teardown(fn: () => void): void }): CheckpointStore {
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-store-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return new CheckpointStore(dir);
+}
+
+const run: RunKey = { agentId: 'S0', frameworkId: 'F', executorId: 'e', containerId: 'c1' };
+const task = (taskId: string): TaskKey => ({ ...run, taskId });
+
+test('a fresh work dir recovers nothing', (t) => {
+  const s = store(t);
+  t.deepEqual(s.recover(), { checkpointedResources: [], frameworks: [], warnings: [] });
+});
+
+test('what is checkpointed is recovered: agent, framework, executor, run, tasks and their journals', (t) => {
+  const s = store(t);
+  s.saveAgent('S0', { hostname: 'h', id: { value: 'S0' } });
+  s.saveFramework('S0', { user: 'u', name: 'fw', id: { value: 'F' } });
+  const { sandbox, runDir } = s.prepareRun(run, { executor_id: { value: 'e' } });
+  t.true(existsSync(sandbox));
+  t.true(existsSync(runDir));
+  t.is(sandbox, join(s.paths.workDir, 'slaves/S0/frameworks/F/executors/e/runs/c1'));
+  const journal = s.saveTask(task('t1'), { name: 't1', task_id: { value: 't1' }, agent_id: { value: 'S0' } });
+  s.append(journal, { update: { framework_id: { value: 'F' }, status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', uuid: 'u1' } } });
+  s.saveCheckpointedResources('S0', [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }]);
+
+  const r = s.recover();
+  t.is(r.agentId, 'S0');
+  t.deepEqual(r.agentInfo, { hostname: 'h', id: { value: 'S0' } });
+  t.is(r.checkpointedResources.length, 1);
+  t.deepEqual(r.warnings, []);
+  t.is(r.frameworks.length, 1);
+  const [ex] = r.frameworks[0].executors;
+  t.deepEqual(ex.info, { executor_id: { value: 'e' } });
+  t.is(ex.runs[0].latest, true);
+  t.deepEqual(ex.runs[0].tasks.map((x) => [x.key.taskId, x.records.length]), [['t1', 1]]);
+});
+
+test('corrupt or half-written files are skipped loudly and never stop recovery', (t) => {
+  const s = store(t);
+  s.saveAgent('S0', { hostname: 'h' });
+  s.saveFramework('S0', { user: 'u', name: 'fw', id: { value: 'F' } });
+  s.prepareRun(run, { executor_id: { value: 'e' } });
+  const good = s.saveTask(task('good'), { name: 'good', task_id: { value: 'good' }, agent_id: { value: 'S0' } });
+  s.append(good, { ack: 'x' });
+  appendFileSync(good, '{"upd');
+  s.saveTask(task('bad'), { name: 'bad', task_id: { value: 'bad' }, agent_id: { value: 'S0' } });
+  writeFileSync(s.paths.taskInfo(task('bad')), '{"name": "ba');
+  // A second framework whose framework.info was cut short.
+  s.saveFramework('S0', { user: 'u', name: 'fw2', id: { value: 'G' } });
+  writeFileSync(s.paths.frameworkInfo('S0', 'G'), '');
+
+  const r = s.recover();
+  t.deepEqual(r.frameworks.map((f) => f.info.id?.value), ['F']);
+  t.deepEqual(r.frameworks[0].executors[0].runs[0].tasks.map((x) => x.key.taskId), ['good']);
+  t.is(r.warnings.length, 3, r.warnings.join('\n'));
+  t.true(r.warnings.some((w) => w.includes('task.updates') && w.includes('torn')));
+  t.true(r.warnings.some((w) => w.includes('task.info') && w.includes('task skipped')));
+  t.true(r.warnings.some((w) => w.includes('framework.info') && w.includes('framework skipped')));
+  // The torn tail is gone, so the next append starts a line of its own.
+  t.is(readFileSync(good, 'utf8'), '{"ack":"x"}\n');
+});

@@ -4,7 +4,12 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCommandProbe, probeEnvironment } from './command-probe.ts';
-import { killTree } from './kill-tree.ts';
+import { setChildSubreaper } from '../containerizer/native.ts';
+import { readProcessTable, type ProcStat } from '../containerizer/proc-stat.ts';
+import { descendantsOf, killTree, reapOrphans } from './kill-tree.ts';
+
+// As in the agent: orphaned descendants re-parent to this process, which must reap them.
+const subreaper = setChildSubreaper();
 
 const sandboxes: string[] = [];
 function sandbox(): string {
@@ -33,6 +38,21 @@ async function until(predicate: () => boolean): Promise<boolean> {
   }
   return predicate();
 }
+
+async function untilAsync(predicate: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 500; i++) {
+    if (await predicate()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return predicate();
+}
+
+/** Zombies whose parent is this test process (what a subreaper agent would leak). */
+const zombiesOfThisProcess = async () => (await readProcessTable()).filter((p) => p.ppid === process.pid && p.state === 'Z').map((p) => p.pid);
+
+test('the test process is a child subreaper, as the agent', (t) => {
+  t.deepEqual(subreaper, { ok: true });
+});
 
 const run = (value: string, dir = sandbox(), env: Record<string, string> = {}, signal = new AbortController().signal) =>
   createCommandProbe({ value }, { sandbox: dir, environment: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } })(signal);
@@ -114,22 +134,47 @@ test('command probe: abort kills the whole process tree (sleep 100 and its child
   controller.abort();
   t.deepEqual(await pending, { kind: 'signaled', signal: 'SIGKILL' });
   t.true(await until(() => gone(shell) && gone(child)));
+  // The orphaned sleep re-parented to this process (a child subreaper) and was reaped.
+  t.true(await untilAsync(async () => (await zombiesOfThisProcess()).length === 0));
 });
 
-test('killTree: signals a process and its descendants, and skips what already ended', async (t) => {
+test('killTree: signals a process and its descendants; reapOrphans reaps those this process inherited', async (t) => {
   const dir = sandbox();
   const { spawn } = await import('node:child_process');
   const root = spawn('/bin/sh', ['-c', 'sh -c "sleep 100 & echo \\$! > grandchild.pid; wait" & sleep 100'], { cwd: dir, detached: true, stdio: 'ignore' });
   const exited = new Promise((r) => root.once('exit', r));
   t.true(await until(() => existsSync(join(dir, 'grandchild.pid')) && readFileSync(join(dir, 'grandchild.pid'), 'utf8').length > 0));
   const grandchild = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'));
-  const signalled = killTree(root.pid!);
-  t.true(signalled.includes(root.pid!));
-  t.true(signalled.includes(grandchild));
-  t.true(signalled.length >= 4); // sh, inner sh, its sleep, the outer sleep
+  const killed = await killTree(root.pid!);
+  const pids = killed.map((p) => p.pid);
+  t.is(pids[0], root.pid!);
+  t.true(pids.includes(grandchild));
+  t.is(pids.length, 4); // sh, inner sh, its sleep, the outer sleep
   await exited;
+  await reapOrphans(root.pid!, killed, () => new Promise((r) => setTimeout(r, 20)));
   t.true(await until(() => gone(grandchild)));
-  t.deepEqual(killTree(root.pid!), []);
+  t.true(await untilAsync(async () => (await zombiesOfThisProcess()).length === 0));
+  t.deepEqual(await killTree(root.pid!), []);
+});
+
+const stat = (pid: number, ppid: number, pgrp: number): ProcStat => ({ pid, ppid, pgrp, comm: 'x', state: 'S', session: pgrp, utime: 0, stime: 0, threads: 1, startTime: pid * 10, rss: 0 });
+
+test('descendantsOf: the parent chain and the process group of the root, nothing else', (t) => {
+  const table = [
+    stat(1, 0, 1),
+    stat(100, 1, 100), // root
+    stat(101, 100, 100), // child
+    stat(102, 101, 102), // grandchild in a group of its own: by parent chain
+    stat(103, 1, 100), // orphan re-parented to init, still in the root's group
+    stat(104, 103, 104), // its child: by parent chain from a group member
+    stat(200, 1, 200), // unrelated
+    stat(201, 200, 100 + 1000), // unrelated
+  ];
+  t.deepEqual(
+    descendantsOf(table, 100).map((p) => p.pid).sort((a, b) => a - b),
+    [101, 102, 103, 104],
+  );
+  t.deepEqual(descendantsOf(table, 999), []);
 });
 
 test('probeEnvironment: only VALUE variables of the command override the task environment', (t) => {

@@ -3,14 +3,15 @@
  * runs `value` with `/bin/sh -c`; otherwise `value` is executed with `arguments` as argv, argv[0]
  * included), in the task's sandbox, with the task's environment overlaid by the command's own
  * variables, as the task's user. Output is discarded. The process leads its own process group;
- * when the probe is aborted (timeout, stop) the whole tree is killed with SIGKILL.
+ * when the probe is aborted (timeout, stop) the whole tree is killed with SIGKILL and the
+ * descendants the agent inherits as child subreaper are reaped.
  *
  * Settles once with how the process ended, or `error` when it could not start (no such
  * executable, unknown user, sandbox missing).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { mesos } from '../../proto/types.generated.ts';
-import { killTree } from './kill-tree.ts';
+import { killTree, reapOrphans } from './kill-tree.ts';
 import type { Probe } from './probe-loop.ts';
 import type { Observation } from './probe-result.ts';
 import { lookupUser } from './user-lookup.ts';
@@ -29,6 +30,9 @@ export function probeEnvironment(base: Readonly<Record<string, string>>, command
   }
   return env;
 }
+
+/** Between looks for killed descendants to reap (an adapter's own wait, not the check's schedule). */
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 20).unref());
 
 export function createCommandProbe(command: mesos.v1.CommandInfo, ctx: CommandProbeContext): Probe {
   return async (signal) => {
@@ -64,7 +68,9 @@ function runCommand(command: mesos.v1.CommandInfo, ctx: CommandProbeContext, ids
       return;
     }
     const onAbort = () => {
-      if (child.pid !== undefined) killTree(child.pid, 'SIGKILL');
+      const pid = child.pid;
+      if (pid === undefined) return;
+      void killTree(pid, 'SIGKILL').then((killed) => reapOrphans(pid, killed, pause));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     child.once('error', (error) => {

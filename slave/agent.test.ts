@@ -1,0 +1,308 @@
+/**
+ * The agent core with fakes at its ports: a manual clock and timer queue, a scripted
+ * containerizer (launch results and terminations the test decides), a recording master link,
+ * and the real checkpoint store on a temp dir. The state machine, the status update manager and
+ * the recovery logic are the real ones.
+ */
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Resources } from '../common/resources/resources.ts';
+import { ManualTime } from '../master/test-fixtures.ts';
+import { silentLogger } from '../master/ports.ts';
+import type { maestro, mesos } from '../proto/types.generated.ts';
+import { Agent, type AgentDeps } from './agent.ts';
+import { CheckpointStore } from './checkpoint-store.ts';
+import type { ContainerId, Containerizer, LaunchSpec, RecoverableContainer, Termination } from './containerizer.ts';
+
+type Envelope = maestro.agent.Envelope;
+
+class FakeContainerizer implements Containerizer {
+  readonly launched: LaunchSpec[] = [];
+  readonly signals: [string, string][] = [];
+  readonly cleaned: string[] = [];
+  launchResult: { ok: true; pid: number } | { ok: false; message: string } = { ok: true, pid: 4242 };
+  recovered = new Map<ContainerId, 'running' | Termination>();
+  private readonly waiters = new Map<string, (t: Termination) => void>();
+
+  async launch(spec: LaunchSpec) {
+    this.launched.push(spec);
+    return this.launchResult;
+  }
+  wait(id: ContainerId): Promise<Termination> {
+    return new Promise((resolve) => this.waiters.set(id, resolve));
+  }
+  async kill(id: ContainerId, signal: 'SIGTERM' | 'SIGKILL') {
+    this.signals.push([id, signal]);
+  }
+  async recover(containers: readonly RecoverableContainer[]) {
+    return new Map(containers.filter((c) => this.recovered.has(c.containerId)).map((c) => [c.containerId, this.recovered.get(c.containerId)!]));
+  }
+  async usage() {
+    return undefined;
+  }
+  async cleanup(id: ContainerId) {
+    this.cleaned.push(id);
+  }
+  /** Ends a container as the test says. */
+  end(id: string, t: Termination): void {
+    this.waiters.get(id)?.(t);
+  }
+}
+
+class FakeLink {
+  readonly sent: Envelope[] = [];
+  registered = true;
+  readonly address = '127.0.0.1:5050';
+  send(e: Envelope): boolean {
+    if (this.registered) this.sent.push(e);
+    return this.registered;
+  }
+  /** Every status update sent, resends included. */
+  sends(taskId?: string): mesos.v1.TaskStatus[] {
+    return this.sent.flatMap((e) => (e.status_update !== undefined && (taskId === undefined || e.status_update.status.task_id.value === taskId) ? [e.status_update.status] : []));
+  }
+  /** Distinct status updates (by uuid), in the order first sent. */
+  updates(taskId?: string): mesos.v1.TaskStatus[] {
+    const seen = new Set<string>();
+    return this.sends(taskId).filter((s) => !seen.has(s.uuid!) && seen.add(s.uuid!) !== undefined);
+  }
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+function harness(t: ExecutionContext, workDir?: string) {
+  const dir = workDir ?? mkdtempSync(join(tmpdir(), 'maestro-agent-core-'));
+  if (workDir === undefined) t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const time = new ManualTime();
+  const containerizer = new FakeContainerizer();
+  const link = new FakeLink();
+  const gcScheduled: string[] = [];
+  let n = 0;
+  const deps: AgentDeps = {
+    clock: time, timers: time, logger: silentLogger,
+    ids: { containerId: () => `c${n++}`, uuid: () => Buffer.from(`uuid-${String(n++).padStart(11, '0')}`).toString('base64') },
+    containerizer, store: new CheckpointStore(dir),
+    fetch: async () => ({ ok: true }),
+    gc: { schedule: (d) => gcScheduled.push(d) },
+    config: {
+      workDir: dir, hostname: 'host-1', ip: '127.0.0.1', resources: Resources.parse('cpus:2;mem:1024;ports:[31000-31010]'),
+      attributes: [], version: 'test', flags: {}, reconfigurationPolicy: 'equal', defaultGraceMs: 3000, shutdownGraceSeconds: 5,
+      retry: { initialMs: 1000, maxMs: 4000 },
+    },
+  };
+  const agent = new Agent(deps);
+  agent.setEndpoint('127.0.0.1', 5051);
+  agent.attach(link);
+  return { dir, time, containerizer, link, agent, gcScheduled, deps };
+}
+
+const framework = (caps: mesos.v1.FrameworkInfo.Capability.Type[] = []): mesos.v1.FrameworkInfo => ({
+  user: '', name: 'fw', id: { value: 'F' }, ...(caps.length > 0 ? { capabilities: caps.map((type) => ({ type })) } : {}),
+});
+
+const taskInfo = (id: string, resources = 'cpus:1;mem:128', extra: Partial<mesos.v1.TaskInfo> = {}): mesos.v1.TaskInfo => ({
+  name: id, task_id: { value: id }, agent_id: { value: 'S0' },
+  resources: Resources.parse(resources).toProto(), command: { value: 'sleep 100', shell: true }, ...extra,
+});
+
+function register(h: ReturnType<typeof harness>): void {
+  h.agent.registered({ agent_registered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
+}
+
+function ackAll(h: ReturnType<typeof harness>, taskId: string): void {
+  for (const s of h.link.updates(taskId)) {
+    h.agent.handle({ status_update_acknowledgement: { agent_id: { value: 'S0' }, framework_id: { value: 'F' }, task_id: s.task_id, uuid: s.uuid! } });
+  }
+}
+
+test('a fresh agent registers, then launches a command task: STARTING, RUNNING; exit 0 is FINISHED, then ExecutorExited', async (t) => {
+  const h = harness(t);
+  t.deepEqual(Object.keys(h.agent.hello()), ['register_agent']);
+  register(h);
+  t.is(h.agent.agentId(), 'S0');
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t1') } });
+  await settle();
+  t.is(h.containerizer.launched.length, 1);
+  const spec = h.containerizer.launched[0];
+  t.deepEqual(spec.command, { shell: true, value: 'sleep 100', arguments: [] });
+  t.is(spec.environment.MESOS_TASK_ID, 't1');
+  t.is(spec.environment.MESOS_AGENT_ENDPOINT, '127.0.0.1:5051');
+  // Only the head is in flight until acknowledged.
+  t.deepEqual(h.link.updates('t1').map((s) => s.state), ['TASK_STARTING']);
+  ackAll(h, 't1');
+  t.deepEqual(h.link.updates('t1').map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING']);
+  h.containerizer.end(spec.containerId, { kind: 'exited', exitCode: 0, message: '' });
+  await settle();
+  ackAll(h, 't1');
+  const last = h.link.updates('t1').at(-1)!;
+  t.is(last.state, 'TASK_FINISHED');
+  t.is(last.message, 'Command exited with status 0');
+  t.deepEqual(h.link.sent.filter((e) => e.executor_exited !== undefined).map((e) => e.executor_exited), [
+    { framework_id: { value: 'F' }, executor_id: { value: 't1' }, status: 0 },
+  ]);
+  ackAll(h, 't1');
+  t.deepEqual(h.agent.getTasks().completed_tasks?.map((x) => [x.task_id.value, x.state]), [['t1', 'TASK_FINISHED']]);
+  t.is(h.gcScheduled.length, 1);
+  t.deepEqual(h.containerizer.cleaned, [spec.containerId]);
+});
+
+const refusals: [string, Partial<maestro.agent.RunTask>, mesos.v1.TaskInfo, string, string, string][] = [
+  ['a custom executor', { executor: { executor_id: { value: 'E' }, command: { value: 'x' } } }, taskInfo('t'), 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', 'Custom executors are not supported'],
+  ['no command', {}, { ...taskInfo('t'), command: undefined } as mesos.v1.TaskInfo, 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task has no CommandInfo'],
+  ['more cpus than the agent has', {}, taskInfo('t', 'cpus:3;mem:10'), 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task uses resources the agent was not given: cpus: 3 requested'],
+  ['ports the agent does not have', {}, taskInfo('t', 'cpus:1;ports:[80-80]'), 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task uses resources the agent was not given: ports: [80-80] is not among'],
+];
+
+for (const [name, rt, task, state, reason, message] of refusals) {
+  test(`refused without launching: ${name} -> ${state}`, async (t) => {
+    const h = harness(t);
+    register(h);
+    h.agent.handle({ run_task: { framework: framework(), task, ...rt } });
+    await settle();
+    t.is(h.containerizer.launched.length, 0);
+    const [s] = h.link.updates('t');
+    t.is(s.state, state);
+    t.is(s.reason, reason);
+    t.true(s.message!.startsWith(message), s.message);
+  });
+}
+
+test('a launch failure is TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED and the containerizer\'s message', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.containerizer.launchResult = { ok: false, message: "Failed to find user 'nobody2'" };
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
+  await settle();
+  const [s] = h.link.updates('t');
+  t.deepEqual([s.state, s.reason, s.message], ['TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', "Failed to launch container: Failed to find user 'nobody2'"]);
+});
+
+test('kill: TASK_KILLING for a TASK_KILLING_STATE framework, SIGTERM, SIGKILL only after the grace period, then TASK_KILLED', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(['TASK_KILLING_STATE']), task: taskInfo('t', 'cpus:1', { kill_policy: { grace_period: { nanoseconds: 5e9 } } }) } });
+  await settle();
+  ackAll(h, 't');
+  ackAll(h, 't');
+  const id = h.containerizer.launched[0].containerId;
+  h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 't' }, kill_policy: { grace_period: { nanoseconds: 2e9 } } } });
+  await settle();
+  t.deepEqual(h.containerizer.signals, [[id, 'SIGTERM']]);
+  h.time.advance(1999);
+  await settle();
+  t.deepEqual(h.containerizer.signals, [[id, 'SIGTERM']]);
+  h.time.advance(1);
+  await settle();
+  t.deepEqual(h.containerizer.signals, [[id, 'SIGTERM'], [id, 'SIGKILL']]);
+  h.containerizer.end(id, { kind: 'signaled', signal: 9, message: '' });
+  await settle();
+  ackAll(h, 't');
+  ackAll(h, 't');
+  t.deepEqual(h.link.updates('t').map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
+  t.is(h.link.updates('t').at(-1)!.message, 'Command terminated with signal Killed');
+});
+
+test('a kill before the launch ends the task at once (REASON_TASK_KILLED_DURING_LAUNCH); the process that starts anyway is SIGKILLed', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
+  h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 't' } } });
+  await settle();
+  const [s] = h.link.updates('t');
+  t.deepEqual([s.state, s.reason], ['TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH']);
+  t.deepEqual(h.containerizer.signals.map(([, sig]) => sig), ['SIGKILL']);
+  t.is(h.link.updates('t').length, 1);
+});
+
+test('kill, reconcile and shutdown of tasks the agent does not have: TASK_LOST (TASK_DROPPED for partition-aware frameworks)', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 'ghost' } } });
+  h.agent.handle({ reconcile_tasks: { framework_id: { value: 'F' }, task_ids: [{ value: 'ghost2' }] } });
+  h.agent.handle({ run_task: { framework: framework(['PARTITION_AWARE']), task: taskInfo('real') } });
+  await settle();
+  h.agent.handle({ reconcile_tasks: { framework_id: { value: 'F' }, task_ids: [{ value: 'ghost3' }] } });
+  t.deepEqual(h.link.updates().filter((s) => s.task_id.value.startsWith('ghost')).map((s) => [s.task_id.value, s.state, s.reason]), [
+    ['ghost', 'TASK_LOST', 'REASON_RECONCILIATION'],
+    ['ghost2', 'TASK_LOST', 'REASON_RECONCILIATION'],
+    ['ghost3', 'TASK_DROPPED', 'REASON_RECONCILIATION'],
+  ]);
+});
+
+test('unacknowledged updates are resent with backoff and again at once on re-registration', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
+  await settle();
+  t.is(h.link.sends('t').length, 1);
+  h.time.advance(1000); // first resend after retry.initialMs
+  t.is(h.link.sends('t').length, 2);
+  h.link.registered = false;
+  h.time.advance(2000);
+  t.is(h.link.sends('t').length, 2);
+  h.link.registered = true;
+  h.agent.registered({ agent_reregistered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
+  t.is(h.link.sends('t').length, 3);
+  t.is(h.link.updates('t').length, 1);
+});
+
+test('ShutdownFramework kills every task of the framework; ReregisterAgent reports the tasks the agent runs', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('a', 'cpus:0.5') } });
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('b', 'cpus:0.5') } });
+  await settle();
+  const hello = h.agent.hello().reregister_agent!;
+  t.is(hello.agent_info.id?.value, 'S0');
+  t.deepEqual(hello.tasks?.map((x) => [x.task_id.value, x.state]).sort(), [['a', 'TASK_RUNNING'], ['b', 'TASK_RUNNING']]);
+  t.deepEqual(hello.frameworks?.map((f) => f.id?.value), ['F']);
+  t.deepEqual(hello.executors, []);
+  h.agent.handle({ shutdown_framework: { framework_id: { value: 'F' } } });
+  await settle();
+  t.deepEqual(h.containerizer.signals.map(([, s]) => s), ['SIGTERM', 'SIGTERM']);
+});
+
+test('recovery: a container that ended while the agent was down is reported with its exit code; a running one is watched again', async (t) => {
+  const first = harness(t);
+  register(first);
+  first.agent.handle({ run_task: { framework: framework(), task: taskInfo('gone', 'cpus:0.5') } });
+  first.agent.handle({ run_task: { framework: framework(), task: taskInfo('stays', 'cpus:0.5') } });
+  await settle();
+  ackAll(first, 'gone');
+  ackAll(first, 'stays');
+  ackAll(first, 'gone');
+  ackAll(first, 'stays');
+  const ids = new Map(first.containerizer.launched.map((s) => [s.environment.MESOS_TASK_ID, s.containerId]));
+
+  const second = harness(t, first.dir);
+  second.link.registered = false; // as in main.ts: recovery runs before the master link starts
+  second.containerizer.recovered.set(ids.get('gone')!, { kind: 'exited', exitCode: 7, message: '' });
+  second.containerizer.recovered.set(ids.get('stays')!, 'running');
+  const r = await second.agent.recover(second.deps.store.recover());
+  t.deepEqual(r, { ok: true, tasks: 2, running: 1 });
+  t.is(second.agent.agentId(), 'S0');
+  second.link.registered = true;
+  second.agent.registered({ agent_reregistered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
+  t.deepEqual(second.link.updates().map((s) => [s.task_id.value, s.state, s.message]), [['gone', 'TASK_FAILED', 'Command exited with status 7']]);
+  t.deepEqual(second.agent.getTasks().launched_tasks?.map((x) => x.task_id.value), ['stays']);
+  second.containerizer.end(ids.get('stays')!, { kind: 'exited', exitCode: 0, message: '' });
+  await settle();
+  t.is(second.link.updates('stays').at(-1)?.state, 'TASK_FINISHED');
+});
+
+test('recovery refuses an incompatible AgentInfo change and names the file to remove', async (t) => {
+  const first = harness(t);
+  register(first);
+  const second = harness(t, first.dir);
+  const changed = new Agent({ ...second.deps, config: { ...second.deps.config, resources: Resources.parse('cpus:4;mem:1024;ports:[31000-31010]') } });
+  changed.setEndpoint('127.0.0.1', 5051);
+  const r = await changed.recover(second.deps.store.recover());
+  t.false(r.ok);
+  if (!r.ok) {
+    t.true(r.message.startsWith('Incompatible agent info detected: resources changed'), r.message);
+    t.true(r.message.includes(join(first.dir, 'meta', 'slaves', 'latest')));
+  }
+});

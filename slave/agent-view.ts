@@ -43,7 +43,7 @@ export interface AgentView {
   /** Every sandbox the agent keeps (running and completed, until garbage-collected). */
   sandboxes(): readonly AttachedSandbox[];
   /** The capabilities the agent registers with (`/state` lists their names, as Mesos); optional. */
-  capabilities?(): readonly mesos.v1.AgentInfo.Capability[];
+  agentCapabilities?(): readonly mesos.v1.AgentInfo.Capability[];
   /** True until recovery of the checkpoints is done: the operator API answers 503 meanwhile, as Mesos; optional. */
   recovering?(): boolean;
 }

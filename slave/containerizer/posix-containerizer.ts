@@ -23,7 +23,7 @@ import type { ContainerId, Containerizer, LaunchResult, LaunchSpec, RecoverableC
 import type { mesos } from '../../proto/types.generated.ts';
 import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-check.ts';
 import { reapChild, setChildSubreaper } from './native.ts';
-import { readEnviron, readProcessTable, readStat } from './proc-stat.ts';
+import { createTableReader, readEnviron, readStat } from './proc-stat.ts';
 import type { ProcStat } from './proc-stat.ts';
 import { containerMembers } from './process-tree.ts';
 import {
@@ -104,6 +104,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   const timers = opts.timers ?? watchingTimers;
   const agentPid = opts.agentPid ?? process.pid;
   const containers = new Map<ContainerId, Tracked>();
+  const readProcessTable = createTableReader();
 
   const subreaper = setChildSubreaper();
   if (!subreaper.ok) logger.error({ reason: subreaper.message }, 'NOT a child subreaper: orphaned task processes re-parent to init and may outlive their container');
@@ -123,15 +124,31 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     return t;
   }
 
-  /** Orphans (re-parented to the agent, or to init after an agent restart) that carry the container's marker. */
+  /** `pid:startTime` → the process's `MESOS_SANDBOX=...` entry ('' without one): an environment is read once per process. */
+  const markerOf = new Map<string, string>();
+
+  /**
+   * Orphans that carry the container's marker: re-parented to the agent, or, for a recovered
+   * container (whose orphans went to init while no agent ran), to init.
+   */
   async function markedOrphans(t: Tracked, table: readonly ProcStat[]): Promise<Set<number>> {
     const marked = new Set<number>();
     const marker = t.record.marker;
     if (marker === undefined) return marked;
     const supervisors = new Set([...containers.values()].map((c) => c.record.supervisorPid));
     for (const p of table) {
-      if ((p.ppid !== agentPid && p.ppid !== 1) || supervisors.has(p.pid) || p.state === 'Z') continue;
-      if ((await readEnviron(p.pid)).includes(marker)) marked.add(p.pid);
+      if ((p.ppid !== agentPid && (t.spawnedHere || p.ppid !== 1)) || supervisors.has(p.pid) || p.state === 'Z') continue;
+      const key = `${p.pid}:${p.startTime}`;
+      let found = markerOf.get(key);
+      if (found === undefined) {
+        found = (await readEnviron(p.pid)).find((e) => e.startsWith('MESOS_SANDBOX=')) ?? '';
+        markerOf.set(key, found);
+      }
+      if (found === marker) marked.add(p.pid);
+    }
+    if (markerOf.size > 4 * table.length + 1024) {
+      const live = new Set(table.map((p) => `${p.pid}:${p.startTime}`));
+      for (const key of markerOf.keys()) if (!live.has(key)) markerOf.delete(key);
     }
     return marked;
   }
@@ -310,8 +327,9 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       memLimitBytes: mem > 0 ? Math.round(mem * 1024 * 1024) : undefined,
     };
     const t = track(spec.containerId, spec.runDir, record, true);
-    void exited.then(() => finish(t));
+    // The record is on disk before the end can be handled, so that a cleanup after `wait` leaves no record behind.
     await writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
+    void exited.then(() => finish(t));
     logger.info({ containerId: spec.containerId, supervisorPid, taskPid: handshake }, 'Launched container');
     return { ok: true, pid: handshake };
   }

@@ -58,11 +58,55 @@ export async function readStat(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
+/** Files read at once by a table scan: enough to overlap the reads, few enough to leave descriptors to others. */
+const SCAN_PARALLELISM = 32;
+
 /** Every process now; processes that vanish while being read are left out. */
 export async function readProcessTable(): Promise<ProcStat[]> {
-  const names = await readdir('/proc');
-  const stats = await Promise.all(names.filter((n) => /^\d+$/.test(n)).map((n) => readStat(Number(n))));
-  return stats.filter((s): s is ProcStat => s !== undefined);
+  let names: string[];
+  try {
+    names = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  const out: ProcStat[] = [];
+  for (let i = 0; i < names.length; i += SCAN_PARALLELISM) {
+    const stats = await Promise.all(names.slice(i, i + SCAN_PARALLELISM).map((n) => readStat(Number(n))));
+    for (const s of stats) if (s !== undefined) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * A process-table reader for many concurrent callers (a kill of many containers at once): a call
+ * gets a scan that started after the call, and every call waiting meanwhile shares the same one.
+ */
+export function createTableReader(scan: () => Promise<ProcStat[]> = readProcessTable): () => Promise<ProcStat[]> {
+  let running: Promise<ProcStat[]> | undefined;
+  let queued: Promise<ProcStat[]> | undefined;
+  const start = (): Promise<ProcStat[]> => {
+    const p = scan().finally(() => {
+      if (running === p) running = undefined;
+    });
+    running = p;
+    return p;
+  };
+  return () => {
+    if (running === undefined) return start();
+    if (queued === undefined) {
+      queued = running.then(
+        () => {
+          queued = undefined;
+          return start();
+        },
+        () => {
+          queued = undefined;
+          return start();
+        },
+      );
+    }
+    return queued;
+  };
 }
 
 /** The process's environment as `NAME=value` strings (empty when unreadable). */

@@ -400,3 +400,64 @@ test('a FrameworkInfo the master refuses: 200, one ERROR event with Mesos\' mess
   t.deepEqual(await stateSnapshot(c.url), before, 'state unchanged after every refusal');
   t.is(kept.events.filter((e) => e.type === 'ERROR').length, 0, 'the subscribed framework was not failed over');
 });
+
+test('an ACCEPT launching thousands of tasks is taken in one call; an absurd body gets 413 and the next request is served', async (t) => {
+  const c = await cluster(t);
+  const big = new MemoryAgent(c.master);
+  const bigId = big.register('agent-big', [scalar('cpus', 1000), scalar('mem', 100_000)]);
+  const sub = await subscribed(t, c.url);
+  const offer = offersOf(await sub.waitForEvent('OFFERS', (e) => offersOf(e).some((o) => o.agent_id.value === bigId))).find((o) => o.agent_id.value === bigId)!;
+  const n = 4000;
+  const task_infos = Array.from({ length: n }, (_, i) => ({
+    name: `batch-${i}`, task_id: { value: `batch-${i}` }, agent_id: offer.agent_id,
+    resources: [scalar('cpus', 0.1), scalar('mem', 16)], command: { value: 'true', shell: true }, labels: { labels: [{ key: 'wave', value: '1' }] },
+  }));
+  const accept = await sub.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos } }] } });
+  t.is(accept.status, 202, accept.text);
+  t.is(big.received.filter((e) => e.run_task !== undefined).length, n);
+  const tasks = c.master.getTasks().tasks ?? [];
+  t.is(tasks.length, n);
+
+  const tooBig = await rawRequest(c.url, { path: '/api/v1/scheduler', headers: { 'Content-Type': 'application/json' }, body: Buffer.alloc(65 * 1024 * 1024, 0x20) });
+  t.is(tooBig.status, 413);
+  t.is(tooBig.text, 'Request body is too large');
+  const after = await sub.call({ type: 'REVIVE' });
+  t.is(after.status, 202, after.text);
+});
+
+test('many concurrent SUBSCRIBEs of one framework id: the last one holds the framework, every other stream ends with an ERROR', async (t) => {
+  const c = await cluster(t);
+  const first = await subscribed(t, c.url, frameworkInfo({ failover_timeout: 60 }));
+  const id = first.frameworkId();
+  const subs = await Promise.all(Array.from({ length: 12 }, () => subscribe(c.url, { ...subscribeCall(frameworkInfo({ id: { value: id }, failover_timeout: 60 })), framework_id: { value: id } }, { encoding: 'json' })));
+  for (const s of subs) t.teardown(() => s.close());
+  t.deepEqual(subs.map((s) => [s.status, s.errorText]).filter(([s]) => s !== 200), []);
+  const all = [first, ...subs];
+  const holder = all.filter((s) => s.streamId === (c.master.connection(id as never) as { streamId?: string }).streamId);
+  t.is(holder.length, 1);
+  const others = all.filter((s) => s !== holder[0]);
+  await Promise.all(others.map((s) => s.ended));
+  for (const s of others) t.is(s.events.at(-1)?.type, 'ERROR');
+  const answer = await holder[0].call({ type: 'REVIVE' });
+  t.is(answer.status, 202, answer.text);
+  t.is(c.master.getFrameworks().frameworks?.[0].active, true);
+});
+
+test('a client that goes away in the middle of a request body leaves the master serving', async (t) => {
+  const c = await cluster(t);
+  const sub = await subscribed(t, c.url);
+  const { request } = await import('node:http');
+  const u = new URL(c.url);
+  await new Promise<void>((resolve) => {
+    const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/api/v1/scheduler', headers: { 'Content-Type': 'application/json', 'Content-Length': '100000', 'Mesos-Stream-Id': sub.streamId } });
+    req.on('error', () => resolve());
+    req.write('{"type":"DECLINE","framework_id":{"value":"');
+    setImmediate(() => {
+      req.destroy();
+      resolve();
+    });
+  });
+  const answer = await sub.call({ type: 'REVIVE' });
+  t.is(answer.status, 202, answer.text);
+  t.is(c.master.getFrameworks().frameworks?.[0].active, true);
+});

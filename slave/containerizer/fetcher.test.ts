@@ -166,6 +166,40 @@ test('cache: the second fetch of a cached URI does not reach the server', async 
   t.is(s.hits(), 2, 'an uncached URI is fetched again');
 });
 
+test('cache: concurrent fetches of one cached URI download it once', async (t) => {
+  const d = await dirs(t);
+  const s = await server(t, { 'shared.bin': 'x'.repeat(100_000) });
+  const sandboxes = await Promise.all(
+    [0, 1, 2, 3].map(async (i) => {
+      const sandbox = join(d.root, `s${i}`);
+      await mkdir(sandbox);
+      return sandbox;
+    }),
+  );
+  const results = await Promise.all(sandboxes.map((sandbox) => fetchUris([{ value: `${s.base}shared.bin`, cache: true }], { ...d, sandbox })));
+  t.deepEqual(results, sandboxes.map(() => ({ ok: true })));
+  t.is(s.hits(), 1);
+  for (const sandbox of sandboxes) t.is((await stat(join(sandbox, 'shared.bin'))).size, 100_000);
+  t.deepEqual((await readdir(d.cacheDir)).filter((n) => n.endsWith('.part')), [], 'no partial entry left');
+});
+
+test('a transfer that stalls fails and leaves nothing behind', async (t) => {
+  const d = await dirs(t);
+  const s = createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('only the start');
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    s.closeAllConnections();
+    return new Promise<void>((r) => s.close(() => r()));
+  });
+  const uri = `http://127.0.0.1:${(s.address() as AddressInfo).port}/slow.bin`;
+  const r = await fetchUris([{ value: uri }], { ...d, stallTimeoutMs: 200 });
+  t.deepEqual(r, { ok: false, message: `Failed to fetch '${uri}': stalled: nothing received for 200 ms` });
+  t.deepEqual(await readdir(d.sandbox), []);
+});
+
 test('failures name the URI: 404, missing file, unreachable host, bad scheme, output_file escaping the sandbox', async (t) => {
   const d = await dirs(t);
   const s = await server(t, {});

@@ -8,7 +8,9 @@
  *     .tar, .tar.gz/.tgz, .tar.bz2/.tbz2, .tar.xz/.txz (Debian's tar) and .zip (Debian's unzip)
  *     into the sandbox, the archive staying beside what it held;
  *   - `cache`: the content is kept under `cacheDir`, keyed by user and URI, and later fetches of
- *     the same URI copy it from there without touching the source;
+ *     the same URI copy it from there without touching the source (concurrent fetches of one
+ *     entry share one download);
+ *   - an HTTP transfer that stalls (`stallTimeoutMs`, 60 s as Mesos) fails;
  *   - `user`: everything in the sandbox is chowned to that user, as Mesos chowns the sandbox.
  * Failures are values naming the URI (`Failed to fetch 'URI': ...`); the first failure stops the
  * fetch. Cache entries are written to a temporary name and renamed, so a crash never leaves a
@@ -31,7 +33,15 @@ export interface FetchOptions {
   readonly sandbox: string;
   readonly cacheDir: string;
   readonly user?: string;
+  /** An HTTP transfer that receives nothing for this long is abandoned (Mesos' --fetcher_stall_timeout, 60 s). */
+  readonly stallTimeoutMs?: number;
 }
+
+const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+
+/** Cache entries being downloaded now, so that tasks fetching the same URI at once download it once. */
+const cacheDownloads = new Map<string, Promise<FetchResult>>();
+let partCounter = 0;
 
 type Source = { kind: 'http'; url: string } | { kind: 'file'; path: string };
 
@@ -89,8 +99,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function download(source: Source, to: string): Promise<FetchResult> {
-  const tmp = `${to}.part`;
+async function download(source: Source, to: string, stallTimeoutMs: number): Promise<FetchResult> {
+  const tmp = `${to}.${process.pid}.${partCounter++}.part`;
+  const abort = new AbortController();
+  let stall: NodeJS.Timeout | undefined;
+  const armStall = () => {
+    clearTimeout(stall);
+    stall = setTimeout(() => abort.abort(new Error(`stalled: nothing received for ${stallTimeoutMs} ms`)), stallTimeoutMs);
+  };
   try {
     if (source.kind === 'file') {
       const s = await stat(source.path).catch(() => undefined);
@@ -98,19 +114,25 @@ async function download(source: Source, to: string): Promise<FetchResult> {
       if (!s.isFile()) return { ok: false, message: 'not a regular file' };
       await copyFile(source.path, tmp);
     } else {
-      const response = await fetch(source.url, { redirect: 'follow' });
+      armStall();
+      const response = await fetch(source.url, { redirect: 'follow', signal: abort.signal });
       if (!response.ok || response.body === null) {
         await response.body?.cancel();
         return { ok: false, message: `HTTP ${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}` };
       }
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(tmp));
+      const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+      body.on('data', armStall);
+      await pipeline(body, createWriteStream(tmp), { signal: abort.signal });
     }
     await rename(tmp, to);
     return { ok: true };
   } catch (cause) {
     await rm(tmp, { force: true });
+    if (abort.signal.aborted) return { ok: false, message: (abort.signal.reason as Error).message };
     const c = cause as Error & { cause?: Error };
     return { ok: false, message: c.cause?.message ?? c.message };
+  } finally {
+    clearTimeout(stall);
   }
 }
 
@@ -124,17 +146,24 @@ async function fetchOne(uri: mesos.v1.CommandInfo.URI, opts: FetchOptions): Prom
   if (name === '' || rel === '' || rel.startsWith('..') || isAbsolute(name)) return fail(`output file '${name}' is not a path inside the sandbox`);
   await mkdir(join(target, '..'), { recursive: true });
 
+  const stallTimeoutMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   if (uri.cache === true) {
     const key = createHash('sha256').update(`${opts.user ?? ''}\0${uri.value}`).digest('hex');
     const entry = join(opts.cacheDir, key);
     if (!(await exists(entry))) {
-      await mkdir(opts.cacheDir, { recursive: true });
-      const got = await download(source, entry);
+      let pending = cacheDownloads.get(entry);
+      if (pending === undefined) {
+        pending = mkdir(opts.cacheDir, { recursive: true })
+          .then(() => download(source, entry, stallTimeoutMs))
+          .finally(() => cacheDownloads.delete(entry));
+        cacheDownloads.set(entry, pending);
+      }
+      const got = await pending;
       if (!got.ok) return fail(got.message);
     }
     await copyFile(entry, target);
   } else {
-    const got = await download(source, target);
+    const got = await download(source, target, stallTimeoutMs);
     if (!got.ok) return fail(got.message);
   }
 

@@ -204,3 +204,24 @@ test('kill -9 of the agent: a task that exits meanwhile is reported with its exi
   t.is(killed.update.status.message, 'Command terminated with signal Terminated');
   t.deepEqual(taskPids(workDir, 'survivor'), []);
 });
+
+test('a health-checked HTTP task: healthy once its server answers, killed (TASK_KILLED, healthy false) when the check keeps failing', async (t) => {
+  const c = await startCluster(t);
+  autoAck(c);
+  const port = 31000 + 50 + Math.floor(Math.random() * 50);
+  const server = `${process.execPath} -e "require('http').createServer((q,s)=>{s.statusCode=require('fs').existsSync('sick')?503:200;s.end()}).listen(${port},'127.0.0.1')"`;
+  await launch(c, [{
+    id: 'web', command: server,
+    extra: {
+      resources: [scalar('cpus', 0.1), scalar('mem', 32), { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: port, end: port }] } }],
+      health_check: { type: 'HTTP', http: { port, path: '/' }, delay_seconds: 0, interval_seconds: 0.2, timeout_seconds: 2, consecutive_failures: 2, grace_period_seconds: 10 },
+    },
+  }]);
+  const healthy = await c.sub.waitForEvent('UPDATE', (e) => e.update.status.task_id.value === 'web' && e.update.status.healthy === true, 20_000);
+  t.is(healthy.update.status.state, 'TASK_RUNNING');
+  t.is(healthy.update.status.reason, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED');
+  writeFileSync(join(sandboxOf(c, healthy.update.status), 'sick'), '');
+  const killed = await update(c, 'web', 'TASK_KILLED');
+  t.false(killed.update.status.healthy);
+  t.deepEqual(taskProcesses(c.agent.workDir), []);
+});

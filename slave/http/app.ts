@@ -61,7 +61,7 @@ export function createAgentApp(deps: AgentAppDeps): FastifyInstance {
     sendText(reply, status, error.message);
   });
 
-  registerAgentOperatorApi(app, { view: deps.view, version: deps.version, build, names });
+  registerAgentOperatorApi(app, { view: deps.view, version: deps.version, build, names }, () => deps.view.recovering?.() ?? false);
   registerFilesApi(app, { view: deps.view, names });
   registerAgentLegacyEndpoints(app, { view: deps.view, version: deps.version, build });
   return app;

@@ -36,7 +36,7 @@ test('legacy /state: agent fields, resources, reservations, frameworks with exec
   const json = legacyAgentState({
     version: '0.1.0', build: { gitSha: 'abc' }, startTime: 1700000000.25, agentInfo: view.agentInfo(), agentId: 'S1',
     endpoint: '127.0.0.1:5051', masterAddress: 'master-host:5050', flags: { port: '5051' }, state: view.getState(),
-    sandboxes: view.sandboxes(),
+    sandboxes: view.sandboxes(), capabilities: [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }], resourceJson: (r) => r,
   });
   t.like(json, {
     version: '0.1.0', git_sha: 'abc', start_time: 1700000000.25, id: 'S1', pid: 'slave(1)@127.0.0.1:5051', hostname: 'agent-host',
@@ -44,21 +44,31 @@ test('legacy /state: agent fields, resources, reservations, frameworks with exec
     attributes: { rack: 'r1' },
     master_hostname: 'master-host',
     flags: { port: '5051' },
+    capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE'],
     reserved_resources: { db: { cpus: 1, gpus: 0, mem: 0, disk: 0 } },
     unreserved_resources: { cpus: 2, gpus: 0, mem: 1024, disk: 4096, ports: '[31000-32000]' },
+    // the executor's 0.5 cpus / 64 MB plus its running task's 0.5 / 64
+    reserved_resources_allocated: {},
+    unreserved_resources_allocated: { cpus: 1, gpus: 0, mem: 128, disk: 0 },
+    resource_providers: [],
     completed_frameworks: [],
   });
+  const total = view.agentInfo().resources!;
+  t.deepEqual(json.reserved_resources_full, { db: [total[4]] });
+  t.deepEqual(json.unreserved_resources_full, total.slice(0, 4));
+  t.deepEqual(Object.keys(json).slice(0, 8), ['version', 'git_sha', 'start_time', 'id', 'pid', 'hostname', 'capabilities', 'resources']);
   const frameworks = json.frameworks as Record<string, unknown>[];
   t.is(frameworks.length, 1);
   t.like(frameworks[0], {
     id: 'F1', name: 'test-framework', user: 'root', failover_timeout: 60, checkpoint: true, hostname: 'fw-host',
-    roles: ['web'], capabilities: ['MULTI_ROLE'],
+    roles: ['web'],
   });
   t.false('role' in frameworks[0]); // MULTI_ROLE frameworks show roles, not role
+  t.false('capabilities' in frameworks[0]); // the agent's framework entry has none
   const [executor] = frameworks[0].executors as Record<string, unknown>[];
   t.like(executor, {
     id: 'task-1', name: commandExecutor.name, source: 'task-1', container: 'C1', directory: fixture.sandbox,
-    resources: { cpus: 0.5, mem: 64, gpus: 0, disk: 0 }, role: 'web', queued_tasks: [],
+    resources: { cpus: 1, mem: 128, gpus: 0, disk: 0 }, role: 'web', queued_tasks: [], // its own 0.5/64 + task-1's 0.5/64
   });
   const tasks = executor.tasks as Record<string, unknown>[];
   t.deepEqual(tasks.map((x) => [x.id, x.state, x.executor_id, x.framework_id, x.slave_id]), [['task-1', 'TASK_RUNNING', '', 'F1', 'S1']]);
@@ -76,15 +86,18 @@ test('legacy /state: single-role framework, no master yet, queued and terminated
   };
   const json = legacyAgentState({
     version: '0.1.0', build: {}, startTime: 1, agentInfo: { hostname: 'h' }, agentId: undefined,
-    endpoint: '10.0.0.1:5051', masterAddress: '', flags: {}, state, sandboxes: [],
+    endpoint: '10.0.0.1:5051', masterAddress: '', flags: { external_log_file: '/var/log/agent' }, state, sandboxes: [], resourceJson: (r) => r,
   });
   t.false('master_hostname' in json);
+  t.false('capabilities' in json);
+  t.is(json.external_log_file, '/var/log/agent');
+  // the queued task holds its resources even though its executor is completed
+  t.deepEqual(json.unreserved_resources_allocated, { cpus: 0.5, gpus: 0, mem: 64, disk: 0 });
   t.is(json.id, '');
   t.deepEqual(json.frameworks, []);
   const [framework] = json.completed_frameworks as Record<string, unknown>[];
   t.is(framework.role, 'ops');
-  t.deepEqual(framework.capabilities, []);
-  const [executor] = framework.completed_executors as Record<string, unknown>[];
+    const [executor] = framework.completed_executors as Record<string, unknown>[];
   t.deepEqual((executor.queued_tasks as { id: string }[]).map((x) => x.id), ['task-1']);
   t.deepEqual(executor.completed_tasks, []); // task-0 ran under executor task-0, not listed here
 });

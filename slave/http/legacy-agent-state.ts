@@ -2,10 +2,13 @@
  * Pure converters from the agent's v1 shapes (`mesos.v1.agent.Response.*`, canonical plain-object
  * form, as AgentView gives them) to the legacy JSON of Mesos' agent endpoints:
  *  - `/state` (src/slave/http.cpp): build keys, `start_time`, `id`, `pid` (`slave(1)@host:port`),
- *    `hostname`, `resources`, `attributes`, `master_hostname`, `flags`, reserved and unreserved
- *    resources, then `frameworks` and `completed_frameworks`, each framework with `executors`
- *    and `completed_executors`, each executor with `tasks` (launched), `queued_tasks` and
- *    `completed_tasks` (terminated and completed), its `container` id and sandbox `directory`;
+ *    `hostname`, `capabilities`, `resources`, reserved and unreserved resources (summaries, then
+ *    `_full` lists of v1 Resource JSON, then what running tasks and executors hold:
+ *    `_allocated`), `resource_providers`, `attributes`, `master_hostname`, `flags`, then
+ *    `frameworks` and `completed_frameworks`, each framework with `executors` and
+ *    `completed_executors`, each executor with `tasks` (launched), `queued_tasks` and
+ *    `completed_tasks` (terminated and completed), its `container` id, sandbox `directory` and
+ *    `resources` (the executor's own plus its launched and queued tasks', as Mesos allocates);
  *  - `/monitor/statistics`: one entry per running container with usage,
  *    `{framework_id, executor_id, executor_name, source, statistics}`.
  * Resources, attributes and tasks use the master's legacy models (master/http/legacy-json.ts),
@@ -95,6 +98,14 @@ function tasksByExecutor(tasks: NonNullable<GetState['get_tasks']>): Map<string,
   return byExecutor;
 }
 
+/** What an executor holds: its own resources and those of its launched and queued tasks. */
+function allocatedToExecutor(executor: mesos.v1.ExecutorInfo, lists: TaskLists | undefined): mesos.v1.Resource[] {
+  return [
+    ...(executor.resources ?? []),
+    ...[...(lists?.tasks ?? []), ...(lists?.queued ?? [])].flatMap((t) => t.resources ?? []),
+  ];
+}
+
 export function legacyAgentExecutor(executor: mesos.v1.ExecutorInfo, run: ExecutorRun | undefined, lists: TaskLists | undefined): Json {
   const json: Json = {
     id: executor.executor_id.value,
@@ -102,7 +113,7 @@ export function legacyAgentExecutor(executor: mesos.v1.ExecutorInfo, run: Execut
     source: executor.source ?? '',
     container: run?.containerId ?? '',
     directory: run?.directory ?? '',
-    resources: legacyResources(executor.resources),
+    resources: legacyResources(allocatedToExecutor(executor, lists)),
   };
   const role = executor.resources?.[0]?.allocation_info?.role;
   if (role !== undefined) json.role = role;
@@ -133,7 +144,6 @@ export function legacyAgentFramework(
   if (info.principal !== undefined) json.principal = info.principal;
   if ((info.capabilities ?? []).some((c) => c.type === 'MULTI_ROLE')) json.roles = info.roles ?? [];
   else json.role = info.role ?? '*';
-  json.capabilities = (info.capabilities ?? []).map((c) => c.type);
   const mine = (e: mesos.v1.ExecutorInfo): boolean => (e.framework_id?.value ?? id) === id;
   const entry = (e: mesos.v1.ExecutorInfo, newest: boolean): Json => {
     const key = executorKey(id, e.executor_id.value);
@@ -159,6 +169,28 @@ export interface LegacyAgentStateInput {
   readonly flags: Readonly<Record<string, string>>;
   readonly state: GetState;
   readonly sandboxes: readonly AttachedSandbox[];
+  /** The agent's capabilities (names listed); absent when the view does not say. */
+  readonly capabilities?: readonly mesos.v1.AgentInfo.Capability[];
+  /** A v1 Resource as JSON, for the `_full` lists. */
+  readonly resourceJson: (r: mesos.v1.Resource) => unknown;
+}
+
+function reservedFullByRole(resources: readonly mesos.v1.Resource[], toJson: (r: mesos.v1.Resource) => unknown): Json {
+  const byRole = new Map<string, unknown[]>();
+  for (const r of resources) {
+    const role = reservationRole(r);
+    if (role !== undefined) byRole.set(role, [...(byRole.get(role) ?? []), toJson(r)]);
+  }
+  return Object.fromEntries(byRole);
+}
+
+/** Resources held by live executors and their launched and queued tasks (terminated ones hold nothing). */
+function allocatedResources(state: GetState): mesos.v1.Resource[] {
+  const tasks = state.get_tasks ?? {};
+  return [
+    ...(state.get_executors?.executors ?? []).flatMap((e) => e.executor_info.resources ?? []),
+    ...[...(tasks.launched_tasks ?? []), ...(tasks.queued_tasks ?? []), ...(tasks.pending_tasks ?? [])].flatMap((t) => t.resources ?? []),
+  ];
 }
 
 function hostOf(address: string): string {
@@ -174,14 +206,23 @@ export function legacyAgentState(input: LegacyAgentStateInput): Json {
   json.id = input.agentId ?? agentInfo.id?.value ?? '';
   json.pid = `slave(1)@${input.endpoint}`;
   json.hostname = agentInfo.hostname;
+  if (input.capabilities !== undefined) json.capabilities = input.capabilities.map((c) => c.type);
   if (agentInfo.domain !== undefined) json.domain = agentInfo.domain;
+  const unreserved = resources.filter((r) => reservationRole(r) === undefined);
+  const allocated = allocatedResources(state);
   json.resources = legacyResources(resources);
+  json.reserved_resources = reservedByRole(resources);
+  json.unreserved_resources = legacyResources(unreserved);
+  json.reserved_resources_full = reservedFullByRole(resources, input.resourceJson);
+  json.unreserved_resources_full = unreserved.map(input.resourceJson);
+  json.reserved_resources_allocated = reservedByRole(allocated);
+  json.unreserved_resources_allocated = legacyResources(allocated.filter((r) => reservationRole(r) === undefined));
+  json.resource_providers = [];
   json.attributes = legacyAttributes(agentInfo.attributes);
   if (input.masterAddress !== '') json.master_hostname = hostOf(input.masterAddress);
   if (input.flags.log_dir !== undefined) json.log_dir = input.flags.log_dir;
+  if (input.flags.external_log_file !== undefined) json.external_log_file = input.flags.external_log_file;
   json.flags = { ...input.flags };
-  json.reserved_resources = reservedByRole(resources);
-  json.unreserved_resources = legacyResources(resources.filter((r) => reservationRole(r) === undefined));
 
   const runs = executorRuns(input.sandboxes);
   const tasks = tasksByExecutor(state.get_tasks ?? {});

@@ -19,6 +19,7 @@ export interface AgentLegacyDeps {
 }
 
 const statisticsCodec = codec<mesos.v1.ResourceStatistics>('mesos.v1.ResourceStatistics');
+const resourceCodec = codec<mesos.v1.Resource>('mesos.v1.Resource');
 
 export function registerAgentLegacyEndpoints(app: FastifyInstance, deps: AgentLegacyDeps): void {
   const { view } = deps;
@@ -41,6 +42,8 @@ export function registerAgentLegacyEndpoints(app: FastifyInstance, deps: AgentLe
     flags: view.flags(),
     state: view.getState(),
     sandboxes: view.sandboxes(),
+    capabilities: view.agentCapabilities?.(),
+    resourceJson: (r) => resourceCodec.toJson(r),
   }));
   json(['/flags', '/slave(1)/flags'], () => ({ flags: { ...view.flags() } }));
   json(['/version'], () => versionJson(deps.version, deps.build));

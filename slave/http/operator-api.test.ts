@@ -81,14 +81,30 @@ const errors: [string, { method?: string; headers?: Record<string, string>; body
   ['GET', { method: 'GET' }, 405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'."],
   ['no Content-Type', { headers: {}, body: '{"type":"GET_HEALTH"}' }, 400, "Expecting 'Content-Type' to be present"],
   ['text/plain', { headers: { 'content-type': 'text/plain' }, body: '{"type":"GET_HEALTH"}' }, 415,
-    "Expecting 'Content-Type' of application/json or application/x-protobuf"],
+    "Expecting 'Content-Type' of application/json or application/x-protobuf or application/recordio"],
+  ['recordio without Message-Content-Type', { headers: { 'content-type': 'application/recordio' }, body: '' }, 400,
+    "Expecting 'Message-Content-Type' to be set for streaming requests"],
+  ['recordio with Message-Content-Type text/plain', { headers: { 'content-type': 'application/recordio', 'message-content-type': 'text/plain' }, body: '' }, 415,
+    "Expecting 'Message-Content-Type' of application/json or application/x-protobuf"],
+  ['recordio streaming call', { headers: { 'content-type': 'application/recordio', 'message-content-type': 'application/json' }, body: '' }, 501,
+    'Streaming calls (application/recordio) are not implemented by this agent'],
+  ['Message-Content-Type on a JSON call', { headers: { 'content-type': 'application/json', 'message-content-type': 'application/json' }, body: '{"type":"GET_HEALTH"}' }, 415,
+    "Expecting 'Message-Content-Type' to be not set for non-streaming requests"],
+  ['Accept recordio for a one-message call', { headers: { 'content-type': 'application/json', accept: 'application/recordio' }, body: '{"type":"GET_HEALTH"}' }, 406,
+    'Request must accept json or protobuf'],
+  ['Accept recordio, Message-Accept text/html', { headers: { 'content-type': 'application/json', accept: 'application/recordio', 'message-accept': 'text/html' }, body: '{"type":"GET_HEALTH"}' }, 406,
+    "Expecting 'Message-Accept' to allow application/json or application/x-protobuf"],
+  ['Message-Accept on a one-message answer', { headers: { 'content-type': 'application/json', 'message-accept': 'application/json' }, body: '{"type":"GET_HEALTH"}' }, 406,
+    "Expecting 'Message-Accept' to be not set for non-streaming responses"],
+  ['Accept checked before the body', { headers: { 'content-type': 'application/json', accept: 'text/html' }, body: '{"type":' }, 406,
+    "Expecting 'Accept' to allow application/json or application/x-protobuf or application/recordio"],
   ['bad JSON', { body: '{"type":' }, 400, 'Failed to parse body into JSON'],
   ['unknown enum', { body: '{"type":"GET_NOTHING"}' }, 400, 'Failed to convert JSON into Call protobuf'],
   ['no type', { body: '{}' }, 400, "Failed to validate agent::Call: Expecting 'type' to be present"],
   ['GET_METRICS without get_metrics', { body: '{"type":"GET_METRICS"}' }, 400, "Failed to validate agent::Call: Expecting 'get_metrics' to be present"],
   ['READ_FILE without read_file', { body: '{"type":"READ_FILE"}' }, 400, "Failed to validate agent::Call: Expecting 'read_file' to be present"],
   ['Accept text/html', { headers: { 'content-type': 'application/json', accept: 'text/html' }, body: '{"type":"GET_HEALTH"}' }, 406,
-    "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'"],
+    "Expecting 'Accept' to allow application/json or application/x-protobuf or application/recordio"],
   ['GET_LOGGING_LEVEL', { body: '{"type":"GET_LOGGING_LEVEL"}' }, 501, "Call 'GET_LOGGING_LEVEL' is not implemented by this agent"],
   ['KILL_CONTAINER', { body: '{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"C1"}}}' }, 501,
     "Call 'KILL_CONTAINER' is not implemented by this agent"],
@@ -106,3 +122,17 @@ for (const [name, request, status, message] of errors) {
     t.true(res.body.startsWith(message), res.body);
   });
 }
+
+test('while the agent recovers, /api/v1 answers 503', async (t) => {
+  let recovering = true;
+  const recoveringApp = createAgentApp({ view: fakeAgentView(fixture, { recovering: () => recovering }), logger: false, version: '0.1.0' });
+  try {
+    const res = await recoveringApp.inject({ method: 'POST', url: '/api/v1', headers: { 'content-type': 'application/json' }, payload: '{"type":"GET_HEALTH"}' });
+    t.deepEqual([res.statusCode, res.body], [503, 'Agent has not finished recovery']);
+    recovering = false;
+    const after = await recoveringApp.inject({ method: 'POST', url: '/api/v1', headers: { 'content-type': 'application/json' }, payload: '{"type":"GET_HEALTH"}' });
+    t.is(after.statusCode, 200);
+  } finally {
+    await recoveringApp.close();
+  }
+});

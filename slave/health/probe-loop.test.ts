@@ -1,4 +1,5 @@
 import test from 'ava';
+import fc from 'fast-check';
 import type { ProbeOutcome } from './probe-result.ts';
 import { startProbeLoop } from './probe-loop.ts';
 import { exited, ManualTime, scriptedProbe, settle } from './test-fixtures.ts';
@@ -93,4 +94,53 @@ test('probe loop: a probe that throws or rejects is an error outcome and the loo
     { kind: 'error', message: 'went wrong' },
   ]);
   loop.stop();
+});
+
+test('probe loop invariants: one probe in flight at most, one outcome per finished probe, none after stop', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({ delayMs: fc.integer({ min: 0, max: 3_000 }), intervalMs: fc.integer({ min: 0, max: 3_000 }), timeoutMs: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 3_000 })) }),
+      fc.array(fc.oneof(fc.constant<'hang'>('hang'), fc.constant(exited(0)), fc.constant(exited(1))), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.integer({ min: 1, max: 2_000 }), { minLength: 1, maxLength: 30 }),
+      async (timing, steps, advances) => {
+        const time = new ManualTime();
+        let inFlight = 0;
+        let maxInFlight = 0;
+        let started = 0;
+        let outcomes = 0;
+        let stopped = false;
+        let afterStop = 0;
+        const script = scriptedProbe(steps);
+        const loop = startProbeLoop(
+          timing,
+          (signal) => {
+            started++;
+            inFlight++;
+            maxInFlight = Math.max(maxInFlight, inFlight);
+            signal.addEventListener('abort', () => inFlight--, { once: true });
+            return script.probe(signal).finally(() => {
+              if (!signal.aborted) inFlight--;
+            });
+          },
+          time,
+          () => {
+            outcomes++;
+            if (stopped) afterStop++;
+          },
+        );
+        for (const ms of advances) {
+          time.advance(ms);
+          await settle();
+        }
+        loop.stop();
+        stopped = true;
+        time.advance(10_000);
+        await settle();
+        // every started probe either produced its outcome or was the one in flight at stop()
+        return maxInFlight <= 1 && afterStop === 0 && (outcomes === started || outcomes === started - 1) && inFlight === 0;
+      },
+    ),
+    { numRuns: 60 },
+  );
+  t.pass();
 });

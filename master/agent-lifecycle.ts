@@ -133,6 +133,7 @@ function addAgent(core: MasterCore, connection: AgentConnection, a: NewAgent, us
     id: a.id, info: a.info, version: a.msg.version, capabilities: a.msg.capabilities ?? [], endpoint: a.msg.endpoint,
     remoteAddress: connection.remoteAddress, total: a.total, connected: true, active: true, registeredTime: a.now,
     reregisteredTime: a.reregistered ? a.now : undefined, disconnectedAt: undefined, pingSequence: 0, lastPong: 0, missedPings: 0, offers: new Set(),
+    pendingKills: new Map(),
   };
   core.state.agents.set(a.id, agent);
   bind(core, a.id, connection);
@@ -199,6 +200,7 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
       if (core.state.completedFrameworks.has(fid)) shutdown.add(fid);
     }
     core.allocator.activateAgent(id);
+    resendKills(core, known, connection, reported);
     reconcileUnreported(core, id, connection, reported);
     forgetUnreportedExecutors(core, id, msg.executors ?? []);
   } else {
@@ -215,6 +217,18 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
   });
   for (const fid of shutdown) connection.send({ shutdown_framework: { framework_id: { value: fid } } });
   core.scheduleAllocation([id]);
+}
+
+/** KILLs the agent missed while disconnected, for the tasks it still runs; forgotten once a task has ended. */
+function resendKills(core: MasterCore, agent: AgentRecord, connection: AgentConnection, reported: ReadonlySet<string>): void {
+  for (const [key, kill] of agent.pendingKills) {
+    const t = core.state.frameworks.get(asFrameworkId(kill.framework_id.value))?.tasks.get(asTaskId(kill.task_id.value));
+    if (t === undefined || t.agentId !== agent.id || isTerminal(t.task.state)) {
+      agent.pendingKills.delete(key);
+      continue;
+    }
+    if (reported.has(key)) connection.send({ kill_task: kill });
+  }
 }
 
 /**

@@ -264,3 +264,27 @@ test('offers of two agents cannot be accepted together: the launch is answered T
   h.settle();
   t.is(h.master.state.offers.size, 2); // both re-offered without a filter
 });
+
+test('KILL while the task\'s agent is disconnected is remembered and sent when the agent re-registers with the task still running', (t) => {
+  const h = harness();
+  const fw = h.subscribe();
+  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  const launch = (id: string): mesos.v1.TaskInfo => ({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: wire('cpus:0.5;mem:64'), command: { value: 'x' } });
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [launch('a'), launch('b')] } }] } });
+  h.master.agentDisconnected(agent.conn);
+  h.master.call(fw.id, { type: 'KILL', kill: { task_id: { value: 'a' }, kill_policy: { grace_period: { nanoseconds: 5e9 } } } });
+  h.master.call(fw.id, { type: 'KILL', kill: { task_id: { value: 'b' } } });
+  const conn = new RecordingAgent();
+  const running = (id: string): mesos.v1.Task => ({ name: id, task_id: { value: id }, framework_id: { value: fw.id }, agent_id: offer.agent_id, state: 'TASK_RUNNING', resources: wire('cpus:0.5;mem:64') });
+  // The agent comes back with `a` only: `a` is killed now; `b` is reconciled instead.
+  h.master.agentMessage(conn, { reregister_agent: { agent_info: { hostname: 'h1', id: offer.agent_id, resources: wire('cpus:2;mem:1024') }, version: 'test', tasks: [running('a')] } });
+  t.deepEqual(conn.of('kill_task'), [{ framework_id: { value: fw.id }, task_id: { value: 'a' }, kill_policy: { grace_period: { nanoseconds: 5e9 } } }]);
+  t.deepEqual(conn.of('reconcile_tasks'), [{ framework_id: { value: fw.id }, task_ids: [{ value: 'b' }] }]);
+  // Remembered until the task ends: once it is killed, a later re-registration kills nothing.
+  h.master.agentMessage(conn, { status_update: { framework_id: { value: fw.id }, status: { task_id: { value: 'a' }, state: 'TASK_KILLED', uuid: 'AQEBAQEBAQEBAQEBAQEBAQ==' } } });
+  const again = new RecordingAgent();
+  h.master.agentMessage(again, { reregister_agent: { agent_info: { hostname: 'h1', id: offer.agent_id, resources: wire('cpus:2;mem:1024') }, version: 'test', tasks: [{ ...running('a'), state: 'TASK_KILLED' }] } });
+  t.deepEqual(again.of('kill_task'), []);
+});

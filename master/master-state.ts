@@ -14,7 +14,7 @@
  */
 import type { AgentId, ExecutorId, FrameworkId, OfferId, StreamId, TaskId } from '../common/ids.ts';
 import type { Resources } from '../common/resources/resources.ts';
-import type { mesos } from '../proto/types.generated.ts';
+import type { maestro, mesos } from '../proto/types.generated.ts';
 import type { EventSink } from './scheduler-endpoint.ts';
 import type { TimerHandle } from './ports.ts';
 
@@ -83,6 +83,11 @@ export interface AgentRecord {
   /** Consecutive ping intervals that ended without a Pong to the latest Ping. */
   missedPings: number;
   readonly offers: Set<OfferId>;
+  /**
+   * KILLs that came while the agent was disconnected, by `<framework>\0<task>`: sent again when it
+   * re-registers still running the task (Mesos `killedTasks`), dropped once the task has ended.
+   */
+  readonly pendingKills: Map<string, maestro.agent.KillTask>;
 }
 
 export interface UnreachableAgent {

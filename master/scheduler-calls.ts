@@ -118,6 +118,9 @@ function kill(core: MasterCore, f: FrameworkRecord, kill: mesos.v1.scheduler.Cal
   const killTask: maestro.agent.KillTask = { framework_id: { value: f.id }, task_id: kill.task_id };
   const policy = kill.kill_policy ?? t.task.kill_policy;
   if (policy !== undefined) killTask.kill_policy = policy;
+  const agent = core.state.agents.get(t.agentId);
+  // A disconnected agent would miss it: kept, and sent when the agent re-registers with the task.
+  if (agent !== undefined && !agent.connected) agent.pendingKills.set(`${f.id}\u0000${taskId}`, killTask);
   core.sendAgent(t.agentId, { kill_task: killTask });
 }
 

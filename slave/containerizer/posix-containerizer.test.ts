@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../common/resources/resources.ts';
@@ -107,10 +107,12 @@ test('non-shell commands get their arguments', async (t) => {
   t.is(await readFile(join(spec.sandbox, 'stdout'), 'utf8'), 'a b c\n');
 });
 
-test('run as a user: the task has its uid', async (t) => {
-  const { spec, termination } = await run(t, sh('id -u'), { user: 'nobody' });
+test('run as a user: the task has its uid and may write its sandbox', async (t) => {
+  const { spec, termination } = await run(t, sh('id -u; echo mine > own-file'), { user: 'nobody' });
   t.like(termination, { kind: 'exited', exitCode: 0 });
   t.is(await readFile(join(spec.sandbox, 'stdout'), 'utf8'), '65534\n');
+  t.is(await readFile(join(spec.sandbox, 'own-file'), 'utf8'), 'mine\n');
+  t.is((await stat(join(spec.sandbox, 'stdout'))).uid, 65534);
 });
 
 const failures: Array<[string, LaunchSpec['command'], Partial<LaunchSpec>, RegExp]> = [

@@ -15,6 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { chown, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
@@ -22,6 +23,7 @@ import { createTimers, silentLogger, systemClock } from '../../master/ports.ts';
 import type { ContainerId, Containerizer, LaunchResult, LaunchSpec, RecoverableContainer, Termination } from '../containerizer.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-check.ts';
+import type { UserEntry } from './launch-check.ts';
 import { reapChild, setChildSubreaper } from './native.ts';
 import { createTableReader, readEnviron, readStat } from './proc-stat.ts';
 import type { ProcStat } from './proc-stat.ts';
@@ -44,6 +46,8 @@ const RECOVERED_POLL_MS = 500;
 /** Clock ticks per second and page size of Linux on the platforms Node supports here. */
 const CLOCK_TICKS = 100;
 const PAGE_SIZE = 4096;
+/** How long a user's passwd entry is reused without asking NSS again. */
+const USER_CACHE_MS = 60_000;
 /** Rounds of SIGKILL over a container racing with its own forks (or still dying) before giving up, and the pause between them. */
 const KILL_ROUNDS = 100;
 const KILL_ROUND_MS = 10;
@@ -108,6 +112,17 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
 
   const subreaper = setChildSubreaper();
   if (!subreaper.ok) logger.error({ reason: subreaper.message }, 'NOT a child subreaper: orphaned task processes re-parent to init and may outlive their container');
+
+  /** Users found recently (`getent` is a process per call; a wave of launches asks for the same user). */
+  const users = new Map<string, { entry: UserEntry; at: number }>();
+  async function userEntry(name: string): Promise<UserEntry | undefined> {
+    const hit = users.get(name);
+    if (hit !== undefined && clock.now() - hit.at < USER_CACHE_MS) return hit.entry;
+    const entry = await lookupUser(name);
+    if (entry === undefined) users.delete(name);
+    else users.set(name, { entry, at: clock.now() });
+    return entry;
+  }
 
   const tools = (async () => ({
     env: await findTool(['/usr/bin/env', '/bin/env']),
@@ -262,11 +277,14 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
 
     let asUser: string[] = [];
     if (spec.user !== undefined) {
-      const user = await lookupUser(spec.user);
+      const user = await userEntry(spec.user);
       if (user === undefined) return { ok: false, message: `Failed to launch as user '${spec.user}': no such user` };
       if (user.uid !== process.getuid?.()) {
         if (setpriv === undefined) return { ok: false, message: `Cannot run as user '${spec.user}': setpriv(1) from util-linux is missing` };
         asUser = [setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups'];
+        // The task writes its sandbox and output files as that user (Mesos chowns the sandbox too).
+        const owned = await giveSandbox(spec.sandbox, user.uid, user.gid);
+        if (!owned.ok) return { ok: false, message: `Cannot hand the sandbox to user '${spec.user}': ${owned.message}` };
       }
     }
 
@@ -384,6 +402,24 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       await removeRuntimeFiles(t.runDir);
     },
   };
+}
+
+/** Chowns the sandbox directory and its stdout and stderr (created when absent) to the task's user. */
+async function giveSandbox(sandbox: string, uid: number, gid: number): Promise<{ ok: true } | { ok: false; message: string }> {
+  try {
+    await chown(sandbox, uid, gid);
+    for (const name of ['stdout', 'stderr']) {
+      const fh = await open(join(sandbox, name), 'a');
+      try {
+        await fh.chown(uid, gid);
+      } finally {
+        await fh.close();
+      }
+    }
+    return { ok: true };
+  } catch (cause) {
+    return { ok: false, message: (cause as Error).message };
+  }
 }
 
 /** Mesos ResourceStatistics of a set of processes (pure). */

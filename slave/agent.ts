@@ -305,8 +305,10 @@ export class Agent implements AgentView {
 
   private upsertFramework(info: mesos.v1.FrameworkInfo): void {
     if (info.id === undefined || this.id === undefined) return;
+    const known = this.frameworks.get(info.id.value);
     this.frameworks.set(info.id.value, info);
-    this.deps.store.saveFramework(this.id, info);
+    // Every RunTask carries the FrameworkInfo; it is checkpointed only when it changed.
+    if (known === undefined || JSON.stringify(known) !== JSON.stringify(info)) this.deps.store.saveFramework(this.id, info);
   }
 
   private updateFramework(info: mesos.v1.FrameworkInfo): void {

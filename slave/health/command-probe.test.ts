@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCommandProbe, probeEnvironment } from './command-probe.ts';
+import { commandLine, createCommandProbe, probeEnvironment } from './command-probe.ts';
 import { setChildSubreaper } from '../containerizer/native.ts';
 import { readProcessTable, type ProcStat } from '../containerizer/proc-stat.ts';
 import { descendantsOf, killTree, reapOrphans } from './kill-tree.ts';
@@ -95,7 +95,7 @@ test('command probe: an unknown user is an error value', async (t) => {
   const probe = createCommandProbe({ value: 'exit 0' }, { sandbox: sandbox(), environment: {}, user: 'no-such-user-maestro' });
   t.deepEqual(await probe(new AbortController().signal), {
     kind: 'error',
-    message: "Failed to create subprocess: Failed to get user information for 'no-such-user-maestro': no such user",
+    message: "Failed to create subprocess: no such user 'no-such-user-maestro'",
   });
 });
 
@@ -117,9 +117,11 @@ test('command probe: runs as the task user (nobody) when the agent may switch us
   const dir = sandbox();
   chmodSync(dir, 0o777);
   const uid = execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim();
-  const probe = createCommandProbe({ value: 'id -u > uid' }, { sandbox: dir, environment: { PATH: '/usr/bin:/bin' }, user: 'nobody' });
+  const groups = execFileSync('id', ['-G', 'nobody'], { encoding: 'utf8' }).trim();
+  const probe = createCommandProbe({ value: 'id -u > uid; id -G > groups' }, { sandbox: dir, environment: { PATH: '/usr/bin:/bin' }, user: 'nobody' });
   t.deepEqual(await probe(new AbortController().signal), { kind: 'exited', exitCode: 0 });
   t.is(readFileSync(join(dir, 'uid'), 'utf8').trim(), uid);
+  t.is(readFileSync(join(dir, 'groups'), 'utf8').trim(), groups); // the user's groups, not root's
 });
 
 test('command probe: abort kills the whole process tree (sleep 100 and its children)', async (t) => {
@@ -176,6 +178,22 @@ test('descendantsOf: the parent chain and the process group of the root, nothing
   );
   t.deepEqual(descendantsOf(table, 999), []);
 });
+
+const lines: readonly [string, Parameters<typeof commandLine>, ReturnType<typeof commandLine>][] = [
+  ['shell, same user', [{ value: 'exit 0' }, undefined], { file: '/bin/sh', argv0: 'sh', args: ['-c', 'exit 0'] }],
+  ['exec, same user', [{ shell: false, value: '/bin/check', arguments: ['chk', '-v'] }, undefined], { file: '/bin/check', argv0: 'chk', args: ['-v'] }],
+  [
+    'shell as another user through setpriv',
+    [{ value: 'exit 0' }, { setpriv: '/usr/bin/setpriv', uid: 65534, gid: 65534 }],
+    { file: '/usr/bin/setpriv', argv0: 'setpriv', args: ['--reuid=65534', '--regid=65534', '--init-groups', '--', '/bin/sh', '-c', 'exit 0'] },
+  ],
+  ['without setpriv: Node switches uid/gid', [{ value: 'exit 0' }, { uid: 65534, gid: 65534 }], { file: '/bin/sh', argv0: 'sh', args: ['-c', 'exit 0'] }],
+];
+for (const [name, input, expected] of lines) {
+  test(`commandLine: ${name}`, (t) => {
+    t.deepEqual(commandLine(...input), expected);
+  });
+}
 
 test('probeEnvironment: only VALUE variables of the command override the task environment', (t) => {
   t.deepEqual(

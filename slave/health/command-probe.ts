@@ -2,7 +2,8 @@
  * COMMAND probe: runs a CommandInfo the way the task runs (Mesos semantics: `shell` (the default)
  * runs `value` with `/bin/sh -c`; otherwise `value` is executed with `arguments` as argv, argv[0]
  * included), in the task's sandbox, with the task's environment overlaid by the command's own
- * variables, as the task's user. Output is discarded. The process leads its own process group;
+ * variables, as the task's user (as the POSIX containerizer runs the task: setpriv with the
+ * user's groups). Output is discarded. The process leads its own process group;
  * when the probe is aborted (timeout, stop) the whole tree is killed with SIGKILL and the
  * descendants the agent inherits as child subreaper are reaped.
  *
@@ -10,17 +11,23 @@
  * executable, unknown user, sandbox missing).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { lookupUser } from '../containerizer/launch-check.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import { killTree, reapOrphans } from './kill-tree.ts';
 import type { Probe } from './probe-loop.ts';
 import type { Observation } from './probe-result.ts';
-import { lookupUser } from './user-lookup.ts';
 
 export interface CommandProbeContext {
   readonly sandbox: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly user?: string;
 }
+
+/** How a probe becomes another user: as the task does (setpriv with the user's groups), or Node's uid/gid (no supplementary groups) without setpriv. */
+type SwitchUser = { readonly setpriv: string; readonly uid: number; readonly gid: number } | { readonly setpriv?: undefined; readonly uid: number; readonly gid: number };
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
 /** The task's environment with the command's VALUE variables on top (secrets are not resolved here). */
 export function probeEnvironment(base: Readonly<Record<string, string>>, command: mesos.v1.CommandInfo): Record<string, string> {
@@ -37,31 +44,40 @@ const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 20).unref
 export function createCommandProbe(command: mesos.v1.CommandInfo, ctx: CommandProbeContext): Probe {
   return async (signal) => {
     const user = command.user ?? ctx.user;
-    let ids: { uid: number; gid: number } | undefined;
+    let switchTo: SwitchUser | undefined;
     if (user !== undefined) {
       const found = await lookupUser(user);
-      if (!found.ok) return { kind: 'error', message: `Failed to create subprocess: ${found.message}` };
-      if (found.uid !== process.getuid?.() || found.gid !== process.getgid?.()) ids = { uid: found.uid, gid: found.gid };
+      if (found === undefined) return { kind: 'error', message: `Failed to create subprocess: no such user '${user}'` };
+      if (found.uid !== process.getuid?.() || found.gid !== process.getgid?.()) switchTo = { setpriv: SETPRIV, uid: found.uid, gid: found.gid };
     }
     if (signal.aborted) return { kind: 'error', message: 'aborted' };
-    return runCommand(command, ctx, ids, signal);
+    return runCommand(command, ctx, switchTo, signal);
   };
 }
 
-function runCommand(command: mesos.v1.CommandInfo, ctx: CommandProbeContext, ids: { uid: number; gid: number } | undefined, signal: AbortSignal): Promise<Observation> {
+/** File, argv[0] and arguments to spawn: the command itself, or setpriv running it as the user (setpriv's exec takes the file as argv[0]). */
+export function commandLine(command: mesos.v1.CommandInfo, switchTo: SwitchUser | undefined): { file: string; argv0: string; args: string[] } {
+  const value = command.value ?? '';
+  const shell = command.shell ?? true;
+  const argv = command.arguments ?? [];
+  const file = shell ? '/bin/sh' : value;
+  const args = shell ? ['-c', value] : argv.slice(1);
+  if (switchTo?.setpriv === undefined) return { file, argv0: shell ? 'sh' : (argv[0] ?? value), args };
+  return { file: switchTo.setpriv, argv0: 'setpriv', args: [`--reuid=${switchTo.uid}`, `--regid=${switchTo.gid}`, '--init-groups', '--', file, ...args] };
+}
+
+function runCommand(command: mesos.v1.CommandInfo, ctx: CommandProbeContext, switchTo: SwitchUser | undefined, signal: AbortSignal): Promise<Observation> {
   return new Promise((resolve) => {
-    const value = command.value ?? '';
-    const shell = command.shell ?? true;
-    const argv = command.arguments ?? [];
+    const line = commandLine(command, switchTo);
     let child: ChildProcess;
     try {
-      child = spawn(shell ? '/bin/sh' : value, shell ? ['-c', value] : argv.slice(1), {
-        argv0: shell ? 'sh' : (argv[0] ?? value),
+      child = spawn(line.file, line.args, {
+        argv0: line.argv0,
         cwd: ctx.sandbox,
         env: probeEnvironment(ctx.environment, command),
         stdio: 'ignore',
         detached: true,
-        ...ids,
+        ...(switchTo !== undefined && switchTo.setpriv === undefined ? { uid: switchTo.uid, gid: switchTo.gid } : {}),
       });
     } catch (error) {
       resolve({ kind: 'error', message: `Failed to create subprocess: ${(error as Error).message}` });

@@ -170,6 +170,16 @@ test('SIGTERM ignored, then SIGKILL kills the whole tree, a setsid grandchild in
   await c.cleanup(spec.containerId);
 });
 
+test('kill with SIGTERM ends a task that does not ignore it: signaled 15', async (t) => {
+  const c = createPosixContainerizer();
+  const b = await box(t, () => [c]);
+  const spec = await b.spec(sh('sleep 300'));
+  t.true((await c.launch(spec)).ok);
+  await c.kill(spec.containerId, 'SIGTERM');
+  t.like(await c.wait(spec.containerId), { kind: 'signaled', signal: 15, message: 'Command terminated with signal Terminated' });
+  t.like((await c.recover([{ containerId: spec.containerId, runDir: spec.runDir, sandbox: spec.sandbox }])).get(spec.containerId), { kind: 'signaled', signal: 15 }, 'recovering a known container answers what it knows');
+});
+
 test('an orphan that left the session is killed when the task ends (the agent is its subreaper)', async (t) => {
   const c = createPosixContainerizer();
   const b = await box(t, () => [c]);

@@ -353,6 +353,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   }
 
   async function recoverOne(c: RecoverableContainer): Promise<'running' | Termination> {
+    const tracked = containers.get(c.containerId);
+    if (tracked !== undefined) return tracked.ended ? tracked.termination : 'running';
     const fromRecord = parseContainerRecord((await readRunFile(c.runDir, RUN_FILES.container)) ?? '');
     const pids = fromRecord ?? parsePids((await readRunFile(c.runDir, RUN_FILES.pids)) ?? '');
     const statusText = await readRunFile(c.runDir, RUN_FILES.exitStatus);

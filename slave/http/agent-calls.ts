@@ -11,7 +11,8 @@ import type { AgentView } from '../agent-view.ts';
 import { versionInfo, type BuildInfo } from '../../master/http/version-info.ts';
 import type { AgentCall } from './agent-call-validation.ts';
 import { v1FileInfo, type OwnerNames } from './file-info.ts';
-import { listDirectory, readSandboxFile, resolveSandboxPath } from './files-jail.ts';
+import { joinVirtual } from './virtual-paths.ts';
+import { fromUri, listDirectory, readSandboxFile, resolveSandboxPath } from './files-jail.ts';
 
 type Response = mesos.v1.agent.Response;
 
@@ -37,9 +38,8 @@ async function listFiles(ctx: AgentCallContext, path: string): Promise<AgentCall
   const resolution = await resolveSandboxPath(path, ctx.view.sandboxes());
   if (resolution.kind === 'not-found') return rejected(404, '');
   if (resolution.kind === 'inaccessible') return rejected(400, `${resolution.message}.\n`);
-  const infos = resolution.stats.isDirectory()
-    ? (await listDirectory(resolution.realPath)).map((e) => v1FileInfo(`${path.replace(/\/+$/, '')}/${e.name}`, e.stats, ctx.names))
-    : [v1FileInfo(path, resolution.stats, ctx.names)];
+  const entries = resolution.stats.isDirectory() ? await listDirectory(resolution.realPath) : [];
+  const infos = entries.map((e) => v1FileInfo(joinVirtual(fromUri(path), e.name), e.stats, ctx.names));
   return response({ type: 'LIST_FILES', list_files: infos.length > 0 ? { file_infos: infos } : {} });
 }
 

@@ -4,7 +4,7 @@
  * path; 404 (empty body) for a path that is not attached or does not exist; 400 with the jail's
  * message for a path that leaves its sandbox (files-jail.ts); 400 for a malformed or negative
  * offset or length and for reading or downloading a directory. Browse lists a directory's
- * entries sorted by name (a file lists itself); read answers `{data, offset}`; download streams
+ * entries sorted by name (a file lists nothing, as in Mesos); read answers `{data, offset}`; download streams
  * the bytes as an attachment. `jsonp=<callback>` wraps a JSON answer as Mesos does.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
@@ -13,9 +13,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentView } from '../agent-view.ts';
 import { sendText } from '../../master/http/text-response.ts';
 import { legacyFileInfo, type OwnerNames } from './file-info.ts';
-import { listDirectory, readSandboxFile, resolveSandboxPath, type Resolution } from './files-jail.ts';
+import { fromUri, listDirectory, readSandboxFile, resolveSandboxPath, type Resolution } from './files-jail.ts';
 import { MISSING_PATH_MESSAGE, parseReadQuery } from './read-params.ts';
-import { attachmentTable } from './virtual-paths.ts';
+import { attachmentTable, joinVirtual } from './virtual-paths.ts';
 
 export interface FilesApiDeps {
   readonly view: AgentView;
@@ -63,10 +63,6 @@ function answeredFailure(reply: FastifyReply, resolution: Resolution): resolutio
   return false;
 }
 
-function joinVirtual(path: string, entry: string): string {
-  return path.endsWith('/') ? `${path}${entry}` : `${path}/${entry}`;
-}
-
 export function registerFilesApi(app: FastifyInstance, deps: FilesApiDeps): void {
   const route = (name: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<void> | void): void => {
     app.get(`/files/${name}`, handler);
@@ -82,12 +78,10 @@ export function registerFilesApi(app: FastifyInstance, deps: FilesApiDeps): void
     }
     const resolution = await resolveSandboxPath(path, deps.view.sandboxes());
     if (answeredFailure(reply, resolution)) return;
-    if (!resolution.stats.isDirectory()) {
-      sendJsonOrJsonp(reply, [legacyFileInfo(path, resolution.stats, deps.names)], query.jsonp);
-      return;
-    }
-    const entries = await listDirectory(resolution.realPath);
-    sendJsonOrJsonp(reply, entries.map((e) => legacyFileInfo(joinVirtual(path, e.name), e.stats, deps.names)), query.jsonp);
+    // Mesos lists a directory's entries; a file has none.
+    const entries = resolution.stats.isDirectory() ? await listDirectory(resolution.realPath) : [];
+    const base = fromUri(path);
+    sendJsonOrJsonp(reply, entries.map((e) => legacyFileInfo(joinVirtual(base, e.name), e.stats, deps.names)), query.jsonp);
   });
 
   route('read', async (request, reply) => {

@@ -29,9 +29,14 @@ function errorCode(error: unknown): string | undefined {
   return (error as { code?: string } | undefined)?.code;
 }
 
+/** Mesos accepts a `file://` URI for a path (stout's path::from_uri). */
+export function fromUri(path: string): string {
+  return path.startsWith('file://') ? path.slice('file://'.length) : path;
+}
+
 export async function resolveSandboxPath(requested: string, sandboxes: readonly AttachedSandbox[]): Promise<Resolution> {
   if (requested.includes('\0')) return NOT_FOUND;
-  const match = matchAttachment(requested, attachmentTable(sandboxes));
+  const match = matchAttachment(fromUri(requested), attachmentTable(sandboxes));
   if (match === undefined) return NOT_FOUND;
   let root: string;
   try {

@@ -31,7 +31,7 @@ const windows: [number, number, number | undefined, { offset: number; length: nu
   [100, 10, 20, { offset: 10, length: 20 }],
   [100, 90, 20, { offset: 90, length: 10 }], // short at the end
   [100, 100, 5, { offset: 100, length: 0 }],
-  [100, 150, 5, { offset: 100, length: 0 }], // past the end answers the size
+  [100, 150, 5, { offset: 150, length: 0 }], // past the end: empty data at the requested offset
   [100, 0, 0, { offset: 0, length: 0 }],
   [200_000, 0, undefined, { offset: 0, length: MAX_READ_LENGTH }], // capped at 16 pages = 65536
   [200_000, 0, 100_000, { offset: 0, length: 65_536 }],
@@ -49,7 +49,8 @@ test('property: the window stays inside the file and under the cap', (t) => {
     fc.nat(1_000_000), fc.integer({ min: -1, max: 1_100_000 }), fc.option(fc.nat(1_000_000), { nil: undefined }),
     (size, offset, length) => {
       const w = readWindow(size, offset, length);
-      return w.offset >= 0 && w.offset <= size && w.length >= 0 && w.offset + w.length <= size && w.length <= MAX_READ_LENGTH;
+      return w.offset >= 0 && w.length >= 0 && (w.length === 0 || w.offset + w.length <= size) && w.length <= MAX_READ_LENGTH
+        && w.offset === (offset === -1 ? size : offset);
     },
   ));
   t.pass();

@@ -1,9 +1,9 @@
 /**
  * The query parameters of `/files/read` and the window of bytes a read returns, as Mesos reads
- * them: `path` is required; `offset` defaults to -1 (the end of the file: the answer carries the
- * file length and no data, which is how a pager learns where to start); `length` -1 or absent
+ * them: `path` is required; `offset` defaults to -1 (the answer then carries the file length as
+ * its offset and no data, which is how a pager learns where to start); `length` -1 or absent
  * means "to the end"; offsets and lengths below -1 are refused; a read never returns more than
- * 16 pages (64 KiB); an offset at or past the end answers the file size with empty data.
+ * 16 pages (64 KiB); an offset at or past the end answers empty data at that offset.
  * Pure: numbers in, numbers out.
  */
 
@@ -44,15 +44,15 @@ export function parseReadQuery(query: Readonly<Record<string, string | undefined
 }
 
 export interface ReadWindow {
-  /** Where the answer starts; the file size when there is nothing to read. */
+  /** The `offset` of the answer: the requested one, or the file size for -1. */
   readonly offset: number;
   /** How many bytes to read from `offset` (0: answer with empty data). */
   readonly length: number;
 }
 
 export function readWindow(size: number, offset: number, length: number | undefined, cap = MAX_READ_LENGTH): ReadWindow {
-  const start = offset === -1 ? size : offset;
-  if (start >= size) return { offset: size, length: 0 };
-  const wanted = length ?? size - start;
-  return { offset: start, length: Math.min(wanted, cap, size - start) };
+  if (offset === -1) return { offset: size, length: 0 };
+  if (offset >= size) return { offset, length: 0 };
+  const wanted = length ?? size - offset;
+  return { offset, length: Math.min(wanted, cap, size - offset) };
 }

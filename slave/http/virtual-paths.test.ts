@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { attachmentTable, isWithin, matchAttachment, trimTrailingSlashes } from './virtual-paths.ts';
+import { attachmentTable, isWithin, joinVirtual, matchAttachment, trimTrailingSlashes } from './virtual-paths.ts';
 
 const sandbox = '/work/slaves/S1/frameworks/F/executors/E/runs/C1';
 const table = attachmentTable([
@@ -45,6 +45,11 @@ test('trimTrailingSlashes keeps the root', (t) => {
   t.is(trimTrailingSlashes('/'), '/');
   t.is(trimTrailingSlashes('/a///'), '/a');
   t.is(trimTrailingSlashes('/a/b'), '/a/b');
+});
+
+test('joinVirtual drops trailing slashes of the listed path', (t) => {
+  t.is(joinVirtual('/a/b', 'c'), '/a/b/c');
+  t.is(joinVirtual('/a/b//', 'c'), '/a/b/c');
 });
 
 test('isWithin is per component', (t) => {

@@ -60,3 +60,8 @@ export function isWithin(root: string, candidate: string): boolean {
   const base = root.endsWith('/') ? root : `${root}/`;
   return candidate.startsWith(base);
 }
+
+/** `<path>/<entry>` for a listing, with the path's trailing slashes dropped (as stout's path::join). */
+export function joinVirtual(path: string, entry: string): string {
+  return `${path.replace(/\/+$/, '')}/${entry}`;
+}

@@ -306,3 +306,19 @@ test('recovery refuses an incompatible AgentInfo change and names the file to re
     t.true(r.message.includes(join(first.dir, 'meta', 'slaves', 'latest')));
   }
 });
+
+test('a task group (not supported yet): every task ends TASK_FAILED, then one ExecutorExited for the group\'s executor', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task_group: {
+    framework: framework(),
+    executor: { executor_id: { value: 'E' }, type: 'DEFAULT' },
+    task_group: { tasks: [taskInfo('g1', 'cpus:0.5'), taskInfo('g2', 'cpus:0.5')] },
+  } });
+  await settle();
+  t.is(h.containerizer.launched.length, 0);
+  const kinds = h.link.sent.map((e) => (e.status_update !== undefined ? `${e.status_update.status.task_id.value}:${e.status_update.status.state}` : Object.keys(e)[0]));
+  t.deepEqual(kinds, ['g1:TASK_FAILED', 'g2:TASK_FAILED', 'executor_exited']);
+  t.true(h.link.updates('g1')[0].message!.startsWith('Task groups are not supported'));
+  t.deepEqual(h.agent.hello().reregister_agent?.tasks?.map((x) => x.executor_id?.value), ['E', 'E']);
+});

@@ -346,21 +346,29 @@ export class Agent implements AgentView {
   }
 
   private runTaskGroup(rt: maestro.agent.RunTaskGroup): void {
+    const message = 'Task groups are not supported by this agent yet (LAUNCH_GROUP under the default executor comes in a later release)';
+    const entries: TaskEntry[] = [];
     for (const task of rt.task_group.tasks ?? []) {
-      this.accept(rt.framework, task, rt.executor,
-        'Task groups are not supported by this agent yet (LAUNCH_GROUP under the default executor comes in a later release)');
+      const entry = this.accept(rt.framework, task, rt.executor, { unsupported: message, deferExecutorExit: true });
+      if (entry !== undefined) entries.push(entry);
     }
+    // One ExecutorExited for the group's executor, after the terminal update of every task.
+    const last = entries[entries.length - 1];
+    if (last !== undefined) this.executorEnded(last, undefined);
   }
 
   private runTask(rt: maestro.agent.RunTask): void {
     const unsupported = rt.executor !== undefined
       ? 'Custom executors are not supported by this agent yet; launch the task with a CommandInfo'
       : undefined;
-    this.accept(rt.framework, rt.task, rt.executor, unsupported);
+    this.accept(rt.framework, rt.task, rt.executor, unsupported !== undefined ? { unsupported } : {});
   }
 
   /** Takes a task into the books (sandbox, checkpoints, journal), then fails it or launches it. */
-  private accept(framework: mesos.v1.FrameworkInfo, task: mesos.v1.TaskInfo, executor: mesos.v1.ExecutorInfo | undefined, unsupported: string | undefined): void {
+  private accept(
+    framework: mesos.v1.FrameworkInfo, task: mesos.v1.TaskInfo, executor: mesos.v1.ExecutorInfo | undefined,
+    opts: { unsupported?: string; deferExecutorExit?: boolean },
+  ): TaskEntry | undefined {
     const frameworkId = framework.id?.value;
     const taskId = task.task_id.value;
     if (frameworkId === undefined || this.id === undefined) {
@@ -408,9 +416,10 @@ export class Agent implements AgentView {
     const refuse = (state: 'TASK_ERROR' | 'TASK_FAILED', reason: mesos.v1.TaskStatus.Reason, message: string) => {
       this.emit(entry, state, { reason, message, source: 'SOURCE_AGENT' });
       entry.phase = 'ended';
-      this.executorEnded(entry, undefined);
+      if (opts.deferExecutorExit !== true) this.executorEnded(entry, undefined);
+      return entry;
     };
-    if (unsupported !== undefined) return refuse('TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', unsupported);
+    if (opts.unsupported !== undefined) return refuse('TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', opts.unsupported);
     if (task.command === undefined) return refuse('TASK_ERROR', 'REASON_TASK_INVALID', 'Task has no CommandInfo to run');
     if (resourceProblem !== undefined) {
       return refuse('TASK_ERROR', 'REASON_TASK_INVALID', `Task uses resources the agent was not given: ${resourceProblem}`);
@@ -425,6 +434,7 @@ export class Agent implements AgentView {
       this.deps.logger.warn({ taskId }, 'the task has a health check or check but this agent runs none');
     }
     void this.launch(entry);
+    return entry;
   }
 
   private usedResources(): Resources {
@@ -439,7 +449,7 @@ export class Agent implements AgentView {
     const { frameworkId, executorId, taskId, containerId } = entry.key;
     const command = entry.info.command!;
     const framework = this.frameworks.get(frameworkId);
-    const user = command.user ?? (framework?.user !== undefined && framework.user !== '' ? framework.user : undefined);
+    const user = this.taskUser(entry);
     entry.environment = taskEnvironment({
       agentId: entry.key.agentId, frameworkId, executorId, taskId, containerId, sandbox: entry.sandbox,
       agentEndpoint: this.endpointText, checkpoint: framework?.checkpoint ?? false,
@@ -505,6 +515,12 @@ export class Agent implements AgentView {
     this.startChecks(entry);
   }
 
+  /** CommandInfo.user, else FrameworkInfo.user (as Mesos); undefined = the agent's user. */
+  private taskUser(entry: TaskEntry): string | undefined {
+    const user = entry.info.command?.user ?? this.frameworks.get(entry.key.frameworkId)?.user;
+    return user !== undefined && user !== '' ? user : undefined;
+  }
+
   private initialCheckStatus(entry: TaskEntry): mesos.v1.CheckStatusInfo | undefined {
     const check = entry.info.check;
     if (check?.type === undefined || this.deps.health?.emptyCheckStatus === undefined) return undefined;
@@ -515,10 +531,8 @@ export class Agent implements AgentView {
   private startChecks(entry: TaskEntry): void {
     const health = this.deps.health;
     if (health === undefined) return;
-    const ctx = {
-      taskId: entry.key.taskId, sandbox: entry.sandbox, environment: entry.environment,
-      ...(entry.info.command?.user !== undefined ? { user: entry.info.command.user } : {}),
-    };
+    const user = this.taskUser(entry);
+    const ctx = { taskId: entry.key.taskId, sandbox: entry.sandbox, environment: entry.environment, ...(user !== undefined ? { user } : {}) };
     const { clock, timers } = this.deps;
     if (entry.info.health_check !== undefined) {
       entry.checks.push(health.startHealthCheck(entry.info.health_check, ctx, {

@@ -102,9 +102,11 @@ test('disk pressure shrinks the age: at 50% usage (headroom 0.1) sandboxes 4 h o
     await s.gc.settled();
     // max age = 10 h × (1 − 0.1 − 0.5) = 4 h: old (5 h) goes, young (3 h + 1 min) stays
     t.deepEqual([existsSync(old.sandbox), existsSync(old.meta), existsSync(young.sandbox)], [false, false, true]);
+    t.deepEqual(s.gc.metrics(), { 'gc/path_removals_succeeded': 1, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 1 });
     s.setDisk(950); // 95%: everything goes
     t.deepEqual(await s.gc.prune(), [young.sandbox]);
     t.false(existsSync(young.meta));
+    t.deepEqual(s.gc.metrics(), { 'gc/path_removals_succeeded': 2, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
   } finally {
     s.gc.stop();
     s.cleanup();

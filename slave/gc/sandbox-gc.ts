@@ -51,6 +51,8 @@ export interface SandboxGc {
   unschedule(directory: string): void;
   /** Measures the disk and removes what Mesos' rule allows now; the removed sandboxes. */
   prune(): Promise<string[]>;
+  /** Mesos' GC metrics: `gc/path_removals_succeeded`, `gc/path_removals_failed`, `gc/path_removals_pending`. */
+  metrics(): Record<string, number>;
   /** Resolves once every removal started so far has finished (tests, orderly shutdown). */
   settled(): Promise<void>;
   stop(): void;
@@ -77,6 +79,8 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
   let timer: TimerHandle | undefined;
   let armedFor: number | undefined;
   let stopped = false;
+  let succeeded = 0;
+  let failed = 0;
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>): Promise<T> => {
     inFlight.add(work);
@@ -92,7 +96,9 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
       try {
         if (await removeJailed(slavesRoot, targets.sandbox)) removed.push(directory);
         await removeJailed(metaRoot, targets.meta);
+        succeeded += 1;
       } catch (error) {
+        failed += 1;
         opts.logger?.warn({ directory, err: (error as Error).message }, 'failed to garbage-collect sandbox');
       }
     }
@@ -154,6 +160,11 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
       if (schedule.unschedule(directory)) arm();
     },
     prune: () => track(prune()),
+    metrics: () => ({
+      'gc/path_removals_succeeded': succeeded,
+      'gc/path_removals_failed': failed,
+      'gc/path_removals_pending': schedule.size,
+    }),
     async settled() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },

@@ -195,9 +195,7 @@ test('usage counts the processes of the container and carries the limits', async
   const b = await box(t, () => [c]);
   const spec = await b.spec(sh('sleep 300 & sleep 300 & echo go > started; wait'));
   t.true((await c.launch(spec)).ok);
-  await readFile(join(spec.sandbox, 'started')).catch(async () => {
-    while ((await readdir(spec.sandbox)).includes('started') === false) await new Promise((r) => setTimeout(r, 10));
-  });
+  while (!(await readdir(spec.sandbox)).includes('started')) await new Promise((r) => setTimeout(r, 10));
   const u = await c.usage(spec.containerId);
   t.like(u, { processes: 3, threads: 3, cpus_limit: 0.5, mem_limit_bytes: 64 * 1024 * 1024 });
   t.true((u?.mem_rss_bytes ?? 0) > 0);
@@ -217,7 +215,7 @@ test('wait of an unknown container says so; kill and cleanup of one are no-ops',
 test('recovery: a new containerizer finds one container running (then exiting 0 when let go) and one that exited 7 while nobody watched', async (t) => {
   const first = createPosixContainerizer();
   const second = createPosixContainerizer();
-  const b = await box(t, () => [second]);
+  const b = await box(t, () => [first, second]);
   // The long task runs until the test lets it go (a file in its sandbox), however slow the machine.
   const long = await b.spec(sh('while [ ! -e go ]; do sleep 0.05; done'));
   const short = await b.spec(sh('exit 7'));
@@ -240,7 +238,7 @@ test('recovery: a new containerizer finds one container running (then exiting 0 
 test('recovery of a container killed by a recovered containerizer reports the signal', async (t) => {
   const first = createPosixContainerizer();
   const second = createPosixContainerizer();
-  const b = await box(t, () => [second]);
+  const b = await box(t, () => [first, second]);
   const spec = await b.spec(sh('sleep 300'));
   t.true((await first.launch(spec)).ok);
   const recovered = await second.recover([{ containerId: spec.containerId, runDir: spec.runDir, sandbox: spec.sandbox }]);

@@ -339,6 +339,29 @@ function startPinging(core: MasterCore, agent: AgentRecord): void {
   }, core.config.agentPingTimeoutMs));
 }
 
+/**
+ * Bounds what partitions leave behind, as Mesos does: the newest `--max_unreachable_tasks_per_framework`
+ * unreachable tasks of each framework, and the unreachable agents of the last
+ * `--registry_max_agent_age`, at most `--registry_max_agent_count`. A forgotten task on an agent
+ * still listed is answered TASK_UNREACHABLE by reconciliation all the same.
+ */
+function forgetOldUnreachable(core: MasterCore, nowMs: number): void {
+  const maxTasks = core.config.maxUnreachableTasksPerFramework ?? 1000;
+  for (const f of core.state.frameworks.values()) {
+    for (const taskId of f.unreachableTasks.keys()) {
+      if (f.unreachableTasks.size <= maxTasks) break;
+      f.unreachableTasks.delete(taskId);
+    }
+  }
+  const maxAgents = core.config.registryMaxAgentCount ?? 102_400;
+  const maxAgeMs = core.config.registryMaxAgentAgeMs ?? 14 * 24 * 3600 * 1000;
+  // Oldest first: the map is in the order agents became unreachable.
+  for (const [agentId, a] of core.state.unreachableAgents) {
+    if (core.state.unreachableAgents.size <= maxAgents && nowMs - a.since <= maxAgeMs) break;
+    core.state.unreachableAgents.delete(agentId);
+  }
+}
+
 /** The agent missed too many pings: it leaves the cluster until it re-registers. */
 function markUnreachable(core: MasterCore, agent: AgentRecord, why: string): void {
   const id = agent.id;
@@ -376,6 +399,7 @@ function markUnreachable(core: MasterCore, agent: AgentRecord, why: string): voi
   core.count('master/slave_removals/reason_unhealthy');
   core.state.agents.delete(id);
   core.state.unreachableAgents.set(id, { info: agent.info, since: nowMs });
+  forgetOldUnreachable(core, nowMs);
   const conn = core.connections.get(id);
   if (conn !== undefined) {
     core.connections.delete(id);

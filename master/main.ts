@@ -37,6 +37,9 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'allocator_seed', type: 'number', help: 'seed of the allocator\'s RNG (default: random)' },
   { name: 'max_completed_frameworks', type: 'number', default: 50, help: 'removed frameworks kept for the operator views (their ids may not subscribe again)' },
   { name: 'max_completed_tasks_per_framework', type: 'number', default: 1000, help: 'completed tasks kept per framework for the operator views' },
+  { name: 'max_unreachable_tasks_per_framework', type: 'number', default: 1000, help: 'tasks on unreachable agents kept per framework' },
+  { name: 'registry_max_agent_count', type: 'number', default: 102400, help: 'unreachable agents kept (the oldest are forgotten first)' },
+  { name: 'registry_max_agent_age', type: 'duration', default: 1209600, help: 'how long an unreachable agent is kept, in seconds or with a unit (2 weeks)' },
   { name: 'agent_token', type: 'string', help: 'token agents must present to register (maestro)' },
   { name: 'logging_level', type: 'string', default: 'INFO', help: 'INFO, WARNING or ERROR' },
   { name: 'quiet', type: 'boolean', default: false, help: 'log warnings and errors only (the start line is always printed)' },
@@ -92,7 +95,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     minAllocatable = parseMinAllocatable(values.min_allocatable_resources as string);
     sorter = sorterOf('role_sorter', values.role_sorter as string);
     sorterOf('framework_sorter', values.framework_sorter as string);
-    for (const name of ['max_completed_frameworks', 'max_completed_tasks_per_framework']) {
+    for (const name of ['max_completed_frameworks', 'max_completed_tasks_per_framework', 'max_unreachable_tasks_per_framework', 'registry_max_agent_count']) {
       const n = values[name] as number;
       if (!Number.isInteger(n) || n < 0) throw new FlagError(name, `--${name}: expected a non-negative integer, got '${n}'`);
     }
@@ -133,6 +136,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     flags: flagText,
     maxCompletedFrameworks: values.max_completed_frameworks as number,
     maxCompletedTasksPerFramework: values.max_completed_tasks_per_framework as number,
+    maxUnreachableTasksPerFramework: values.max_unreachable_tasks_per_framework as number,
+    registryMaxAgentCount: values.registry_max_agent_count as number,
+    registryMaxAgentAgeMs: (values.registry_max_agent_age as number) * 1000,
   };
   const allocator = createAllocator({ seed, sorter, minAllocatable });
   const master = new Master({ clock: systemClock, timers: systemTimers, ids: createIdGenerator(), logger, allocator, config });

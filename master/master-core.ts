@@ -56,6 +56,12 @@ export interface MasterConfig {
   readonly maxCompletedTasksPerFramework?: number;
   /** Removed frameworks kept (`--max_completed_frameworks`, default 50); their ids may not subscribe again. */
   readonly maxCompletedFrameworks?: number;
+  /** Tasks on unreachable agents kept per framework (`--max_unreachable_tasks_per_framework`, default 1000). */
+  readonly maxUnreachableTasksPerFramework?: number;
+  /** Unreachable agents kept (`--registry_max_agent_count`, default 102400) ... */
+  readonly registryMaxAgentCount?: number;
+  /** ... and for how long (`--registry_max_agent_age`, default 2 weeks), in ms. */
+  readonly registryMaxAgentAgeMs?: number;
 }
 
 export interface MasterDeps {

@@ -1,0 +1,53 @@
+import test from 'ava';
+import type { mesos } from '../proto/types.generated.ts';
+import { harness, wire } from './test-fixtures.ts';
+
+const PING = { agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 2 };
+
+/** Lets every agent miss its pings until the master marks it unreachable. */
+const partition = (h: ReturnType<typeof harness>) => h.time.advance(2 * PING.agentPingTimeoutMs);
+
+test('unreachable tasks are kept per framework up to max_unreachable_tasks_per_framework, the oldest forgotten first', (t) => {
+  const h = harness({ ...PING, maxUnreachableTasksPerFramework: 2 });
+  const fw = h.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+  h.registerAgent('h1', 'cpus:4;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  const task = (id: string): mesos.v1.TaskInfo => ({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64'), command: { value: 'x' } });
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('a'), task('b'), task('c')] } }] } });
+  partition(h);
+  t.deepEqual(fw.sink.updates().map((u) => [u.task_id.value, u.state]), [['a', 'TASK_UNREACHABLE'], ['b', 'TASK_UNREACHABLE'], ['c', 'TASK_UNREACHABLE']]);
+  t.deepEqual(h.master.getTasks().unreachable_tasks?.map((x) => x.task_id.value), ['b', 'c']);
+  // The forgotten one is still answered from the agent's unreachable entry.
+  h.master.call(fw.id, { type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'a' }, agent_id: offer.agent_id }] } });
+  t.is(fw.sink.updates().at(-1)!.state, 'TASK_UNREACHABLE');
+});
+
+test('unreachable agents are kept up to registry_max_agent_count and for registry_max_agent_age', (t) => {
+  const byCount = harness({ ...PING, registryMaxAgentCount: 2 });
+  for (const host of ['h1', 'h2', 'h3']) {
+    byCount.registerAgent(host, 'cpus:1;mem:128');
+    partition(byCount);
+  }
+  t.deepEqual([...byCount.master.state.unreachableAgents.values()].map((a) => a.info.hostname), ['h2', 'h3']);
+
+  const byAge = harness({ ...PING, registryMaxAgentAgeMs: 60_000 });
+  byAge.registerAgent('old', 'cpus:1;mem:128');
+  partition(byAge);
+  byAge.time.advance(60_000);
+  byAge.registerAgent('new', 'cpus:1;mem:128');
+  partition(byAge);
+  t.deepEqual([...byAge.master.state.unreachableAgents.values()].map((a) => a.info.hostname), ['new']); // 'old' was unreachable for 62 s > 60 s
+});
+
+test('defaults as Mesos: 1000 unreachable tasks per framework', (t) => {
+  const h = harness(PING);
+  const fw = h.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+  h.registerAgent('h1', 'cpus:2000;mem:100000');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  const tasks: mesos.v1.TaskInfo[] = Array.from({ length: 1005 }, (_, i) => ({ name: 't', task_id: { value: `t${i}` }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:8'), command: { value: 'x' } }));
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }] } });
+  partition(h);
+  t.is(h.master.getTasks().unreachable_tasks?.length, 1000);
+});

@@ -12,7 +12,7 @@ import { versionInfo, type BuildInfo } from '../../master/http/version-info.ts';
 import type { AgentCall } from './agent-call-validation.ts';
 import { v1FileInfo, type OwnerNames } from './file-info.ts';
 import { joinVirtual } from './virtual-paths.ts';
-import { fromUri, listDirectory, readSandboxFile, resolveSandboxPath } from './files-jail.ts';
+import { EscapedSandboxError, fromUri, listDirectory, readSandboxFile, resolveSandboxPath } from './files-jail.ts';
 
 type Response = mesos.v1.agent.Response;
 
@@ -49,9 +49,10 @@ async function readFile(ctx: AgentCallContext, read: mesos.v1.agent.Call.ReadFil
   if (resolution.kind === 'inaccessible') return rejected(400, `${resolution.message}.\n`);
   if (resolution.stats.isDirectory()) return rejected(400, 'Cannot read a directory.\n');
   try {
-    const result = await readSandboxFile(resolution.realPath, read.offset, read.length);
+    const result = await readSandboxFile(resolution, read.offset, read.length);
     return response({ type: 'READ_FILE', read_file: { size: result.size, data: result.data.toString('base64') } });
   } catch (error) {
+    if (error instanceof EscapedSandboxError) return rejected(400, `${error.message}.\n`);
     return rejected(500, `Failed to open file at '${resolution.realPath}': ${(error as Error).message}.\n`);
   }
 }

@@ -7,13 +7,12 @@
  * entries sorted by name (a file lists nothing, as in Mesos); read answers `{data, offset}`; download streams
  * the bytes as an attachment. `jsonp=<callback>` wraps a JSON answer as Mesos does.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
 import { extname, basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentView } from '../agent-view.ts';
 import { sendText } from '../../master/http/text-response.ts';
 import { legacyFileInfo, type OwnerNames } from './file-info.ts';
-import { fromUri, listDirectory, readSandboxFile, resolveSandboxPath, type Resolution } from './files-jail.ts';
+import { EscapedSandboxError, fromUri, listDirectory, openJailed, readSandboxFile, resolveSandboxPath, type Resolution } from './files-jail.ts';
 import { MISSING_PATH_MESSAGE, parseReadQuery } from './read-params.ts';
 import { attachmentTable, joinVirtual } from './virtual-paths.ts';
 
@@ -63,6 +62,15 @@ function answeredFailure(reply: FastifyReply, resolution: Resolution): resolutio
   return false;
 }
 
+/** A file that resolved but could not be opened: 400 when it turned out to be outside its sandbox, else 500 (Mesos). */
+export function sendOpenFailure(reply: FastifyReply, realPath: string, error: unknown): void {
+  if (error instanceof EscapedSandboxError) {
+    sendText(reply, 400, `${error.message}.\n`);
+    return;
+  }
+  sendText(reply, 500, `Failed to open file at '${realPath}': ${(error as Error).message}.\n`);
+}
+
 export function registerFilesApi(app: FastifyInstance, deps: FilesApiDeps): void {
   const route = (name: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<void> | void): void => {
     app.get(`/files/${name}`, handler);
@@ -99,9 +107,9 @@ export function registerFilesApi(app: FastifyInstance, deps: FilesApiDeps): void
     }
     let result;
     try {
-      result = await readSandboxFile(resolution.realPath, parsed.offset, parsed.length);
+      result = await readSandboxFile(resolution, parsed.offset, parsed.length);
     } catch (error) {
-      sendText(reply, 500, `Failed to open file at '${resolution.realPath}': ${(error as Error).message}.\n`);
+      sendOpenFailure(reply, resolution.realPath, error);
       return;
     }
     sendJsonOrJsonp(reply, { data: result.data.toString('utf8'), offset: result.offset }, query.jsonp);
@@ -121,9 +129,9 @@ export function registerFilesApi(app: FastifyInstance, deps: FilesApiDeps): void
     }
     let handle;
     try {
-      handle = await fs.open(resolution.realPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      handle = await openJailed(resolution);
     } catch (error) {
-      sendText(reply, 500, `Failed to open file at '${resolution.realPath}': ${(error as Error).message}.\n`);
+      sendOpenFailure(reply, resolution.realPath, error);
       return;
     }
     const name = basename(resolution.realPath);

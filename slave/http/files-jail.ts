@@ -10,16 +10,18 @@
  *    elsewhere), or cannot be canonicalised (a link loop) (Mesos: 400 "'<path>' is inaccessible.");
  *  - `found`: the canonical path, inside the sandbox.
  * Unlike Mesos' plain prefix test, containment is per path component, so a sibling directory
- * sharing a name prefix (`.../runs/abc2` for `.../runs/abc`) is outside. Files are opened with
- * O_NOFOLLOW so a link swapped in after resolution is not followed.
+ * sharing a name prefix (`.../runs/abc2` for `.../runs/abc`) is outside. A file is opened with
+ * O_NOFOLLOW and then checked once more through /proc/self/fd, so a directory or link swapped
+ * in by the task between resolution and open cannot hand out a file from elsewhere.
  */
 import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import type { AttachedSandbox } from '../agent-view.ts';
 import { attachmentTable, isWithin, matchAttachment, trimTrailingSlashes } from './virtual-paths.ts';
 import { readWindow } from './read-params.ts';
 
 export type Resolution =
-  | { readonly kind: 'found'; readonly realPath: string; readonly stats: Stats }
+  | { readonly kind: 'found'; readonly realPath: string; readonly stats: Stats; /** The canonical sandbox directory. */ readonly root: string }
   | { readonly kind: 'not-found' }
   | { readonly kind: 'inaccessible'; readonly message: string };
 
@@ -55,7 +57,7 @@ export async function resolveSandboxPath(requested: string, sandboxes: readonly 
   }
   if (!isWithin(root, real)) return { kind: 'inaccessible', message: `'${joined}' is inaccessible` };
   try {
-    return { kind: 'found', realPath: real, stats: await fs.stat(real) };
+    return { kind: 'found', realPath: real, stats: await fs.stat(real), root };
   } catch {
     return NOT_FOUND;
   }
@@ -88,9 +90,33 @@ export interface ReadResult {
   readonly data: Buffer;
 }
 
+export class EscapedSandboxError extends Error {
+  constructor(readonly opened: string) {
+    super(`'${opened}' is inaccessible`);
+  }
+}
+
+/** Opens a file resolveSandboxPath found, refusing (EscapedSandboxError) when what was opened lies outside its sandbox. */
+export async function openJailed(found: { readonly realPath: string; readonly root: string }): Promise<FileHandle> {
+  const handle = await fs.open(found.realPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  let opened: string;
+  try {
+    opened = await fs.readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    opened = found.realPath; // no /proc: the O_NOFOLLOW open is the check
+  }
+  if (!isWithin(found.root, opened)) {
+    await handle.close();
+    throw new EscapedSandboxError(opened);
+  }
+  return handle;
+}
+
 /** Reads the Mesos window (read-params.ts) of a regular file that resolveSandboxPath found. */
-export async function readSandboxFile(realPath: string, offset: number, length: number | undefined): Promise<ReadResult> {
-  const handle = await fs.open(realPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+export async function readSandboxFile(
+  found: { readonly realPath: string; readonly root: string }, offset: number, length: number | undefined,
+): Promise<ReadResult> {
+  const handle = await openJailed(found);
   try {
     const { size } = await handle.stat();
     const window = readWindow(size, offset, length);

@@ -4,11 +4,31 @@
  * and task with its sandbox directory; `/files` browses and reads the task's stdout through
  * the Mesos virtual path and refuses paths out of the sandbox; `/monitor/statistics` shows the
  * task's container while it runs; the `/api/v1` operator API answers GET_TASKS; after a kill the
- * executor is completed and its sandbox still readable.
+ * executor is completed and its sandbox still readable. A second agent with a short `--gc_delay`
+ * removes a finished task's sandbox and its checkpoints once the terminal update is acknowledged.
  */
 import test from 'ava';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { killTaskProcesses, startAgent, startMaster } from './support/maestro-process.ts';
 import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json } from './support/http-scheduler.ts';
+
+/** Acknowledges every update of `sub` as it arrives and resolves with the first in `state`. */
+function updateWaiter(sub: Awaited<ReturnType<typeof subscribe>>): (state: string) => Promise<Json> {
+  const acked = new Set<string>();
+  return async (state) => {
+    for (let from = 0; ;) {
+      const event = await sub.waitForEvent('UPDATE', () => true, 30_000, from);
+      from = sub.events.indexOf(event) + 1;
+      const status = event.update.status as Json;
+      if (status.uuid !== undefined && !acked.has(status.uuid as string)) {
+        acked.add(status.uuid as string);
+        await sub.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+      }
+      if (status.state === state) return event;
+    }
+  };
+}
 
 /** Polls `probe` until it returns a value (at most `attempts` times, 100 ms apart). */
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string, attempts = 100): Promise<T> {
@@ -41,19 +61,7 @@ test('agent /files, /state, /monitor/statistics and /api/v1 around a real task',
     }] } }] },
   })).status, 202);
   // Updates of a task arrive one at a time, each after the previous one is acknowledged.
-  const acked = new Set<string>();
-  const waitForState = async (state: string): Promise<Json> => {
-    for (let from = 0; ;) {
-      const event = await sub.waitForEvent('UPDATE', () => true, 30_000, from);
-      from = sub.events.indexOf(event) + 1;
-      const status = event.update.status as Json;
-      if (status.uuid !== undefined && !acked.has(status.uuid as string)) {
-        acked.add(status.uuid as string);
-        await sub.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
-      }
-      if (status.state === state) return event;
-    }
-  };
+  const waitForState = updateWaiter(sub);
   await waitForState('TASK_RUNNING');
 
   // /state: the framework, its executor with the sandbox directory, and the running task.
@@ -112,4 +120,40 @@ test('agent /files, /state, /monitor/statistics and /api/v1 around a real task',
   t.is(after.directory, executor.directory);
   const again = await getJson(agent.url, `/files/read?path=${encodeURIComponent(`${after.directory}/stdout`)}&offset=0`);
   t.true((again.data as string).includes('hello-from-the-sandbox'));
+});
+
+test('a finished task\'s sandbox and checkpoints are garbage-collected after --gc_delay', async (t) => {
+  const master = await startMaster({ allocation_interval: '100ms', quiet: true });
+  t.teardown(() => master.stop());
+  const agent = await startAgent(master.url, { resources: 'cpus:1;mem:256;disk:256;ports:[31000-31010]', gc_delay: '1secs' });
+  t.teardown(async () => {
+    killTaskProcesses(agent.workDir);
+    await agent.stop();
+  });
+  const sub = await subscribe(master.url, subscribeCall(frameworkInfo({ name: 'gc-test' })));
+  t.teardown(() => sub.close());
+  const offer = (await sub.waitForEvent('OFFERS', () => true, 30_000)).offers.offers[0];
+  const frameworkId = sub.frameworkId();
+  await sub.call({
+    type: 'ACCEPT',
+    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+      name: 'brief', task_id: { value: 'brief-1' }, agent_id: offer.agent_id,
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
+      command: { value: 'echo bye', shell: true },
+    }] } }] },
+  });
+  const waitForState = updateWaiter(sub);
+  const finished = await waitForState('TASK_FINISHED');
+  const containerId = finished.update.status.container_status?.container_id?.value as string;
+  t.truthy(containerId);
+  const run = `slaves/${offer.agent_id.value}/frameworks/${frameworkId}/executors/brief-1/runs/${containerId}`;
+  const virtual = `/frameworks/${frameworkId}/executors/brief-1/runs/${containerId}`;
+  await eventually(async () => (existsSync(`${agent.workDir}/${run}`) || existsSync(`${agent.workDir}/meta/${run}`) ? undefined : true),
+    'the sandbox and its checkpoints to be removed');
+  t.false(existsSync(`${agent.workDir}/${run}`));
+  t.false(existsSync(`${agent.workDir}/meta/${run}`));
+  // Only the run goes: its executor's directories stay, so the paths above were the right ones.
+  t.true(existsSync(dirname(`${agent.workDir}/${run}`)));
+  t.true(existsSync(dirname(`${agent.workDir}/meta/${run}`)));
+  t.is((await rawRequest(agent.url, { method: 'GET', path: `/files/browse?path=${encodeURIComponent(virtual)}` })).status, 404);
 });

@@ -203,4 +203,10 @@ test('debug shows the attached names; .json aliases and jsonp answer the same', 
   const jsonp = await get(`/files/read?path=${q(`${V}/stdout`)}&offset=0&length=5&jsonp=cb`);
   t.is(jsonp.body, 'cb({"data":"hello","offset":0});');
   t.regex(String(jsonp.headers['content-type']), /text\/javascript/);
+  const dotted = await get(`/files/read?path=${q(`${V}/stdout`)}&offset=0&length=5&jsonp=jQuery1.cb_2`);
+  t.is(dotted.body, 'jQuery1.cb_2({"data":"hello","offset":0});');
+  for (const evil of ['alert(1)//', '<script>', 'a;b', '1abc', '']) {
+    const plain = await get(`/files/read?path=${q(`${V}/stdout`)}&offset=0&length=5&jsonp=${q(evil)}`);
+    t.deepEqual([plain.body, plain.headers['content-type']], ['{"data":"hello","offset":0}', 'application/json; charset=utf-8'], evil);
+  }
 });

@@ -4,8 +4,10 @@
  * path; 404 (empty body) for a path that is not attached or does not exist; 400 with the jail's
  * message for a path that leaves its sandbox (files-jail.ts); 400 for a malformed or negative
  * offset or length and for reading or downloading a directory. Browse lists a directory's
- * entries sorted by name (a file lists nothing, as in Mesos); read answers `{data, offset}`; download streams
- * the bytes as an attachment. `jsonp=<callback>` wraps a JSON answer as Mesos does.
+ * entries sorted by name (a file lists nothing, as in Mesos); read answers `{data, offset}`;
+ * download streams the bytes as an attachment. `jsonp=<callback>` wraps a JSON answer as Mesos
+ * does, but only for a callback that is a plain JavaScript name (`cb`, `jQuery123.x`): anything
+ * else is answered as plain JSON, so the parameter cannot inject script into the answer.
  */
 import { extname, basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -29,7 +31,7 @@ const DOWNLOAD_TYPES: Readonly<Record<string, string>> = {
   '.zip': 'application/zip',
 };
 
-/** The first value of each query parameter (a repeated parameter counts once, as in libprocess). */
+/** The first value of each query parameter. */
 export function queryOf(request: FastifyRequest): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
@@ -39,10 +41,12 @@ export function queryOf(request: FastifyRequest): Record<string, string | undefi
   return out;
 }
 
-/** A JSON answer, or `callback(json);` as text/javascript when `jsonp` names a callback. */
+const JSONP_CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+/** A JSON answer, or `callback(json);` as text/javascript when `jsonp` is a plain callback name. */
 export function sendJsonOrJsonp(reply: FastifyReply, json: unknown, jsonp: string | undefined): void {
   const text = JSON.stringify(json);
-  if (jsonp !== undefined && jsonp !== '') {
+  if (jsonp !== undefined && JSONP_CALLBACK.test(jsonp)) {
     reply.code(200).type('text/javascript').send(`${jsonp}(${text});`);
     return;
   }

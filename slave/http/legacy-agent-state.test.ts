@@ -74,7 +74,7 @@ test('legacy /state: agent fields, resources, reservations, frameworks with exec
   t.deepEqual(tasks.map((x) => [x.id, x.state, x.executor_id, x.framework_id, x.slave_id]), [['task-1', 'TASK_RUNNING', '', 'F1', 'S1']]);
   t.deepEqual(executor.completed_tasks, []);
   const [completed] = frameworks[0].completed_executors as Record<string, unknown>[];
-  t.like(completed, { id: 'task-0', container: '', directory: '' }); // its sandbox is gone
+  t.like(completed, { id: 'task-0', container: '', directory: '' }); // its sandbox is gone and no status names its container
   t.deepEqual((completed.completed_tasks as { id: string; state: string }[]).map((x) => [x.id, x.state]), [['task-0', 'TASK_FINISHED']]);
 });
 
@@ -100,6 +100,17 @@ test('legacy /state: single-role framework, no master yet, queued and terminated
     const [executor] = framework.completed_executors as Record<string, unknown>[];
   t.deepEqual((executor.queued_tasks as { id: string }[]).map((x) => x.id), ['task-1']);
   t.deepEqual(executor.completed_tasks, []); // task-0 ran under executor task-0, not listed here
+});
+
+test('legacy /state: a collected run keeps its container (from the statuses) and directory (from the layout)', (t) => {
+  const collected = { ...finishedTask, statuses: [{ ...finishedTask.statuses![0], container_status: { container_id: { value: 'C0' } } }] };
+  const json = legacyAgentState({
+    version: '0.1.0', build: {}, startTime: 1, agentInfo: view.agentInfo(), agentId: 'S1', endpoint: 'x:1', masterAddress: '', flags: {},
+    state: { ...view.getState(), get_tasks: { completed_tasks: [collected] } }, sandboxes: [], resourceJson: (r) => r, workDir: '/var/lib/maestro/',
+  });
+  const [framework] = json.frameworks as Record<string, unknown>[];
+  const [completed] = framework.completed_executors as Record<string, unknown>[];
+  t.like(completed, { id: 'task-0', container: 'C0', directory: '/var/lib/maestro/slaves/S1/frameworks/F1/executors/task-0/runs/C0' });
 });
 
 test('monitorStatistics: one entry per container with usage, source from the executor', (t) => {

@@ -98,6 +98,18 @@ function tasksByExecutor(tasks: NonNullable<GetState['get_tasks']>): Map<string,
   return byExecutor;
 }
 
+/** The container the tasks ran in, from the newest status that names one. */
+function containerOfTasks(lists: TaskLists | undefined): string | undefined {
+  for (const task of [...(lists?.tasks ?? []), ...(lists?.completed ?? []), ...(lists?.queued ?? [])]) {
+    const statuses = task.statuses ?? [];
+    for (let i = statuses.length - 1; i >= 0; i -= 1) {
+      const id = statuses[i].container_status?.container_id?.value;
+      if (id !== undefined) return id;
+    }
+  }
+  return undefined;
+}
+
 /** What an executor holds: its own resources and those of its launched and queued tasks. */
 function allocatedToExecutor(executor: mesos.v1.ExecutorInfo, lists: TaskLists | undefined): mesos.v1.Resource[] {
   return [
@@ -131,6 +143,7 @@ export function legacyAgentFramework(
   completedExecutors: readonly mesos.v1.ExecutorInfo[],
   runs: ReadonlyMap<string, readonly ExecutorRun[]>,
   tasks: ReadonlyMap<string, TaskLists>,
+  sandboxOf?: (frameworkId: string, executorId: string, containerId: string) => string,
 ): Json {
   const id = info.id?.value ?? '';
   const json: Json = {
@@ -148,7 +161,16 @@ export function legacyAgentFramework(
   const entry = (e: mesos.v1.ExecutorInfo, newest: boolean): Json => {
     const key = executorKey(id, e.executor_id.value);
     const list = runs.get(key) ?? [];
-    return legacyAgentExecutor(e, newest ? list[list.length - 1] : list[0], tasks.get(key));
+    const lists = tasks.get(key);
+    let run = newest ? list[list.length - 1] : list[0];
+    if (run === undefined) {
+      // The sandbox is gone (garbage-collected): the container id from the tasks' statuses, the directory from the layout.
+      const containerId = containerOfTasks(lists);
+      if (containerId !== undefined) {
+        run = { frameworkId: id, executorId: e.executor_id.value, containerId, directory: sandboxOf?.(id, e.executor_id.value, containerId) ?? '' };
+      }
+    }
+    return legacyAgentExecutor(e, run, lists);
   };
   json.executors = executors.filter(mine).map((e) => entry(e, true));
   json.completed_executors = completedExecutors.filter(mine).map((e) => entry(e, false));
@@ -173,6 +195,8 @@ export interface LegacyAgentStateInput {
   readonly capabilities?: readonly mesos.v1.AgentInfo.Capability[];
   /** A v1 Resource as JSON, for the `_full` lists. */
   readonly resourceJson: (r: mesos.v1.Resource) => unknown;
+  /** The agent's work dir: where a run's sandbox was, once it is garbage-collected (Mesos still shows it). */
+  readonly workDir?: string;
 }
 
 function reservedFullByRole(resources: readonly mesos.v1.Resource[], toJson: (r: mesos.v1.Resource) => unknown): Json {
@@ -228,8 +252,13 @@ export function legacyAgentState(input: LegacyAgentStateInput): Json {
   const tasks = tasksByExecutor(state.get_tasks ?? {});
   const executors = (state.get_executors?.executors ?? []).map((e) => e.executor_info);
   const completedExecutors = (state.get_executors?.completed_executors ?? []).map((e) => e.executor_info);
+  const agentId = json.id as string;
+  const { workDir } = input;
+  const sandboxOf = workDir === undefined || agentId === ''
+    ? undefined
+    : (f: string, e: string, c: string) => `${workDir.replace(/\/+$/, '')}/slaves/${agentId}/frameworks/${f}/executors/${e}/runs/${c}`;
   const framework = (f: { framework_info: mesos.v1.FrameworkInfo }): Json =>
-    legacyAgentFramework(f.framework_info, executors, completedExecutors, runs, tasks);
+    legacyAgentFramework(f.framework_info, executors, completedExecutors, runs, tasks, sandboxOf);
   json.frameworks = (state.get_frameworks?.frameworks ?? []).map(framework);
   json.completed_frameworks = (state.get_frameworks?.completed_frameworks ?? []).map(framework);
   return json;

@@ -44,6 +44,7 @@ export function registerAgentLegacyEndpoints(app: FastifyInstance, deps: AgentLe
     sandboxes: view.sandboxes(),
     capabilities: view.agentCapabilities?.(),
     resourceJson: (r) => resourceCodec.toJson(r),
+    workDir: view.workDir(),
   }));
   json(['/flags', '/slave(1)/flags'], () => ({ flags: { ...view.flags() } }));
   json(['/version'], () => versionJson(deps.version, deps.build));

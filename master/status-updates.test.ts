@@ -127,3 +127,24 @@ test('reconciliation answers the state of the latest update forwarded, not a lat
   update('TASK_FINISHED', U2);
   t.is(reconcile(), 'TASK_FINISHED');
 });
+
+test('after a master failover, a task the agent reports finished still gets its terminal update through to the framework', (t) => {
+  const h = harness();
+  const fwInfo: mesos.v1.FrameworkInfo = { user: 'root', name: 'old', id: { value: 'old-0001' }, failover_timeout: 60 };
+  const conn = new RecordingAgent();
+  h.master.agentMessage(conn, {
+    reregister_agent: {
+      agent_info: { hostname: 'h1', id: { value: 'A1' }, resources: wire('cpus:2;mem:1024') }, version: 'test', frameworks: [fwInfo],
+      tasks: [{ name: 'a', task_id: { value: 'a' }, framework_id: { value: 'old-0001' }, agent_id: { value: 'A1' }, state: 'TASK_FINISHED', resources: wire('cpus:1;mem:64') }],
+    },
+  });
+  const fw = h.subscribe(fwInfo);
+  // The agent resends the unacknowledged terminal update.
+  h.master.agentMessage(conn, { status_update: { framework_id: { value: 'old-0001' }, status: { task_id: { value: 'a' }, state: 'TASK_FINISHED', uuid: U1 } } });
+  t.deepEqual(fw.sink.updates().map((s) => [s.state, s.uuid]), [['TASK_FINISHED', U1]]);
+  t.deepEqual(conn.of('status_update_acknowledgement'), []); // the framework acknowledges it, not the master
+  h.master.call(fw.id, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'A1' }, task_id: { value: 'a' }, uuid: U1 } });
+  t.deepEqual(conn.of('status_update_acknowledgement').map((a) => a.uuid), [U1]);
+  t.is(h.master.getTasks().tasks?.length, 0);
+  t.is(h.master.getTasks().completed_tasks?.length, 1);
+});

@@ -156,4 +156,8 @@ test('a finished task\'s sandbox and checkpoints are garbage-collected after --g
   t.true(existsSync(dirname(`${agent.workDir}/${run}`)));
   t.true(existsSync(dirname(`${agent.workDir}/meta/${run}`)));
   t.is((await rawRequest(agent.url, { method: 'GET', path: `/files/browse?path=${encodeURIComponent(virtual)}` })).status, 404);
+  // /state still names the collected run, as Mesos does.
+  const state = await getJson(agent.url, '/state');
+  const executors = [...(state.frameworks as Json[]), ...(state.completed_frameworks as Json[])].flatMap((f) => f.completed_executors as Json[]);
+  t.like(executors.find((e) => e.id === 'brief-1'), { container: containerId, directory: `${agent.workDir}/${run}` });
 });

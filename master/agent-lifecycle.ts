@@ -94,6 +94,35 @@ function checkRegistration(core: MasterCore, connection: AgentConnection, info: 
   }
 }
 
+/**
+ * The agent's total: what it reports in `agent_info.resources` (unreserved, as configured) with
+ * the dynamic reservations it checkpointed put back in place of the unreserved resources they
+ * were made from (Mesos `applyCheckpointedResources`). An entry the reported resources cannot
+ * hold is logged and left out.
+ */
+function applyCheckpointedResources(core: MasterCore, agentId: string, reported: Resources, checkpointed: readonly mesos.v1.Resource[]): Resources {
+  let total = reported;
+  let list: Resources;
+  try {
+    list = resourcesFromWire(checkpointed);
+  } catch (e) {
+    core.log.warn({ agentId, error: (e as Error).message }, 'ignoring invalid checkpointed resources');
+    return total;
+  }
+  for (const entry of list.toProto()) {
+    const resource = Resources.fromProto([entry]);
+    let base = resource;
+    while (base.filter((r) => r.reservations.at(-1)?.type === 'DYNAMIC').size > 0) base = base.popReservation();
+    const rest = total.tryMinus(base);
+    if (resource.equals(base) || rest === undefined) {
+      core.log.warn({ agentId, resource: resource.toString() }, 'ignoring a checkpointed resource the agent\'s resources cannot hold');
+      continue;
+    }
+    total = rest.plus(resource);
+  }
+  return total;
+}
+
 function bind(core: MasterCore, agentId: AgentId, connection: AgentConnection): void {
   const old = core.connections.get(agentId);
   if (old !== undefined && old !== connection) {
@@ -166,8 +195,9 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     refuse(core, connection, "Agent re-registration is missing 'agent_info.id'");
     return;
   }
-  const total = checkRegistration(core, connection, msg.agent_info, msg.token);
-  if (total === undefined) return;
+  const reported = checkRegistration(core, connection, msg.agent_info, msg.token);
+  if (reported === undefined) return;
+  const total = applyCheckpointedResources(core, idValue, reported, msg.checkpointed_resources ?? []);
   const id = asAgentId(idValue);
   const now = core.clock.now();
   const known = core.state.agents.get(id);

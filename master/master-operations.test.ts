@@ -288,3 +288,46 @@ test('KILL while the task\'s agent is disconnected is remembered and sent when t
   h.master.agentMessage(again, { reregister_agent: { agent_info: { hostname: 'h1', id: offer.agent_id, resources: wire('cpus:2;mem:1024') }, version: 'test', tasks: [{ ...running('a'), state: 'TASK_KILLED' }] } });
   t.deepEqual(again.of('kill_task'), []);
 });
+
+test('dynamic reservations survive the agent\'s re-registration: its checkpointed resources are applied to the reported total', (t) => {
+  const h = harness();
+  const fw = h.subscribe({ role: 'dev', principal: 'ops' });
+  const agent = h.registerAgent('h1', 'cpus:4;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  const reserved = Resources.parse('cpus:1;mem:256').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' });
+  h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: asWire(reserved) } }], filters: { refuse_seconds: 0 } } });
+  const checkpointed = agent.conn.of('checkpoint_resources')[0].resources;
+  const reservedCpus = () => Resources.fromProto(h.master.getAgents().agents![0].total_resources).reserved('dev').scalar('cpus');
+  t.is(reservedCpus(), 1);
+  // The agent reconnects and reports its configured resources plus what it checkpointed.
+  h.master.agentDisconnected(agent.conn);
+  const reregister = (conn: RecordingAgent) => h.master.agentMessage(conn, { reregister_agent: {
+    agent_info: { hostname: 'h1', id: offer.agent_id, resources: wire('cpus:4;mem:1024') }, version: 'test', checkpointed_resources: checkpointed,
+  } });
+  reregister(new RecordingAgent());
+  t.is(reservedCpus(), 1); // cpus(dev):1 still reserved, 3 unreserved
+  t.is(Resources.fromProto(h.master.getAgents().agents![0].total_resources).scalar('cpus'), 4);
+  // A master that does not know the agent (after a failover) learns the reservation the same way.
+  const fresh = harness();
+  fresh.master.agentMessage(new RecordingAgent(), { reregister_agent: {
+    agent_info: { hostname: 'h1', id: { value: 'A1' }, resources: wire('cpus:4;mem:1024') }, version: 'test', checkpointed_resources: checkpointed,
+  } });
+  const total = Resources.fromProto(fresh.master.getAgents().agents![0].total_resources);
+  t.is(total.reserved('dev').scalar('cpus'), 1);
+  t.is(total.unreserved().scalar('cpus'), 3);
+  t.is(total.scalar('cpus'), 4);
+});
+
+test('checkpointed resources the reported total cannot hold are ignored, the rest applied', (t) => {
+  const h = harness();
+  const dev = Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' });
+  const tooMuch = Resources.parse('mem:4096').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' });
+  h.master.agentMessage(new RecordingAgent(), { reregister_agent: {
+    agent_info: { hostname: 'h1', id: { value: 'A1' }, resources: wire('cpus:4;mem:1024') }, version: 'test', checkpointed_resources: asWire(dev.plus(tooMuch)),
+  } });
+  const total = Resources.fromProto(h.master.getAgents().agents![0].total_resources);
+  t.is(total.reserved('dev').scalar('cpus'), 1);
+  t.is(total.reserved('dev').scalar('mem'), 0); // mem(dev):4096 does not fit in mem:1024
+  t.is(total.scalar('mem'), 1024);
+});

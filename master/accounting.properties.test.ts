@@ -1,11 +1,13 @@
 /**
  * Resource accounting under random sequences of master operations, with agents simulated at the
- * agent-protocol seam: they run what RunTask says, answer pings (unless partitioned), KillTask and
+ * agent-protocol seam: they run what RunTask says, keep what CheckpointResources says, answer pings (unless partitioned), KillTask and
  * ShutdownFramework with TASK_KILLED, keep each task's updates in a queue sent head first (with
  * `latest_state` when more wait) until acknowledged, resend on re-registration, and answer
  * ReconcileTasks. After every step:
  * - every offer is in its framework's and agent's books, both registered and active;
- * - per agent, offered + used by live tasks <= total;
+ * - per agent, offered + used by live tasks <= total; the total stays the agent's resources, with
+ *   exactly the dynamic reservations the agent was told to checkpoint (RESERVE, UNRESERVE, and
+ *   re-registrations reporting them);
  * - the allocator's allocation (all roles) equals the master's books: outstanding offers plus live
  *   tasks on registered agents;
  * - no task is both live and unreachable.
@@ -22,7 +24,7 @@ import { isTerminal } from './task-state-machine.ts';
 
 type Op =
   | { k: 'subscribe'; pa: boolean; failover: number }
-  | { k: 'resubscribe' | 'disconnect' | 'teardown' | 'decline' | 'ack' | 'kill' | 'reconcile'; i: number }
+  | { k: 'resubscribe' | 'disconnect' | 'teardown' | 'decline' | 'ack' | 'kill' | 'reconcile' | 'reserve' | 'unreserve'; i: number }
   | { k: 'accept'; i: number; n: number; bad: boolean }
   | { k: 'register' }
   | { k: 'drop-agent' | 'partition' | 'reregister'; i: number; omit: boolean }
@@ -33,6 +35,7 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('subscribe' as const), pa: fc.boolean(), failover: fc.constantFrom(0, 3, 100) }),
   fc.record({ k: fc.constantFrom('resubscribe', 'disconnect', 'teardown', 'decline', 'ack', 'ack', 'kill', 'reconcile'), i: fc.nat(7) }),
+  { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('reserve', 'reserve', 'unreserve'), i: fc.constant(0) }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('accept' as const), i: fc.nat(7), n: fc.integer({ min: 1, max: 3 }), bad: fc.boolean() }) },
   fc.record({ k: fc.constant('register' as const) }),
   fc.record({ k: fc.constantFrom('drop-agent', 'partition', 'reregister'), i: fc.nat(7), omit: fc.boolean() }),
@@ -65,6 +68,8 @@ interface SimAgent {
   seen: number;
   /** Answers no pings while set. */
   partitioned: boolean;
+  /** What the master last sent in CheckpointResources, reported on re-registration. */
+  checkpointed: mesos.v1.Resource[];
 }
 
 function run(ops: readonly Op[]): string | undefined {
@@ -98,7 +103,9 @@ function run(ops: readonly Op[]): string | undefined {
         a.seen = a.conn.sent.length;
         for (const m of fresh) {
           acted = true;
-          if (m.ping) {
+          if (m.checkpoint_resources) {
+            a.checkpointed = m.checkpoint_resources.resources ?? [];
+          } else if (m.ping) {
             if (!a.partitioned && a.conn.closedWith === undefined) h.master.agentMessage(a.conn, { pong: { sequence: m.ping.sequence } });
           } else if (m.run_task) {
             tasks.push({ id: m.run_task.task.task_id.value, fid: m.run_task.framework.id!.value, agent: a, resources: m.run_task.task.resources ?? [], state: 'TASK_STAGING', pending: [] });
@@ -155,6 +162,10 @@ function run(ops: readonly Op[]): string | undefined {
         for (const e of f.executors.get(a.id)?.values() ?? []) held = held.plus(e.resources.unallocate());
       }
       if (!a.total.contains(held)) return `agent ${a.id}: offered + used ${held} > total ${a.total}`;
+      if (a.total.scalar('cpus') !== 2 || a.total.scalar('mem') !== 256) return `agent ${a.id}: total ${a.total} is not the agent's cpus:2;mem:256`;
+      const sim = agents.find((x) => x.id === a.id);
+      const checkpointed = Resources.fromProto(sim?.checkpointed ?? []).reserved('dev').scalar('cpus');
+      if (a.total.reserved('dev').scalar('cpus') !== checkpointed) return `agent ${a.id}: reserved ${a.total.reserved('dev')} but the agent checkpointed cpus(dev):${checkpointed}`;
       inBooks = inBooks.plus(held);
     }
     for (const f of s.frameworks.values()) for (const id of f.tasks.keys()) if (f.unreachableTasks.has(id)) return `task ${id} both live and unreachable`;
@@ -173,7 +184,10 @@ function run(ops: readonly Op[]): string | undefined {
     const agent = 'i' in o ? agents[o.i % Math.max(1, agents.length)] : undefined;
     switch (o.k) {
       case 'subscribe': {
-        const info: mesos.v1.FrameworkInfo = { user: 'root', name: `f${frameworks.length}`, failover_timeout: o.failover, capabilities: o.pa ? [{ type: 'PARTITION_AWARE' }] : [] };
+        const info: mesos.v1.FrameworkInfo = {
+          user: 'root', name: `f${frameworks.length}`, failover_timeout: o.failover, capabilities: o.pa ? [{ type: 'PARTITION_AWARE' }] : [],
+          ...(o.pa ? { role: 'dev', principal: 'ops' } : {}),
+        };
         const sub = h.subscribe(info);
         if (sub.out.ok) frameworks.push({ id: sub.id, info: { ...info, id: { value: sub.id } }, streamId: sub.streamId, sink: sub.sink });
         break;
@@ -190,6 +204,17 @@ function run(ops: readonly Op[]): string | undefined {
       case 'teardown':
         if (fw) h.master.call(fw.id as never, { type: 'TEARDOWN' });
         break;
+      case 'reserve':
+      case 'unreserve': {
+        const rec = fw && [...h.master.state.offers.values()].find((x) => x.frameworkId === fw.id && x.role === 'dev');
+        if (fw && rec) {
+          const op: mesos.v1.Offer.Operation = o.k === 'reserve'
+            ? { type: 'RESERVE', reserve: { resources: Resources.parse('cpus:0.5').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' }).toProto() } }
+            : { type: 'UNRESERVE', unreserve: { resources: rec.resources.unallocate().reserved('dev').filter((r) => r.name === 'cpus').toProto() } };
+          h.master.call(fw.id as never, { type: 'ACCEPT', accept: { offer_ids: [rec.offer.id], operations: [op], filters: { refuse_seconds: 0 } } });
+        }
+        break;
+      }
       case 'decline': {
         const offer = fw && [...h.master.state.offers.values()].find((x) => x.frameworkId === fw.id);
         if (fw && offer) h.master.call(fw.id as never, { type: 'DECLINE', decline: { offer_ids: [offer.offer.id], filters: { refuse_seconds: 1 } } });
@@ -223,7 +248,7 @@ function run(ops: readonly Op[]): string | undefined {
       case 'register': {
         const host = `h${agents.length}`;
         const r = h.registerAgent(host, 'cpus:2;mem:256');
-        agents.push({ host, id: r.id, conn: r.conn, seen: 0, partitioned: false });
+        agents.push({ host, id: r.id, conn: r.conn, seen: 0, partitioned: false, checkpointed: [] });
         break;
       }
       case 'drop-agent':
@@ -242,7 +267,7 @@ function run(ops: readonly Op[]): string | undefined {
           const fids = new Set(running.map((x) => x.fid));
           h.master.agentMessage(agent.conn, {
             reregister_agent: {
-              agent_info: { hostname: agent.host, id: { value: agent.id }, resources: wire('cpus:2;mem:256') }, version: 'test',
+              agent_info: { hostname: agent.host, id: { value: agent.id }, resources: wire('cpus:2;mem:256') }, version: 'test', checkpointed_resources: agent.checkpointed,
               frameworks: frameworks.filter((f) => fids.has(f.id)).map((f) => f.info),
               tasks: running.map((x) => ({ name: 't', task_id: { value: x.id }, framework_id: { value: x.fid }, agent_id: { value: agent.id }, state: x.state, resources: x.resources })),
             },
@@ -291,7 +316,7 @@ function run(ops: readonly Op[]): string | undefined {
     const fids = new Set(running.map((x) => x.fid));
     h.master.agentMessage(a.conn, {
       reregister_agent: {
-        agent_info: { hostname: a.host, id: { value: a.id }, resources: wire('cpus:2;mem:256') }, version: 'test',
+        agent_info: { hostname: a.host, id: { value: a.id }, resources: wire('cpus:2;mem:256') }, version: 'test', checkpointed_resources: a.checkpointed,
         frameworks: frameworks.filter((f) => fids.has(f.id)).map((f) => f.info),
         tasks: running.map((x) => ({ name: 't', task_id: { value: x.id }, framework_id: { value: x.fid }, agent_id: { value: a.id }, state: x.state, resources: x.resources })),
       },

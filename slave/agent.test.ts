@@ -27,8 +27,11 @@ class FakeContainerizer implements Containerizer {
   recovered = new Map<ContainerId, 'running' | Termination>();
   private readonly waiters = new Map<string, (t: Termination) => void>();
 
+  /** While set, launches wait for it (a launch in progress). */
+  launchGate: Promise<void> | undefined;
   async launch(spec: LaunchSpec) {
     this.launched.push(spec);
+    await this.launchGate;
     return this.launchResult;
   }
   wait(id: ContainerId): Promise<Termination> {
@@ -71,7 +74,15 @@ class FakeLink {
   }
 }
 
-const settle = () => new Promise((r) => setImmediate(r));
+/** Every agent made by `harness`, so `settle` can wait for their checkpoint writes. */
+const agents: Agent[] = [];
+/** Lets promise chains run and the agents' (asynchronous) checkpoint and journal writes finish. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await Promise.all(agents.map((a) => a.settled()));
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 function harness(t: ExecutionContext, workDir?: string) {
   const dir = workDir ?? mkdtempSync(join(tmpdir(), 'maestro-agent-core-'));
@@ -94,6 +105,7 @@ function harness(t: ExecutionContext, workDir?: string) {
     },
   };
   const agent = new Agent(deps);
+  agents.push(agent);
   agent.setEndpoint('127.0.0.1', 5051);
   agent.attach(link);
   return { dir, time, containerizer, link, agent, gcScheduled, deps };
@@ -112,10 +124,12 @@ function register(h: ReturnType<typeof harness>): void {
   h.agent.registered({ agent_registered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
 }
 
-function ackAll(h: ReturnType<typeof harness>, taskId: string): void {
+/** Acknowledges every update sent so far, then lets the next one (sent once the ack is on disk) go out. */
+async function ackAll(h: ReturnType<typeof harness>, taskId: string): Promise<void> {
   for (const s of h.link.updates(taskId)) {
     h.agent.handle({ status_update_acknowledgement: { agent_id: { value: 'S0' }, framework_id: { value: 'F' }, task_id: s.task_id, uuid: s.uuid! } });
   }
+  await settle();
 }
 
 test('a fresh agent registers, then launches a command task: STARTING, RUNNING; exit 0 is FINISHED, then ExecutorExited', async (t) => {
@@ -132,24 +146,24 @@ test('a fresh agent registers, then launches a command task: STARTING, RUNNING; 
   t.is(spec.environment.MESOS_AGENT_ENDPOINT, '127.0.0.1:5051');
   // Only the head is in flight until acknowledged.
   t.deepEqual(h.link.updates('t1').map((s) => s.state), ['TASK_STARTING']);
-  ackAll(h, 't1');
+  await ackAll(h, 't1');
   t.deepEqual(h.link.updates('t1').map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING']);
   h.containerizer.end(spec.containerId, { kind: 'exited', exitCode: 0, message: '' });
   await settle();
-  ackAll(h, 't1');
+  await ackAll(h, 't1');
   const last = h.link.updates('t1').at(-1)!;
   t.is(last.state, 'TASK_FINISHED');
   t.is(last.message, 'Command exited with status 0');
   t.deepEqual(h.link.sent.filter((e) => e.executor_exited !== undefined).map((e) => e.executor_exited), [
     { framework_id: { value: 'F' }, executor_id: { value: 't1' }, status: 0 },
   ]);
-  ackAll(h, 't1');
+  await ackAll(h, 't1');
   t.deepEqual(h.agent.getTasks().completed_tasks?.map((x) => [x.task_id.value, x.state]), [['t1', 'TASK_FINISHED']]);
   t.is(h.gcScheduled.length, 1);
   t.deepEqual(h.containerizer.cleaned, [spec.containerId]);
 });
 
-const refusals: [string, Partial<maestro.agent.RunTask>, mesos.v1.TaskInfo, string, string, string][] = [
+const refusals: [string, Partial<maestro.agent.RunTask>, mesos.v1.TaskInfo, mesos.v1.TaskState, mesos.v1.TaskStatus.Reason, string][] = [
   ['a custom executor', { executor: { executor_id: { value: 'E' }, command: { value: 'x' } } }, taskInfo('t'), 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', 'Custom executors are not supported'],
   ['no command', {}, { ...taskInfo('t'), command: undefined } as mesos.v1.TaskInfo, 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task has no CommandInfo'],
   ['more cpus than the agent has', {}, taskInfo('t', 'cpus:3;mem:10'), 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task uses resources the agent was not given: cpus: 3 requested'],
@@ -185,8 +199,8 @@ test('kill: TASK_KILLING for a TASK_KILLING_STATE framework, SIGTERM, SIGKILL on
   register(h);
   h.agent.handle({ run_task: { framework: framework(['TASK_KILLING_STATE']), task: taskInfo('t', 'cpus:1', { kill_policy: { grace_period: { nanoseconds: 5e9 } } }) } });
   await settle();
-  ackAll(h, 't');
-  ackAll(h, 't');
+  await ackAll(h, 't');
+  await ackAll(h, 't');
   const id = h.containerizer.launched[0].containerId;
   h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 't' }, kill_policy: { grace_period: { nanoseconds: 2e9 } } } });
   await settle();
@@ -199,13 +213,13 @@ test('kill: TASK_KILLING for a TASK_KILLING_STATE framework, SIGTERM, SIGKILL on
   t.deepEqual(h.containerizer.signals, [[id, 'SIGTERM'], [id, 'SIGKILL']]);
   h.containerizer.end(id, { kind: 'signaled', signal: 9, message: '' });
   await settle();
-  ackAll(h, 't');
-  ackAll(h, 't');
+  await ackAll(h, 't');
+  await ackAll(h, 't');
   t.deepEqual(h.link.updates('t').map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
   t.is(h.link.updates('t').at(-1)!.message, 'Command terminated with signal Killed');
 });
 
-test('a kill before the launch ends the task at once (REASON_TASK_KILLED_DURING_LAUNCH); the process that starts anyway is SIGKILLed', async (t) => {
+test('a kill before the launch ends the task at once (REASON_TASK_KILLED_DURING_LAUNCH) and nothing is launched', async (t) => {
   const h = harness(t);
   register(h);
   h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
@@ -213,6 +227,23 @@ test('a kill before the launch ends the task at once (REASON_TASK_KILLED_DURING_
   await settle();
   const [s] = h.link.updates('t');
   t.deepEqual([s.state, s.reason], ['TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH']);
+  t.is(h.containerizer.launched.length, 0);
+  t.is(h.link.updates('t').length, 1);
+});
+
+test('a kill while the containerizer launches: TASK_KILLED at once, and the process that starts anyway is SIGKILLed', async (t) => {
+  const h = harness(t);
+  register(h);
+  let release!: () => void;
+  h.containerizer.launchGate = new Promise((r) => { release = r; });
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
+  await settle();
+  t.is(h.containerizer.launched.length, 1);
+  h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 't' } } });
+  await settle();
+  t.deepEqual(h.link.updates('t').map((s) => s.state), ['TASK_KILLED']);
+  release();
+  await settle();
   t.deepEqual(h.containerizer.signals.map(([, sig]) => sig), ['SIGKILL']);
   t.is(h.link.updates('t').length, 1);
 });
@@ -271,11 +302,12 @@ test('recovery: a container that ended while the agent was down is reported with
   first.agent.handle({ run_task: { framework: framework(), task: taskInfo('gone', 'cpus:0.5') } });
   first.agent.handle({ run_task: { framework: framework(), task: taskInfo('stays', 'cpus:0.5') } });
   await settle();
-  ackAll(first, 'gone');
-  ackAll(first, 'stays');
-  ackAll(first, 'gone');
-  ackAll(first, 'stays');
+  await ackAll(first, 'gone');
+  await ackAll(first, 'stays');
+  await ackAll(first, 'gone');
+  await ackAll(first, 'stays');
   const ids = new Map(first.containerizer.launched.map((s) => [s.environment.MESOS_TASK_ID, s.containerId]));
+  await settle(); // the acks' journal records
 
   const second = harness(t, first.dir);
   second.link.registered = false; // as in main.ts: recovery runs before the master link starts
@@ -286,6 +318,7 @@ test('recovery: a container that ended while the agent was down is reported with
   t.is(second.agent.agentId(), 'S0');
   second.link.registered = true;
   second.agent.registered({ agent_reregistered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
+  await settle();
   t.deepEqual(second.link.updates().map((s) => [s.task_id.value, s.state, s.message]), [['gone', 'TASK_FAILED', 'Command exited with status 7']]);
   t.deepEqual(second.agent.getTasks().launched_tasks?.map((x) => x.task_id.value), ['stays']);
   second.containerizer.end(ids.get('stays')!, { kind: 'exited', exitCode: 0, message: '' });

@@ -122,6 +122,8 @@ interface TaskEntry {
   readonly statuses: TaskStatus[];
   sandbox: string;
   runDir: string;
+  /** Settles once the sandbox and the task's checkpoints exist: undefined, or why they could not be made. */
+  prepared: Promise<string | undefined>;
   environment: Record<string, string>;
   phase: Phase;
   killRequested: boolean;
@@ -200,6 +202,7 @@ export class Agent implements AgentView {
       retry: deps.config.retry,
       send: (update) => this.link?.send({ status_update: update }) ?? false,
       onTerminalAcknowledged: (f, t) => this.completeTask(f, t),
+      onJournalError: (path, e) => this.deps.logger.error({ path, error: e.message }, 'could not checkpoint a status update; sending it anyway'),
     });
   }
 
@@ -394,24 +397,21 @@ export class Agent implements AgentView {
     const runKey: RunKey = { agentId: this.id, frameworkId, executorId, containerId };
     const key: TaskKey = { ...runKey, taskId };
     const execInfo = executor ?? this.commandExecutorInfo(frameworkId, task);
-    let prepared: { sandbox: string; runDir: string };
-    let journal: string;
-    try {
-      prepared = this.deps.store.prepareRun(runKey, execInfo);
-      journal = this.deps.store.saveTask(key, task);
-    } catch (e) {
-      this.deps.logger.error({ taskId, error: (e as Error).message }, 'could not create the sandbox or checkpoint the task');
-      this.sendUnreliable(frameworkId, taskId, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to create the sandbox: ${(e as Error).message}`);
-      return;
-    }
+    const paths = this.deps.store.paths;
+    const sandbox = paths.sandbox(runKey);
+    // Sandbox and checkpoints are written in the background; the launch waits for them.
+    const prepared = this.deps.store.prepareRun(key, execInfo, task).then(() => undefined, (e: Error) => {
+      this.deps.logger.error({ taskId, error: e.message }, 'could not create the sandbox or checkpoint the task');
+      return e.message;
+    });
     const entry: TaskEntry = {
       key, info: task, customExecutor: executor !== undefined, state: 'TASK_STAGING', statuses: [],
-      sandbox: prepared.sandbox, runDir: prepared.runDir, environment: {}, phase: 'preparing',
+      sandbox, runDir: paths.containerRunDir(runKey), prepared, environment: {}, phase: 'preparing',
       killRequested: false, killedByHealth: false, checks: [], completed: false, collected: false,
     };
     this.tasks.set(tkey(frameworkId, taskId), entry);
-    this.executors.set(ekey(frameworkId, executorId), { key: runKey, info: execInfo, generated: executor === undefined, sandbox: prepared.sandbox, terminated: false });
-    this.sum.open(frameworkId, taskId, journal);
+    this.executors.set(ekey(frameworkId, executorId), { key: runKey, info: execInfo, generated: executor === undefined, sandbox, terminated: false });
+    this.sum.open(frameworkId, taskId, paths.taskUpdates(key));
 
     const refuse = (state: 'TASK_ERROR' | 'TASK_FAILED', reason: mesos.v1.TaskStatus.Reason, message: string) => {
       this.emit(entry, state, { reason, message, source: 'SOURCE_AGENT' });
@@ -450,6 +450,15 @@ export class Agent implements AgentView {
     const command = entry.info.command!;
     const framework = this.frameworks.get(frameworkId);
     const user = this.taskUser(entry);
+    const problem = await entry.prepared;
+    if (problem !== undefined || isTerminalState(entry.state)) {
+      if (!isTerminalState(entry.state)) {
+        this.emit(entry, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to create the sandbox: ${problem}`, source: 'SOURCE_AGENT' });
+      }
+      entry.phase = 'ended';
+      this.executorEnded(entry, undefined);
+      return;
+    }
     entry.environment = taskEnvironment({
       agentId: entry.key.agentId, frameworkId, executorId, taskId, containerId, sandbox: entry.sandbox,
       agentEndpoint: this.endpointText, checkpoint: framework?.checkpoint ?? false,
@@ -611,7 +620,11 @@ export class Agent implements AgentView {
       this.counters.executorsTerminated++;
       const exited: maestro.agent.ExecutorExited = { framework_id: { value: entry.key.frameworkId }, executor_id: { value: entry.key.executorId } };
       if (status !== undefined) exited.status = status;
-      this.link?.send({ executor_exited: exited });
+      // After the terminal updates of the executor's tasks (each goes out once its journal record is durable).
+      const writes = [...this.tasks.values()]
+        .filter((e) => e.key.frameworkId === entry.key.frameworkId && e.key.executorId === entry.key.executorId)
+        .map((e) => this.sum.afterWrites(e.key.frameworkId, e.key.taskId));
+      void Promise.all(writes).then(() => this.link?.send({ executor_exited: exited }));
     }
     this.maybeCollect(entry);
   }
@@ -800,7 +813,7 @@ export class Agent implements AgentView {
             const last = statuses[statuses.length - 1];
             const entry: TaskEntry = {
               key: t.key, info: t.info, customExecutor: !executor.generated, state: (last?.state ?? 'TASK_STAGING') as AgentTaskState,
-              statuses, sandbox, runDir, environment: {}, phase: 'launched', killRequested: last?.state === 'TASK_KILLING',
+              statuses, sandbox, runDir, prepared: Promise.resolve(undefined), environment: {}, phase: 'launched', killRequested: last?.state === 'TASK_KILLING',
               killedByHealth: false, checks: [], completed: false, collected: false,
             };
             const rec = this.sum.recover(t.key.frameworkId, t.key.taskId, this.deps.store.paths.taskUpdates(t.key), t.records);
@@ -857,6 +870,12 @@ export class Agent implements AgentView {
     }
     this.deps.logger.info({ agentId: this.id, tasks: this.tasks.size, running, completed: this.completedTasks.length }, 'recovered the agent\'s state');
     return { ok: true, tasks: this.tasks.size, running };
+  }
+
+  /** Resolves once every checkpoint and journal write started so far has finished (tests, orderly shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.tasks.values()].map((e) => e.prepared));
+    await this.sum.settled();
   }
 
   /** Stops timers and checks (agent shutdown). Tasks keep running; the journals keep the updates. */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointStore } from './checkpoint-store.ts';
@@ -19,16 +19,18 @@ test('a fresh work dir recovers nothing', (t) => {
   t.deepEqual(s.recover(), { checkpointedResources: [], frameworks: [], warnings: [] });
 });
 
-test('what is checkpointed is recovered: agent, framework, executor, run, tasks and their journals', (t) => {
+test('what is checkpointed is recovered: agent, framework, executor, run, tasks and their journals', async (t) => {
   const s = store(t);
   s.saveAgent('S0', { hostname: 'h', id: { value: 'S0' } });
   s.saveFramework('S0', { user: 'u', name: 'fw', id: { value: 'F' } });
-  const { sandbox, runDir } = s.prepareRun(run, { executor_id: { value: 'e' } });
+  await s.prepareRun(task('t1'), { executor_id: { value: 'e' } }, { name: 't1', task_id: { value: 't1' }, agent_id: { value: 'S0' } });
+  const sandbox = s.paths.sandbox(run);
   t.true(existsSync(sandbox));
-  t.true(existsSync(runDir));
+  t.true(existsSync(s.paths.containerRunDir(run)));
   t.is(sandbox, join(s.paths.workDir, 'slaves/S0/frameworks/F/executors/e/runs/c1'));
-  const journal = s.saveTask(task('t1'), { name: 't1', task_id: { value: 't1' }, agent_id: { value: 'S0' } });
-  s.append(journal, { update: { framework_id: { value: 'F' }, status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', uuid: 'u1' } } });
+  t.is(readlinkSync(s.paths.latestRunLink('S0', 'F', 'e')), sandbox);
+  const journal = s.paths.taskUpdates(task('t1'));
+  await s.append(journal, { update: { framework_id: { value: 'F' }, status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', uuid: 'u1' } } });
   s.saveCheckpointedResources('S0', [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }]);
 
   const r = s.recover();
@@ -43,15 +45,15 @@ test('what is checkpointed is recovered: agent, framework, executor, run, tasks 
   t.deepEqual(ex.runs[0].tasks.map((x) => [x.key.taskId, x.records.length]), [['t1', 1]]);
 });
 
-test('corrupt or half-written files are skipped loudly and never stop recovery', (t) => {
+test('corrupt or half-written files are skipped loudly and never stop recovery', async (t) => {
   const s = store(t);
   s.saveAgent('S0', { hostname: 'h' });
   s.saveFramework('S0', { user: 'u', name: 'fw', id: { value: 'F' } });
-  s.prepareRun(run, { executor_id: { value: 'e' } });
-  const good = s.saveTask(task('good'), { name: 'good', task_id: { value: 'good' }, agent_id: { value: 'S0' } });
-  s.append(good, { ack: 'x' });
+  await s.prepareRun(task('good'), { executor_id: { value: 'e' } }, { name: 'good', task_id: { value: 'good' }, agent_id: { value: 'S0' } });
+  const good = s.paths.taskUpdates(task('good'));
+  await s.append(good, { ack: 'x' });
   appendFileSync(good, '{"upd');
-  s.saveTask(task('bad'), { name: 'bad', task_id: { value: 'bad' }, agent_id: { value: 'S0' } });
+  await s.prepareRun(task('bad'), { executor_id: { value: 'e' } }, { name: 'bad', task_id: { value: 'bad' }, agent_id: { value: 'S0' } });
   writeFileSync(s.paths.taskInfo(task('bad')), '{"name": "ba');
   // A second framework whose framework.info was cut short.
   s.saveFramework('S0', { user: 'u', name: 'fw2', id: { value: 'G' } });

@@ -8,9 +8,9 @@
  * A task whose task.info cannot be read is skipped; a run whose ids are not safe path components
  * is skipped.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import type { mesos } from '../proto/types.generated.ts';
-import { appendRecord, linkAtomic, readJournal, readJson, readLinkName, repairJournal, writeJsonAtomic } from './checkpoint.ts';
+import { appendRecordAsync, linkAtomic, linkAtomicAsync, readJournal, readJson, readLinkName, repairJournal, writeAtomicAsync, writeJsonAtomic } from './checkpoint.ts';
 import { createPaths, isSafeComponent, type AgentPaths, type RunKey, type TaskKey } from './paths.ts';
 import type { JournalRecord, UpdateJournal } from './status-update-manager.ts';
 
@@ -77,25 +77,22 @@ export class CheckpointStore implements UpdateJournal {
 
   /**
    * Creates a run: the sandbox (with the executor's `runs/latest` link), the container's runtime
-   * dir and the checkpoints of the executor and the task. Returns the sandbox and runtime dir.
+   * dir, and the checkpoints of the executor and of the task. Asynchronous (thread pool), so the
+   * checkpoints of a wave of launches are written side by side.
    */
-  prepareRun(key: RunKey, executor: mesos.v1.ExecutorInfo): { sandbox: string; runDir: string } {
+  async prepareRun(key: TaskKey, executor: mesos.v1.ExecutorInfo, task: mesos.v1.TaskInfo): Promise<void> {
     const sandbox = this.paths.sandbox(key);
-    const runDir = this.paths.containerRunDir(key);
-    mkdirSync(sandbox, { recursive: true });
-    mkdirSync(runDir, { recursive: true });
-    linkAtomic(sandbox, this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId));
-    writeJsonAtomic(this.paths.executorInfo(key.agentId, key.frameworkId, key.executorId), executor);
-    return { sandbox, runDir };
+    await Promise.all([fs.mkdir(sandbox, { recursive: true }), fs.mkdir(this.paths.containerRunDir(key), { recursive: true })]);
+    await Promise.all([
+      linkAtomicAsync(sandbox, this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId)),
+      writeAtomicAsync(this.paths.executorInfo(key.agentId, key.frameworkId, key.executorId), JSON.stringify(executor)),
+      writeAtomicAsync(this.paths.taskInfo(key), JSON.stringify(task)),
+    ]);
   }
 
-  saveTask(key: TaskKey, info: mesos.v1.TaskInfo): string {
-    writeJsonAtomic(this.paths.taskInfo(key), info);
-    return this.paths.taskUpdates(key);
-  }
-
-  append(journalPath: string, record: JournalRecord): void {
-    appendRecord(journalPath, record);
+  /** Appends a status update journal record, fsynced; the status update manager keeps one append per stream at a time. */
+  append(journalPath: string, record: JournalRecord): Promise<void> {
+    return appendRecordAsync(journalPath, record);
   }
 
   /** Whether a directory (a sandbox) is still there (garbage collection removes them). */

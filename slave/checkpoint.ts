@@ -7,9 +7,11 @@
  * last line, which `readJournal` reports and skips.
  *
  * Reading never throws for a missing or corrupt file: the outcome is a value, so recovery can
- * skip it loudly and go on.
+ * skip it loudly and go on. The `*Async` variants do the same work on libuv's thread pool, so the
+ * fsyncs of many checkpoints written at once overlap.
  */
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 function fsyncDir(dir: string): void {
@@ -149,4 +151,55 @@ export function repairJournal(path: string): number {
     closeSync(fd);
   }
   return bytes.length - keep;
+}
+
+async function fsyncDirAsync(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * `writeAtomic` on the thread pool: many checkpoints written at once have their fsyncs run in
+ * parallel instead of one after the other on the event loop (a launch wave checkpoints several
+ * files per task).
+ */
+export async function writeAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = tmpName(path);
+  const fh = await fs.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(typeof data === 'string' ? Buffer.from(data) : data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fs.rename(tmp, path);
+  await fsyncDirAsync(dir);
+}
+
+/** `linkAtomic` on the thread pool. */
+export async function linkAtomicAsync(target: string, link: string): Promise<void> {
+  const dir = dirname(link);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = tmpName(link);
+  await fs.symlink(target, tmp);
+  await fs.rename(tmp, link);
+  await fsyncDirAsync(dir);
+}
+
+/** `appendRecord` on the thread pool; the caller keeps appends to one file in order (one at a time). */
+export async function appendRecordAsync(path: string, record: unknown): Promise<void> {
+  await fs.mkdir(dirname(path), { recursive: true });
+  const fh = await fs.open(path, 'a', 0o600);
+  try {
+    await fh.write(`${JSON.stringify(record)}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

@@ -13,7 +13,7 @@ function harness(retry = { initialMs: 10_000, maxMs: 600_000 }) {
   const sum = new StatusUpdateManager({
     timers: time,
     retry,
-    journal: { append: (path, record) => journal.push({ path, record }) },
+    journal: { append: (path, record) => { journal.push({ path, record }); } },
     send: (u) => {
       if (connected) sent.push(u);
       return connected;
@@ -34,7 +34,7 @@ test('an update is journaled before it is sent, and only the head of a stream is
   const order: string[] = [];
   const sum = new StatusUpdateManager({
     timers: h.time,
-    journal: { append: () => order.push('journal') },
+    journal: { append: () => { order.push('journal'); } },
     send: () => { order.push('send'); return true; },
     onTerminalAcknowledged: () => undefined,
   });
@@ -146,4 +146,48 @@ test('property: whatever the interleaving of acks, each stream delivers its upda
     },
   ));
   t.pass();
+});
+
+test('an asynchronous journal: an update is sent only once its append (and the previous ack) is durable; appends of a stream run one at a time, in order; a failed append is reported and the update still sent', async (t) => {
+  const time = new ManualTime();
+  const started: string[] = [];
+  const finish: (() => void)[] = [];
+  const failures: string[] = [];
+  const sent: string[] = [];
+  let failNext = false;
+  const sum = new StatusUpdateManager({
+    timers: time,
+    journal: {
+      append: (_path, record) => {
+        started.push('update' in record ? record.update.status.uuid! : `ack:${record.ack}`);
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('ENOSPC'));
+        }
+        return new Promise<void>((resolve) => finish.push(resolve));
+      },
+    },
+    send: (u) => { sent.push(u.status.uuid!); return true; },
+    onTerminalAcknowledged: () => undefined,
+    onJournalError: (path, e) => failures.push(`${path}: ${e.message}`),
+  });
+  sum.open('F', 'a', '/j/a');
+  sum.update(upd('a', 'TASK_STARTING', 'u1'));
+  sum.update(upd('a', 'TASK_RUNNING', 'u2'));
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(started, ['u1']); // u2's append waits for u1's
+  t.deepEqual(sent, []); // not durable yet
+  finish.shift()!();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(sent, ['u1']);
+  t.deepEqual(started, ['u1', 'u2']);
+  finish.shift()!();
+  await sum.settled();
+  t.deepEqual(sent, ['u1']); // u2 is durable but not the head
+  failNext = true;
+  sum.acknowledge('F', 'a', 'u1'); // the ack's append fails: reported, and u2 still goes once it settled
+  t.deepEqual(sent, ['u1']);
+  await sum.settled();
+  t.deepEqual(sent, ['u1', 'u2']);
+  t.deepEqual(failures, ['/j/a: ENOSPC']);
 });

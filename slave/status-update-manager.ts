@@ -4,12 +4,13 @@
  *
  * One stream per task (framework id + task id), each with its journal file (paths.ts
  * `task.updates`):
- *  - `update` appends the update to the journal (fsynced) BEFORE anything is sent, then queues it;
+ *  - `update` queues the update and appends it to the journal (fsynced); it is sent only once
+ *    the append is durable (a journal may be asynchronous: then sends wait for its promise);
  *  - only the head of a stream is in flight: it is sent with `latest_state` = the newest state the
  *    stream holds, and resent on a timer with exponential backoff (10 s doubling up to 10 min by
  *    default) until acknowledged;
- *  - `acknowledge` of the head's uuid appends the ack to the journal, drops the head and sends the
- *    next update at once; an ack of anything else is ignored (a late duplicate);
+ *  - `acknowledge` of the head's uuid drops the head, appends the ack to the journal and, once the
+ *    ack is durable, sends the next update; an ack of anything else is ignored (a late duplicate);
  *  - when the acknowledged update is terminal the stream is done: `onTerminalAcknowledged` fires
  *    and the stream is forgotten (the core moves the task to its completed list);
  *  - `flush` (after (re)registration) resends every head at once with the backoff reset;
@@ -28,8 +29,12 @@ export type StatusUpdate = maestro.agent.StatusUpdate;
 /** One line of a task's update journal. */
 export type JournalRecord = { readonly update: StatusUpdate } | { readonly ack: string };
 
+/**
+ * Where a stream's records go. A synchronous append is durable when it returns; an asynchronous
+ * one when its promise settles. The manager keeps appends of one stream one at a time, in order.
+ */
 export interface UpdateJournal {
-  append(journalPath: string, record: JournalRecord): void;
+  append(journalPath: string, record: JournalRecord): void | Promise<void>;
 }
 
 export interface RetryPolicy {
@@ -45,6 +50,8 @@ export interface StatusUpdateManagerDeps {
   /** Sends to the master; returns false when there is no registered connection (the retry timer still runs). */
   send(update: StatusUpdate): boolean;
   onTerminalAcknowledged(frameworkId: string, taskId: string): void;
+  /** A journal append failed (disk full...); the update is sent anyway: better than losing it. */
+  onJournalError?(journalPath: string, error: Error): void;
   readonly retry?: RetryPolicy;
 }
 
@@ -55,6 +62,10 @@ interface Stream {
   readonly pending: StatusUpdate[];
   /** Every uuid the stream has seen, to drop duplicates. */
   readonly seen: Set<string>;
+  /** Uuids of updates whose journal record is on disk: only those may be sent. */
+  readonly durable: Set<string>;
+  /** The stream's journal appends still in progress (each starts when the one before it ended). */
+  tail?: Promise<void>;
   timer?: TimerHandle;
   backoffMs: number;
   /** Number of times the current head has been sent. */
@@ -68,6 +79,8 @@ const key = (frameworkId: string, taskId: string) => `${frameworkId}\u0000${task
 
 export class StatusUpdateManager {
   private readonly streams = new Map<string, Stream>();
+  /** Streams with appends in progress, kept until they finish (also after the stream itself is done). */
+  private readonly finishing = new Set<Stream>();
   private readonly retry: RetryPolicy;
 
   constructor(private readonly deps: StatusUpdateManagerDeps) {
@@ -78,7 +91,7 @@ export class StatusUpdateManager {
   open(frameworkId: string, taskId: string, journalPath: string): void {
     const k = key(frameworkId, taskId);
     if (this.streams.has(k)) return;
-    this.streams.set(k, { frameworkId, taskId, journalPath, pending: [], seen: new Set(), backoffMs: this.retry.initialMs, sends: 0 });
+    this.streams.set(k, { frameworkId, taskId, journalPath, pending: [], seen: new Set(), durable: new Set(), backoffMs: this.retry.initialMs, sends: 0 });
   }
 
   has(frameworkId: string, taskId: string): boolean {
@@ -91,11 +104,13 @@ export class StatusUpdateManager {
     if (s === undefined) return 'unknown-stream';
     const uuid = update.status.uuid ?? '';
     if (s.seen.has(uuid)) return 'duplicate';
-    this.deps.journal.append(s.journalPath, { update });
     s.seen.add(uuid);
     s.pending.push(update);
-    // Only the head is in flight; a later update waits (its state rides along as latest_state on resends).
-    if (s.pending.length === 1) this.sendHead(s);
+    // Only the head is in flight, once durable; a later update waits (its state rides along as latest_state on resends).
+    this.persist(s, { update }, () => {
+      s.durable.add(uuid);
+      if (s.pending[0]?.status.uuid === uuid && s.timer === undefined) this.sendHead(s);
+    });
     return 'queued';
   }
 
@@ -105,18 +120,21 @@ export class StatusUpdateManager {
     if (s === undefined) return 'unknown-stream';
     const head = s.pending[0];
     if (head === undefined || head.status.uuid !== uuid) return 'unexpected';
-    this.deps.journal.append(s.journalPath, { ack: uuid });
     s.pending.shift();
     this.stopTimer(s);
     s.backoffMs = this.retry.initialMs;
     s.sends = 0;
     if (isTerminalState(head.status.state)) {
+      this.persist(s, { ack: uuid }, () => undefined);
       for (const later of s.pending) s.seen.delete(later.status.uuid ?? '');
       this.streams.delete(k);
       this.deps.onTerminalAcknowledged(frameworkId, taskId);
       return 'terminal-acknowledged';
     }
-    if (s.pending.length > 0) this.sendHead(s);
+    // As Mesos: the ack is on disk before the next update goes, so a restart never resends an acknowledged update.
+    this.persist(s, { ack: uuid }, () => {
+      if (s.timer === undefined && this.streams.get(k) === s) this.sendHead(s);
+    });
     return 'acknowledged';
   }
 
@@ -143,7 +161,7 @@ export class StatusUpdateManager {
       }
     }
     if (done) return { done: true, pending: 0, latest };
-    this.streams.set(key(frameworkId, taskId), { frameworkId, taskId, journalPath, pending, seen, backoffMs: this.retry.initialMs, sends: 0 });
+    this.streams.set(key(frameworkId, taskId), { frameworkId, taskId, journalPath, pending, seen, durable: new Set(seen), backoffMs: this.retry.initialMs, sends: 0 });
     return { done: false, pending: pending.length, latest };
   }
 
@@ -174,6 +192,20 @@ export class StatusUpdateManager {
     return n;
   }
 
+  /** Resolves once the task's journal appends started so far have finished (and a durable head has been sent). */
+  afterWrites(frameworkId: string, taskId: string): Promise<void> {
+    return this.streams.get(key(frameworkId, taskId))?.tail ?? Promise.resolve();
+  }
+
+  /** Resolves once every journal append started so far has finished. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const tails = [...this.streams.values(), ...this.finishing].map((s) => s.tail).filter((t): t is Promise<void> => t !== undefined);
+      if (tails.length === 0) return;
+      await Promise.all(tails);
+    }
+  }
+
   /** Stops every retry timer (agent shutdown); the journals keep everything for the next start. */
   stop(): void {
     for (const s of this.streams.values()) this.stopTimer(s);
@@ -183,9 +215,38 @@ export class StatusUpdateManager {
     return s.pending[s.pending.length - 1]?.status.state;
   }
 
+  /** Appends one record after the stream's earlier ones; `done` runs once it is durable (or failed, logged). */
+  private persist(s: Stream, record: JournalRecord, done: () => void): void {
+    const fail = (e: unknown) => this.deps.onJournalError?.(s.journalPath, e instanceof Error ? e : new Error(String(e)));
+    const run = (): Promise<void> | undefined => {
+      let result: void | Promise<void>;
+      try {
+        result = this.deps.journal.append(s.journalPath, record);
+      } catch (e) {
+        fail(e);
+        done();
+        return undefined;
+      }
+      // A void-typed function may still return a value: only a promise means "not durable yet".
+      if (!(result instanceof Promise)) {
+        done();
+        return undefined;
+      }
+      return result.then(done, (e: unknown) => { fail(e); done(); });
+    };
+    const chained = s.tail === undefined ? run() : s.tail.then(run);
+    if (chained === undefined) return;
+    const tail: Promise<void> = chained.finally(() => {
+      if (s.tail === tail) s.tail = undefined;
+      this.finishing.delete(s);
+    });
+    s.tail = tail;
+    this.finishing.add(s);
+  }
+
   private sendHead(s: Stream): void {
     const head = s.pending[0];
-    if (head === undefined) return;
+    if (head === undefined || !s.durable.has(head.status.uuid ?? '')) return;
     const latest = this.latestState(s);
     const message: StatusUpdate = latest === undefined ? { ...head } : { ...head, latest_state: latest };
     s.sends++;

@@ -2,7 +2,7 @@ import test from 'ava';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendRecord, linkAtomic, readJournal, readJson, readLinkName, repairJournal, writeJsonAtomic } from './checkpoint.ts';
+import { appendRecord, appendRecordAsync, linkAtomic, linkAtomicAsync, readJournal, readJson, readLinkName, repairJournal, writeAtomicAsync, writeJsonAtomic } from './checkpoint.ts';
 
 function tmp(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-checkpoint-'));
@@ -53,4 +53,18 @@ test('journal: records read back in order; a torn last line is reported, then cu
   t.is(repairJournal(path), 0);
   t.is(readFileSync(path, 'utf8').split('\n').length, 4);
   t.deepEqual(readJournal(join(dir, 'absent')), { records: [], skipped: [] });
+});
+
+test('the asynchronous variants write the same files: atomic JSON, links, fsynced journal lines', async (t) => {
+  const dir = tmp(t);
+  await writeAtomicAsync(join(dir, 'x', 'task.info'), JSON.stringify({ v: 1 }));
+  await writeAtomicAsync(join(dir, 'x', 'task.info'), JSON.stringify({ v: 2 }));
+  t.deepEqual(readJson(join(dir, 'x', 'task.info')), { kind: 'ok', value: { v: 2 } });
+  t.deepEqual(readdirSync(join(dir, 'x')), ['task.info']);
+  await linkAtomicAsync(join(dir, 'runs', 'c1'), join(dir, 'runs', 'latest'));
+  await linkAtomicAsync(join(dir, 'runs', 'c2'), join(dir, 'runs', 'latest'));
+  t.is(readLinkName(join(dir, 'runs', 'latest')), 'c2');
+  await appendRecordAsync(join(dir, 'j', 'task.updates'), { update: 1 });
+  await appendRecordAsync(join(dir, 'j', 'task.updates'), { ack: 'u' });
+  t.deepEqual(readJournal(join(dir, 'j', 'task.updates')), { records: [{ update: 1 }, { ack: 'u' }], skipped: [] });
 });

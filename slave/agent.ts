@@ -134,6 +134,8 @@ interface TaskEntry {
   checkStatus?: mesos.v1.CheckStatusInfo;
   completed: boolean;
   collected: boolean;
+  /** The task's resources while they count as used (from launch until a terminal state). */
+  charged?: Resources;
 }
 
 interface ExecutorEntry {
@@ -186,6 +188,7 @@ export class Agent implements AgentView {
   private readonly completedTasks: mesos.v1.Task[] = [];
   private readonly completedExecutors: ExecutorEntry[] = [];
   private checkpointedResources: mesos.v1.Resource[] = [];
+  private used = Resources.of([]);
   private readonly sum: StatusUpdateManager;
   private endpointText = '';
   private port = 0;
@@ -433,16 +436,19 @@ export class Agent implements AgentView {
     } else if (task.health_check !== undefined || task.check !== undefined) {
       this.deps.logger.warn({ taskId }, 'the task has a health check or check but this agent runs none');
     }
+    this.charge(entry);
     void this.launch(entry);
     return entry;
   }
 
+  /** Resources of the tasks that are not terminal (kept up to date by `charge` and `emit`, not recounted per launch). */
   private usedResources(): Resources {
-    let used = Resources.of([]);
-    for (const e of this.tasks.values()) {
-      if (!isTerminalState(e.state)) used = used.plus(Resources.fromProto(e.info.resources).unallocate());
-    }
-    return used;
+    return this.used;
+  }
+
+  private charge(entry: TaskEntry): void {
+    entry.charged = Resources.fromProto(entry.info.resources).unallocate();
+    this.used = this.used.plus(entry.charged);
   }
 
   private async launch(entry: TaskEntry): Promise<void> {
@@ -654,6 +660,10 @@ export class Agent implements AgentView {
     if (isTerminalState(state)) {
       this.stopChecks(entry);
       this.countTerminal(state);
+      if (entry.charged !== undefined) {
+        this.used = this.used.minus(entry.charged);
+        entry.charged = undefined;
+      }
     }
     this.sum.update({ framework_id: { value: entry.key.frameworkId }, status });
     return true;
@@ -828,6 +838,7 @@ export class Agent implements AgentView {
             if (!isTerminalState(entry.state)) {
               anyLive = true;
               live.push(entry);
+              this.charge(entry);
             } else {
               entry.phase = 'ended';
             }

@@ -450,3 +450,42 @@ test('legacy endpoints', async (t) => {
   const missing = await rawRequest(h.url, { method: 'GET', path: '/no/such/thing' });
   t.is(missing.status, 404);
 });
+
+// ------------------------------------------------------------------------------------------------
+// Transport details real clients rely on.
+
+test('HEAD and OPTIONS on the scheduler API are 405 with Allow: POST; query strings and charset parameters are accepted', async (t) => {
+  const h = await harness(t);
+  for (const method of ['HEAD', 'OPTIONS']) {
+    const answer = await rawRequest(h.url, { method, path: '/api/v1/scheduler' });
+    t.is(answer.status, 405, method);
+    t.is(answer.headers.allow, 'POST');
+  }
+  const call = { type: 'DECLINE', framework_id: { value: 'nobody' }, decline: { offer_ids: [{ value: 'o' }] } };
+  const withQuery = await rawRequest(h.url, { path: '/api/v1/scheduler?trace=1', headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify(call) });
+  t.deepEqual([withQuery.status, withQuery.text], [400, 'Framework cannot be found']); // routed, parsed and checked
+  const sub = await subscribe(h.url, subscribeCall(), { accept: 'application/json; charset=utf-8' });
+  t.teardown(() => sub.close());
+  t.is(sub.status, 200, sub.errorText);
+  t.regex(sub.headers['content-type'] ?? '', /^application\/json/);
+});
+
+test('a kept-alive connection serves the next request after a 4xx', async (t) => {
+  const h = await harness(t);
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const u = new URL(h.url);
+  const send = (body: string) => new Promise<{ status: number; port: number | undefined }>((resolve, reject) => {
+    const r = request({ host: u.hostname, port: u.port, method: 'POST', path: '/api/v1/scheduler', headers: { 'Content-Type': 'application/json' }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, port: res.socket?.localPort }));
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+  const bad = await send('{"type": ');
+  const unknown = await send(JSON.stringify({ type: 'DECLINE', framework_id: { value: 'nobody' }, decline: { offer_ids: [{ value: 'o' }] } }));
+  t.deepEqual([bad.status, unknown.status], [400, 400]);
+  t.is(bad.port, unknown.port); // one socket for both
+});

@@ -134,3 +134,45 @@ test('several masters: a master that is down is skipped for the next one', async
 test('parseMasters: host:port lists, schemes and paths dropped', (t) => {
   t.deepEqual(parseMasters('a:5050, http://b:5050/ ,,ws://c:1/x'), ['a:5050', 'b:5050', 'c:1']);
 });
+
+test('a master that stops pinging is given up after 5 ping intervals: the link reconnects and re-registers', async (t) => {
+  const events: string[] = [];
+  let hasId = false;
+  const master = await fakeMaster(t, (e, ws) => {
+    // A 10 ms ping interval and no pings at all: the agent's watchdog fires after 50 ms of silence.
+    const answer = { agent_id: { value: 'S1' }, master_info: { id: 'm', ip: 0, port: 1 }, ping_interval_seconds: 0.01 };
+    if (e.register_agent !== undefined) { hasId = true; send(ws, { agent_registered: answer }); }
+    if (e.reregister_agent !== undefined) send(ws, { agent_reregistered: answer });
+  });
+  const l = link(t, [master.address], events, () => hasId);
+  l.start();
+  await master.next((e) => e.reregister_agent !== undefined);
+  t.true(master.sockets.length >= 2);
+  t.deepEqual(events.slice(0, 2), ['registered', 'disconnected']);
+});
+
+test('a refused registration is reported and retried with backoff', async (t) => {
+  const refusals: string[] = [];
+  let attempts = 0;
+  const master = await fakeMaster(t, (e, ws) => {
+    if (e.register_agent === undefined) return;
+    attempts++;
+    if (attempts === 1) {
+      send(ws, { registration_refused: { message: 'Agent token is missing' } });
+      ws.close(1000, 'refused');
+    } else {
+      send(ws, registeredAnswer);
+    }
+  });
+  const l = new MasterLink({
+    masters: [master.address], timers: systemTimers, logger: silentLogger, random: () => 0.01, backoff: { initialMs: 20, maxMs: 100 },
+    hello: () => ({ register_agent: { agent_info: { hostname: 'h' }, version: 't' } }),
+    onRegistered: () => undefined, onMessage: () => undefined, onDisconnected: () => undefined,
+    onRefused: (m) => refusals.push(m),
+  });
+  t.teardown(() => l.stop());
+  l.start();
+  await master.next(() => attempts === 2);
+  while (!l.registered) await new Promise((r) => setImmediate(r));
+  t.deepEqual(refusals, ['Agent token is missing']);
+});

@@ -225,3 +225,38 @@ test('a health-checked HTTP task: healthy once its server answers, killed (TASK_
   t.false(killed.update.status.healthy);
   t.deepEqual(taskProcesses(c.agent.workDir), []);
 });
+
+test('two agents: each registers with its own id and resources, runs the task launched on its offer, and keeps its output in its own sandbox', async (t) => {
+  const c = await startCluster(t, { agentFlags: { hostname: 'agent-a', attributes: 'rack:r1' } });
+  const second = await startAgent(c.master.url, { resources: 'cpus:2;mem:2048;disk:1024;ports:[32000-32010]', hostname: 'agent-b', attributes: 'rack:r2' });
+  t.teardown(async () => {
+    killTaskProcesses(second.workDir);
+    await second.stop();
+  });
+  autoAck(c);
+  const offers = new Map<string, Json>();
+  let from = 0;
+  while (offers.size < 2) {
+    const e = await c.sub.waitForEvent('OFFERS', () => true, 20_000, from);
+    from = c.sub.events.indexOf(e) + 1;
+    for (const o of e.offers.offers as Json[]) offers.set(o.hostname as string, o);
+  }
+  t.deepEqual([...offers.keys()].sort(), ['agent-a', 'agent-b']);
+  t.deepEqual(offers.get('agent-b')!.attributes, [{ name: 'rack', type: 'TEXT', text: { value: 'r2' } }]);
+  for (const [host, offer] of offers) {
+    const answer = await c.sub.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+        name: host, task_id: { value: `on-${host}` }, agent_id: offer.agent_id,
+        resources: [scalar('cpus', 0.1), scalar('mem', 32)], command: { value: `echo "ran on $MESOS_AGENT_ID"`, shell: true },
+      }] } }] },
+    });
+    t.is(answer.status, 202, answer.text);
+  }
+  const a = await update(c, 'on-agent-a', 'TASK_FINISHED');
+  const b = await update(c, 'on-agent-b', 'TASK_FINISHED');
+  t.not(a.update.status.agent_id.value, b.update.status.agent_id.value);
+  const stdoutB = readFileSync(join(second.workDir, 'slaves', b.update.status.agent_id.value, 'frameworks', c.frameworkId, 'executors', 'on-agent-b', 'runs', 'latest', 'stdout'), 'utf8');
+  t.true(stdoutB.includes(`ran on ${b.update.status.agent_id.value}`), stdoutB);
+  t.deepEqual(taskProcesses(second.workDir), []);
+});

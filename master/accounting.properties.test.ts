@@ -1,6 +1,7 @@
 /**
  * Resource accounting under random sequences of master operations, with agents simulated at the
- * agent-protocol seam: they run what RunTask says, keep what CheckpointResources says, answer pings (unless partitioned), KillTask and
+ * agent-protocol seam: they run what RunTask says (command tasks, and tasks of a custom executor that ends with
+ * ExecutorExited after its tasks), keep what CheckpointResources says, answer pings (unless partitioned), KillTask and
  * ShutdownFramework with TASK_KILLED, keep each task's updates in a queue sent head first (with
  * `latest_state` when more wait) until acknowledged, resend on re-registration, and answer
  * ReconcileTasks. After every step:
@@ -25,7 +26,8 @@ import { isTerminal } from './task-state-machine.ts';
 type Op =
   | { k: 'subscribe'; pa: boolean; failover: number }
   | { k: 'resubscribe' | 'disconnect' | 'teardown' | 'decline' | 'ack' | 'kill' | 'reconcile' | 'reserve' | 'unreserve'; i: number }
-  | { k: 'accept'; i: number; n: number; bad: boolean }
+  | { k: 'accept'; i: number; n: number; bad: boolean; executor: boolean }
+  | { k: 'executor-exit'; i: number }
   | { k: 'register' }
   | { k: 'drop-agent' | 'partition' | 'reregister'; i: number; omit: boolean }
   | { k: 'update'; i: number; state: mesos.v1.TaskState; dup: boolean }
@@ -36,7 +38,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('subscribe' as const), pa: fc.boolean(), failover: fc.constantFrom(0, 3, 100) }),
   fc.record({ k: fc.constantFrom('resubscribe', 'disconnect', 'teardown', 'decline', 'ack', 'ack', 'kill', 'reconcile'), i: fc.nat(7) }),
   { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('reserve', 'reserve', 'unreserve'), i: fc.constant(0) }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('accept' as const), i: fc.nat(7), n: fc.integer({ min: 1, max: 3 }), bad: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('accept' as const), i: fc.nat(7), n: fc.integer({ min: 1, max: 3 }), bad: fc.boolean(), executor: fc.boolean() }) },
+  fc.record({ k: fc.constant('executor-exit' as const), i: fc.nat(7) }),
   fc.record({ k: fc.constant('register' as const) }),
   fc.record({ k: fc.constantFrom('drop-agent', 'partition', 'reregister'), i: fc.nat(7), omit: fc.boolean() }),
   { weight: 5, arbitrary: fc.record({
@@ -59,6 +62,13 @@ interface SimTask {
   pending: { state: mesos.v1.TaskState; uuid: string }[];
   /** Left out of a re-registration: the agent no longer knows it. */
   forgotten?: boolean;
+  readonly executorId?: string;
+}
+
+interface SimExecutor {
+  readonly fid: string;
+  readonly agent: SimAgent;
+  readonly info: mesos.v1.ExecutorInfo;
 }
 
 interface SimAgent {
@@ -77,6 +87,8 @@ function run(ops: readonly Op[]): string | undefined {
   const frameworks: { id: string; info: mesos.v1.FrameworkInfo; streamId: string; sink: ReturnType<typeof h.subscribe>['sink'] }[] = [];
   const agents: SimAgent[] = [];
   const tasks: SimTask[] = [];
+  /** Live executors; one leaves with ExecutorExited. */
+  const executors: SimExecutor[] = [];
   let seq = 0;
   const uuid = () => Buffer.from(`u${String(seq++).padStart(15, '0')}`).toString('base64');
 
@@ -94,6 +106,14 @@ function run(ops: readonly Op[]): string | undefined {
     tk.pending.push({ state, uuid: uuid() });
     if (tk.pending.length === 1) sendHead(tk);
   };
+  /** An executor ends: its tasks' terminal updates first, then ExecutorExited (as the agent protocol asks). */
+  const exitExecutor = (e: SimExecutor) => {
+    for (const tk of tasks) if (tk.agent === e.agent && tk.fid === e.fid && tk.executorId === e.info.executor_id.value && !isTerminal(tk.state)) report(tk, 'TASK_FAILED');
+    executors.splice(executors.indexOf(e), 1);
+    if (e.agent.conn.closedWith === undefined) {
+      h.master.agentMessage(e.agent.conn, { executor_exited: { framework_id: { value: e.fid }, executor_id: e.info.executor_id, status: 0 } });
+    }
+  };
   /** The simulated agents act on what the master sent them. */
   const agentsReact = () => {
     for (let round = 0; round < 5; round++) {
@@ -108,7 +128,12 @@ function run(ops: readonly Op[]): string | undefined {
           } else if (m.ping) {
             if (!a.partitioned && a.conn.closedWith === undefined) h.master.agentMessage(a.conn, { pong: { sequence: m.ping.sequence } });
           } else if (m.run_task) {
-            tasks.push({ id: m.run_task.task.task_id.value, fid: m.run_task.framework.id!.value, agent: a, resources: m.run_task.task.resources ?? [], state: 'TASK_STAGING', pending: [] });
+            const fid = m.run_task.framework.id!.value;
+            const ex = m.run_task.executor;
+            if (ex !== undefined && !executors.some((e) => e.agent === a && e.fid === fid && e.info.executor_id.value === ex.executor_id.value)) {
+              executors.push({ fid, agent: a, info: { ...ex, framework_id: { value: fid } } });
+            }
+            tasks.push({ id: m.run_task.task.task_id.value, fid, agent: a, resources: m.run_task.task.resources ?? [], state: 'TASK_STAGING', pending: [], ...(ex ? { executorId: ex.executor_id.value } : {}) });
           } else if (m.status_update_acknowledgement) {
             const ack = m.status_update_acknowledgement;
             const tk = tasks.find((x) => x.agent === a && x.id === ack.task_id.value && x.fid === ack.framework_id.value);
@@ -120,7 +145,9 @@ function run(ops: readonly Op[]): string | undefined {
             const tk = tasks.find((x) => x.agent === a && x.id === m.kill_task!.task_id.value && x.fid === m.kill_task!.framework_id.value);
             if (tk && !isTerminal(tk.state)) report(tk, 'TASK_KILLED');
           } else if (m.shutdown_framework) {
-            for (const tk of tasks) if (tk.agent === a && tk.fid === m.shutdown_framework.framework_id.value && !isTerminal(tk.state)) report(tk, 'TASK_KILLED');
+            const fid = m.shutdown_framework.framework_id.value;
+            for (const tk of tasks) if (tk.agent === a && tk.fid === fid && !isTerminal(tk.state)) report(tk, 'TASK_KILLED');
+            for (const e of executors.filter((x) => x.agent === a && x.fid === fid)) exitExecutor(e);
           } else if (m.reconcile_tasks) {
             for (const id of m.reconcile_tasks.task_ids ?? []) {
               const tk = tasks.find((x) => x.agent === a && x.id === id.value);
@@ -223,13 +250,20 @@ function run(ops: readonly Op[]): string | undefined {
       case 'accept': {
         const offer = fw && [...h.master.state.offers.values()].find((x) => x.frameworkId === fw.id);
         if (fw && offer) {
+          const executor: mesos.v1.ExecutorInfo = { executor_id: { value: 'exec' }, command: { value: 'exec' }, resources: wire('cpus:0.1;mem:32') };
           const infos: mesos.v1.TaskInfo[] = Array.from({ length: o.n }, () => ({
-            name: 't', task_id: { value: `t${seq++}` }, agent_id: offer.offer.agent_id, resources: wire('cpus:0.5;mem:32'), command: { value: 'x' },
+            name: 't', task_id: { value: `t${seq++}` }, agent_id: offer.offer.agent_id, resources: wire('cpus:0.5;mem:32'),
+            ...(o.executor ? { executor } : { command: { value: 'x' } }),
           }));
           // A duplicate id of a live task, or more than is offered: TASK_ERROR for that one.
           if (o.bad) infos.push({ name: 't', task_id: tasks.length > 0 ? { value: tasks[0].id } : { value: `t${seq++}` }, agent_id: offer.offer.agent_id, resources: wire('cpus:64;mem:32'), command: { value: 'x' } });
           h.master.call(fw.id as never, { type: 'ACCEPT', accept: { offer_ids: [offer.offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: infos } }], filters: { refuse_seconds: 1 } } });
         }
+        break;
+      }
+      case 'executor-exit': {
+        const e = executors[o.i % Math.max(1, executors.length)];
+        if (e !== undefined && e.agent.conn.closedWith === undefined) exitExecutor(e);
         break;
       }
       case 'ack': {
@@ -268,7 +302,8 @@ function run(ops: readonly Op[]): string | undefined {
           h.master.agentMessage(agent.conn, {
             reregister_agent: {
               agent_info: { hostname: agent.host, id: { value: agent.id }, resources: wire('cpus:2;mem:256') }, version: 'test', checkpointed_resources: agent.checkpointed,
-              frameworks: frameworks.filter((f) => fids.has(f.id)).map((f) => f.info),
+              frameworks: frameworks.filter((f) => fids.has(f.id) || executors.some((e) => e.agent === agent && e.fid === f.id)).map((f) => f.info),
+              executors: executors.filter((e) => e.agent === agent).map((e) => e.info),
               tasks: running.map((x) => ({ name: 't', task_id: { value: x.id }, framework_id: { value: x.fid }, agent_id: { value: agent.id }, state: x.state, resources: x.resources })),
             },
           });
@@ -317,7 +352,8 @@ function run(ops: readonly Op[]): string | undefined {
     h.master.agentMessage(a.conn, {
       reregister_agent: {
         agent_info: { hostname: a.host, id: { value: a.id }, resources: wire('cpus:2;mem:256') }, version: 'test', checkpointed_resources: a.checkpointed,
-        frameworks: frameworks.filter((f) => fids.has(f.id)).map((f) => f.info),
+        frameworks: frameworks.filter((f) => fids.has(f.id) || executors.some((e) => e.agent === a && e.fid === f.id)).map((f) => f.info),
+        executors: executors.filter((e) => e.agent === a).map((e) => e.info),
         tasks: running.map((x) => ({ name: 't', task_id: { value: x.id }, framework_id: { value: x.fid }, agent_id: { value: a.id }, state: x.state, resources: x.resources })),
       },
     });
@@ -327,6 +363,18 @@ function run(ops: readonly Op[]): string | undefined {
   for (const x of tasks) if (!isTerminal(x.state)) report(x, x.forgotten ? 'TASK_LOST' : 'TASK_FINISHED');
   agentsReact();
   const acked = new Set<string>();
+  for (let round = 0; round < 20 && tasks.some((x) => x.pending.length > 0); round++) {
+    for (const f of frameworks) {
+      for (const u of f.sink.updates()) {
+        if (u.uuid === undefined || acked.has(u.uuid)) continue;
+        acked.add(u.uuid);
+        h.master.call(f.id as never, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: u.agent_id!, task_id: u.task_id, uuid: u.uuid } });
+      }
+    }
+    agentsReact();
+  }
+  for (const e of [...executors]) exitExecutor(e);
+  agentsReact();
   for (let round = 0; round < 20 && tasks.some((x) => x.pending.length > 0); round++) {
     for (const f of frameworks) {
       for (const u of f.sink.updates()) {

@@ -1,16 +1,17 @@
 /**
  * Resource accounting under random sequences of master operations, with agents simulated at the
- * agent-protocol seam: they run what RunTask says (command tasks, and tasks of a custom executor that ends with
- * ExecutorExited after its tasks), keep what CheckpointResources says, answer pings (unless partitioned), KillTask and
- * ShutdownFramework with TASK_KILLED, keep each task's updates in a queue sent head first (with
- * `latest_state` when more wait) until acknowledged, resend on re-registration, and answer
+ * agent-protocol seam: they run what RunTask says (command tasks, and tasks of a custom executor
+ * that ends with ExecutorExited after its tasks), keep what CheckpointResources says, answer pings
+ * (unless partitioned), KillTask and ShutdownFramework with TASK_KILLED, keep each task's updates
+ * in a queue sent head first (with `latest_state` when more wait) until acknowledged, resend on
+ * re-registration, and answer
  * ReconcileTasks. After every step:
  * - every offer is in its framework's and agent's books, both registered and active;
  * - per agent, offered + used by live tasks <= total; the total stays the agent's resources, with
  *   exactly the dynamic reservations the agent was told to checkpoint (RESERVE, UNRESERVE, and
  *   re-registrations reporting them);
  * - the allocator's allocation (all roles) equals the master's books: outstanding offers plus live
- *   tasks on registered agents;
+ *   tasks and executors on registered agents;
  * - no task is both live and unreachable.
  * Then everything is brought back and quiesced (frameworks re-subscribe, agents re-register, every
  * task ends, every update is acknowledged, offers are declined): no task may stay in the books and

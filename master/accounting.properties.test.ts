@@ -4,8 +4,7 @@
  * that ends with ExecutorExited after its tasks), keep what CheckpointResources says, answer pings
  * (unless partitioned), KillTask and ShutdownFramework with TASK_KILLED, keep each task's updates
  * in a queue sent head first (with `latest_state` when more wait) until acknowledged, resend on
- * re-registration, and answer
- * ReconcileTasks. After every step:
+ * re-registration, and answer ReconcileTasks. After every step:
  * - every offer is in its framework's and agent's books, both registered and active;
  * - per agent, offered + used by live tasks <= total; the total stays the agent's resources, with
  *   exactly the dynamic reservations the agent was told to checkpoint (RESERVE, UNRESERVE, and

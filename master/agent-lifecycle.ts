@@ -206,6 +206,9 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
   const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
 
   if (known !== undefined) {
+    // Offers made over the old connection go, as on a disconnect (which a fast reconnect skips):
+    // they may hold more than the re-registered total.
+    for (const offerId of [...known.offers]) core.rescindOffer(offerId, true);
     known.info = info;
     known.version = msg.version;
     known.capabilities = msg.capabilities ?? [];

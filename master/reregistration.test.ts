@@ -1,4 +1,5 @@
 import test from 'ava';
+import { Resources } from '../common/resources/resources.ts';
 import type { mesos } from '../proto/types.generated.ts';
 import { harness, RecordingAgent, wire } from './test-fixtures.ts';
 
@@ -46,3 +47,25 @@ for (const [away, partitionAware, tornDown, shutdown, tasksKept] of cases) {
     t.is(other.sink.offers().reduce((s, o) => s + o.resources!.filter((r) => r.name === 'cpus').reduce((x, r) => x + r.scalar!.value, 0), 0), 2 - tasksKept);
   });
 }
+
+test('a known agent re-registering on a new connection before the old one is seen closing: its offers are rescinded, none outlives a smaller total', (t) => {
+  const h = harness();
+  const fw = h.subscribe();
+  const agent = h.registerAgent('h1', 'cpus:4;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  t.is(Resources.fromProto(offer.resources).scalar('cpus'), 4);
+  // The agent restarted with 2 cpus; its new connection arrives first.
+  const conn = new RecordingAgent();
+  h.master.agentMessage(conn, { reregister_agent: { agent_info: { hostname: 'h1', id: offer.agent_id, resources: wire('cpus:2;mem:1024') }, version: 'test' } });
+  t.deepEqual(fw.sink.of('RESCIND').map((e) => e.rescind!.offer_id.value), [offer.id.value]);
+  t.is(agent.conn.closedWith, 'a newer connection of the same agent took over');
+  const accept = h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
+    { name: 'big', task_id: { value: 'big' }, agent_id: offer.agent_id, resources: wire('cpus:4;mem:64'), command: { value: 'x' } },
+  ] } }] } });
+  t.deepEqual(accept, { ok: true });
+  t.is(fw.sink.updates().at(-1)?.state, 'TASK_LOST'); // the offer is gone: the launch is refused, not run on 2 cpus
+  h.settle();
+  const offered = [...h.master.state.offers.values()].reduce((s, o) => s + o.resources.scalar('cpus'), 0);
+  t.is(offered, 2);
+});

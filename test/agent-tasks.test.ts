@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killTaskProcesses, startAgent, startMaster, taskProcesses, type Flags, type MaestroProcess } from './support/maestro-process.ts';
 import { frameworkInfo, subscribe, subscribeCall, type Json, type Subscription } from './support/http-scheduler.ts';
@@ -259,4 +259,41 @@ test('two agents: each registers with its own id and resources, runs the task la
   const stdoutB = readFileSync(join(second.workDir, 'slaves', b.update.status.agent_id.value, 'frameworks', c.frameworkId, 'executors', 'on-agent-b', 'runs', 'latest', 'stdout'), 'utf8');
   t.true(stdoutB.includes(`ran on ${b.update.status.agent_id.value}`), stdoutB);
   t.deepEqual(taskProcesses(second.workDir), []);
+});
+
+test('bad input ends in TASK_FAILED with a reason and a message that says why, and the agent carries on', async (t) => {
+  const c = await startCluster(t);
+  autoAck(c);
+  await launch(c, [
+    { id: 'no-user', command: 'true', extra: { command: { value: 'true', shell: true, user: 'no-such-user-here' } } },
+    { id: 'no-binary', command: '', extra: { command: { value: '/nonexistent/program', shell: false, arguments: ['program'] } } },
+    { id: 'bad-uri', command: 'true', extra: { command: { value: 'true', shell: true, uris: [{ value: 'http://127.0.0.1:1/missing.tar.gz' }] } } },
+  ]);
+  const noUser = await update(c, 'no-user', 'TASK_FAILED');
+  t.is(noUser.update.status.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+  t.true(noUser.update.status.message.includes('no-such-user-here'), noUser.update.status.message);
+  const noBinary = await update(c, 'no-binary', 'TASK_FAILED');
+  t.true(noBinary.update.status.message.includes('/nonexistent/program'), noBinary.update.status.message);
+  const badUri = await update(c, 'bad-uri', 'TASK_FAILED');
+  t.is(badUri.update.status.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+  t.true(badUri.update.status.message.startsWith('Failed to fetch URIs: '), badUri.update.status.message);
+  t.true(badUri.update.status.message.includes('http://127.0.0.1:1/missing.tar.gz'), badUri.update.status.message);
+  // Still serving: the next task runs.
+  await launch(c, [{ id: 'after', command: 'exit 0' }], c.sub.events.length);
+  await update(c, 'after', 'TASK_FINISHED');
+});
+
+test('a restart with other --resources keeps the agent from starting (Mesos --reconfiguration_policy=equal), with the way out in the message', async (t) => {
+  const c = await startCluster(t);
+  const port = new URL(c.agent.url).port;
+  const workDir = c.agent.workDir;
+  // The agent has registered and checkpointed its id (offers may reach the framework a moment before).
+  await until(() => existsSync(join(workDir, 'meta', 'slaves', 'latest')), 'the agent id checkpoint');
+  await c.agent.kill();
+  const error = await t.throwsAsync(startAgent(c.master.url, { resources: 'cpus:8;mem:4096;disk:4096;ports:[31000-31100]', port }, { workDir }));
+  t.true(error!.message.includes('Incompatible agent info detected: resources changed'), error!.message);
+  t.true(error!.message.includes(join(workDir, 'meta', 'slaves', 'latest')), error!.message);
+  const additive = await startAgent(c.master.url, { resources: 'cpus:8;mem:4096;disk:4096;ports:[31000-31100]', port, reconfiguration_policy: 'additive' }, { workDir });
+  t.teardown(() => additive.stop());
+  t.truthy(additive.url);
 });

@@ -13,7 +13,8 @@ import { Resources } from '../common/resources/resources.ts';
 import { ManualTime } from '../master/test-fixtures.ts';
 import { silentLogger } from '../master/ports.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
-import { Agent, type AgentDeps } from './agent.ts';
+import { Agent } from './agent.ts';
+import type { AgentDeps } from './agent-ports.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import type { ContainerId, Containerizer, LaunchSpec, RecoverableContainer, Termination } from './containerizer.ts';
 

@@ -24,159 +24,26 @@
  * Containerizer.
  */
 import { Resources } from '../common/resources/resources.ts';
-import type { Clock, Logger, TimerHandle, Timers } from '../master/ports.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
+import {
+  commandExecutorInfo, durationMs, ekey, fitsInto, MAX_COMPLETED_EXECUTORS, MAX_COMPLETED_TASKS, tkey, waitStatus,
+  type ExecutorEntry, type TaskEntry,
+} from './agent-books.ts';
+import type { AgentDeps, MasterPort } from './agent-ports.ts';
 import type { AgentView, AttachedSandbox } from './agent-view.ts';
-import type { CheckpointStore, RecoveredState } from './checkpoint-store.ts';
+import { executorsView, frameworksView, taskProto, tasksView } from './agent-views.ts';
+import type { RecoveredState } from './checkpoint-store.ts';
 import { commandOutcome } from './command-outcome.ts';
-import type { ContainerId, Containerizer, RecoverableContainer, Termination } from './containerizer.ts';
+import type { ContainerId, RecoverableContainer, Termination } from './containerizer.ts';
 import { asContainerId } from './containerizer.ts';
 import { isSafeComponent, virtualSandboxPaths, type RunKey, type TaskKey } from './paths.ts';
-import { incompatibility, type ReconfigurationPolicy } from './reconfiguration.ts';
-import { StatusUpdateManager, type RetryPolicy } from './status-update-manager.ts';
+import { incompatibility } from './reconfiguration.ts';
+import { StatusUpdateManager } from './status-update-manager.ts';
 import { taskEnvironment } from './task-environment.ts';
 import { isTerminalState, transition, type AgentTaskState } from './task-state-machine.ts';
 
 type Envelope = maestro.agent.Envelope;
 type TaskStatus = mesos.v1.TaskStatus;
-
-/** URI fetching (slave/containerizer/fetcher.ts). */
-export type FetchUris = (
-  uris: mesos.v1.CommandInfo.URI[],
-  opts: { sandbox: string; cacheDir: string; user?: string },
-) => Promise<{ ok: true } | { ok: false; message: string }>;
-
-/** Health checks (slave/health/index.ts); absent = tasks with checks run unchecked (logged). */
-export interface HealthChecks {
-  validateHealthCheck(check: mesos.v1.HealthCheck): string | undefined;
-  validateCheck(check: mesos.v1.CheckInfo): string | undefined;
-  startHealthCheck(
-    check: mesos.v1.HealthCheck,
-    ctx: { taskId: string; sandbox: string; environment: Readonly<Record<string, string>>; user?: string },
-    deps: { clock: Clock; timers: Timers; onHealthChange(healthy: boolean, message: string): void; onUnhealthy(message: string): void },
-  ): { stop(): void };
-  startCheck(
-    check: mesos.v1.CheckInfo,
-    ctx: { taskId: string; sandbox: string; environment: Readonly<Record<string, string>>; user?: string },
-    deps: { clock: Clock; timers: Timers; onCheckStatus(status: mesos.v1.CheckStatusInfo): void },
-  ): { stop(): void };
-  emptyCheckStatus?(type: mesos.v1.CheckInfo.Type): mesos.v1.CheckStatusInfo;
-}
-
-/** The master connection as the core sees it (slave/master-link.ts). */
-export interface MasterPort {
-  send(envelope: Envelope): boolean;
-  readonly registered: boolean;
-  readonly address: string;
-}
-
-export interface AgentIds {
-  containerId(): string;
-  /** 16 random bytes, base64 (a TaskStatus uuid). */
-  uuid(): string;
-}
-
-export interface AgentConfig {
-  readonly workDir: string;
-  readonly hostname: string;
-  /** Advertised IP of the HTTP endpoint. */
-  readonly ip: string;
-  readonly resources: Resources;
-  readonly attributes: readonly mesos.v1.Attribute[];
-  readonly domain?: mesos.v1.DomainInfo;
-  readonly version: string;
-  readonly flags: Readonly<Record<string, string>>;
-  readonly token?: string;
-  readonly reconfigurationPolicy: ReconfigurationPolicy;
-  /** Kill grace period when neither KillTask nor the task has a kill policy (Mesos: 3 s). */
-  readonly defaultGraceMs: number;
-  /** Mesos' executor shutdown grace period, told to tasks (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD). */
-  readonly shutdownGraceSeconds: number;
-  readonly retry?: RetryPolicy;
-  /** The agent's PATH, passed to tasks that set none. */
-  readonly path?: string;
-}
-
-export interface AgentDeps {
-  readonly clock: Clock;
-  readonly timers: Timers;
-  readonly logger: Logger;
-  readonly ids: AgentIds;
-  readonly containerizer: Containerizer;
-  readonly store: CheckpointStore;
-  readonly fetch: FetchUris;
-  readonly health?: HealthChecks;
-  /** Sandbox garbage collection (slave/gc/sandbox-gc.ts): a completed run's sandbox is handed over here. */
-  readonly gc: { schedule(directory: string, completedAt: number): void };
-  readonly config: AgentConfig;
-}
-
-type Phase = 'preparing' | 'launched' | 'ended';
-
-interface TaskEntry {
-  readonly key: TaskKey;
-  readonly info: mesos.v1.TaskInfo;
-  /** Set for a task with its own executor; undefined for a command task. */
-  readonly customExecutor: boolean;
-  state: AgentTaskState;
-  readonly statuses: TaskStatus[];
-  sandbox: string;
-  runDir: string;
-  /** Settles once the sandbox and the task's checkpoints exist: undefined, or why they could not be made. */
-  prepared: Promise<string | undefined>;
-  environment: Record<string, string>;
-  phase: Phase;
-  killRequested: boolean;
-  killedByHealth: boolean;
-  graceTimer?: TimerHandle;
-  checks: { stop(): void }[];
-  healthy?: boolean;
-  checkStatus?: mesos.v1.CheckStatusInfo;
-  completed: boolean;
-  collected: boolean;
-  /** The task's resources while they count as used (from launch until a terminal state). */
-  charged?: Resources;
-}
-
-interface ExecutorEntry {
-  readonly key: RunKey;
-  readonly info: mesos.v1.ExecutorInfo;
-  readonly generated: boolean;
-  readonly sandbox: string;
-  terminated: boolean;
-}
-
-const MAX_COMPLETED_TASKS = 1000;
-const MAX_COMPLETED_EXECUTORS = 1000;
-const tkey = (frameworkId: string, taskId: string) => `${frameworkId}\u0000${taskId}`;
-const ekey = (frameworkId: string, executorId: string) => `${frameworkId}\u0000${executorId}`;
-
-const durationMs = (d: mesos.v1.DurationInfo | undefined): number | undefined =>
-  d === undefined ? undefined : Math.max(0, d.nanoseconds / 1e6);
-
-/** The wait(2) status of a termination, as ExecutorExited carries it. */
-export function waitStatus(t: Termination): number | undefined {
-  if (t.kind === 'exited') return (t.exitCode & 0xff) << 8;
-  if (t.kind === 'signaled') return t.signal & 0x7f;
-  return undefined;
-}
-
-/** Task resources without allocation info, by name: scalars summed, ranges listed. */
-function fitsInto(total: Resources, used: Resources, wanted: Resources): string | undefined {
-  for (const name of wanted.names()) {
-    const want = wanted.scalar(name);
-    if (want > 0 && used.scalar(name) + want > total.scalar(name) + 1e-9) {
-      return `${name}: ${want} requested, ${Math.max(0, total.scalar(name) - used.scalar(name))} left of ${total.scalar(name)}`;
-    }
-    for (const [b, e] of wanted.ranges(name)) {
-      const inTotal = total.ranges(name).some(([tb, te]) => tb <= b && e <= te);
-      if (!inTotal) return `${name}: [${b}-${e}] is not among the agent's ${name}`;
-      const taken = used.ranges(name).some(([ub, ue]) => ub <= e && b <= ue);
-      if (taken) return `${name}: [${b}-${e}] is already in use`;
-    }
-  }
-  return undefined;
-}
 
 export class Agent implements AgentView {
   private id: string | undefined;
@@ -340,17 +207,6 @@ export class Agent implements AgentView {
     return this.hasCapability(frameworkId, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
   }
 
-  private commandExecutorInfo(frameworkId: string, task: mesos.v1.TaskInfo): mesos.v1.ExecutorInfo {
-    const cmd = task.command?.shell === false ? [task.command.value ?? '', ...(task.command.arguments ?? []).slice(1)].join(' ') : task.command?.value ?? '';
-    return {
-      executor_id: { value: task.task_id.value },
-      framework_id: { value: frameworkId },
-      command: { value: 'maestro-command-executor', shell: false },
-      name: `Command Executor (Task: ${task.task_id.value}) (Command: sh -c '${cmd.slice(0, 100)}')`,
-      source: task.task_id.value,
-    };
-  }
-
   private runTaskGroup(rt: maestro.agent.RunTaskGroup): void {
     const message = 'Task groups are not supported by this agent yet (LAUNCH_GROUP under the default executor comes in a later release)';
     const entries: TaskEntry[] = [];
@@ -399,7 +255,7 @@ export class Agent implements AgentView {
     const containerId = this.deps.ids.containerId();
     const runKey: RunKey = { agentId: this.id, frameworkId, executorId, containerId };
     const key: TaskKey = { ...runKey, taskId };
-    const execInfo = executor ?? this.commandExecutorInfo(frameworkId, task);
+    const execInfo = executor ?? commandExecutorInfo(frameworkId, task);
     const paths = this.deps.store.paths;
     const sandbox = paths.sandbox(runKey);
     // Sandbox and checkpoints are written in the background; the launch waits for them.
@@ -901,71 +757,20 @@ export class Agent implements AgentView {
   // ---------------------------------------------------------------- views
 
   private taskProto(entry: TaskEntry): mesos.v1.Task {
-    const head = this.sum.pending(entry.key.frameworkId, entry.key.taskId)[0];
-    const framework = this.frameworks.get(entry.key.frameworkId);
-    const user = entry.info.command?.user ?? framework?.user;
-    const t: mesos.v1.Task = {
-      name: entry.info.name,
-      task_id: { value: entry.key.taskId },
-      framework_id: { value: entry.key.frameworkId },
-      agent_id: { value: entry.key.agentId },
-      state: entry.state,
-    };
-    if (entry.customExecutor) t.executor_id = { value: entry.key.executorId };
-    if (entry.info.resources !== undefined) t.resources = entry.info.resources;
-    if (entry.statuses.length > 0) t.statuses = entry.statuses.map((s) => ({ ...s }));
-    if (head !== undefined) {
-      t.status_update_state = head.status.state;
-      if (head.status.uuid !== undefined) t.status_update_uuid = head.status.uuid;
-    }
-    if (entry.info.labels !== undefined) t.labels = entry.info.labels;
-    if (entry.info.discovery !== undefined) t.discovery = entry.info.discovery;
-    if (entry.info.container !== undefined) t.container = entry.info.container;
-    if (entry.info.health_check !== undefined) t.health_check = entry.info.health_check;
-    if (entry.info.kill_policy !== undefined) t.kill_policy = entry.info.kill_policy;
-    if (user !== undefined && user !== '') t.user = user;
-    return t;
+    return taskProto(entry, this.sum.pending(entry.key.frameworkId, entry.key.taskId)[0], this.frameworks.get(entry.key.frameworkId));
   }
 
   /** Tasks by phase, as the v1 agent API lists them. */
   getTasks(): NonNullable<mesos.v1.agent.Response['get_tasks']> {
-    const pending: mesos.v1.Task[] = [];
-    const launched: mesos.v1.Task[] = [];
-    const terminated: mesos.v1.Task[] = [];
-    for (const e of this.tasks.values()) {
-      const t = this.taskProto(e);
-      if (isTerminalState(e.state)) terminated.push(t);
-      else if (e.state === 'TASK_STAGING') pending.push(t);
-      else launched.push(t);
-    }
-    const out: NonNullable<mesos.v1.agent.Response['get_tasks']> = {};
-    if (pending.length > 0) out.pending_tasks = pending;
-    if (launched.length > 0) out.launched_tasks = launched;
-    if (terminated.length > 0) out.terminated_tasks = terminated;
-    if (this.completedTasks.length > 0) out.completed_tasks = [...this.completedTasks];
-    return out;
+    return tasksView(this.tasks.values(), (e) => this.taskProto(e), this.completedTasks);
   }
 
   getFrameworks(): NonNullable<mesos.v1.agent.Response['get_frameworks']> {
-    const active = new Set<string>();
-    for (const e of this.tasks.values()) active.add(e.key.frameworkId);
-    for (const x of this.executors.values()) active.add(x.key.frameworkId);
-    const frameworks: { framework_info: mesos.v1.FrameworkInfo }[] = [];
-    const completed: { framework_info: mesos.v1.FrameworkInfo }[] = [];
-    for (const [id, info] of this.frameworks) (active.has(id) ? frameworks : completed).push({ framework_info: info });
-    const out: NonNullable<mesos.v1.agent.Response['get_frameworks']> = {};
-    if (frameworks.length > 0) out.frameworks = frameworks;
-    if (completed.length > 0) out.completed_frameworks = completed;
-    return out;
+    return frameworksView(this.frameworks, this.tasks.values(), this.executors.values());
   }
 
   getExecutors(): NonNullable<mesos.v1.agent.Response['get_executors']> {
-    const out: NonNullable<mesos.v1.agent.Response['get_executors']> = {};
-    const live = [...this.executors.values()].map((e) => ({ executor_info: e.info }));
-    const done = this.completedExecutors.map((e) => ({ executor_info: e.info }));
-    if (live.length > 0) out.executors = live;
-    if (done.length > 0) out.completed_executors = done;
-    return out;
+    return executorsView(this.executors.values(), this.completedExecutors);
   }
 
   getState(): NonNullable<mesos.v1.agent.Response['get_state']> {

@@ -376,3 +376,27 @@ test('resources in use: a task that does not fit beside the running ones is TASK
   await settle();
   t.is(h.containerizer.launched.length, 2);
 });
+
+test('ShutdownExecutor kills that executor\'s task only; CheckpointResources and UpdateFramework are checkpointed and survive a restart', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('a', 'cpus:0.5') } });
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('b', 'cpus:0.5') } });
+  await settle();
+  const ids = new Map(h.containerizer.launched.map((s) => [s.environment.MESOS_TASK_ID, s.containerId]));
+  h.agent.handle({ shutdown_executor: { framework_id: { value: 'F' }, executor_id: { value: 'a' } } });
+  h.agent.handle({ shutdown_executor: { framework_id: { value: 'F' }, executor_id: { value: 'nope' } } });
+  t.deepEqual(h.containerizer.signals, [[ids.get('a'), 'SIGTERM']]);
+
+  const reserved = Resources.parse('cpus(web):1').toProto();
+  h.agent.handle({ checkpoint_resources: { resources: reserved } });
+  h.agent.handle({ update_framework: { framework_info: { ...framework(), name: 'renamed' } } });
+  t.deepEqual(h.agent.hello().reregister_agent?.checkpointed_resources, reserved);
+
+  const again = harness(t, h.dir);
+  const r = await again.agent.recover(again.deps.store.recover());
+  t.true(r.ok);
+  const hello = again.agent.hello().reregister_agent!;
+  t.deepEqual(hello.checkpointed_resources, reserved);
+  t.deepEqual(hello.frameworks?.map((f) => f.name), ['renamed']);
+});

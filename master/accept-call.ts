@@ -1,6 +1,7 @@
 /**
  * ACCEPT: Mesos offer validation (ids unique, known, this framework's, one agent), then the plan
- * from accept.ts applied in order — RESERVE/UNRESERVE change the allocation and the agent total
+ * from accept.ts applied in order — an invalid operation is dropped (logged) and the others go on,
+ * RESERVE/UNRESERVE change the allocation and the agent total
  * (CheckpointResources to the agent), LAUNCH/LAUNCH_GROUP create TASK_STAGING tasks and send
  * RunTask/RunTaskGroup (resources with their allocation role), invalid tasks get TASK_ERROR — and the unused resources go back with the
  * call's filters. Invalid offers are not a rejection: the tasks are answered TASK_DROPPED (or
@@ -121,6 +122,10 @@ function applyStep(core: MasterCore, f: FrameworkRecord, agentId: AgentId, step:
       core.sendAgent(agentId, { checkpoint_resources: { resources: resourcesToWire(checkpointed) } });
       return;
     }
+    case 'dropped':
+      // Mesos drops an invalid operation and goes on with the others; the call itself was fine.
+      core.log.warn({ frameworkId: f.id, agentId, operation: step.operation, message: step.message }, 'dropping an invalid offer operation');
+      return;
     case 'task_error':
       core.count('master/tasks_error');
       core.update(f, masterStatus({

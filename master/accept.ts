@@ -8,8 +8,11 @@
  * - RESERVE: every resource carries a reservation stack whose top is DYNAMIC, for one of the
  *   framework's roles, with the framework's principal (if it sets one); the resources below the
  *   top must be in what remains. UNRESERVE: dynamically reserved resources that remain.
- *   A bad RESERVE/UNRESERVE rejects the whole call (400) before anything changes.
- * - CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME, CREATE_DISK, DESTROY_DISK reject the whole call.
+ *   A bad operation (RESERVE, UNRESERVE, one without its sub-message, an unknown type) becomes a
+ *   `dropped` step and the next operations go on: Mesos answers every valid ACCEPT call 202 and
+ *   drops invalid operations inside it (`Master::_accept`, `drop`).
+ * - CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME, CREATE_DISK, DESTROY_DISK reject the whole call
+ *   (persistent volumes do not exist here yet; a documented difference from Mesos).
  * - LAUNCH: each task is checked on its own; an invalid one becomes a TASK_ERROR step
  *   (REASON_TASK_INVALID) and the others still launch. LAUNCH_GROUP: all tasks or none.
  * - A new executor's resources are counted once (with its first task), not per task.
@@ -42,7 +45,8 @@ export type AcceptStep =
   | { readonly kind: 'reserve' | 'unreserve'; readonly from: Resources; readonly to: Resources }
   | { readonly kind: 'launch'; readonly task: mesos.v1.TaskInfo; readonly role: string; readonly taskResources: Resources; readonly executor?: mesos.v1.ExecutorInfo; readonly executorResources?: Resources }
   | { readonly kind: 'launch_group'; readonly executor: mesos.v1.ExecutorInfo; readonly tasks: readonly { readonly task: mesos.v1.TaskInfo; readonly resources: Resources }[]; readonly role: string; readonly executorResources?: Resources }
-  | { readonly kind: 'task_error'; readonly task: mesos.v1.TaskInfo; readonly message: string; readonly reason: 'REASON_TASK_INVALID' };
+  | { readonly kind: 'task_error'; readonly task: mesos.v1.TaskInfo; readonly message: string; readonly reason: 'REASON_TASK_INVALID' }
+  | { readonly kind: 'dropped'; readonly operation: string; readonly message: string };
 
 export type AcceptPlan =
   | { readonly ok: true; readonly steps: readonly AcceptStep[]; readonly remaining: Resources }
@@ -145,35 +149,39 @@ export function planAccept(ctx: AcceptContext, operations: readonly Operation[])
   const check: TaskCheck = { ctx, launchedIds: new Set(), launchedExecutors: new Set() };
   let remaining = ctx.offered;
   const executorIsNew = (id: string) => !ctx.agentExecutorIds.has(id) && !check.launchedExecutors.has(id);
+  const drop = (op: Operation, message: string) => steps.push({ kind: 'dropped', operation: op.type ?? 'UNKNOWN', message });
 
   for (const op of operations) {
     switch (op.type) {
       case 'RESERVE': {
-        if (op.reserve === undefined) return { ok: false, message: "Expecting 'reserve' to be present" };
+        if (op.reserve === undefined) { drop(op, "Expecting 'reserve' to be present"); break; }
         const err = validateReserve(ctx, op.reserve.resources ?? []);
-        if (err !== undefined) return { ok: false, message: err };
+        if (err !== undefined) { drop(op, err); break; }
         const to = parse(op.reserve.resources, ctx.offerRoles);
-        if (!to.ok) return { ok: false, message: `Invalid RESERVE Operation: ${to.message}` };
+        if (!to.ok) { drop(op, `Invalid RESERVE Operation: ${to.message}`); break; }
         const from = to.value.popReservation();
         if (!remaining.contains(from)) {
-          return { ok: false, message: `Invalid RESERVE Operation: ${remaining.toString()} does not contain ${from.toString()}` };
+          drop(op, `Invalid RESERVE Operation: ${remaining.toString()} does not contain ${from.toString()}`);
+          break;
         }
         remaining = remaining.minus(from).plus(to.value);
         steps.push({ kind: 'reserve', from, to: to.value });
         break;
       }
       case 'UNRESERVE': {
-        if (op.unreserve === undefined) return { ok: false, message: "Expecting 'unreserve' to be present" };
+        if (op.unreserve === undefined) { drop(op, "Expecting 'unreserve' to be present"); break; }
         const list = op.unreserve.resources ?? [];
-        if (list.length === 0) return { ok: false, message: 'Invalid UNRESERVE Operation: Resource cannot be empty' };
+        if (list.length === 0) { drop(op, 'Invalid UNRESERVE Operation: Resource cannot be empty'); break; }
         const notReserved = list.find((r) => !isDynamicTop(r));
         if (notReserved !== undefined) {
-          return { ok: false, message: `Invalid UNRESERVE Operation: Resource ${notReserved.name} is not dynamically reserved` };
+          drop(op, `Invalid UNRESERVE Operation: Resource ${notReserved.name} is not dynamically reserved`);
+          break;
         }
         const from = parse(list, ctx.offerRoles);
-        if (!from.ok) return { ok: false, message: `Invalid UNRESERVE Operation: ${from.message}` };
+        if (!from.ok) { drop(op, `Invalid UNRESERVE Operation: ${from.message}`); break; }
         if (!remaining.contains(from.value)) {
-          return { ok: false, message: `Invalid UNRESERVE Operation: ${remaining.toString()} does not contain ${from.value.toString()}` };
+          drop(op, `Invalid UNRESERVE Operation: ${remaining.toString()} does not contain ${from.value.toString()}`);
+          break;
         }
         const to = from.value.popReservation();
         remaining = remaining.minus(from.value).plus(to);
@@ -181,7 +189,7 @@ export function planAccept(ctx: AcceptContext, operations: readonly Operation[])
         break;
       }
       case 'LAUNCH': {
-        if (op.launch === undefined) return { ok: false, message: "Expecting 'launch' to be present" };
+        if (op.launch === undefined) { drop(op, "Expecting 'launch' to be present"); break; }
         for (const task of op.launch.task_infos ?? []) {
           const fail = (message: string) => steps.push({ kind: 'task_error', task, message, reason: 'REASON_TASK_INVALID' });
           const basic = validateTaskBasics(check, task);
@@ -220,7 +228,7 @@ export function planAccept(ctx: AcceptContext, operations: readonly Operation[])
         break;
       }
       case 'LAUNCH_GROUP': {
-        if (op.launch_group === undefined) return { ok: false, message: "Expecting 'launch_group' to be present" };
+        if (op.launch_group === undefined) { drop(op, "Expecting 'launch_group' to be present"); break; }
         const tasks = op.launch_group.task_group.tasks ?? [];
         const failAll = (message: string) => { for (const task of tasks) steps.push({ kind: 'task_error', task, message, reason: 'REASON_TASK_INVALID' }); };
         const executor = withFrameworkId(ctx, op.launch_group.executor);
@@ -258,7 +266,7 @@ export function planAccept(ctx: AcceptContext, operations: readonly Operation[])
         break;
       }
       default:
-        return { ok: false, message: `Unsupported operation type ${op.type ?? 'UNKNOWN'}` };
+        drop(op, `Unsupported operation type ${op.type ?? 'UNKNOWN'}`);
     }
   }
   return { ok: true, steps, remaining };

@@ -331,3 +331,20 @@ test('checkpointed resources the reported total cannot hold are ignored, the res
   t.is(total.reserved('dev').scalar('mem'), 0); // mem(dev):4096 does not fit in mem:1024
   t.is(total.scalar('mem'), 1024);
 });
+
+test('an ACCEPT with an invalid RESERVE is accepted as in Mesos: the RESERVE is dropped, the launch goes on, the offer is used up', (t) => {
+  const h = harness();
+  const fw = h.subscribe({ role: 'dev', principal: 'ops' });
+  const agent = h.registerAgent('h1', 'cpus:4;mem:1024');
+  h.settle();
+  const [offer] = fw.sink.offers();
+  const foreign = Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'prod', principal: 'ops' });
+  const out = h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [
+    { type: 'RESERVE', reserve: { resources: asWire(foreign) } },
+    { type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: 't' }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64'), command: { value: 'x' } }] } },
+  ] } });
+  t.deepEqual(out, { ok: true }); // 202, not 400
+  t.is(h.master.state.offers.has(offer.id.value as never), false);
+  t.deepEqual(agent.conn.of('run_task').map((r) => r.task.task_id.value), ['t']);
+  t.deepEqual(agent.conn.of('checkpoint_resources'), []);
+});

@@ -87,7 +87,8 @@ async function settle(): Promise<void> {
 
 function harness(t: ExecutionContext, workDir?: string) {
   const dir = workDir ?? mkdtempSync(join(tmpdir(), 'maestro-agent-core-'));
-  if (workDir === undefined) t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Writes still in flight would recreate directories after the removal: wait for them first.
+  if (workDir === undefined) t.teardown(async () => { await settle(); rmSync(dir, { recursive: true, force: true }); });
   const time = new ManualTime();
   const containerizer = new FakeContainerizer();
   const link = new FakeLink();

@@ -29,7 +29,7 @@ type Op =
   | { k: 'accept'; i: number; n: number; bad: boolean; executor: boolean }
   | { k: 'executor-exit'; i: number }
   | { k: 'register' }
-  | { k: 'drop-agent' | 'partition' | 'reregister'; i: number; omit: boolean }
+  | { k: 'drop-agent' | 'partition' | 'reregister'; i: number; omit: boolean; fast: boolean }
   | { k: 'update'; i: number; state: mesos.v1.TaskState; dup: boolean }
   | { k: 'stray-update'; i: number }
   | { k: 'advance'; ms: number };
@@ -41,7 +41,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constant('accept' as const), i: fc.nat(7), n: fc.integer({ min: 1, max: 3 }), bad: fc.boolean(), executor: fc.boolean() }) },
   fc.record({ k: fc.constant('executor-exit' as const), i: fc.nat(7) }),
   fc.record({ k: fc.constant('register' as const) }),
-  fc.record({ k: fc.constantFrom('drop-agent', 'partition', 'reregister'), i: fc.nat(7), omit: fc.boolean() }),
+  fc.record({ k: fc.constantFrom('drop-agent', 'partition', 'reregister'), i: fc.nat(7), omit: fc.boolean(), fast: fc.boolean() }),
   { weight: 5, arbitrary: fc.record({
     k: fc.constant('update' as const), i: fc.nat(20),
     state: fc.constantFrom<mesos.v1.TaskState>('TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST'),
@@ -293,7 +293,9 @@ function run(ops: readonly Op[]): string | undefined {
         break;
       case 'reregister':
         if (agent) {
-          h.master.agentDisconnected(agent.conn);
+          // Fast: the new connection arrives before the old one is seen closing.
+          const old = agent.conn;
+          if (!o.fast) h.master.agentDisconnected(old);
           agent.conn = new RecordingAgent();
           agent.seen = 0;
           agent.partitioned = false;
@@ -310,6 +312,7 @@ function run(ops: readonly Op[]): string | undefined {
           // What the agent does not report it no longer runs.
           if (o.omit) for (const x of tasks) if (x.agent === agent && !running.includes(x) && !isTerminal(x.state)) Object.assign(x, { forgotten: true, pending: [] });
           for (const x of tasks) if (x.agent === agent) sendHead(x);
+          if (o.fast) h.master.agentDisconnected(old);
         }
         break;
       case 'update': {

@@ -3,26 +3,15 @@
  * executor reports for a container's termination. Exit 0 is TASK_FINISHED even after a kill; a
  * task the agent killed (KillTask, shutdown, failed health check) is TASK_KILLED; anything else
  * is TASK_FAILED. The message is `Command exited with status N` or `Command terminated with
- * signal <strsignal text>` as Mesos' WSTRINGIFY writes it. Pure.
+ * signal <strsignal text>` as Mesos' WSTRINGIFY writes it (signal-text.ts). Pure.
  *
  * maestro adds reason REASON_COMMAND_EXECUTOR_FAILED to a TASK_FAILED from a non-zero exit or a
  * signal (Mesos' command executor leaves the reason unset there), so frameworks can tell a task's
  * own failure from a launch failure (REASON_CONTAINER_LAUNCH_FAILED).
  */
 import type { Termination } from './containerizer.ts';
+import { signalDescription } from './signal-text.ts';
 import type { mesos } from '../proto/types.generated.ts';
-
-/** strsignal(3) texts of glibc for the signals a task is likely to die of. */
-const SIGNAL_TEXT: Readonly<Record<number, string>> = {
-  1: 'Hangup', 2: 'Interrupt', 3: 'Quit', 4: 'Illegal instruction', 5: 'Trace/breakpoint trap', 6: 'Aborted',
-  7: 'Bus error', 8: 'Floating point exception', 9: 'Killed', 10: 'User defined signal 1', 11: 'Segmentation fault',
-  12: 'User defined signal 2', 13: 'Broken pipe', 14: 'Alarm clock', 15: 'Terminated', 24: 'CPU time limit exceeded',
-  25: 'File size limit exceeded',
-};
-
-export function signalText(signal: number): string {
-  return SIGNAL_TEXT[signal] ?? `Unknown signal ${signal}`;
-}
 
 export interface CommandOutcome {
   readonly state: 'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED';
@@ -38,7 +27,7 @@ export function commandOutcome(termination: Termination, killed: boolean): Comma
       return killed ? { state: 'TASK_KILLED', message } : { state: 'TASK_FAILED', message, reason: 'REASON_COMMAND_EXECUTOR_FAILED' };
     }
     case 'signaled': {
-      const message = `Command terminated with signal ${signalText(termination.signal)}`;
+      const message = `Command terminated with signal ${signalDescription(termination.signal)}`;
       return killed ? { state: 'TASK_KILLED', message } : { state: 'TASK_FAILED', message, reason: 'REASON_COMMAND_EXECUTOR_FAILED' };
     }
     case 'launch-failed':

@@ -11,9 +11,12 @@
  * The parsers here are pure.
  */
 import { open, readFile, rename, rm } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Termination } from '../containerizer.ts';
+import { signalDescription } from '../signal-text.ts';
+
+/** The agent's one signal table (slave/signal-text.ts), re-exported for the containerizer's callers. */
+export { signalDescription };
 
 export const RUN_FILES = {
   supervisorLog: 'supervisor.log',
@@ -42,31 +45,6 @@ export function parseExitStatus(text: string): Termination | undefined {
   const n = Number(m[2]);
   if (m[1] === 'exited') return { kind: 'exited', exitCode: n, message: `Command exited with status ${n}` };
   return { kind: 'signaled', signal: n, message: `Command terminated with signal ${signalDescription(n)}` };
-}
-
-const DESCRIPTIONS: Readonly<Record<string, string>> = {
-  SIGHUP: 'Hangup',
-  SIGINT: 'Interrupt',
-  SIGQUIT: 'Quit',
-  SIGILL: 'Illegal instruction',
-  SIGTRAP: 'Trace/breakpoint trap',
-  SIGABRT: 'Aborted',
-  SIGBUS: 'Bus error',
-  SIGFPE: 'Floating point exception',
-  SIGKILL: 'Killed',
-  SIGUSR1: 'User defined signal 1',
-  SIGSEGV: 'Segmentation fault',
-  SIGUSR2: 'User defined signal 2',
-  SIGPIPE: 'Broken pipe',
-  SIGALRM: 'Alarm clock',
-  SIGTERM: 'Terminated',
-};
-
-/** strsignal-like text of a signal number ("Killed" for 9), as Mesos prints it in task messages. */
-export function signalDescription(signal: number): string {
-  const name = Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0];
-  if (name === undefined) return `Unknown signal ${signal}`;
-  return DESCRIPTIONS[name] ?? name;
 }
 
 /** "SUPERVISOR_PID TASK_PID" → pids; undefined when malformed. */

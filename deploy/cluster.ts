@@ -5,10 +5,14 @@
  * it). Logs go to `<dir>/<name>.log`; progress and URLs go to the terminal. Ctrl-C (SIGINT) or
  * SIGTERM stops every member cleanly (SIGTERM, then SIGKILL after 10 s).
  *
- * Members today: the master. Agents, Marathon and batch join here as they land.
+ * Members today: the master and `--agents` agents (2 by default). The agents share this host, so
+ * each is given an equal slice of its cpus and memory and its own port range, and a distinct
+ * `rack` attribute so that placement has something to work with. Marathon and batch join here as
+ * they land.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatHelp, parseFlags, FlagError, type FlagSpec } from '../common/flags.ts';
@@ -17,9 +21,22 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'dir', type: 'string', default: '.maestro-cluster', help: 'state directory shared by every member (work dirs, logs); reused by a second run' },
   { name: 'ip', type: 'string', default: '127.0.0.1', help: 'address every member listens on' },
   { name: 'master_port', type: 'number', default: 5050, help: 'port of the master (its web UI and APIs)' },
+  { name: 'agents', type: 'number', default: 2, help: 'how many agents to run (each gets an equal share of this host)' },
+  { name: 'agent_port', type: 'number', default: 5051, help: 'port of the first agent; the others follow (0: ephemeral ports, but then a second run cannot take the agents back: a changed port is a different agent, as in Mesos)' },
 ];
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cli.ts');
+/** The resources and attributes of agent `i` of `n` on this host: equal shares, disjoint port ranges. */
+export function agentSlice(i: number, n: number, hostCpus: number, hostMemMb: number): { resources: string; attributes: string } {
+  const cpusEach = Math.max(0.5, Math.floor((hostCpus / n) * 10) / 10);
+  const memEach = Math.max(256, Math.floor((hostMemMb * 0.8) / n));
+  const portsFrom = 31000 + i * 1000;
+  return {
+    resources: `cpus:${cpusEach};mem:${memEach};disk:10240;ports:[${portsFrom}-${portsFrom + 999}]`,
+    attributes: `rack:r${i + 1};zone:${String.fromCharCode(97 + (i % 3))}`,
+  };
+}
+
+const maestro = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'maestro.mjs');
 
 interface Member {
   readonly name: string;
@@ -29,7 +46,7 @@ interface Member {
 
 function startMember(name: string, args: readonly string[], dir: string): Promise<{ member: Member; address: string }> {
   const log = createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import=tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [maestro, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -76,7 +93,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const [action] = parsed.positional;
   if (parsed.help || action === undefined) {
-    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (today: a master) until Ctrl-C.', FLAGS));
+    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (a master and agents) until Ctrl-C.', FLAGS));
     return;
   }
   if (action !== 'up') {
@@ -106,10 +123,34 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const { member, address } = await startMember('master', ['master', `--ip=${v.ip}`, `--port=${v.master_port}`, `--work_dir=${join(dir, 'master')}`], dir);
     members.push(member);
     process.stdout.write(`${address}\n`);
+    const masterHostPort = address.replace(/^https?:\/\//, '');
+    const n = Number(v.agents);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--agents must be a positive integer, got ${v.agents}`);
+    const agentLines: string[] = [];
+    interface StartedAgent { readonly name: string; readonly address: string; readonly slice: { resources: string; attributes: string } }
+    const settled = await Promise.allSettled(Array.from({ length: n }, (_, i): Promise<StartedAgent> => {
+      const slice = agentSlice(i, n, cpus().length, Math.floor(totalmem() / 2 ** 20));
+      const name = `agent-${i + 1}`;
+      mkdirSync(join(dir, name), { recursive: true });
+      return startMember(name, ['agent', `--master=${masterHostPort}`, `--ip=${v.ip}`, `--port=${Number(v.agent_port) === 0 ? 0 : Number(v.agent_port) + i}`,
+        `--work_dir=${join(dir, name)}`, `--resources=${slice.resources}`, `--attributes=${slice.attributes}`], dir)
+        .then((r) => {
+          members.push(r.member); // at once, so that a sibling's failure still stops it
+          return { name, address: r.address, slice };
+        });
+    }));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const r of settled) {
+      const a = (r as PromiseFulfilledResult<StartedAgent>).value;
+      agentLines.push(`  ${a.name.padEnd(16)}  ${a.address}  (${a.slice.resources}; ${a.slice.attributes})`);
+    }
+    process.stdout.write(`started ${n} agent${n === 1 ? '' : 's'}\n`);
     process.stdout.write([
       '',
       `cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       `  master            ${address}  (scheduler API ${address}/api/v1/scheduler, state ${address}/master/state)`,
+      ...agentLines,
       `  logs              ${dir}/*.log`,
       'Press Ctrl-C to stop.',
       '',

@@ -9,6 +9,7 @@ import type { Clock, Logger, Timers } from '../master/ports.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 import type { Containerizer } from './containerizer.ts';
+import type { SandboxGc } from './gc/sandbox-gc.ts';
 import type { ReconfigurationPolicy } from './reconfiguration.ts';
 import type { RetryPolicy } from './status-update-manager.ts';
 
@@ -71,6 +72,14 @@ export interface AgentConfig {
   readonly path?: string;
 }
 
+/**
+ * Sandbox garbage collection (slave/gc/sandbox-gc.ts) as the core uses it: a run completed while
+ * the agent runs is scheduled from that moment; one found completed at recovery from its
+ * sandbox's mtime (as Mesos, so a restart does not restart its clock); the GC's metrics join the
+ * agent's.
+ */
+export type SandboxCollector = Pick<SandboxGc, 'schedule' | 'scheduleFromMtime' | 'metrics'>;
+
 export interface AgentDeps {
   readonly clock: Clock;
   readonly timers: Timers;
@@ -80,7 +89,7 @@ export interface AgentDeps {
   readonly store: CheckpointStore;
   readonly fetch: FetchUris;
   readonly health?: HealthChecks;
-  /** Sandbox garbage collection (slave/gc/sandbox-gc.ts): a completed run's sandbox is handed over here. */
-  readonly gc: { schedule(directory: string, completedAt: number): void };
+  /** Sandbox garbage collection: a completed run's sandbox is handed over here. */
+  readonly gc: SandboxCollector;
   readonly config: AgentConfig;
 }

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../common/resources/resources.ts';
@@ -14,8 +14,9 @@ import { ManualTime } from '../master/test-fixtures.ts';
 import { silentLogger } from '../master/ports.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import { Agent } from './agent.ts';
-import type { AgentDeps } from './agent-ports.ts';
+import type { AgentDeps, SandboxCollector } from './agent-ports.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
+import { createSandboxGc, type SandboxGc } from './gc/sandbox-gc.ts';
 import type { ContainerId, Containerizer, LaunchSpec, RecoverableContainer, Termination } from './containerizer.ts';
 
 type Envelope = maestro.agent.Envelope;
@@ -85,7 +86,11 @@ async function settle(): Promise<void> {
   }
 }
 
-function harness(t: ExecutionContext, workDir?: string) {
+/** The GC's metrics while it holds nothing: what the recording GC of `harness` answers. */
+const idleGcMetrics = { 'gc/path_removals_succeeded': 0, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 };
+
+/** An agent over fakes; `makeGc` swaps the recording GC for another (the real one, say). */
+function harness(t: ExecutionContext, workDir?: string, makeGc?: (dir: string, time: ManualTime) => SandboxCollector) {
   const dir = workDir ?? mkdtempSync(join(tmpdir(), 'maestro-agent-core-'));
   // Writes still in flight would recreate directories after the removal: wait for them first.
   if (workDir === undefined) t.teardown(async () => { await settle(); rmSync(dir, { recursive: true, force: true }); });
@@ -93,13 +98,18 @@ function harness(t: ExecutionContext, workDir?: string) {
   const containerizer = new FakeContainerizer();
   const link = new FakeLink();
   const gcScheduled: string[] = [];
+  const gcFromMtime: string[] = [];
   let n = 0;
   const deps: AgentDeps = {
     clock: time, timers: time, logger: silentLogger,
     ids: { containerId: () => `c${n++}`, uuid: () => Buffer.from(`uuid-${String(n++).padStart(11, '0')}`).toString('base64') },
     containerizer, store: new CheckpointStore(dir),
     fetch: async () => ({ ok: true }),
-    gc: { schedule: (d) => gcScheduled.push(d) },
+    gc: makeGc?.(dir, time) ?? {
+      schedule: (d) => gcScheduled.push(d),
+      scheduleFromMtime: async (d) => { gcFromMtime.push(d); },
+      metrics: () => ({ ...idleGcMetrics }),
+    },
     config: {
       workDir: dir, hostname: 'host-1', ip: '127.0.0.1', resources: Resources.parse('cpus:2;mem:1024;ports:[31000-31010]'),
       attributes: [], version: 'test', flags: {}, reconfigurationPolicy: 'equal', defaultGraceMs: 3000, shutdownGraceSeconds: 5,
@@ -110,7 +120,7 @@ function harness(t: ExecutionContext, workDir?: string) {
   agents.push(agent);
   agent.setEndpoint('127.0.0.1', 5051);
   agent.attach(link);
-  return { dir, time, containerizer, link, agent, gcScheduled, deps };
+  return { dir, time, containerizer, link, agent, gcScheduled, gcFromMtime, deps };
 }
 
 const framework = (caps: mesos.v1.FrameworkInfo.Capability.Type[] = []): mesos.v1.FrameworkInfo => ({
@@ -326,6 +336,71 @@ test('recovery: a container that ended while the agent was down is reported with
   second.containerizer.end(ids.get('stays')!, { kind: 'exited', exitCode: 0, message: '' });
   await settle();
   t.is(second.link.updates('stays').at(-1)?.state, 'TASK_FINISHED');
+});
+
+test('recovery: a run completed before the restart is collected gc_delay after its sandbox\'s mtime, not after the restart', async (t) => {
+  const first = harness(t);
+  register(first);
+  first.agent.handle({ run_task: { framework: framework(), task: taskInfo('old') } });
+  await settle();
+  await ackAll(first, 'old');
+  first.containerizer.end(first.containerizer.launched[0].containerId, { kind: 'exited', exitCode: 0, message: '' });
+  await settle();
+  await ackAll(first, 'old');
+  await ackAll(first, 'old');
+  t.is(first.gcScheduled.length, 1);
+  const sandbox = first.gcScheduled[0];
+  // The run ended 100 s before the restart (both lives' manual clocks start at the same instant).
+  const endedAtSeconds = (first.time.now() - 100_000) / 1000;
+  utimesSync(sandbox, endedAtSeconds, endedAtSeconds);
+
+  let gc: SandboxGc | undefined;
+  const second = harness(t, first.dir, (dir, time) => (gc = createSandboxGc({
+    workDir: dir, gcDelaySeconds: 300, diskHeadroom: 0.1, diskWatchIntervalSeconds: 86_400, timers: time, clock: time,
+    statfs: async () => ({ blocks: 100, bfree: 100 }),
+  })));
+  t.teardown(() => gc?.stop());
+  t.deepEqual(await second.agent.recover(second.deps.store.recover()), { ok: true, tasks: 0, running: 0 });
+  t.deepEqual(second.agent.getTasks().completed_tasks?.map((x) => x.task_id.value), ['old']);
+  t.is(gc!.metrics()['gc/path_removals_pending'], 1);
+  second.time.advance(199_000); // 299 s after the run ended
+  await gc!.settled();
+  t.true(existsSync(sandbox));
+  second.time.advance(1_000); // 300 s = gc_delay after the mtime (from the restart it would be 100 s more)
+  await gc!.settled();
+  t.false(existsSync(sandbox));
+  t.like(gc!.metrics(), { 'gc/path_removals_succeeded': 1, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
+});
+
+test('recovery: only runs whose every task is completed are handed to the GC; an unacknowledged terminal task keeps its run', async (t) => {
+  const first = harness(t);
+  register(first);
+  first.agent.handle({ run_task: { framework: framework(), task: taskInfo('done', 'cpus:0.5') } });
+  first.agent.handle({ run_task: { framework: framework(), task: taskInfo('unacked', 'cpus:0.5') } });
+  first.agent.handle({ run_task: { framework: framework(), task: taskInfo('runs', 'cpus:0.5') } });
+  await settle();
+  for (const id of ['done', 'unacked', 'runs']) await ackAll(first, id);
+  const ids = new Map(first.containerizer.launched.map((s) => [s.environment.MESOS_TASK_ID, s.containerId]));
+  first.containerizer.end(ids.get('done')!, { kind: 'exited', exitCode: 0, message: '' });
+  first.containerizer.end(ids.get('unacked')!, { kind: 'exited', exitCode: 1, message: '' });
+  await settle();
+  await ackAll(first, 'done');
+  await ackAll(first, 'done');
+  const sandboxOf = new Map(first.containerizer.launched.map((s) => [s.environment.MESOS_TASK_ID, s.sandbox]));
+  t.deepEqual(first.gcScheduled, [sandboxOf.get('done')]);
+
+  const second = harness(t, first.dir);
+  second.containerizer.recovered.set(ids.get('runs')!, 'running');
+  t.deepEqual(await second.agent.recover(second.deps.store.recover()), { ok: true, tasks: 2, running: 1 });
+  t.deepEqual(second.gcFromMtime, [sandboxOf.get('done')]);
+  t.deepEqual(second.gcScheduled, []);
+  // The unacknowledged terminal update is acknowledged after the restart: its run is over from now.
+  second.agent.registered({ agent_reregistered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
+  await settle();
+  await ackAll(second, 'unacked'); // TASK_RUNNING, resent at re-registration
+  t.deepEqual(second.gcScheduled, []);
+  await ackAll(second, 'unacked'); // TASK_FAILED
+  t.deepEqual(second.gcScheduled, [sandboxOf.get('unacked')]);
 });
 
 test('recovery refuses an incompatible AgentInfo change and names the file to remove', async (t) => {

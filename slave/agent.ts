@@ -666,6 +666,7 @@ export class Agent implements AgentView {
     this.deps.store.saveAgent(this.id, this.info());
     this.checkpointedResources = state.checkpointedResources;
     const live: TaskEntry[] = [];
+    const overSandboxes: string[] = [];
     for (const fw of state.frameworks) {
       if (fw.info.id !== undefined) this.frameworks.set(fw.info.id.value, fw.info);
       for (const ex of fw.executors) {
@@ -674,6 +675,7 @@ export class Agent implements AgentView {
           const runDir = this.deps.store.paths.containerRunDir(run.key);
           const executor: ExecutorEntry = { key: run.key, info: ex.info, generated: ex.info.command?.value === 'maestro-command-executor', sandbox, terminated: false };
           let anyLive = false;
+          let allDone = run.tasks.length > 0;
           for (const t of run.tasks) {
             const statuses = t.records.flatMap((r) => ('update' in r ? [r.update.status] : []));
             const last = statuses[statuses.length - 1];
@@ -687,9 +689,9 @@ export class Agent implements AgentView {
               entry.completed = true;
               entry.phase = 'ended';
               this.completedTasks.push(this.taskProto(entry));
-              this.deps.gc.schedule(sandbox, this.deps.clock.now());
               continue;
             }
+            allDone = false;
             this.tasks.set(tkey(t.key.frameworkId, t.key.taskId), entry);
             if (!isTerminalState(entry.state)) {
               anyLive = true;
@@ -701,9 +703,14 @@ export class Agent implements AgentView {
           }
           if (anyLive) this.executors.set(ekey(run.key.frameworkId, run.key.executorId), executor);
           else if (run.tasks.length > 0) this.completedExecutors.push({ ...executor, terminated: true });
+          if (allDone) overSandboxes.push(sandbox);
         }
       }
     }
+    // A run that was over before the restart ages from its sandbox's mtime, not from now (as Mesos).
+    await Promise.all(overSandboxes.map((sandbox) => this.deps.gc.scheduleFromMtime(sandbox).catch((e: Error) => {
+      this.deps.logger.warn({ sandbox, error: e.message }, 'could not schedule a completed sandbox for garbage collection');
+    })));
     const wanted: RecoverableContainer[] = live.map((e) => ({ containerId: asContainerId(e.key.containerId), runDir: e.runDir, sandbox: e.sandbox }));
     let found: Map<ContainerId, 'running' | Termination>;
     try {

@@ -362,14 +362,14 @@ test('recovery: a run completed before the restart is collected gc_delay after i
   t.teardown(() => gc?.stop());
   t.deepEqual(await second.agent.recover(second.deps.store.recover()), { ok: true, tasks: 0, running: 0 });
   t.deepEqual(second.agent.getTasks().completed_tasks?.map((x) => x.task_id.value), ['old']);
-  t.is(gc!.metrics()['gc/path_removals_pending'], 1);
+  t.is(second.agent.metrics()['gc/path_removals_pending'], 1);
   second.time.advance(199_000); // 299 s after the run ended
   await gc!.settled();
   t.true(existsSync(sandbox));
   second.time.advance(1_000); // 300 s = gc_delay after the mtime (from the restart it would be 100 s more)
   await gc!.settled();
   t.false(existsSync(sandbox));
-  t.like(gc!.metrics(), { 'gc/path_removals_succeeded': 1, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
+  t.like(second.agent.metrics(), { 'gc/path_removals_succeeded': 1, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
 });
 
 test('recovery: only runs whose every task is completed are handed to the GC; an unacknowledged terminal task keeps its run', async (t) => {

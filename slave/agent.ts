@@ -888,6 +888,6 @@ export class Agent implements AgentView {
       m[`slave/${name}_used`] = u;
       m[`slave/${name}_percent`] = t > 0 ? u / t : 0;
     }
-    return m;
+    return { ...m, ...this.deps.gc.metrics() };
   }
 }

@@ -17,6 +17,7 @@ import { Agent } from './agent.ts';
 import type { AgentDeps, SandboxCollector } from './agent-ports.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import { createSandboxGc, type SandboxGc } from './gc/sandbox-gc.ts';
+import { createAgentApp } from './http/app.ts';
 import type { ContainerId, Containerizer, LaunchSpec, RecoverableContainer, Termination } from './containerizer.ts';
 
 type Envelope = maestro.agent.Envelope;
@@ -29,6 +30,8 @@ class FakeContainerizer implements Containerizer {
   recovered = new Map<ContainerId, 'running' | Termination>();
   private readonly waiters = new Map<string, (t: Termination) => void>();
 
+  /** While set, recovery waits for it (the containerizer still looking for its containers). */
+  recoverGate: Promise<void> | undefined;
   /** While set, launches wait for it (a launch in progress). */
   launchGate: Promise<void> | undefined;
   async launch(spec: LaunchSpec) {
@@ -43,6 +46,7 @@ class FakeContainerizer implements Containerizer {
     this.signals.push([id, signal]);
   }
   async recover(containers: readonly RecoverableContainer[]) {
+    await this.recoverGate;
     return new Map(containers.filter((c) => this.recovered.has(c.containerId)).map((c) => [c.containerId, this.recovered.get(c.containerId)!]));
   }
   async usage() {
@@ -401,6 +405,51 @@ test('recovery: only runs whose every task is completed are handed to the GC; an
   t.deepEqual(second.gcScheduled, []);
   await ackAll(second, 'unacked'); // TASK_FAILED
   t.deepEqual(second.gcScheduled, [sandboxOf.get('unacked')]);
+});
+
+test('the HTTP API during recovery: /api/v1 answers 503 until recover() is done; /state lists the capabilities, /metrics/snapshot the GC\'s metrics', async (t) => {
+  const first = harness(t);
+  register(first);
+  first.agent.handle({ run_task: { framework: framework(), task: taskInfo('stays') } });
+  await settle();
+  const containerId = first.containerizer.launched[0].containerId;
+
+  const second = harness(t, first.dir);
+  second.containerizer.recovered.set(containerId, 'running');
+  let release = (): void => undefined;
+  second.containerizer.recoverGate = new Promise((r) => { release = r; });
+  const app = createAgentApp({ view: second.agent, logger: false, version: 'test' });
+  t.teardown(() => app.close());
+  const getHealth = () => app.inject({ method: 'POST', url: '/api/v1', headers: { 'content-type': 'application/json' }, payload: '{"type":"GET_HEALTH"}' });
+
+  t.true(second.agent.recovering());
+  const recovery = second.agent.recover(second.deps.store.recover());
+  const during = await getHealth();
+  t.deepEqual([during.statusCode, during.body], [503, 'Agent has not finished recovery']);
+  t.true(second.agent.recovering());
+  release();
+  t.true((await recovery).ok);
+  t.false(second.agent.recovering());
+  const after = await getHealth();
+  t.is(after.statusCode, 200);
+  t.deepEqual(after.json(), { type: 'GET_HEALTH', get_health: { healthy: true } });
+
+  const state = (await app.inject({ method: 'GET', url: '/state' })).json() as { capabilities?: string[] };
+  t.deepEqual(state.capabilities, ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT']);
+  t.deepEqual(second.agent.hello().reregister_agent?.capabilities, second.agent.agentCapabilities());
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics/snapshot' })).json() as Record<string, number>;
+  t.like(metrics, { ...idleGcMetrics, 'slave/tasks_running': 1 });
+});
+
+test('a fresh agent is recovering until recover() finds an empty work dir; a refused recovery never ends it', async (t) => {
+  const h = harness(t);
+  t.true(h.agent.recovering());
+  t.deepEqual(await h.agent.recover(h.deps.store.recover()), { ok: true, tasks: 0, running: 0 });
+  t.false(h.agent.recovering());
+  register(h);
+  const changed = new Agent({ ...h.deps, config: { ...h.deps.config, hostname: 'host-2' } });
+  t.false((await changed.recover(h.deps.store.recover())).ok);
+  t.true(changed.recovering());
 });
 
 test('recovery refuses an incompatible AgentInfo change and names the file to remove', async (t) => {

@@ -55,6 +55,8 @@ export class Agent implements AgentView {
   private readonly completedTasks: mesos.v1.Task[] = [];
   private readonly completedExecutors: ExecutorEntry[] = [];
   private checkpointedResources: mesos.v1.Resource[] = [];
+  /** False until `recover()` has read the checkpoints back (the HTTP API listens meanwhile). */
+  private recovered = false;
   private used = Resources.of([]);
   private readonly sum: StatusUpdateManager;
   private endpointText = '';
@@ -101,7 +103,8 @@ export class Agent implements AgentView {
     return i;
   }
 
-  private capabilities(): mesos.v1.AgentInfo.Capability[] {
+  /** The capabilities the agent registers with (and `/state` lists). */
+  agentCapabilities(): mesos.v1.AgentInfo.Capability[] {
     return [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }, { type: 'RESERVATION_REFINEMENT' }];
   }
 
@@ -110,7 +113,7 @@ export class Agent implements AgentView {
     const common = {
       agent_info: this.info(),
       version: this.deps.config.version,
-      capabilities: this.capabilities(),
+      capabilities: this.agentCapabilities(),
       ...(this.deps.config.token !== undefined ? { token: this.deps.config.token } : {}),
       ...(this.endpointText !== '' ? { endpoint: this.endpointText } : {}),
     };
@@ -650,7 +653,10 @@ export class Agent implements AgentView {
       this.counters.recoveryErrors++;
       this.deps.logger.error({ warning: w }, 'skipped a checkpoint that cannot be read');
     }
-    if (state.agentId === undefined) return { ok: true, tasks: 0, running: 0 };
+    if (state.agentId === undefined) {
+      this.recovered = true;
+      return { ok: true, tasks: 0, running: 0 };
+    }
     const now = this.info();
     if (state.agentInfo !== undefined) {
       const problem = incompatibility(state.agentInfo, now, this.deps.config.reconfigurationPolicy);
@@ -743,6 +749,7 @@ export class Agent implements AgentView {
       }
     }
     this.deps.logger.info({ agentId: this.id, tasks: this.tasks.size, running, completed: this.completedTasks.length }, 'recovered the agent\'s state');
+    this.recovered = true;
     return { ok: true, tasks: this.tasks.size, running };
   }
 
@@ -830,6 +837,11 @@ export class Agent implements AgentView {
 
   agentId(): string | undefined {
     return this.id;
+  }
+
+  /** True until `recover()` has finished: the operator API answers 503 meanwhile, as Mesos. */
+  recovering(): boolean {
+    return !this.recovered;
   }
 
   endpoint(): string {

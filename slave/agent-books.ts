@@ -2,7 +2,7 @@
  * The agent's books in memory: one entry per task the agent holds (until its terminal update is
  * acknowledged) and per executor, keyed by framework id and task / executor id, plus the small
  * pure helpers the core computes with (resources in use, wait status, kill grace period, the
- * generated command executor). Entries are mutated only by slave/agent.ts.
+ * task's user, the generated command executor). Entries are mutated only by slave/agent.ts.
  */
 import type { Resources } from '../common/resources/resources.ts';
 import type { TimerHandle } from '../master/ports.ts';
@@ -77,6 +77,15 @@ export function fitsInto(total: Resources, used: Resources, wanted: Resources): 
     }
   }
   return undefined;
+}
+
+/**
+ * The user a task runs as, and so its URI fetch and its health and check probes: CommandInfo.user,
+ * else FrameworkInfo.user (as Mesos); undefined (absent or empty) means the agent's own user.
+ */
+export function taskUser(command: mesos.v1.CommandInfo | undefined, framework: mesos.v1.FrameworkInfo | undefined): string | undefined {
+  const user = command?.user ?? framework?.user;
+  return user !== undefined && user !== '' ? user : undefined;
 }
 
 /** The ExecutorInfo Mesos generates for a command task: the executor id is the task id. */

@@ -14,7 +14,7 @@ import { ManualTime } from '../master/test-fixtures.ts';
 import { silentLogger } from '../master/ports.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import { Agent } from './agent.ts';
-import type { AgentDeps, SandboxCollector } from './agent-ports.ts';
+import type { AgentDeps, HealthChecks, SandboxCollector } from './agent-ports.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import { createSandboxGc, type SandboxGc } from './gc/sandbox-gc.ts';
 import { createAgentApp } from './http/app.ts';
@@ -450,6 +450,54 @@ test('a fresh agent is recovering until recover() finds an empty work dir; a ref
   const changed = new Agent({ ...h.deps, config: { ...h.deps.config, hostname: 'host-2' } });
   t.false((await changed.recover(h.deps.store.recover())).ok);
   t.true(changed.recovering());
+});
+
+/** Health checks that accept every check and record the context each probe loop starts with. */
+function recordingHealth(started: { kind: string; taskId: string; user?: string }[]): HealthChecks {
+  return {
+    validateHealthCheck: () => undefined,
+    validateCheck: () => undefined,
+    startHealthCheck: (_check, ctx) => {
+      started.push({ kind: 'health', taskId: ctx.taskId, ...(ctx.user !== undefined ? { user: ctx.user } : {}) });
+      return { stop: () => undefined };
+    },
+    startCheck: (_check, ctx) => {
+      started.push({ kind: 'check', taskId: ctx.taskId, ...(ctx.user !== undefined ? { user: ctx.user } : {}) });
+      return { stop: () => undefined };
+    },
+  };
+}
+
+test('health and check probes run as the task\'s user: CommandInfo.user, else FrameworkInfo.user; after a restart too', async (t) => {
+  const h = harness(t);
+  const started: { kind: string; taskId: string; user?: string }[] = [];
+  const agent = new Agent({ ...h.deps, health: recordingHealth(started) });
+  agents.push(agent);
+  agent.setEndpoint('127.0.0.1', 5051);
+  agent.attach(h.link);
+  agent.registered({ agent_registered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
+  const checked = (id: string, user?: string): mesos.v1.TaskInfo => taskInfo(id, 'cpus:0.5', {
+    command: { value: 'sleep 100', shell: true, ...(user !== undefined ? { user } : {}) },
+    health_check: { type: 'COMMAND', command: { value: 'true' } },
+    check: { type: 'COMMAND', command: { command: { value: 'true' } } },
+  });
+  const fw = { ...framework(), user: 'bob' };
+  agent.handle({ run_task: { framework: fw, task: checked('own', 'alice') } });
+  agent.handle({ run_task: { framework: fw, task: checked('inherits') } });
+  await settle();
+  t.deepEqual(h.containerizer.launched.map((s) => [s.environment.MESOS_TASK_ID, s.user]), [['own', 'alice'], ['inherits', 'bob']]);
+  const byTask = (list: typeof started) => list.map((s) => `${s.taskId}:${s.kind}:${s.user ?? '(agent)'}`).sort();
+  t.deepEqual(byTask(started), ['inherits:check:bob', 'inherits:health:bob', 'own:check:alice', 'own:health:alice']);
+
+  const again = harness(t, h.dir);
+  for (const s of h.containerizer.launched) again.containerizer.recovered.set(s.containerId, 'running');
+  const restarted: typeof started = [];
+  const recovered = new Agent({ ...again.deps, health: recordingHealth(restarted) });
+  agents.push(recovered);
+  recovered.setEndpoint('127.0.0.1', 5051);
+  t.deepEqual(await recovered.recover(again.deps.store.recover()), { ok: true, tasks: 2, running: 2 });
+  t.deepEqual(byTask(restarted), ['inherits:check:bob', 'inherits:health:bob', 'own:check:alice', 'own:health:alice']);
+  recovered.stop();
 });
 
 test('recovery refuses an incompatible AgentInfo change and names the file to remove', async (t) => {

@@ -26,7 +26,7 @@
 import { Resources } from '../common/resources/resources.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import {
-  commandExecutorInfo, durationMs, ekey, fitsInto, MAX_COMPLETED_EXECUTORS, MAX_COMPLETED_TASKS, tkey, waitStatus,
+  commandExecutorInfo, durationMs, ekey, fitsInto, MAX_COMPLETED_EXECUTORS, MAX_COMPLETED_TASKS, taskUser, tkey, waitStatus,
   type ExecutorEntry, type TaskEntry,
 } from './agent-books.ts';
 import type { AgentDeps, MasterPort } from './agent-ports.ts';
@@ -314,7 +314,7 @@ export class Agent implements AgentView {
     const { frameworkId, executorId, taskId, containerId } = entry.key;
     const command = entry.info.command!;
     const framework = this.frameworks.get(frameworkId);
-    const user = this.taskUser(entry);
+    const user = this.userOf(entry);
     const problem = await entry.prepared;
     if (problem !== undefined || isTerminalState(entry.state)) {
       if (!isTerminalState(entry.state)) {
@@ -389,10 +389,9 @@ export class Agent implements AgentView {
     this.startChecks(entry);
   }
 
-  /** CommandInfo.user, else FrameworkInfo.user (as Mesos); undefined = the agent's user. */
-  private taskUser(entry: TaskEntry): string | undefined {
-    const user = entry.info.command?.user ?? this.frameworks.get(entry.key.frameworkId)?.user;
-    return user !== undefined && user !== '' ? user : undefined;
+  /** The one rule for the task's user (agent-books.ts `taskUser`): its launch, fetch and probes all run as it. */
+  private userOf(entry: TaskEntry): string | undefined {
+    return taskUser(entry.info.command, this.frameworks.get(entry.key.frameworkId));
   }
 
   private initialCheckStatus(entry: TaskEntry): mesos.v1.CheckStatusInfo | undefined {
@@ -405,7 +404,7 @@ export class Agent implements AgentView {
   private startChecks(entry: TaskEntry): void {
     const health = this.deps.health;
     if (health === undefined) return;
-    const user = this.taskUser(entry);
+    const user = this.userOf(entry);
     const ctx = { taskId: entry.key.taskId, sandbox: entry.sandbox, environment: entry.environment, ...(user !== undefined ? { user } : {}) };
     const { clock, timers } = this.deps;
     if (entry.info.health_check !== undefined) {

@@ -6,9 +6,11 @@
  * task's container while it runs; the `/api/v1` operator API answers GET_TASKS; after a kill the
  * executor is completed and its sandbox still readable. A second agent with a short `--gc_delay`
  * removes a finished task's sandbox and its checkpoints once the terminal update is acknowledged.
+ * A restarted agent ages a run completed before the restart from its sandbox's mtime (Mesos), so a
+ * sandbox older than `--gc_delay` goes at once, and `/metrics/snapshot` counts the removal.
  */
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { killTaskProcesses, startAgent, startMaster } from './support/maestro-process.ts';
 import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json } from './support/http-scheduler.ts';
@@ -160,4 +162,55 @@ test('a finished task\'s sandbox and checkpoints are garbage-collected after --g
   const state = await getJson(agent.url, '/state');
   const executors = [...(state.frameworks as Json[]), ...(state.completed_frameworks as Json[])].flatMap((f) => f.completed_executors as Json[]);
   t.like(executors.find((e) => e.id === 'brief-1'), { container: containerId, directory: `${agent.workDir}/${run}` });
+});
+
+test('a restart: a run completed before it is collected by its sandbox\'s age (older than --gc_delay: at once); /metrics/snapshot counts it, /state lists the capabilities', async (t) => {
+  const master = await startMaster({ allocation_interval: '100ms', quiet: true });
+  t.teardown(() => master.stop());
+  const resources = 'cpus:1;mem:256;disk:256;ports:[31000-31010]';
+  const agent = await startAgent(master.url, { resources }); // --gc_delay: Mesos' default, 1 week
+  t.teardown(async () => {
+    killTaskProcesses(agent.workDir);
+    await agent.stop();
+  });
+  const sub = await subscribe(master.url, subscribeCall(frameworkInfo({ name: 'gc-restart-test' })));
+  t.teardown(() => sub.close());
+  const offer = (await sub.waitForEvent('OFFERS', () => true, 30_000)).offers.offers[0];
+  const frameworkId = sub.frameworkId();
+  await sub.call({
+    type: 'ACCEPT',
+    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+      name: 'old', task_id: { value: 'old-1' }, agent_id: offer.agent_id,
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
+      command: { value: 'echo old', shell: true },
+    }] } }] },
+  });
+  const finished = await updateWaiter(sub)('TASK_FINISHED');
+  const status = finished.update.status as Json;
+  const run = `slaves/${offer.agent_id.value}/frameworks/${frameworkId}/executors/old-1/runs/${status.container_status.container_id.value}`;
+  const sandbox = `${agent.workDir}/${run}`;
+  // The terminal acknowledgement is in the journal (a SIGKILL cannot take it back) and the GC holds the run.
+  await eventually(async () => (readFileSync(`${agent.workDir}/meta/${run}/tasks/old-1/task.updates`, 'utf8').includes(`{"ack":"${status.uuid}"}`) ? true : undefined),
+    'the terminal acknowledgement in the journal');
+  const before = await eventually(async () => {
+    const m = await getJson(agent.url, '/metrics/snapshot');
+    return m['gc/path_removals_pending'] === 1 ? m : undefined;
+  }, 'the completed run in gc/path_removals_pending');
+  t.like(before, { 'gc/path_removals_succeeded': 0, 'gc/path_removals_failed': 0 });
+  t.deepEqual((await getJson(agent.url, '/state')).capabilities, ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT']);
+
+  // The run ended eight days ago, as far as its sandbox tells; the agent dies and comes back.
+  const eightDaysAgo = Date.now() / 1000 - 8 * 24 * 3600;
+  utimesSync(sandbox, eightDaysAgo, eightDaysAgo);
+  const port = new URL(agent.url).port;
+  await agent.kill();
+  const restarted = await startAgent(master.url, { resources, port }, { workDir: agent.workDir });
+  t.teardown(() => restarted.stop());
+  await eventually(async () => (existsSync(sandbox) || existsSync(`${agent.workDir}/meta/${run}`) ? undefined : true),
+    'the old sandbox and its checkpoints to be removed');
+  const after = await eventually(async () => {
+    const m = await getJson(restarted.url, '/metrics/snapshot');
+    return m['gc/path_removals_succeeded'] === 1 ? m : undefined;
+  }, 'the removal in gc/path_removals_succeeded');
+  t.like(after, { 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
 });

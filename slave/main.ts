@@ -124,7 +124,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const containerizer = createPosixContainerizer({ logger });
   const gc = createSandboxGc({
     workDir, gcDelaySeconds: values.gc_delay as number, diskHeadroom: values.gc_disk_headroom as number,
-    diskWatchIntervalSeconds: values.disk_watch_interval as number, timers: systemTimers, clock: systemClock,
+    diskWatchIntervalSeconds: values.disk_watch_interval as number, timers: systemTimers, clock: systemClock, logger,
   });
   const agent = new Agent({
     clock: systemClock,
@@ -199,6 +199,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       gc.stop();
       await link.stop();
       await app.close();
+      // Checkpoint and journal writes under way (an acknowledgement, say) reach the disk before the exit.
+      await agent.settled();
       clearTimeout(force);
       process.exit(0);
     })();

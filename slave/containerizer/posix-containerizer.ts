@@ -1,10 +1,14 @@
 /**
  * The POSIX containerizer: each task runs under `supervisor.sh` (a tiny `/bin/sh` process, its
  * own session), which outlives the agent and records the task's exit in the run directory (see
- * README.md for the protocol). No isolation is enforced; usage comes from /proc.
+ * README.md for the protocol). Supervisors are started by one long-lived tiny launcher shell
+ * (launcher.ts, launcher.sh) from `task.sh` that the agent writes atomically into the run
+ * directory, so the agent never forks its own heap per task. No isolation is enforced; usage
+ * comes from /proc.
  *
- * Lifecycle of one container here: launch (checks, spawn, handshake, checkpoint) → watched (the
- * supervisor's exit event while we are its parent; after a recovery, polling /proc for the
+ * Lifecycle of one container here: launch (checks, task.sh, launcher request, handshake,
+ * checkpoint) → watched (the supervisor re-parented to the agent, a child subreaper: its exit is
+ * noticed on SIGCHLD; after a recovery, or without a subreaper, polling /proc for the
  * supervisor's pid and start time) → ended (leftover processes of the container killed, orphans
  * re-parented to the agent reaped, `exit_status` read, `wait` resolved once) → cleaned up.
  *
@@ -13,9 +17,7 @@
  * after a SIGKILL and the end of the container, nothing of it is left, zombies included; `cleanup`
  * is idempotent. The factory makes the agent a child subreaper (native.ts) once.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { chown, open } from 'node:fs/promises';
+import { chown, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
@@ -24,6 +26,8 @@ import type { ContainerId, Containerizer, LaunchResult, LaunchSpec, RecoverableC
 import type { mesos } from '../../proto/types.generated.ts';
 import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-check.ts';
 import type { UserEntry } from './launch-check.ts';
+import { createLauncher } from './launcher.ts';
+import type { Launcher } from './launcher.ts';
 import { reapChild, setChildSubreaper } from './native.ts';
 import { createTableReader, readEnviron, readStat } from './proc-stat.ts';
 import type { ProcStat } from './proc-stat.ts';
@@ -38,6 +42,7 @@ import {
   writeRunFileAtomic,
 } from './run-files.ts';
 import type { ContainerRecord } from './run-files.ts';
+import { CLAIM_FILE, TASK_SCRIPT, taskScript } from './task-script.ts';
 
 export const SUPERVISOR_PATH = fileURLToPath(new URL('./supervisor.sh', import.meta.url));
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -53,6 +58,11 @@ const KILL_ROUNDS = 100;
 const KILL_ROUND_MS = 10;
 /** Orphans re-parented to the agent are reaped this long after a SIGCHLD (one /proc scan for a burst of exits). */
 const REAP_DEBOUNCE_MS = 50;
+
+/** How often the supervisors of containers launched here are looked for in /proc besides SIGCHLD. */
+const SUPERVISOR_SWEEP_MS = 1000;
+/** How long a launch waits for its supervisor's handshake. */
+const HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /** Every live containerizer of this process, for the one SIGCHLD listener. */
 const reapers = new Set<() => Promise<void>>();
@@ -95,7 +105,7 @@ interface Tracked {
   readonly termination: Promise<Termination>;
   resolve(t: Termination): void;
   ended: boolean;
-  /** False for a recovered container: its supervisor is not libuv's child, and if it re-parented to us (we are a subreaper) we reap it. */
+  /** False for a recovered container (its orphans went to init while no agent ran). */
   readonly spawnedHere: boolean;
   poll?: TimerHandle;
 }
@@ -124,6 +134,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     return entry;
   }
 
+  let launcher: Launcher | undefined;
   const tools = (async () => ({
     env: await findTool(['/usr/bin/env', '/bin/env']),
     mv: await findTool(['/usr/bin/mv', '/bin/mv']),
@@ -233,17 +244,48 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     }
   }
   reapers.add(reapAttributedZombies);
+
+  /** Ended when the supervisor is gone, a zombie, or its pid names another process. */
+  const supervisorEnded = (t: Tracked, s: ProcStat | undefined): boolean =>
+    s === undefined || s.state === 'Z' || (t.record.supervisorStart !== undefined && s.startTime !== t.record.supervisorStart);
+
+  /** After a SIGCHLD: containers launched here whose supervisor has ended (one /proc scan for all). */
+  async function finishEndedSupervisors(): Promise<void> {
+    const launched = [...containers.values()].filter((t) => t.spawnedHere && !t.ended);
+    if (launched.length === 0) return;
+    const table = new Map((await readProcessTable()).map((p) => [p.pid, p]));
+    for (const t of launched) if (supervisorEnded(t, table.get(t.record.supervisorPid))) void finish(t);
+  }
+  reapers.add(finishEndedSupervisors);
   onSigchld(timers);
+
+  /**
+   * While a container launched here runs, a slow sweep backs up SIGCHLD (a signal is no handle:
+   * without this nothing would keep the process up for a `wait`, and a lost SIGCHLD is not fatal).
+   */
+  let sweep: TimerHandle | undefined;
+  function keepSweeping(): void {
+    const watched = [...containers.values()].some((t) => t.spawnedHere && !t.ended);
+    if (watched && sweep === undefined) {
+      sweep = timers.setInterval(() => {
+        void finishEndedSupervisors();
+        keepSweeping();
+      }, SUPERVISOR_SWEEP_MS);
+    } else if (!watched && sweep !== undefined) {
+      timers.clear(sweep);
+      sweep = undefined;
+    }
+  }
 
   async function finish(t: Tracked): Promise<void> {
     if (t.ended) return;
     t.ended = true;
     if (t.poll !== undefined) timers.clear(t.poll);
+    keepSweeping();
     await killAll(t);
-    if (!t.spawnedHere) {
-      const sup = await readStat(t.record.supervisorPid);
-      if (sup !== undefined && sup.state === 'Z' && sup.ppid === agentPid) reapChild(sup.pid);
-    }
+    // The supervisor re-parented to the agent (a subreaper): its zombie is ours to reap.
+    const sup = await readStat(t.record.supervisorPid);
+    if (sup !== undefined && sup.state === 'Z' && sup.ppid === agentPid) reapChild(sup.pid);
     const text = await readRunFile(t.runDir, RUN_FILES.exitStatus);
     const termination = text === undefined ? undefined : parseExitStatus(text);
     t.resolve(termination ?? { kind: 'unknown', message: 'The container ended without recording an exit status' });
@@ -255,7 +297,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       if (busy || t.ended) return;
       busy = true;
       void readStat(t.record.supervisorPid).then(async (s) => {
-        if (s === undefined || s.state === 'Z' || (t.record.supervisorStart !== undefined && s.startTime !== t.record.supervisorStart)) await finish(t);
+        if (supervisorEnded(t, s)) await finish(t);
         busy = false;
       });
     }, RECOVERED_POLL_MS);
@@ -297,39 +339,14 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       argv = [resolved.path, ...spec.command.arguments.slice(1)];
     }
 
-    const logFd = openSync(join(spec.runDir, RUN_FILES.supervisorLog), 'a');
-    let child;
-    try {
-      child = spawn('/bin/sh', [SUPERVISOR_PATH, spec.runDir, spec.sandbox, mv, 'PWD' in spec.environment ? '1' : '0', '--', envTool, '--default-signal', ...asUser, ...argv], {
-        cwd: workingDirectory,
-        env: environment,
-        detached: true,
-        stdio: ['ignore', 'pipe', logFd],
-      });
-    } finally {
-      closeSync(logFd);
-    }
-    const supervisorPid = child.pid;
-    const out = child.stdout;
-    if (out === null) return { ok: false, message: 'Failed to start the task supervisor: no handshake pipe' };
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    const handshake = await new Promise<number | undefined>((done) => {
-      let buf = '';
-      out.setEncoding('utf8');
-      out.on('data', (d: string) => {
-        buf += d;
-        const nl = buf.indexOf('\n');
-        if (nl >= 0) done(Number(buf.slice(0, nl)));
-      });
-      out.once('close', () => done(undefined));
-      child.once('error', () => done(undefined));
-    });
-    out.destroy();
-    if (supervisorPid === undefined || handshake === undefined || !Number.isInteger(handshake)) {
+    await writeTaskScript(spec.runDir, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv }));
+    launcher ??= createLauncher({ supervisorPath: SUPERVISOR_PATH, mv, timers, logger, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
+    const started = await launcher.start(spec.runDir);
+    if (!started.ok) {
       const log = (await readRunFile(spec.runDir, RUN_FILES.supervisorLog)) ?? '';
-      return { ok: false, message: `Failed to start the task supervisor${log.trim() === '' ? '' : `: ${log.trim()}`}` };
+      return { ok: false, message: `Failed to start the task supervisor: ${log.trim() === '' ? started.message : log.trim()}` };
     }
-    child.unref();
+    const { supervisorPid, taskPid: handshake } = started;
 
     const [supStat, taskStat] = await Promise.all([readStat(supervisorPid), readStat(handshake)]);
     const marker = spec.environment.MESOS_SANDBOX !== undefined ? `MESOS_SANDBOX=${spec.environment.MESOS_SANDBOX}` : undefined;
@@ -347,7 +364,10 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const t = track(spec.containerId, spec.runDir, record, true);
     // The record is on disk before the end can be handled, so that a cleanup after `wait` leaves no record behind.
     await writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
-    void exited.then(() => finish(t));
+    // Its exit shows on SIGCHLD once it re-parented to us; it may have ended already, and without a subreaper there is no SIGCHLD.
+    if (supervisorEnded(t, await readStat(supervisorPid))) void finish(t);
+    else if (!subreaper.ok) watchRecovered(t);
+    keepSweeping();
     logger.info({ containerId: spec.containerId, supervisorPid, taskPid: handshake }, 'Launched container');
     return { ok: true, pid: handshake };
   }
@@ -402,8 +422,21 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       if (t.poll !== undefined) timers.clear(t.poll);
       containers.delete(id);
       await removeRuntimeFiles(t.runDir);
+      // task.sh holds the task's environment (secrets too): it goes with the container.
+      for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`]) await rm(join(t.runDir, name), { force: true });
+      await rm(join(t.runDir, CLAIM_FILE), { force: true });
     },
   };
+}
+
+/**
+ * task.sh through a temporary name and a rename, so the supervisor reads all or nothing. No fsync:
+ * it only matters until the supervisor has read it, and a crash before that loses the launch anyway.
+ */
+async function writeTaskScript(runDir: string, text: string): Promise<void> {
+  const tmp = join(runDir, `${TASK_SCRIPT}.tmp`);
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, join(runDir, TASK_SCRIPT));
 }
 
 /** Chowns the sandbox directory and its stdout and stderr (created when absent) to the task's user. */

@@ -1,13 +1,18 @@
-# maestro task supervisor: one per container, run by the POSIX containerizer as
-#   /bin/sh supervisor.sh RUN_DIR SANDBOX MV KEEP_PWD -- ARGV...
-# in its own session (the containerizer spawns it detached), with the task's environment, in the
-# task's working directory. It is deliberately not Node: it must outlive the agent and cost little.
+# maestro task supervisor: one per container, started by the launcher (launcher.sh) as
+#   /bin/sh supervisor.sh RUN_DIR SEQ MV
+# in its own session (setsid), re-parented to the agent (a child subreaper). It is deliberately
+# not Node: it must outlive the agent and cost little.
 #
 # Protocol (slave/containerizer/README.md has the whole story):
-#   1. starts ARGV in the background, stdin from /dev/null, stdout and stderr appended to
-#      SANDBOX/stdout and SANDBOX/stderr (files, never pipes to the agent, which may die);
-#   2. writes "SUPERVISOR_PID TASK_PID" to RUN_DIR/pids (tmp + rename), then prints the task pid
-#      on its own stdout (the launch handshake) and lets go of that pipe;
+#   0. claims RUN_DIR by creating RUN_DIR/claim under noclobber (O_EXCL, a builtin: no process):
+#      a request resent after a launcher died never starts a second task; then sources RUN_DIR/task.sh (written atomically
+#      by the agent), which sets _maestro_sv_cwd, _maestro_sv_sandbox and the function
+#      _maestro_sv_exec (exec env -i ENV --default-signal [setpriv ...] ARGV);
+#   1. starts the task in the background in _maestro_sv_cwd, stdin from /dev/null, stdout and
+#      stderr appended to SANDBOX/stdout and SANDBOX/stderr (files, never pipes to the agent);
+#   2. writes "SUPERVISOR_PID TASK_PID" to RUN_DIR/pids (tmp + rename), then prints
+#      "SEQ SUPERVISOR_PID TASK_PID" on its stdout (the launch handshake, a pipe to the agent) and
+#      lets go of that pipe;
 #   3. waits for the task and writes "exited N" or "signaled N" to RUN_DIR/exit_status
 #      (tmp + rename), then exits 0.
 # `wait` reports 128+n both for a task killed by signal n and for one that called exit(128+n).
@@ -16,21 +21,27 @@
 # which settles it. A shell whose `jobs` has forgotten the job falls back to "signaled".
 # The supervisor ignores the catchable signals of a kill (the containerizer signals the task's
 # processes, never the supervisor); the task gets every signal back to its default through
-# `env --default-signal` (ARGV starts with it), as an asynchronous list would otherwise inherit
-# SIGINT and SIGQUIT ignored.
+# `env --default-signal`, as an asynchronous list would otherwise inherit SIGINT and SIGQUIT
+# ignored.
 # Variables are prefixed _maestro_sv_ so that they cannot collide with the task's environment.
 trap '' HUP INT QUIT TERM PIPE
 _maestro_sv_run=$1
-_maestro_sv_sandbox=$2
+_maestro_sv_seq=$2
 _maestro_sv_mv=$3
-_maestro_sv_keep_pwd=$4
-shift 5
-[ "$_maestro_sv_keep_pwd" = 1 ] || unset PWD
-"$@" </dev/null >>"$_maestro_sv_sandbox/stdout" 2>>"$_maestro_sv_sandbox/stderr" &
+set -C
+true 2>/dev/null >"$_maestro_sv_run/claim" || exit 0
+set +C
+if [ ! -r "$_maestro_sv_run/task.sh" ]; then
+  printf 'no task.sh in the run directory\n' >&2
+  printf '%s fail\n' "$_maestro_sv_seq"
+  exit 1
+fi
+. "$_maestro_sv_run/task.sh"
+( cd "$_maestro_sv_cwd" && _maestro_sv_exec ) </dev/null >>"$_maestro_sv_sandbox/stdout" 2>>"$_maestro_sv_sandbox/stderr" &
 _maestro_sv_task=$!
 printf '%s %s\n' "$$" "$_maestro_sv_task" >"$_maestro_sv_run/pids.tmp"
 "$_maestro_sv_mv" -f "$_maestro_sv_run/pids.tmp" "$_maestro_sv_run/pids"
-printf '%s\n' "$_maestro_sv_task"
+printf '%s %s %s\n' "$_maestro_sv_seq" "$$" "$_maestro_sv_task"
 exec >/dev/null
 wait "$_maestro_sv_task"
 _maestro_sv_status=$?

@@ -1,0 +1,58 @@
+/**
+ * Pure text of the launch path (launcher.sh, supervisor.sh):
+ *   - `shellQuote`: a word that /bin/sh reads back as exactly the given string (single quotes;
+ *     every byte but NUL survives, newlines and quotes included);
+ *   - `taskScript`: RUN_DIR/task.sh, which the supervisor sources to learn the task's working
+ *     directory, sandbox and command line. The environment is passed through `env -i`, so the
+ *     task sees exactly the given variables whatever the launcher's own environment;
+ *   - `encodeRequest` / `parseReply`: one line to the launcher, one line back from a supervisor.
+ * Invariant: a request is one line whatever the run directory's name (backslash and newline are
+ * written as printf %b octal escapes, which launcher.sh decodes).
+ */
+
+export const TASK_SCRIPT = 'task.sh';
+/** Created by the supervisor (O_EXCL) before it starts the task: a run directory is started once. */
+export const CLAIM_FILE = 'claim';
+
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+export interface TaskScriptInput {
+  readonly workingDirectory: string;
+  readonly sandbox: string;
+  readonly environment: Readonly<Record<string, string>>;
+  /** `env` (absolute), then its prefix arguments are added here; `argv` is what env runs. */
+  readonly envTool: string;
+  /** Switches user before the command (setpriv ...), or empty. */
+  readonly asUser: readonly string[];
+  readonly argv: readonly string[];
+}
+
+export function taskScript(input: TaskScriptInput): string {
+  const env = Object.entries(input.environment).map(([k, v]) => `${k}=${v}`);
+  const words = [input.envTool, '-i', '--default-signal', ...env, ...input.asUser, ...input.argv].map(shellQuote);
+  return [
+    `_maestro_sv_cwd=${shellQuote(input.workingDirectory)}`,
+    `_maestro_sv_sandbox=${shellQuote(input.sandbox)}`,
+    `_maestro_sv_exec() { exec ${words.join(' ')}; }`,
+    '',
+  ].join('\n');
+}
+
+/** "SEQ RUN_DIR\n", RUN_DIR with `\` as `\0134` and newline as `\0012`. */
+export function encodeRequest(seq: number, runDir: string): string {
+  return `${seq} ${runDir.replaceAll('\\', '\\0134').replaceAll('\n', '\\0012')}\n`;
+}
+
+export type Reply =
+  | { readonly seq: number; readonly ok: true; readonly supervisorPid: number; readonly taskPid: number }
+  | { readonly seq: number; readonly ok: false };
+
+/** "SEQ SUP_PID TASK_PID" or "SEQ fail"; undefined for anything else. */
+export function parseReply(line: string): Reply | undefined {
+  const ok = /^(\d+) (\d+) (\d+)$/.exec(line);
+  if (ok !== null) return { seq: Number(ok[1]), ok: true, supervisorPid: Number(ok[2]), taskPid: Number(ok[3]) };
+  const fail = /^(\d+) fail$/.exec(line);
+  return fail === null ? undefined : { seq: Number(fail[1]), ok: false };
+}

@@ -13,6 +13,16 @@ function fakeHost() {
       due.set(seq, { at: now + ms, fn });
       return seq++;
     },
+    setInterval: (fn, ms) => {
+      delays.push(ms);
+      const id = seq++;
+      const tick = () => {
+        due.set(id, { at: now + ms, fn: tick });
+        fn();
+      };
+      due.set(id, { at: now + ms, fn: tick });
+      return id;
+    },
     clearTimeout: (h) => {
       due.delete(h as number);
     },
@@ -80,4 +90,22 @@ test('short and negative delays pass straight through', (t) => {
   timers.setTimeout(() => {}, 15_000);
   timers.setTimeout(() => {}, -5);
   t.deepEqual(f.delays, [15_000, 0]);
+});
+
+test('a long interval fires every period from chained host timeouts; clearing it from its callback stops it', (t) => {
+  const f = fakeHost();
+  const timers = createTimers(f.host);
+  let n = 0;
+  const h = timers.setInterval(() => {
+    n += 1;
+    if (n === 2) timers.clear(h);
+  }, 30 * DAY);
+  f.advance(30 * DAY - 1);
+  t.is(n, 0);
+  f.advance(1);
+  t.is(n, 1);
+  f.advance(90 * DAY);
+  t.is(n, 2);
+  t.true(f.delays.every((d) => d <= MAX_HOST_DELAY_MS));
+  t.is(f.pending(), 0);
 });

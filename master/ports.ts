@@ -74,9 +74,11 @@ export function createIdGenerator(masterId: string = randomUUID()): IdGenerator 
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** The two Node timer calls the `Timers` adapter is built on (a port, so the adapter is testable). */
+/** The Node timer calls the `Timers` adapter is built on (a port, so the adapter is testable). */
 export interface HostTimers {
   setTimeout(fn: () => void, ms: number): unknown;
+  setInterval(fn: () => void, ms: number): unknown;
+  /** Cancels a timeout or an interval. */
   clearTimeout(handle: unknown): void;
 }
 
@@ -84,9 +86,9 @@ export interface HostTimers {
 export const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
 
 /**
- * `Timers` over host timeouts. Waits longer than MAX_HOST_DELAY_MS (a failover_timeout of a month,
- * say) are chained host timeouts, so they fire when due and not at once; an interval re-arms
- * before it runs, so clearing it from its own callback stops it.
+ * `Timers` over host timers. Delays Node can hold go straight to it; longer ones (a
+ * failover_timeout of a month, say) are chained host timeouts, so they fire when due and not at
+ * once. A long interval re-arms before it runs, so clearing it from its own callback stops it.
  */
 export function createTimers(host: HostTimers): Timers {
   type Box = { current: unknown };
@@ -98,17 +100,22 @@ export function createTimers(host: HostTimers): Timers {
   return {
     setTimeout: (fn, ms) => {
       const box: Box = { current: undefined };
-      after(box, delay(ms), fn);
+      if (delay(ms) <= MAX_HOST_DELAY_MS) box.current = host.setTimeout(fn, delay(ms));
+      else after(box, delay(ms), fn);
       return { timer: box };
     },
     setInterval: (fn, ms) => {
       const box: Box = { current: undefined };
       const every = Math.max(1, delay(ms));
-      const tick = () => {
+      if (every <= MAX_HOST_DELAY_MS) {
+        box.current = host.setInterval(fn, every);
+      } else {
+        const tick = () => {
+          after(box, every, tick);
+          fn();
+        };
         after(box, every, tick);
-        fn();
-      };
-      after(box, every, tick);
+      }
       return { timer: box };
     },
     clear: (h) => host.clearTimeout((h.timer as Box).current),
@@ -118,6 +125,11 @@ export function createTimers(host: HostTimers): Timers {
 export const systemTimers: Timers = createTimers({
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  setInterval: (fn, ms) => {
+    const t = setInterval(fn, ms);
     t.unref?.();
     return t;
   },

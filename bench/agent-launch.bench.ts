@@ -8,6 +8,8 @@
  * given room for all of them, so normally one), then measures:
  *   launch_ms        first ACCEPT sent -> last TASK_RUNNING received by the framework
  *   agent_rss_mb     the agent's VmRSS (/proc/<pid>/status) once all run
+ *   agent_cpu_ms     the agent's user + system CPU time (/proc/<pid>/stat) during the launch wave,
+ *                    a figure that other load on the machine moves less than wall time
  *   kill_ms          first KILL sent -> last TASK_KILLED received
  *   floor_spawn_ms   the same N `sleep 600` through a plain `child_process.spawn` loop in this
  *                    process, until every one has spawned (the floor)
@@ -116,6 +118,13 @@ async function startAgentProcess(masterUrl: string, resources: string): Promise<
   };
 }
 
+/** utime + stime of a process in ms (clock ticks of 1/100 s). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 function rssMb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? Number.NaN : Number(m[1]) / 1024;
@@ -131,10 +140,13 @@ function acknowledgeAll(sched: BenchScheduler, onState: (taskId: string, state: 
   sched.onEvent((e) => {
     if (e.event.type !== 'UPDATE') return;
     const status = e.event.update.status as Json;
+    if (['TASK_FAILED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED'].includes(status.state as string)) {
+      process.stderr.write(`agent-launch: ${status.task_id.value} ${status.state} ${status.reason ?? ''}: ${status.message ?? ''}\n`);
+    }
     onState(status.task_id.value as string, status.state as string, e.at);
     if (status.uuid === undefined || status.uuid === null || status.uuid === '') return;
     void sched.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } })
-      .then((a) => expect202('ACKNOWLEDGE', a), (e: unknown) => { if (!closing) throw e; });
+      .then((a) => { if (!closing) expect202('ACKNOWLEDGE', a); }, (e: unknown) => { if (!closing) throw e; });
   });
 }
 
@@ -277,9 +289,12 @@ async function main(): Promise<void> {
       expect202('DECLINE', await sched.call({ type: 'DECLINE', decline: { offer_ids: [o.id], filters: { refuse_seconds: 0 } } }));
     }
 
+    const cpuBefore = cpuMs(agent.pid);
     const wave = await launchWave(sched);
+    const cpuAfter = cpuMs(agent.pid);
     record('accepts', wave.accepts, 'calls');
     record('launch_ms', wave.ms, 'ms');
+    record('agent_cpu_ms', cpuAfter - cpuBefore, 'ms');
     record('agent_rss_mb', rssMb(agent.pid), 'MB');
     record('kill_ms', await killWave(sched, wave.taskIds, wave.agentId), 'ms');
 

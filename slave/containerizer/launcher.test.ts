@@ -17,7 +17,7 @@ import type { Containerizer, LaunchSpec } from '../containerizer.ts';
 import { createLauncher, LAUNCHER_PATH } from './launcher.ts';
 import { SUPERVISOR_PATH, createPosixContainerizer } from './posix-containerizer.ts';
 
-const timers = createTimers({ setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });
+const timers = createTimers({ setTimeout: (fn, ms) => setTimeout(fn, ms), setInterval: (fn, ms) => setInterval(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });
 let next = 0;
 
 async function spec(t: ExecutionContext, cz: Containerizer, dir: string, name: string, value: string): Promise<LaunchSpec> {
@@ -92,7 +92,7 @@ test('a request for a run directory that does not exist is answered with a failu
 test.serial('a launcher killed mid-wave is replaced: every launch starts exactly one task, exit codes arrive', async (t) => {
   const cz = createPosixContainerizer();
   const dir = await tempDir(t);
-  const specs = await Promise.all(Array.from({ length: 24 }, (_, i) => spec(t, cz, dir, `t${i}`, 'exec sleep 30')));
+  const specs = await Promise.all(Array.from({ length: 24 }, (_, i) => spec(t, cz, dir, `t${i}`, 'exec sleep 600')));
   const launches = specs.map((s) => cz.launch(s));
   await launches[0];
   const before = launcherPid();
@@ -106,5 +106,8 @@ test.serial('a launcher killed mid-wave is replaced: every launch starts exactly
   t.like(await cz.wait(asContainerId(`l${next - 1}`)), { kind: 'exited', exitCode: 5 });
   t.not(launcherPid(), before);
   for (const s of specs) await cz.kill(s.containerId, 'SIGKILL');
-  for (const s of specs) t.like(await cz.wait(s.containerId), { kind: 'signaled', signal: 9 });
+  for (const s of specs) {
+    const end = await cz.wait(s.containerId);
+    t.like(end, { kind: 'signaled', signal: 9 }, `${end.message}; stderr: ${await readFile(join(s.sandbox, 'stderr'), 'utf8').catch(() => '')}`);
+  }
 });

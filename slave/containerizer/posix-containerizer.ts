@@ -85,6 +85,7 @@ function onSigchld(timers: Timers): void {
 /** Host timers that keep the process alive: a watched container is a reason to stay up (systemTimers are unref'd). */
 const watchingTimers: Timers = createTimers({
   setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setInterval: (fn, ms) => setInterval(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 });
 
@@ -124,14 +125,16 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   if (!subreaper.ok) logger.error({ reason: subreaper.message }, 'NOT a child subreaper: orphaned task processes re-parent to init and may outlive their container');
 
   /** Users found recently (`getent` is a process per call; a wave of launches asks for the same user). */
-  const users = new Map<string, { entry: UserEntry; at: number }>();
+  const users = new Map<string, { entry: Promise<UserEntry | undefined>; at: number }>();
+  /** Concurrent launches as one user share one lookup (a wave would otherwise run `getent` per task). */
   async function userEntry(name: string): Promise<UserEntry | undefined> {
     const hit = users.get(name);
     if (hit !== undefined && clock.now() - hit.at < USER_CACHE_MS) return hit.entry;
-    const entry = await lookupUser(name);
-    if (entry === undefined) users.delete(name);
-    else users.set(name, { entry, at: clock.now() });
-    return entry;
+    const entry = lookupUser(name);
+    users.set(name, { entry, at: clock.now() });
+    const found = await entry;
+    if (found === undefined && users.get(name)?.entry === entry) users.delete(name);
+    return found;
   }
 
   let launcher: Launcher | undefined;
@@ -264,8 +267,10 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
    * without this nothing would keep the process up for a `wait`, and a lost SIGCHLD is not fatal).
    */
   let sweep: TimerHandle | undefined;
+  /** Containers launched here whose end has not been handled yet. */
+  let watchedHere = 0;
   function keepSweeping(): void {
-    const watched = [...containers.values()].some((t) => t.spawnedHere && !t.ended);
+    const watched = watchedHere > 0;
     if (watched && sweep === undefined) {
       sweep = timers.setInterval(() => {
         void finishEndedSupervisors();
@@ -281,6 +286,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (t.ended) return;
     t.ended = true;
     if (t.poll !== undefined) timers.clear(t.poll);
+    if (t.spawnedHere) watchedHere--;
     keepSweeping();
     await killAll(t);
     // The supervisor re-parented to the agent (a subreaper): its zombie is ours to reap.
@@ -365,9 +371,10 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     // The record is on disk before the end can be handled, so that a cleanup after `wait` leaves no record behind.
     await writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
     // Its exit shows on SIGCHLD once it re-parented to us; it may have ended already, and without a subreaper there is no SIGCHLD.
+    watchedHere++;
+    keepSweeping();
     if (supervisorEnded(t, await readStat(supervisorPid))) void finish(t);
     else if (!subreaper.ok) watchRecovered(t);
-    keepSweeping();
     logger.info({ containerId: spec.containerId, supervisorPid, taskPid: handshake }, 'Launched container');
     return { ok: true, pid: handshake };
   }

@@ -142,6 +142,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     env: await findTool(['/usr/bin/env', '/bin/env']),
     mv: await findTool(['/usr/bin/mv', '/bin/mv']),
     setpriv: await findTool(['/usr/bin/setpriv', '/bin/setpriv']),
+    setsid: await findTool(['/usr/bin/setsid', '/bin/setsid']),
   }))();
 
   function track(id: ContainerId, runDir: string, record: ContainerRecord, spawnedHere: boolean): Tracked {
@@ -313,8 +314,9 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (containers.has(spec.containerId)) return { ok: false, message: `Container '${spec.containerId}' already exists` };
     const image = spec.container?.mesos?.image ?? spec.container?.docker?.image;
     if (image !== undefined || spec.container?.type === 'DOCKER') return { ok: false, message: 'container images need the OCI containerizer (not available yet)' };
-    const { env: envTool, mv, setpriv } = await tools;
+    const { env: envTool, mv, setpriv, setsid } = await tools;
     if (envTool === undefined || mv === undefined) return { ok: false, message: 'env(1) and mv(1) from coreutils are required to launch tasks' };
+    if (setsid === undefined) return { ok: false, message: 'setsid(1) from util-linux is required to launch tasks' };
 
     if (!(await isDirectory(spec.sandbox))) return { ok: false, message: `Sandbox '${spec.sandbox}' does not exist` };
     if (!(await isDirectory(spec.runDir))) return { ok: false, message: `Run directory '${spec.runDir}' does not exist` };

@@ -14,7 +14,9 @@ import { Resources } from '../../common/resources/resources.ts';
 import { createTimers, silentLogger } from '../../master/ports.ts';
 import { asContainerId } from '../containerizer.ts';
 import type { Containerizer, LaunchSpec } from '../containerizer.ts';
+import { writeFile } from 'node:fs/promises';
 import { createLauncher, LAUNCHER_PATH } from './launcher.ts';
+import { taskScript } from './task-script.ts';
 import { SUPERVISOR_PATH, createPosixContainerizer } from './posix-containerizer.ts';
 
 const timers = createTimers({ setTimeout: (fn, ms) => setTimeout(fn, ms), setInterval: (fn, ms) => setInterval(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });
@@ -110,4 +112,31 @@ test.serial('a launcher killed mid-wave is replaced: every launch starts exactly
     const end = await cz.wait(s.containerId);
     t.like(end, { kind: 'signaled', signal: 9 }, `${end.message}; stderr: ${await readFile(join(s.sandbox, 'stderr'), 'utf8').catch(() => '')}`);
   }
+});
+
+test.serial('requests left unread by a launcher that died go to the next launcher, each started once', async (t) => {
+  const dir = await tempDir(t);
+  const launcher = createLauncher({ supervisorPath: SUPERVISOR_PATH, mv: '/bin/mv', timers, logger: silentLogger });
+  t.teardown(() => launcher.close());
+  const runDirs: string[] = [];
+  for (const name of ['a', 'b', 'c']) {
+    const runDir = join(dir, name);
+    await mkdir(runDir);
+    await writeFile(join(runDir, 'task.sh'), taskScript({ workingDirectory: dir, sandbox: runDir, environment: { PATH: '/usr/bin:/bin' }, envTool: '/usr/bin/env', asUser: [], argv: ['/bin/sh', '-c', 'exec sleep 600'] }));
+    runDirs.push(runDir);
+  }
+  const first = launcher.start(runDirs[0]);
+  const pid = launcher.pid();
+  if (pid === undefined) return t.fail('no launcher');
+  process.kill(pid, 'SIGSTOP');
+  const rest = [launcher.start(runDirs[1]), launcher.start(runDirs[2])];
+  process.kill(pid, 'SIGKILL');
+  const replies = await Promise.all([first, ...rest]);
+  for (const r of replies) {
+    if (!r.ok) return t.fail(r.message);
+    t.teardown(() => { try { process.kill(r.taskPid, 'SIGKILL'); } catch { /* gone */ } });
+  }
+  t.not(launcher.pid(), pid);
+  t.is(new Set(replies.map((r) => (r.ok ? r.supervisorPid : 0))).size, 3);
+  for (const runDir of runDirs) t.regex(await readFile(join(runDir, 'pids'), 'utf8'), /^\d+ \d+\n$/);
 });

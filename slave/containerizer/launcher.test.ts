@@ -34,7 +34,8 @@ async function spec(t: ExecutionContext, cz: Containerizer, dir: string, name: s
 
 async function tempDir(t: ExecutionContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'maestro-launcher-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Retries: a supervisor may still be writing its exit status while the directory goes.
+  t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 10 }));
   return dir;
 }
 
@@ -110,7 +111,7 @@ test.serial('a launcher killed mid-wave is replaced: every launch starts exactly
   for (const s of specs) await cz.kill(s.containerId, 'SIGKILL');
   for (const s of specs) {
     const end = await cz.wait(s.containerId);
-    t.like(end, { kind: 'signaled', signal: 9 }, `${end.message}; stderr: ${await readFile(join(s.sandbox, 'stderr'), 'utf8').catch(() => '')}`);
+    t.like(end, { kind: 'signaled', signal: 9 }, `${s.containerId} ${end.message}; supervisor.log: ${await readFile(join(s.runDir, 'supervisor.log'), 'utf8').catch(() => '')} files: ${(await readdir(s.runDir)).join(',')}`);
   }
 });
 

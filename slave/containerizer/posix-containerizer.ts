@@ -17,7 +17,7 @@
  * after a SIGKILL and the end of the container, nothing of it is left, zombies included; `cleanup`
  * is idempotent. The factory makes the agent a child subreaper (native.ts) once.
  */
-import { chown, open, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
@@ -29,7 +29,7 @@ import type { UserEntry } from './launch-check.ts';
 import { createLauncher } from './launcher.ts';
 import type { Launcher } from './launcher.ts';
 import { reapChild, setChildSubreaper } from './native.ts';
-import { createTableReader, readEnviron, readStat } from './proc-stat.ts';
+import { createTableReader, parseStat, readEnviron, readStat } from './proc-stat.ts';
 import type { ProcStat } from './proc-stat.ts';
 import { containerMembers } from './process-tree.ts';
 import {
@@ -258,7 +258,24 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const launched = [...containers.values()].filter((t) => t.spawnedHere && !t.ended);
     if (launched.length === 0) return;
     const table = new Map((await readProcessTable()).map((p) => [p.pid, p]));
-    for (const t of launched) if (supervisorEnded(t, table.get(t.record.supervisorPid))) void finish(t);
+    for (const t of launched) {
+      if (supervisorEnded(t, table.get(t.record.supervisorPid)) && (await supervisorGone(t))) void finish(t);
+    }
+  }
+
+  /**
+   * The supervisor has ended for certain: its /proc entry is absent (ENOENT/ESRCH, not any error:
+   * a read that failed for want of descriptors must not end a live container), a zombie, or
+   * another process.
+   */
+  async function supervisorGone(t: Tracked): Promise<boolean> {
+    try {
+      const s = parseStat(await readFile(`/proc/${t.record.supervisorPid}/stat`, 'utf8'));
+      return supervisorEnded(t, s);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ESRCH';
+    }
   }
   reapers.add(finishEndedSupervisors);
   onSigchld(timers);
@@ -375,7 +392,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     // Its exit shows on SIGCHLD once it re-parented to us; it may have ended already, and without a subreaper there is no SIGCHLD.
     watchedHere++;
     keepSweeping();
-    if (supervisorEnded(t, await readStat(supervisorPid))) void finish(t);
+    if (await supervisorGone(t)) void finish(t);
     else if (!subreaper.ok) watchRecovered(t);
     logger.info({ containerId: spec.containerId, supervisorPid, taskPid: handshake }, 'Launched container');
     return { ok: true, pid: handshake };

@@ -14,7 +14,7 @@
 #      "SEQ SUPERVISOR_PID TASK_PID" on its stdout (the launch handshake, a pipe to the agent) and
 #      lets go of that pipe;
 #   3. waits for the task and writes "exited N" or "signaled N" to RUN_DIR/exit_status
-#      (tmp + rename), then exits 0.
+#      (a builtin's single write, read only once the supervisor is gone), then exits 0.
 # `wait` reports 128+n both for a task killed by signal n and for one that called exit(128+n).
 # dash keeps the finished job in its job table after `wait`: `jobs -l` then shows "Done" or
 # "Done(N)" for an exit and the signal's description ("Killed", "Terminated", ...) for a signal,
@@ -55,5 +55,8 @@ if [ "$_maestro_sv_status" -gt 128 ]; then
     *) _maestro_sv_kind=signaled; _maestro_sv_status=$((_maestro_sv_status - 128)) ;;
   esac
 fi
-printf '%s %s\n' "$_maestro_sv_kind" "$_maestro_sv_status" >"$_maestro_sv_run/exit_status.tmp"
-"$_maestro_sv_mv" -f "$_maestro_sv_run/exit_status.tmp" "$_maestro_sv_run/exit_status"
+# Written directly by the printf builtin, no `mv`: after the task ended, a kill sweep of the
+# container (whose members include the supervisor's children) could kill an external helper
+# mid-way. The agent reads exit_status only once the supervisor is gone, so the one small write
+# is complete by then.
+printf '%s %s\n' "$_maestro_sv_kind" "$_maestro_sv_status" >"$_maestro_sv_run/exit_status"

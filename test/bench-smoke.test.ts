@@ -29,6 +29,7 @@ const CASES: ReadonlyArray<[file: string, args: string[], bench: string, simulat
   ['encoding.bench.ts', [], 'encoding', false],
   ['master-offers.bench.ts', ['20'], 'master-offers', true],
   ['status-updates.bench.ts', [], 'status-updates', true],
+  ['agent-launch.bench.ts', ['20'], 'agent-launch', false],
 ];
 
 for (const [file, args, bench, simulated] of CASES) {

@@ -19,7 +19,8 @@ function runBench(file: string, args: readonly string[]): Promise<{ code: number
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
     child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    // SIGINT first: a benchmark prints what it measured and cleans up on it; SIGKILL if that hangs too.
+    const timer = setTimeout(() => { child.kill('SIGINT'); setTimeout(() => child.kill('SIGKILL'), 15_000).unref(); }, 90_000);
     child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
 }
@@ -35,7 +36,7 @@ const CASES: ReadonlyArray<[file: string, args: string[], bench: string, simulat
 for (const [file, args, bench, simulated] of CASES) {
   test(`${file} ${args.join(' ')} prints well-formed figures and a table`, async (t) => {
     const r = await runBench(file, args);
-    t.is(r.code, 0, r.stderr);
+    t.is(r.code, 0, `${r.stderr}\n--- stdout\n${r.stdout}`);
     const lines = r.stdout.split('\n');
     const figures: Figure[] = [];
     for (const line of lines) {

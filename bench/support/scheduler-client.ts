@@ -160,8 +160,17 @@ export function subscribeScheduler(baseUrl: string, options: SubscribeOptions): 
       },
     };
 
+    // Events that arrive with SUBSCRIBED in one socket read (OFFERS right behind it, typically)
+    // are held back until the subscriber's `await` continuation has armed its listeners: it runs
+    // as a microtask, before the setImmediate that releases them. Later reads queue behind them.
+    let held: Buffer[] | undefined;
     const onRecords = (payloads: Buffer[]) => {
-      for (const payload of payloads) {
+      if (held !== undefined) {
+        held.push(...payloads);
+        return;
+      }
+      for (let i = 0; i < payloads.length; i++) {
+        const payload = payloads[i];
         const t0 = process.hrtime.bigint();
         const event = decode(payload);
         const t1 = process.hrtime.bigint();
@@ -172,6 +181,14 @@ export function subscribeScheduler(baseUrl: string, options: SubscribeOptions): 
             settled = true;
             clearTimeout(timer);
             resolve(client);
+            for (const l of [...listeners]) l(received);
+            held = payloads.slice(i + 1);
+            setImmediate(() => {
+              const release = held ?? [];
+              held = undefined;
+              onRecords(release);
+            });
+            return;
           } else if (event.type === 'ERROR') {
             fail(new Error(`SUBSCRIBE: ERROR ${event.error?.message}`));
             return;

@@ -7,7 +7,7 @@
  * Closing the app ends every open subscription stream first, so `close()` does not wait on
  * long-lived responses.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { OperatorEndpoint } from '../operator-endpoint.ts';
 import type { SchedulerEndpoint } from '../scheduler-endpoint.ts';
@@ -16,8 +16,7 @@ import type { LeaderCheck } from './leader-check.ts';
 import { registerLegacyEndpoints } from './legacy.ts';
 import { registerOperatorApi } from './operator-api.ts';
 import { registerSchedulerApi } from './scheduler-api.ts';
-import { UNSUPPORTED_CONTENT_TYPE_MESSAGE } from './media-type.ts';
-import { sendText } from './text-response.ts';
+import { createRawApp } from './raw-app.ts';
 import { UNKNOWN_BUILD, versionJson, type BuildInfo } from './version-info.ts';
 
 /** Mesos accepts large LAUNCH_GROUP and state bodies; 64 MiB keeps a bound without getting in the way. */
@@ -36,36 +35,9 @@ export interface MasterAppDeps {
 }
 
 export function createMasterApp(deps: MasterAppDeps): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: deps.logger === false ? undefined : deps.logger,
-    logger: deps.logger === false ? false : undefined,
-    bodyLimit: BODY_LIMIT_BYTES,
-    // Scheduler calls arrive by the thousand; per-request lines go to debug (hook below), not info.
-    logController: new LogController({ disableRequestLogging: true }),
-  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  const app = createRawApp({ logger: deps.logger, bodyLimitBytes: BODY_LIMIT_BYTES });
   const build = deps.build ?? UNKNOWN_BUILD;
   const openStreams = new Set<EventStream>();
-
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request completed');
-    done();
-  });
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-
-  app.setNotFoundHandler((request, reply) => {
-    sendText(reply, 404, `No route for ${request.method} ${request.url}`);
-  });
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
-    // Fastify refuses a malformed Content-Type before any route sees it; answer as Mesos would.
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      sendText(reply, 415, UNSUPPORTED_CONTENT_TYPE_MESSAGE);
-      return;
-    }
-    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
-    sendText(reply, status, error.message);
-  });
 
   app.addHook('preClose', (done) => {
     for (const stream of openStreams) stream.sink.close();

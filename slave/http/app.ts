@@ -7,10 +7,9 @@
  * are `text/plain` as in Mesos. The executor API (`/api/v1/executor`) registers on the same
  * instance later, beside these routes.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { UNSUPPORTED_CONTENT_TYPE_MESSAGE } from '../../master/http/media-type.ts';
-import { sendText } from '../../master/http/text-response.ts';
+import { createRawApp } from '../../master/http/raw-app.ts';
 import { UNKNOWN_BUILD, type BuildInfo } from '../../master/http/version-info.ts';
 import type { AgentView } from '../agent-view.ts';
 import type { OwnerNames } from './file-info.ts';
@@ -32,34 +31,9 @@ export interface AgentAppDeps {
 }
 
 export function createAgentApp(deps: AgentAppDeps): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: deps.logger === false ? undefined : deps.logger,
-    logger: deps.logger === false ? false : undefined,
-    bodyLimit: BODY_LIMIT_BYTES,
-    logController: new LogController({ disableRequestLogging: true }),
-  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  const app = createRawApp({ logger: deps.logger, bodyLimitBytes: BODY_LIMIT_BYTES });
   const build = deps.build ?? UNKNOWN_BUILD;
   const names = deps.names ?? systemOwnerNames();
-
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request completed');
-    done();
-  });
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-
-  app.setNotFoundHandler((request, reply) => {
-    sendText(reply, 404, `No route for ${request.method} ${request.url}`);
-  });
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      sendText(reply, 415, UNSUPPORTED_CONTENT_TYPE_MESSAGE);
-      return;
-    }
-    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
-    sendText(reply, status, error.message);
-  });
 
   registerAgentOperatorApi(app, { view: deps.view, version: deps.version, build, names }, () => deps.view.recovering?.() ?? false);
   registerFilesApi(app, { view: deps.view, names });

@@ -12,16 +12,33 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Figure { bench: string; config: Record<string, unknown>; metric: string; value: number; unit: string }
 
+/** Signals the benchmark's whole process group (it runs masters and agents as its own children). */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
 function runBench(file: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import=tsx', '--expose-gc', join(root, 'bench', file), ...args], { cwd: root });
+    // A process group of its own, so that a hung benchmark is stopped with every process it started.
+    const child = spawn(process.execPath, ['--import=tsx', '--expose-gc', join(root, 'bench', file), ...args], { cwd: root, detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
     child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
     // SIGINT first: a benchmark prints what it measured and cleans up on it; SIGKILL if that hangs too.
-    const timer = setTimeout(() => { child.kill('SIGINT'); setTimeout(() => child.kill('SIGKILL'), 15_000).unref(); }, 90_000);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    const timer = setTimeout(() => {
+      signalGroup(child.pid!, 'SIGINT');
+      setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), 15_000).unref();
+    }, 90_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      signalGroup(child.pid!, 'SIGKILL'); // whatever of the group outlived the benchmark
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

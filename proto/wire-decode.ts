@@ -167,7 +167,7 @@ export class Reader {
     return this.buf.toString('base64', start, end);
   }
 
-  skip(wireType: number, depth: number): void {
+  skipField(wireType: number, depth: number): void {
     switch (wireType) {
       case VARINT:
         this.varint64(false);
@@ -184,7 +184,7 @@ export class Reader {
         for (;;) {
           const tag = this.varint32() >>> 0;
           if ((tag & 7) === END_GROUP) return;
-          this.skip(tag & 7, depth + 1);
+          this.skipField(tag & 7, depth + 1);
         }
       case FIXED32:
         if (this.pos + 4 > this.end) throw malformed('truncated fixed32');
@@ -303,7 +303,7 @@ function mapEntry(r: Reader, f: FieldSpec, depth: number, out: Record<string, un
         val = readScalar(r, f.kind);
         if (f.kind === 'enum') val = f.enumSpec?.byNumber.get(val as number);
       }
-    } else r.skip(wt, depth);
+    } else r.skipField(wt, depth);
   }
   r.end = outerEnd;
   if (!seen) val = mapDefault(f);
@@ -361,7 +361,7 @@ function compileDecoder(table: MessageTable): DecodeFn {
     ...cases.map((c) => `      ${c}`),
     '      default:',
     '        if (tag >>> 3 === 0) throw malformed("field number 0");',
-    '        r.skip(tag & 7, depth);',
+    '        r.skipField(tag & 7, depth);',
     '    }',
     '  }',
     '  r.end = outerEnd;',

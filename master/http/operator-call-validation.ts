@@ -17,12 +17,20 @@ const CALLS_WITH_ARGUMENTS: ReadonlySet<string> = new Set([
   'REMOVE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE',
 ]);
 
-export function validateOperatorCall(call: OperatorCall): string | undefined {
-  const type = call.type as string | undefined;
+/**
+ * The check Mesos makes of every operator call, master or agent: `type` present, and the calls in
+ * `withArguments` carry their sub-message, named as the lower-cased type.
+ */
+export function validateCallArguments(call: { readonly type?: string }, withArguments: ReadonlySet<string>): string | undefined {
+  const type = call.type;
   if (type === undefined) return "Expecting 'type' to be present";
-  if (CALLS_WITH_ARGUMENTS.has(type)) {
+  if (withArguments.has(type)) {
     const field = type.toLowerCase();
     if ((call as Record<string, unknown>)[field] === undefined) return `Expecting '${field}' to be present`;
   }
   return undefined;
+}
+
+export function validateOperatorCall(call: OperatorCall): string | undefined {
+  return validateCallArguments(call, CALLS_WITH_ARGUMENTS);
 }

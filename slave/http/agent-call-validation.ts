@@ -5,6 +5,7 @@
  * type). Pure; the HTTP layer prefixes "Failed to validate agent::Call: ".
  */
 import type { mesos } from '../../proto/types.generated.ts';
+import { validateCallArguments } from '../../master/http/operator-call-validation.ts';
 
 export type AgentCall = mesos.v1.agent.Call;
 
@@ -18,11 +19,5 @@ const CALLS_WITH_ARGUMENTS: ReadonlySet<string> = new Set([
 ]);
 
 export function validateAgentCall(call: AgentCall): string | undefined {
-  const type = call.type as string | undefined;
-  if (type === undefined) return "Expecting 'type' to be present";
-  if (CALLS_WITH_ARGUMENTS.has(type)) {
-    const field = type.toLowerCase();
-    if ((call as Record<string, unknown>)[field] === undefined) return `Expecting '${field}' to be present`;
-  }
-  return undefined;
+  return validateCallArguments(call, CALLS_WITH_ARGUMENTS);
 }

@@ -34,18 +34,25 @@ export interface StartOptions {
   /** Use this work dir (say, the one of a killed process, to restart it) instead of a fresh one; `stop` removes it. */
   readonly workDir?: string;
   readonly timeoutMs?: number;
+  /** Node flags for the process (`--cpu-prof`, say), before the script. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Starts `maestro <subcommand>` and resolves once it logs `startedMessage` with an `address` field. */
 export async function startMaestro(subcommand: string, flags: Flags, startedMessage: string, timeoutMs = 30_000, options: StartOptions = {}): Promise<MaestroProcess> {
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), `maestro-${subcommand}-`));
-  const args = ['--import=tsx', join(root, 'bin', 'cli.ts'), subcommand, '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, ...flagArgs(flags)];
+  const args = [...(options.nodeArgs ?? []), '--import=tsx', join(root, 'bin', 'cli.ts'), subcommand, '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, ...flagArgs(flags)];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let out = '';
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${subcommand} did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Never leave a process that did not start behind, nor the work dir made for it.
+      child.kill('SIGKILL');
+      if (options.workDir === undefined) rmSync(workDir, { recursive: true, force: true });
+      reject(new Error(`${subcommand} did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       for (const line of out.split('\n')) {

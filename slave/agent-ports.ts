@@ -65,8 +65,14 @@ export interface AgentConfig {
   readonly reconfigurationPolicy: ReconfigurationPolicy;
   /** Kill grace period when neither KillTask nor the task has a kill policy (Mesos: 3 s). */
   readonly defaultGraceMs: number;
-  /** Mesos' executor shutdown grace period, told to tasks (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD). */
+  /** Mesos' executor shutdown grace period, told to tasks (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD); a custom executor is killed this long after SHUTDOWN. */
   readonly shutdownGraceSeconds: number;
+  /** A custom executor that has not subscribed this long after its start is killed (Mesos: 1 minute). */
+  readonly executorRegistrationTimeoutMs?: number;
+  /** After an agent restart, a recovered custom executor that has not subscribed again this long is killed (Mesos: 2 s). */
+  readonly executorReregistrationTimeoutMs?: number;
+  /** Told to checkpointing executors (MESOS_RECOVERY_TIMEOUT, Mesos: 15 minutes). */
+  readonly recoveryTimeoutSeconds?: number;
   readonly retry?: RetryPolicy;
   /** The agent's PATH, passed to tasks that set none. */
   readonly path?: string;

@@ -5,148 +5,18 @@
  * the recovery logic are the real ones.
  */
 import test from 'ava';
-import type { ExecutionContext } from 'ava';
-import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Resources } from '../common/resources/resources.ts';
-import { ManualTime } from '../master/test-fixtures.ts';
-import { silentLogger } from '../master/ports.ts';
+import type { ManualTime } from '../master/test-fixtures.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
+import type { HealthChecks } from './agent-ports.ts';
 import { Agent } from './agent.ts';
-import type { AgentDeps, HealthChecks, SandboxCollector } from './agent-ports.ts';
-import { CheckpointStore } from './checkpoint-store.ts';
+import { ackAll, agents, framework, harness, idleGcMetrics, register, settle, taskInfo } from './agent-test-harness.ts';
 import { createSandboxGc, type SandboxGc } from './gc/sandbox-gc.ts';
 import { createAgentApp } from './http/app.ts';
-import type { ContainerId, Containerizer, LaunchSpec, RecoverableContainer, Termination } from './containerizer.ts';
+import type { Termination } from './containerizer.ts';
 
-type Envelope = maestro.agent.Envelope;
-
-class FakeContainerizer implements Containerizer {
-  readonly launched: LaunchSpec[] = [];
-  readonly signals: [string, string][] = [];
-  readonly cleaned: string[] = [];
-  launchResult: { ok: true; pid: number } | { ok: false; message: string } = { ok: true, pid: 4242 };
-  recovered = new Map<ContainerId, 'running' | Termination>();
-  private readonly waiters = new Map<string, (t: Termination) => void>();
-
-  /** While set, recovery waits for it (the containerizer still looking for its containers). */
-  recoverGate: Promise<void> | undefined;
-  /** While set, launches wait for it (a launch in progress). */
-  launchGate: Promise<void> | undefined;
-  async launch(spec: LaunchSpec) {
-    this.launched.push(spec);
-    await this.launchGate;
-    return this.launchResult;
-  }
-  wait(id: ContainerId): Promise<Termination> {
-    return new Promise((resolve) => this.waiters.set(id, resolve));
-  }
-  async kill(id: ContainerId, signal: 'SIGTERM' | 'SIGKILL') {
-    this.signals.push([id, signal]);
-  }
-  async recover(containers: readonly RecoverableContainer[]) {
-    await this.recoverGate;
-    return new Map(containers.filter((c) => this.recovered.has(c.containerId)).map((c) => [c.containerId, this.recovered.get(c.containerId)!]));
-  }
-  async usage() {
-    return undefined;
-  }
-  async cleanup(id: ContainerId) {
-    this.cleaned.push(id);
-  }
-  /** Ends a container as the test says. */
-  end(id: string, t: Termination): void {
-    this.waiters.get(id)?.(t);
-  }
-}
-
-class FakeLink {
-  readonly sent: Envelope[] = [];
-  registered = true;
-  readonly address = '127.0.0.1:5050';
-  send(e: Envelope): boolean {
-    if (this.registered) this.sent.push(e);
-    return this.registered;
-  }
-  /** Every status update sent, resends included. */
-  sends(taskId?: string): mesos.v1.TaskStatus[] {
-    return this.sent.flatMap((e) => (e.status_update !== undefined && (taskId === undefined || e.status_update.status.task_id.value === taskId) ? [e.status_update.status] : []));
-  }
-  /** Distinct status updates (by uuid), in the order first sent. */
-  updates(taskId?: string): mesos.v1.TaskStatus[] {
-    const seen = new Set<string>();
-    return this.sends(taskId).filter((s) => !seen.has(s.uuid!) && seen.add(s.uuid!) !== undefined);
-  }
-}
-
-/** Every agent made by `harness`, so `settle` can wait for their checkpoint writes. */
-const agents: Agent[] = [];
-/** Lets promise chains run and the agents' (asynchronous) checkpoint and journal writes finish. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await Promise.all(agents.map((a) => a.settled()));
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-/** The GC's metrics while it holds nothing: what the recording GC of `harness` answers. */
-const idleGcMetrics = { 'gc/path_removals_succeeded': 0, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 };
-
-/** An agent over fakes; `makeGc` swaps the recording GC for another (the real one, say). */
-function harness(t: ExecutionContext, workDir?: string, makeGc?: (dir: string, time: ManualTime) => SandboxCollector) {
-  const dir = workDir ?? mkdtempSync(join(tmpdir(), 'maestro-agent-core-'));
-  // Writes still in flight would recreate directories after the removal: wait for them first.
-  if (workDir === undefined) t.teardown(async () => { await settle(); rmSync(dir, { recursive: true, force: true }); });
-  const time = new ManualTime();
-  const containerizer = new FakeContainerizer();
-  const link = new FakeLink();
-  const gcScheduled: string[] = [];
-  const gcFromMtime: string[] = [];
-  let n = 0;
-  const deps: AgentDeps = {
-    clock: time, timers: time, logger: silentLogger,
-    ids: { containerId: () => `c${n++}`, uuid: () => Buffer.from(`uuid-${String(n++).padStart(11, '0')}`).toString('base64') },
-    containerizer, store: new CheckpointStore(dir),
-    fetch: async () => ({ ok: true }),
-    gc: makeGc?.(dir, time) ?? {
-      schedule: (d) => gcScheduled.push(d),
-      scheduleFromMtime: async (d) => { gcFromMtime.push(d); },
-      metrics: () => ({ ...idleGcMetrics }),
-    },
-    config: {
-      workDir: dir, hostname: 'host-1', ip: '127.0.0.1', resources: Resources.parse('cpus:2;mem:1024;ports:[31000-31010]'),
-      attributes: [], version: 'test', flags: {}, reconfigurationPolicy: 'equal', defaultGraceMs: 3000, shutdownGraceSeconds: 5,
-      retry: { initialMs: 1000, maxMs: 4000 },
-    },
-  };
-  const agent = new Agent(deps);
-  agents.push(agent);
-  agent.setEndpoint('127.0.0.1', 5051);
-  agent.attach(link);
-  return { dir, time, containerizer, link, agent, gcScheduled, gcFromMtime, deps };
-}
-
-const framework = (caps: mesos.v1.FrameworkInfo.Capability.Type[] = []): mesos.v1.FrameworkInfo => ({
-  user: '', name: 'fw', id: { value: 'F' }, ...(caps.length > 0 ? { capabilities: caps.map((type) => ({ type })) } : {}),
-});
-
-const taskInfo = (id: string, resources = 'cpus:1;mem:128', extra: Partial<mesos.v1.TaskInfo> = {}): mesos.v1.TaskInfo => ({
-  name: id, task_id: { value: id }, agent_id: { value: 'S0' },
-  resources: Resources.parse(resources).toProto(), command: { value: 'sleep 100', shell: true }, ...extra,
-});
-
-function register(h: ReturnType<typeof harness>): void {
-  h.agent.registered({ agent_registered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
-}
-
-/** Acknowledges every update sent so far, then lets the next one (sent once the ack is on disk) go out. */
-async function ackAll(h: ReturnType<typeof harness>, taskId: string): Promise<void> {
-  for (const s of h.link.updates(taskId)) {
-    h.agent.handle({ status_update_acknowledgement: { agent_id: { value: 'S0' }, framework_id: { value: 'F' }, task_id: s.task_id, uuid: s.uuid! } });
-  }
-  await settle();
-}
 
 test('a fresh agent registers, then launches a command task: STARTING, RUNNING; exit 0 is FINISHED, then ExecutorExited', async (t) => {
   const h = harness(t);
@@ -180,7 +50,7 @@ test('a fresh agent registers, then launches a command task: STARTING, RUNNING; 
 });
 
 const refusals: [string, Partial<maestro.agent.RunTask>, mesos.v1.TaskInfo, mesos.v1.TaskState, mesos.v1.TaskStatus.Reason, string][] = [
-  ['a custom executor', { executor: { executor_id: { value: 'E' }, command: { value: 'x' } } }, taskInfo('t'), 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', 'Custom executors are not supported'],
+  ['a custom executor without a command', { executor: { executor_id: { value: 'E' } } }, taskInfo('t'), 'TASK_ERROR', 'REASON_TASK_INVALID', 'ExecutorInfo has no CommandInfo'],
   ['no command', {}, { ...taskInfo('t'), command: undefined } as mesos.v1.TaskInfo, 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task has no CommandInfo'],
   ['more cpus than the agent has', {}, taskInfo('t', 'cpus:3;mem:10'), 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task uses resources the agent was not given: cpus: 3 requested'],
   ['ports the agent does not have', {}, taskInfo('t', 'cpus:1;ports:[80-80]'), 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task uses resources the agent was not given: ports: [80-80] is not among'],
@@ -512,24 +382,6 @@ test('recovery refuses an incompatible AgentInfo change and names the file to re
     t.true(r.message.startsWith('Incompatible agent info detected: resources changed'), r.message);
     t.true(r.message.includes(join(first.dir, 'meta', 'slaves', 'latest')));
   }
-});
-
-test('a task group (not supported yet): every task ends TASK_FAILED, then one ExecutorExited for the group\'s executor', async (t) => {
-  const h = harness(t);
-  register(h);
-  h.agent.handle({ run_task_group: {
-    framework: framework(),
-    executor: { executor_id: { value: 'E' }, type: 'DEFAULT' },
-    task_group: { tasks: [taskInfo('g1', 'cpus:0.5'), taskInfo('g2', 'cpus:0.5')] },
-  } });
-  await settle();
-  t.is(h.containerizer.launched.length, 0);
-  const kinds = h.link.sent.map((e) => (e.status_update !== undefined ? `${e.status_update.status.task_id.value}:${e.status_update.status.state}` : Object.keys(e)[0]));
-  // The two streams' journal writes finish in any order; ExecutorExited comes after both.
-  t.deepEqual([...kinds.slice(0, 2)].sort(), ['g1:TASK_FAILED', 'g2:TASK_FAILED']);
-  t.deepEqual(kinds.slice(2), ['executor_exited']);
-  t.true(h.link.updates('g1')[0].message!.startsWith('Task groups are not supported'));
-  t.deepEqual(h.agent.hello().reregister_agent?.tasks?.map((x) => x.executor_id?.value), ['E', 'E']);
 });
 
 test('resources in use: a task that does not fit beside the running ones is TASK_ERROR; a terminal task gives its resources back', async (t) => {

@@ -26,8 +26,8 @@
 import { Resources } from '../common/resources/resources.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import {
-  commandExecutorInfo, durationMs, ekey, fitsInto, MAX_COMPLETED_EXECUTORS, MAX_COMPLETED_TASKS, taskUser, tkey, waitStatus,
-  type ExecutorEntry, type TaskEntry,
+  commandExecutorInfo, durationMs, ekey, executorKindOf, fitsInto, killsGroupOnFailure, MAX_COMPLETED_EXECUTORS, MAX_COMPLETED_TASKS,
+  nestedContainerId, taskUser, tkey, waitStatus, type CustomExecutorState, type ExecutorEntry, type ExecutorKind, type TaskEntry,
 } from './agent-books.ts';
 import type { AgentDeps, MasterPort } from './agent-ports.ts';
 import type { AgentView, AttachedSandbox } from './agent-view.ts';
@@ -36,16 +36,22 @@ import type { RecoveredState } from './checkpoint-store.ts';
 import { commandOutcome } from './command-outcome.ts';
 import type { ContainerId, RecoverableContainer, Termination } from './containerizer.ts';
 import { asContainerId } from './containerizer.ts';
+import type { ExecutorCallOutcome, ExecutorCallRejection, ExecutorEndpoint, ExecutorSink } from './executor-endpoint.ts';
 import { isSafeComponent, virtualSandboxPaths, type RunKey, type TaskKey } from './paths.ts';
 import { incompatibility } from './reconfiguration.ts';
 import { StatusUpdateManager } from './status-update-manager.ts';
 import { taskEnvironment } from './task-environment.ts';
-import { isTerminalState, transition, type AgentTaskState } from './task-state-machine.ts';
+import { AGENT_TASK_STATES, isTerminalState, transition, type AgentTaskState } from './task-state-machine.ts';
 
 type Envelope = maestro.agent.Envelope;
 type TaskStatus = mesos.v1.TaskStatus;
 
-export class Agent implements AgentView {
+/** MESOS_SUBSCRIPTION_BACKOFF_MAX told to checkpointing executors (Mesos: 2 s). */
+const SUBSCRIPTION_BACKOFF_MAX_SECONDS = 2;
+/** Events kept for an executor that is not subscribed; beyond, they are dropped (logged). */
+const MAX_EXECUTOR_BACKLOG = 10_000;
+
+export class Agent implements AgentView, ExecutorEndpoint {
   private id: string | undefined;
   private link: MasterPort | undefined;
   private readonly startedAt: number;
@@ -160,9 +166,16 @@ export class Agent implements AgentView {
     else if (env.kill_task !== undefined) this.killTask(env.kill_task.framework_id.value, env.kill_task.task_id.value, env.kill_task.kill_policy);
     else if (env.status_update_acknowledgement !== undefined) {
       const a = env.status_update_acknowledgement;
+      const entry = this.tasks.get(tkey(a.framework_id.value, a.task_id.value));
       const outcome = this.sum.acknowledge(a.framework_id.value, a.task_id.value, a.uuid);
       if (outcome === 'unexpected' || outcome === 'unknown-stream') {
         this.deps.logger.debug({ taskId: a.task_id.value, outcome }, 'ignored a status update acknowledgement');
+      } else if (entry?.kind === 'custom') {
+        // The executor learns that the framework has its update (it may stop resending it).
+        const ex = this.executors.get(ekey(entry.key.frameworkId, entry.key.executorId));
+        if (ex !== undefined && ex.key.containerId === entry.key.containerId) {
+          this.sendToExecutor(ex, { type: 'ACKNOWLEDGED', acknowledged: { task_id: { value: a.task_id.value }, uuid: a.uuid } });
+        }
       }
     } else if (env.shutdown_framework !== undefined) this.shutdownFramework(env.shutdown_framework.framework_id.value);
     else if (env.shutdown_executor !== undefined) this.shutdownExecutor(env.shutdown_executor.framework_id.value, env.shutdown_executor.executor_id.value);
@@ -172,10 +185,15 @@ export class Agent implements AgentView {
       this.checkpointedResources = env.checkpoint_resources.resources ?? [];
       if (this.id !== undefined) this.deps.store.saveCheckpointedResources(this.id, this.checkpointedResources);
     } else if (env.framework_to_executor !== undefined) {
-      this.deps.logger.info({ executorId: env.framework_to_executor.executor_id.value }, 'dropped a framework message: the command executor takes no messages');
+      const m = env.framework_to_executor;
+      const ex = this.executors.get(ekey(m.framework_id.value, m.executor_id.value));
+      if (ex?.custom !== undefined && !ex.terminated) this.sendToExecutor(ex, { type: 'MESSAGE', message: { data: m.data } });
+      else this.deps.logger.info({ executorId: m.executor_id.value }, 'dropped a framework message: no custom executor of that id runs here');
     } else if (env.shutdown_agent !== undefined) {
       this.deps.logger.warn({ message: env.shutdown_agent.message }, 'the master asked this agent to shut down; killing every task');
-      for (const f of new Set([...this.tasks.values()].map((e) => e.key.frameworkId))) this.shutdownFramework(f);
+      const frameworks = new Set([...this.tasks.values()].map((e) => e.key.frameworkId));
+      for (const ex of this.executors.values()) if (!ex.terminated) frameworks.add(ex.key.frameworkId);
+      for (const f of frameworks) this.shutdownFramework(f);
     }
   }
 
@@ -206,98 +224,205 @@ export class Agent implements AgentView {
     this.link?.send({ status_update: { framework_id: { value: frameworkId }, status } });
   }
 
-  private lostState(frameworkId: string): mesos.v1.TaskState {
+  private lostState(frameworkId: string): 'TASK_DROPPED' | 'TASK_LOST' {
     return this.hasCapability(frameworkId, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
   }
 
   private runTaskGroup(rt: maestro.agent.RunTaskGroup): void {
-    const message = 'Task groups are not supported by this agent yet (LAUNCH_GROUP under the default executor comes in a later release)';
-    const entries: TaskEntry[] = [];
-    for (const task of rt.task_group.tasks ?? []) {
-      const entry = this.accept(rt.framework, task, rt.executor, { unsupported: message, deferExecutorExit: true });
-      if (entry !== undefined) entries.push(entry);
-    }
-    // One ExecutorExited for the group's executor, after the terminal update of every task.
-    const last = entries[entries.length - 1];
-    if (last !== undefined) this.executorEnded(last, undefined);
+    this.admit(rt.framework, rt.executor, rt.task_group.tasks ?? [], true);
   }
 
   private runTask(rt: maestro.agent.RunTask): void {
-    const unsupported = rt.executor !== undefined
-      ? 'Custom executors are not supported by this agent yet; launch the task with a CommandInfo'
-      : undefined;
-    this.accept(rt.framework, rt.task, rt.executor, unsupported !== undefined ? { unsupported } : {});
+    this.admit(rt.framework, rt.executor, [rt.task], false);
   }
 
-  /** Takes a task into the books (sandbox, checkpoints, journal), then fails it or launches it. */
-  private accept(
-    framework: mesos.v1.FrameworkInfo, task: mesos.v1.TaskInfo, executor: mesos.v1.ExecutorInfo | undefined,
-    opts: { unsupported?: string; deferExecutorExit?: boolean },
-  ): TaskEntry | undefined {
+  /**
+   * Takes tasks into the books (sandbox, checkpoints, journal), then refuses them or starts them:
+   * a command task in a container of its own; the tasks of a task group in nested containers of
+   * the default executor's run; a custom executor's tasks through that executor, started first
+   * when it does not run yet. A task group is taken or refused whole.
+   */
+  private admit(framework: mesos.v1.FrameworkInfo, executor: mesos.v1.ExecutorInfo | undefined, tasks: readonly mesos.v1.TaskInfo[], group: boolean): void {
     const frameworkId = framework.id?.value;
-    const taskId = task.task_id.value;
     if (frameworkId === undefined || this.id === undefined) {
-      this.deps.logger.warn({ taskId }, 'dropped a task: no framework id or the agent has no id yet');
+      this.deps.logger.warn({ taskIds: tasks.map((t) => t.task_id.value) }, 'dropped tasks: no framework id or the agent has no id yet');
       return;
     }
     this.upsertFramework(framework);
-    const executorId = executor?.executor_id.value ?? taskId;
-    for (const [what, value] of [['Task ID', taskId], ['Framework ID', frameworkId], ['Executor ID', executorId]] as const) {
-      if (!isSafeComponent(value)) {
-        this.sendUnreliable(frameworkId, taskId, 'TASK_ERROR', 'REASON_TASK_INVALID', `${what} '${value}' cannot name a directory (empty, '.', '..', or holds '/')`);
+    const kind = executorKindOf(executor);
+    const fresh: mesos.v1.TaskInfo[] = [];
+    let refusal: string | undefined;
+    for (const task of tasks) {
+      const taskId = task.task_id.value;
+      const executorId = executor?.executor_id.value ?? taskId;
+      for (const [what, value] of [['Task ID', taskId], ['Framework ID', frameworkId], ['Executor ID', executorId]] as const) {
+        if (refusal === undefined && !isSafeComponent(value)) refusal = `${what} '${value}' cannot name a directory (empty, '.', '..', or holds '/')`;
+      }
+      if (this.tasks.has(tkey(frameworkId, taskId))) {
+        this.deps.logger.warn({ frameworkId, taskId }, 'ignored a second launch of a task the agent already runs');
+        continue;
+      }
+      fresh.push(task);
+    }
+    if (kind !== 'command' && refusal === undefined) {
+      const ex = this.executors.get(ekey(frameworkId, executor!.executor_id.value));
+      if (ex !== undefined && !ex.terminated && ex.kind !== kind) {
+        refusal = `Executor '${ex.key.executorId}' already runs as a ${ex.kind} executor`;
+      } else if (ex?.custom?.state === 'terminating') {
+        for (const task of fresh) {
+          this.sendUnreliable(frameworkId, task.task_id.value, this.lostState(frameworkId), 'REASON_EXECUTOR_TERMINATED', `Executor '${ex.key.executorId}' is shutting down`);
+        }
         return;
       }
     }
-    if (this.tasks.has(tkey(frameworkId, taskId))) {
-      this.deps.logger.warn({ frameworkId, taskId }, 'ignored a second RunTask for a task the agent already runs');
+    if (refusal !== undefined) {
+      // Ids that cannot name a directory have no journal to live in: answered once, not checkpointed.
+      const message = group && fresh.length > 1 ? `Task group refused: ${refusal}` : refusal;
+      for (const task of fresh) this.sendUnreliable(frameworkId, task.task_id.value, 'TASK_ERROR', 'REASON_TASK_INVALID', message);
       return;
     }
-    const taskResources = Resources.fromProto(task.resources).unallocate();
-    const resourceProblem = fitsInto(this.deps.config.resources.unallocate(), this.usedResources(), taskResources);
+    if (kind === 'command') {
+      for (const task of fresh) this.admitCommandTask(frameworkId, task);
+      return;
+    }
+    if (fresh.length > 0) this.admitExecutorTasks(frameworkId, executor!, kind, fresh, group);
+  }
 
-    const containerId = this.deps.ids.containerId();
-    const runKey: RunKey = { agentId: this.id, frameworkId, executorId, containerId };
+  /** A task entry with its journal opened and its sandbox and checkpoints under way. */
+  private newEntry(
+    frameworkId: string, task: mesos.v1.TaskInfo, execInfo: mesos.v1.ExecutorInfo, kind: ExecutorKind, runKey: RunKey, group?: string,
+  ): TaskEntry {
+    const taskId = task.task_id.value;
     const key: TaskKey = { ...runKey, taskId };
-    const execInfo = executor ?? commandExecutorInfo(frameworkId, task);
     const paths = this.deps.store.paths;
-    const sandbox = paths.sandbox(runKey);
+    const nested = kind === 'default';
+    const child = nested ? nestedContainerId(runKey.containerId, taskId) : undefined;
     // Sandbox and checkpoints are written in the background; the launch waits for them.
-    const prepared = this.deps.store.prepareRun(key, execInfo, task).then(() => undefined, (e: Error) => {
-      this.deps.logger.error({ taskId, error: e.message }, 'could not create the sandbox or checkpoint the task');
-      return e.message;
-    });
+    const prepared = this.deps.store.prepareRun(key, execInfo, task)
+      .then(() => (nested ? this.deps.store.prepareNested(key) : undefined))
+      .then(() => undefined, (e: Error) => {
+        this.deps.logger.error({ taskId, error: e.message }, 'could not create the sandbox or checkpoint the task');
+        return e.message;
+      });
     const entry: TaskEntry = {
-      key, info: task, customExecutor: executor !== undefined, state: 'TASK_STAGING', statuses: [],
-      sandbox, runDir: paths.containerRunDir(runKey), prepared, environment: {}, phase: 'preparing',
+      key, info: task, customExecutor: kind !== 'command', kind,
+      ...(kind === 'command' ? { container: runKey.containerId } : {}),
+      ...(child !== undefined ? { container: `${runKey.containerId}.${child}` } : {}),
+      containerStatusId: child !== undefined ? { value: child, parent: { value: runKey.containerId } } : { value: runKey.containerId },
+      ...(group !== undefined ? { group } : {}),
+      state: 'TASK_STAGING', statuses: [],
+      sandbox: nested ? paths.taskSandbox(key) : paths.sandbox(runKey),
+      runDir: nested ? paths.nestedRunDir(key) : paths.containerRunDir(runKey),
+      prepared, environment: {}, phase: 'preparing',
       killRequested: false, killedByHealth: false, checks: [], completed: false, collected: false,
     };
     this.tasks.set(tkey(frameworkId, taskId), entry);
-    this.executors.set(ekey(frameworkId, executorId), { key: runKey, info: execInfo, generated: executor === undefined, sandbox, terminated: false });
     this.sum.open(frameworkId, taskId, paths.taskUpdates(key));
+    return entry;
+  }
 
-    const refuse = (state: 'TASK_ERROR' | 'TASK_FAILED', reason: mesos.v1.TaskStatus.Reason, message: string) => {
-      this.emit(entry, state, { reason, message, source: 'SOURCE_AGENT' });
-      entry.phase = 'ended';
-      if (opts.deferExecutorExit !== true) this.executorEnded(entry, undefined);
-      return entry;
-    };
-    if (opts.unsupported !== undefined) return refuse('TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', opts.unsupported);
-    if (task.command === undefined) return refuse('TASK_ERROR', 'REASON_TASK_INVALID', 'Task has no CommandInfo to run');
-    if (resourceProblem !== undefined) {
-      return refuse('TASK_ERROR', 'REASON_TASK_INVALID', `Task uses resources the agent was not given: ${resourceProblem}`);
-    }
+  /** Why a task cannot run as it is (checked after resources); undefined when it can. */
+  private taskProblem(task: mesos.v1.TaskInfo, kind: ExecutorKind): string | undefined {
+    if (kind !== 'custom' && task.command === undefined) return 'Task has no CommandInfo to run';
     const health = this.deps.health;
     if (health !== undefined) {
       const hc = task.health_check !== undefined ? health.validateHealthCheck(task.health_check) : undefined;
-      if (hc !== undefined) return refuse('TASK_ERROR', 'REASON_TASK_INVALID', `Task's health check is invalid: ${hc}`);
+      if (hc !== undefined) return `Task's health check is invalid: ${hc}`;
       const ck = task.check !== undefined ? health.validateCheck(task.check) : undefined;
-      if (ck !== undefined) return refuse('TASK_ERROR', 'REASON_TASK_INVALID', `Task's check is invalid: ${ck}`);
+      if (ck !== undefined) return `Task's check is invalid: ${ck}`;
     } else if (task.health_check !== undefined || task.check !== undefined) {
-      this.deps.logger.warn({ taskId }, 'the task has a health check or check but this agent runs none');
+      this.deps.logger.warn({ taskId: task.task_id.value }, 'the task has a health check or check but this agent runs none');
+    }
+    return undefined;
+  }
+
+  private refuse(entry: TaskEntry, state: 'TASK_ERROR' | 'TASK_FAILED', reason: mesos.v1.TaskStatus.Reason, message: string): void {
+    this.emit(entry, state, { reason, message, source: 'SOURCE_AGENT' });
+    entry.phase = 'ended';
+  }
+
+  private admitCommandTask(frameworkId: string, task: mesos.v1.TaskInfo): void {
+    const taskId = task.task_id.value;
+    const resourceProblem = fitsInto(this.deps.config.resources.unallocate(), this.usedResources(), Resources.fromProto(task.resources).unallocate());
+    const runKey: RunKey = { agentId: this.id!, frameworkId, executorId: taskId, containerId: this.deps.ids.containerId() };
+    const execInfo = commandExecutorInfo(frameworkId, task);
+    const entry = this.newEntry(frameworkId, task, execInfo, 'command', runKey);
+    this.replaceExecutor({ key: runKey, info: execInfo, generated: true, kind: 'command', sandbox: entry.sandbox, terminated: false });
+    const problem = resourceProblem !== undefined ? `Task uses resources the agent was not given: ${resourceProblem}` : this.taskProblem(task, 'command');
+    if (problem !== undefined) {
+      this.refuse(entry, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
+      this.executorEnded(runKey, undefined);
+      return;
     }
     this.charge(entry);
     void this.launch(entry);
-    return entry;
+  }
+
+  /** Puts an executor's new run in the books; a finished run of the same executor id goes to the completed ones. */
+  private replaceExecutor(ex: ExecutorEntry): void {
+    const k = ekey(ex.key.frameworkId, ex.key.executorId);
+    const old = this.executors.get(k);
+    if (old !== undefined && old !== ex) {
+      this.completedExecutors.push(old);
+      if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
+    }
+    this.executors.set(k, ex);
+  }
+
+  /** The tasks of a task group (default executor) or of a custom executor: into the executor's run, started or refused together. */
+  private admitExecutorTasks(frameworkId: string, executor: mesos.v1.ExecutorInfo, kind: 'default' | 'custom', tasks: readonly mesos.v1.TaskInfo[], group: boolean): void {
+    const executorId = executor.executor_id.value;
+    const running = this.executors.get(ekey(frameworkId, executorId));
+    const ex: ExecutorEntry = running !== undefined && !running.terminated ? running : {
+      key: { agentId: this.id!, frameworkId, executorId, containerId: this.deps.ids.containerId() },
+      info: executor, generated: false, kind, sandbox: '', terminated: false,
+    };
+    const isNew = ex !== running;
+    let wanted = Resources.of([]);
+    for (const t of tasks) wanted = wanted.plus(Resources.fromProto(t.resources).unallocate());
+    if (isNew) wanted = wanted.plus(Resources.fromProto(executor.resources).unallocate());
+    const resourceProblem = fitsInto(this.deps.config.resources.unallocate(), this.usedResources(), wanted);
+    const groupId = group ? tasks[0]!.task_id.value : undefined;
+    const entries = tasks.map((t) => this.newEntry(frameworkId, t, ex.info, kind, ex.key, groupId));
+    let problem = resourceProblem !== undefined ? `Task uses resources the agent was not given: ${resourceProblem}` : undefined;
+    if (problem === undefined && isNew && kind === 'custom' && executor.command === undefined) problem = 'ExecutorInfo has no CommandInfo to run';
+    for (const t of tasks) problem ??= this.taskProblem(t, kind);
+    if (isNew) {
+      (ex as { sandbox: string }).sandbox = this.deps.store.paths.sandbox(ex.key);
+      this.replaceExecutor(ex);
+    }
+    if (problem !== undefined) {
+      const message = group && tasks.length > 1 ? `Task group refused: ${problem}` : problem;
+      for (const e of entries) this.refuse(e, 'TASK_ERROR', 'REASON_TASK_INVALID', message);
+      if (isNew) this.executorEnded(ex.key, undefined);
+      return;
+    }
+    if (isNew) {
+      ex.charged = Resources.fromProto(executor.resources).unallocate();
+      this.used = this.used.plus(ex.charged);
+    }
+    for (const e of entries) this.charge(e);
+    if (kind === 'default') {
+      for (const e of entries) void this.launch(e);
+      return;
+    }
+    if (isNew) {
+      ex.custom = { state: 'launching', runDir: this.deps.store.paths.containerRunDir(ex.key), backlog: [], recovered: false, launched: false };
+      void this.launchExecutor(ex, entries[0]!.prepared);
+    }
+    for (const e of entries) {
+      void e.prepared.then((problemText) => {
+        if (isTerminalState(e.state)) return;
+        if (problemText !== undefined) {
+          this.emit(e, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to create the sandbox: ${problemText}`, source: 'SOURCE_AGENT' });
+          e.phase = 'ended';
+          this.maybeCollect(e);
+          return;
+        }
+        e.ready = true;
+        this.deliverQueued(ex);
+      });
+    }
   }
 
   /** Resources of the tasks that are not terminal (kept up to date by `charge` and `emit`, not recounted per launch). */
@@ -311,7 +436,8 @@ export class Agent implements AgentView {
   }
 
   private async launch(entry: TaskEntry): Promise<void> {
-    const { frameworkId, executorId, taskId, containerId } = entry.key;
+    const { frameworkId, executorId, taskId } = entry.key;
+    const containerId = entry.container!;
     const command = entry.info.command!;
     const framework = this.frameworks.get(frameworkId);
     const user = this.userOf(entry);
@@ -321,7 +447,7 @@ export class Agent implements AgentView {
         this.emit(entry, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to create the sandbox: ${problem}`, source: 'SOURCE_AGENT' });
       }
       entry.phase = 'ended';
-      this.executorEnded(entry, undefined);
+      this.containerGone(entry, undefined);
       return;
     }
     entry.environment = taskEnvironment({
@@ -339,19 +465,19 @@ export class Agent implements AgentView {
       }
       if (isTerminalState(entry.state)) {
         entry.phase = 'ended';
-        this.executorEnded(entry, undefined);
+        this.containerGone(entry, undefined);
         return;
       }
       if (!fetched.ok) {
         this.emit(entry, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to fetch URIs: ${fetched.message}`, source: 'SOURCE_AGENT' });
         entry.phase = 'ended';
-        this.executorEnded(entry, undefined);
+        this.containerGone(entry, undefined);
         return;
       }
     }
     if (isTerminalState(entry.state)) {
       entry.phase = 'ended';
-      this.executorEnded(entry, undefined);
+      this.containerGone(entry, undefined);
       return;
     }
     const shell = command.shell ?? true;
@@ -372,7 +498,7 @@ export class Agent implements AgentView {
         this.emit(entry, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${result.message}`, source: 'SOURCE_AGENT' });
       }
       entry.phase = 'ended';
-      this.executorEnded(entry, undefined);
+      this.containerGone(entry, undefined);
       return;
     }
     entry.phase = 'launched';
@@ -447,14 +573,14 @@ export class Agent implements AgentView {
   }
 
   private watch(entry: TaskEntry): void {
-    const id = asContainerId(entry.key.containerId);
+    const id = asContainerId(entry.container!);
     this.deps.containerizer.wait(id).then(
       (t) => this.terminated(entry, t),
       (e: Error) => this.terminated(entry, { kind: 'unknown', message: e.message }),
     );
   }
 
-  /** The container ended: report how (unless a terminal update is out already), clean up, ExecutorExited. */
+  /** The task's container ended: report how (unless a terminal update is out already), clean up, then its executor's turn. */
   private terminated(entry: TaskEntry, t: Termination): void {
     entry.phase = 'ended';
     this.stopChecks(entry);
@@ -462,40 +588,66 @@ export class Agent implements AgentView {
       this.deps.timers.clear(entry.graceTimer);
       entry.graceTimer = undefined;
     }
+    let failed = false;
     if (!isTerminalState(entry.state)) {
       const o = commandOutcome(t, entry.killRequested);
+      failed = o.state !== 'TASK_FINISHED';
       this.emit(entry, o.state, {
         message: o.message,
         ...(o.reason !== undefined ? { reason: o.reason } : {}),
         ...(entry.killedByHealth ? { healthy: false } : {}),
       });
     }
-    this.deps.containerizer.cleanup(asContainerId(entry.key.containerId)).catch((e: Error) => {
-      this.deps.logger.warn({ containerId: entry.key.containerId, error: e.message }, 'container cleanup failed');
+    this.deps.containerizer.cleanup(asContainerId(entry.container!)).catch((e: Error) => {
+      this.deps.logger.warn({ containerId: entry.container, error: e.message }, 'container cleanup failed');
     });
-    this.executorEnded(entry, waitStatus(t));
+    // Mesos' default executor: a task of a group that fails (or is killed) takes its group with it.
+    if (failed && entry.group !== undefined && !entry.killRequested && killsGroupOnFailure(entry.info)) {
+      for (const e of this.runTasks(entry.key)) {
+        if (e !== entry && e.group === entry.group) this.killOne(e, undefined);
+      }
+    }
+    this.containerGone(entry, waitStatus(t));
   }
 
-  private executorEnded(entry: TaskEntry, status: number | undefined): void {
-    const k = ekey(entry.key.frameworkId, entry.key.executorId);
-    const ex = this.executors.get(k);
-    if (ex !== undefined && !ex.terminated) {
-      ex.terminated = true;
-      this.counters.executorsTerminated++;
-      const exited: maestro.agent.ExecutorExited = { framework_id: { value: entry.key.frameworkId }, executor_id: { value: entry.key.executorId } };
-      if (status !== undefined) exited.status = status;
-      // After the terminal updates of the executor's tasks (each goes out once its journal record is durable).
-      const writes = [...this.tasks.values()]
-        .filter((e) => e.key.frameworkId === entry.key.frameworkId && e.key.executorId === entry.key.executorId)
-        .map((e) => this.sum.afterWrites(e.key.frameworkId, e.key.taskId));
-      void Promise.all(writes).then(() => this.link?.send({ executor_exited: exited }));
+  /** A task's container is gone (or never started): a command executor ends with it; the default executor with its last task. */
+  private containerGone(entry: TaskEntry, status: number | undefined): void {
+    if (entry.kind === 'default') {
+      const rest = this.runTasks(entry.key);
+      if (rest.every((e) => e.phase === 'ended')) {
+        const allFinished = rest.every((e) => e.state === 'TASK_FINISHED');
+        this.executorEnded(entry.key, allFinished ? 0 : 1 << 8);
+      }
+    } else {
+      this.executorEnded(entry.key, status);
     }
     this.maybeCollect(entry);
   }
 
+  /** An executor run ended: its resources return, ExecutorExited goes after the terminal updates of its tasks. */
+  private executorEnded(key: RunKey, status: number | undefined): void {
+    const k = ekey(key.frameworkId, key.executorId);
+    const ex = this.executors.get(k);
+    if (ex !== undefined && ex.key.containerId === key.containerId && !ex.terminated) {
+      ex.terminated = true;
+      this.counters.executorsTerminated++;
+      if (ex.charged !== undefined) {
+        this.used = this.used.minus(ex.charged);
+        ex.charged = undefined;
+      }
+      const exited: maestro.agent.ExecutorExited = { framework_id: { value: key.frameworkId }, executor_id: { value: key.executorId } };
+      if (status !== undefined) exited.status = status;
+      // After the terminal updates of the executor's tasks (each goes out once its journal record is durable).
+      const writes = this.runTasks(key).map((e) => this.sum.afterWrites(e.key.frameworkId, e.key.taskId));
+      void Promise.all(writes).then(() => this.link?.send({ executor_exited: exited }));
+    }
+    this.maybeCollectRun(key);
+  }
+
   /** Records a state change through the state machine and the status update manager. */
-  private emit(entry: TaskEntry, state: AgentTaskState, extra: Partial<TaskStatus>): boolean {
-    const t = transition(entry.state, state);
+  private emit(entry: TaskEntry, state: AgentTaskState, extra: Partial<TaskStatus>, fromExecutor = false): boolean {
+    // A custom executor's update is its word on its task: only a move out of a terminal state is refused (by the caller).
+    const t = fromExecutor ? { ok: true as const, state } : transition(entry.state, state);
     if (!t.ok) {
       this.counters.invalidUpdates++;
       this.deps.logger.warn({ taskId: entry.key.taskId, message: t.message }, 'refused a task state change');
@@ -510,7 +662,7 @@ export class Agent implements AgentView {
       executor_id: { value: entry.key.executorId },
       timestamp: this.deps.clock.now() / 1000,
       uuid: this.deps.ids.uuid(),
-      container_status: { container_id: { value: entry.key.containerId } },
+      container_status: { container_id: entry.containerStatusId },
       ...extra,
     };
     entry.statuses.push(status);
@@ -546,17 +698,40 @@ export class Agent implements AgentView {
     this.kill(entry, policy);
   }
 
-  /** Kill policy: TASK_KILLING (when the framework can take it), SIGTERM, SIGKILL after the grace period. */
+  /**
+   * A kill request: a task not launched yet ends TASK_KILLED at once; a custom executor's task is
+   * the executor's to kill (KILL event); a task of a task group takes its whole group with it (as
+   * Mesos' default executor); a command task gets the kill policy (`killOne`).
+   */
   private kill(entry: TaskEntry, policy: mesos.v1.KillPolicy | undefined): void {
+    if (isTerminalState(entry.state) || entry.killRequested) return;
+    if (entry.kind === 'custom' && entry.phase === 'launched') {
+      entry.killRequested = true;
+      const ex = this.executors.get(ekey(entry.key.frameworkId, entry.key.executorId));
+      if (ex !== undefined) this.sendToExecutor(ex, { type: 'KILL', kill: { task_id: { value: entry.key.taskId }, ...(policy !== undefined ? { kill_policy: policy } : {}) } });
+      return;
+    }
+    if (entry.group !== undefined && entry.kind === 'default') {
+      for (const e of this.runTasks(entry.key)) if (e.group === entry.group && e !== entry) this.killOne(e, policy);
+    }
+    this.killOne(entry, policy);
+  }
+
+  /** Kill policy: TASK_KILLING (when the framework can take it), SIGTERM, SIGKILL after the grace period. */
+  private killOne(entry: TaskEntry, policy: mesos.v1.KillPolicy | undefined): void {
     if (isTerminalState(entry.state) || entry.killRequested) return;
     entry.killRequested = true;
     if (entry.phase === 'preparing') {
       this.emit(entry, 'TASK_KILLED', { reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it was launched' });
+      if (entry.kind === 'custom') {
+        entry.phase = 'ended';
+        this.maybeCollect(entry);
+      }
       return;
     }
-    if (entry.phase === 'ended') return;
+    if (entry.phase === 'ended' || entry.container === undefined) return;
     if (this.hasCapability(entry.key.frameworkId, 'TASK_KILLING_STATE')) this.emit(entry, 'TASK_KILLING', {});
-    const id: ContainerId = asContainerId(entry.key.containerId);
+    const id: ContainerId = asContainerId(entry.container);
     const graceMs = durationMs(policy?.grace_period) ?? durationMs(entry.info.kill_policy?.grace_period) ?? this.deps.config.defaultGraceMs;
     this.deps.logger.info({ taskId: entry.key.taskId, graceMs }, 'killing task: SIGTERM now, SIGKILL after the grace period');
     this.signal(id, 'SIGTERM');
@@ -574,23 +749,28 @@ export class Agent implements AgentView {
 
   private shutdownFramework(frameworkId: string): void {
     let n = 0;
-    for (const e of this.tasks.values()) {
+    for (const ex of [...this.executors.values()]) {
+      if (ex.key.frameworkId === frameworkId && ex.custom !== undefined && !ex.terminated) this.shutdownCustomExecutor(ex);
+    }
+    for (const e of [...this.tasks.values()]) {
       if (e.key.frameworkId !== frameworkId) continue;
       n++;
-      this.kill(e, undefined);
+      if (e.kind !== 'custom') this.kill(e, undefined);
     }
     this.deps.logger.info({ frameworkId, tasks: n }, 'shutting down a framework');
   }
 
   private shutdownExecutor(frameworkId: string, executorId: string): void {
     const ex = this.executors.get(ekey(frameworkId, executorId));
-    if (ex === undefined) {
+    if (ex === undefined || ex.terminated) {
       this.deps.logger.warn({ frameworkId, executorId }, 'asked to shut down an executor this agent does not have');
       return;
     }
-    for (const e of this.tasks.values()) {
-      if (e.key.frameworkId === frameworkId && e.key.executorId === executorId) this.kill(e, undefined);
+    if (ex.custom !== undefined) {
+      this.shutdownCustomExecutor(ex);
+      return;
     }
+    for (const e of this.runTasks(ex.key)) this.kill(e, undefined);
   }
 
   private reconcile(frameworkId: string, taskIds: readonly string[]): void {
@@ -626,18 +806,286 @@ export class Agent implements AgentView {
     this.maybeCollect(entry);
   }
 
-  /** Once a task is completed and its container gone, its executor is completed and its sandbox scheduled for collection. */
+  /** Once a task is completed and its container gone, its run may be over. */
   private maybeCollect(entry: TaskEntry): void {
     if (!entry.completed || entry.phase !== 'ended' || entry.collected) return;
     entry.collected = true;
-    const k = ekey(entry.key.frameworkId, entry.key.executorId);
+    this.maybeCollectRun(entry.key);
+  }
+
+  /** A run whose executor ended and whose tasks are all completed: the executor is completed, its sandbox handed to the collector. */
+  private maybeCollectRun(key: RunKey): void {
+    if (this.runTasks(key).length > 0) return;
+    const k = ekey(key.frameworkId, key.executorId);
     const ex = this.executors.get(k);
-    if (ex !== undefined && ex.key.containerId === entry.key.containerId) {
+    if (ex !== undefined && ex.key.containerId === key.containerId) {
+      if (!ex.terminated) return;
       this.executors.delete(k);
       this.completedExecutors.push(ex);
       if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
     }
-    this.deps.gc.schedule(entry.sandbox, this.deps.clock.now());
+    this.deps.gc.schedule(this.deps.store.paths.sandbox(key), this.deps.clock.now());
+  }
+
+  // ---------------------------------------------------------------- custom executors (slave/executor-endpoint.ts)
+
+  /** Starts a custom executor's process (fetching its URIs first); it then has the registration timeout to subscribe. */
+  private async launchExecutor(ex: ExecutorEntry, prepared: Promise<string | undefined>): Promise<void> {
+    const custom = ex.custom!;
+    const { frameworkId, executorId, containerId } = ex.key;
+    const fail = (message: string) => this.customExecutorTerminated(ex, { kind: 'launch-failed', message });
+    const problem = await prepared;
+    if (problem !== undefined) return fail(`Failed to create the sandbox: ${problem}`);
+    if (custom.state === 'terminating') return fail('Executor was shut down before it started');
+    const command = ex.info.command!;
+    const framework = this.frameworks.get(frameworkId);
+    const user = taskUser(command, framework);
+    const environment = taskEnvironment({
+      agentId: ex.key.agentId, frameworkId, executorId, containerId, sandbox: ex.sandbox,
+      agentEndpoint: this.endpointText, checkpoint: framework?.checkpoint ?? false,
+      shutdownGracePeriodSeconds: this.deps.config.shutdownGraceSeconds, command, path: this.deps.config.path,
+      recovery: { timeoutSeconds: this.deps.config.recoveryTimeoutSeconds ?? 900, backoffMaxSeconds: SUBSCRIPTION_BACKOFF_MAX_SECONDS },
+    });
+    const uris = command.uris ?? [];
+    if (uris.length > 0) {
+      let fetched: { ok: true } | { ok: false; message: string };
+      try {
+        fetched = await this.deps.fetch(uris, { sandbox: ex.sandbox, cacheDir: this.deps.store.paths.fetchCache, ...(user !== undefined ? { user } : {}) });
+      } catch (e) {
+        fetched = { ok: false, message: (e as Error).message };
+      }
+      if (!fetched.ok) return fail(`Failed to fetch URIs: ${fetched.message}`);
+    }
+    let result: { ok: true; pid: number } | { ok: false; message: string };
+    try {
+      result = await this.deps.containerizer.launch({
+        containerId: asContainerId(containerId), sandbox: ex.sandbox, runDir: custom.runDir,
+        command: { shell: command.shell ?? true, value: command.value ?? '', arguments: command.arguments ?? [] },
+        environment, resources: Resources.fromProto(ex.info.resources),
+        ...(user !== undefined ? { user } : {}),
+        ...(ex.info.container !== undefined ? { container: ex.info.container } : {}),
+      });
+    } catch (e) {
+      result = { ok: false, message: (e as Error).message };
+    }
+    if (!result.ok) return fail(`Failed to launch the executor: ${result.message}`);
+    custom.launched = true;
+    this.deps.containerizer.wait(asContainerId(containerId)).then(
+      (t) => this.customExecutorTerminated(ex, t),
+      (e: Error) => this.customExecutorTerminated(ex, { kind: 'unknown', message: e.message }),
+    );
+    if ((custom.state as CustomExecutorState) === 'terminating') {
+      this.signal(asContainerId(containerId), 'SIGKILL');
+      return;
+    }
+    custom.state = 'registering';
+    const timeoutMs = this.deps.config.executorRegistrationTimeoutMs ?? 60_000;
+    custom.timer = this.deps.timers.setTimeout(() => {
+      custom.timer = undefined;
+      if (custom.state !== 'registering') return;
+      this.deps.logger.warn({ frameworkId, executorId }, 'the executor did not subscribe in time; killing it');
+      custom.ending = { reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', message: `Executor did not subscribe within ${timeoutMs / 1000}secs` };
+      custom.state = 'terminating';
+      this.signal(asContainerId(containerId), 'SIGKILL');
+    }, timeoutMs);
+  }
+
+  /** Sends a subscribed executor its tasks that are checkpointed and not sent yet (a task group as one LAUNCH_GROUP once all of it is ready). */
+  private deliverQueued(ex: ExecutorEntry): void {
+    const custom = ex.custom;
+    if (custom?.state !== 'subscribed' || custom.sink === undefined) return;
+    const queued = this.runTasks(ex.key).filter((e) => e.phase === 'preparing' && !isTerminalState(e.state));
+    const groups = new Map<string, TaskEntry[]>();
+    for (const e of queued) {
+      if (e.group === undefined) {
+        if (!e.ready) continue;
+        e.phase = 'launched';
+        custom.sink.send({ type: 'LAUNCH', launch: { task: e.info } });
+      } else {
+        groups.set(e.group, [...(groups.get(e.group) ?? []), e]);
+      }
+    }
+    for (const members of groups.values()) {
+      if (!members.every((e) => e.ready)) continue;
+      for (const e of members) e.phase = 'launched';
+      custom.sink.send({ type: 'LAUNCH_GROUP', launch_group: { task_group: { tasks: members.map((e) => e.info) } } });
+    }
+  }
+
+  /** An event for a custom executor: sent now when it is subscribed, else kept until it subscribes. */
+  private sendToExecutor(ex: ExecutorEntry, event: mesos.v1.executor.Event): void {
+    const custom = ex.custom;
+    if (custom === undefined || ex.terminated) return;
+    if (custom.state === 'subscribed' && custom.sink !== undefined) custom.sink.send(event);
+    else if (custom.backlog.length < MAX_EXECUTOR_BACKLOG) custom.backlog.push(event);
+    else this.deps.logger.warn({ executorId: ex.key.executorId, type: event.type }, 'dropped an event for an executor that does not subscribe');
+  }
+
+  /** The tasks the agent still holds in one executor run. */
+  private runTasks(key: RunKey): TaskEntry[] {
+    const out: TaskEntry[] = [];
+    for (const e of this.tasks.values()) {
+      if (e.key.frameworkId === key.frameworkId && e.key.executorId === key.executorId && e.key.containerId === key.containerId) out.push(e);
+    }
+    return out;
+  }
+
+  /** A custom executor's process is gone: its unfinished tasks end (FAILED, or KILLED when a kill was asked), ExecutorExited. */
+  private customExecutorTerminated(ex: ExecutorEntry, t: Termination): void {
+    const custom = ex.custom!;
+    if (ex.terminated) return;
+    if (custom.timer !== undefined) this.deps.timers.clear(custom.timer);
+    custom.timer = undefined;
+    custom.sink?.close();
+    custom.sink = undefined;
+    const cause = custom.ending?.message ?? (t.kind === 'launch-failed' ? t.message : `Executor terminated: ${t.message}`);
+    const reason = custom.ending?.reason ?? (t.kind === 'launch-failed' ? 'REASON_CONTAINER_LAUNCH_FAILED' : 'REASON_EXECUTOR_TERMINATED');
+    for (const e of this.runTasks(ex.key)) {
+      if (!isTerminalState(e.state)) {
+        this.emit(e, e.killRequested ? 'TASK_KILLED' : 'TASK_FAILED', { source: 'SOURCE_AGENT', reason, message: cause });
+      }
+      e.phase = 'ended';
+    }
+    if (custom.launched) {
+      this.deps.containerizer.cleanup(asContainerId(ex.key.containerId)).catch((e: Error) => {
+        this.deps.logger.warn({ containerId: ex.key.containerId, error: e.message }, 'container cleanup failed');
+      });
+    }
+    this.deps.logger.info({ frameworkId: ex.key.frameworkId, executorId: ex.key.executorId, termination: t.message }, 'executor terminated');
+    this.executorEnded(ex.key, waitStatus(t));
+    for (const e of this.runTasks(ex.key)) this.maybeCollect(e);
+  }
+
+  /** SHUTDOWN for a custom executor: its queued tasks are killed, the executor told, and killed after the grace period. */
+  private shutdownCustomExecutor(ex: ExecutorEntry): void {
+    const custom = ex.custom!;
+    if (ex.terminated || custom.state === 'terminating') return;
+    const wasSubscribed = custom.state === 'subscribed' && custom.sink !== undefined;
+    custom.state = 'terminating';
+    if (custom.timer !== undefined) this.deps.timers.clear(custom.timer);
+    custom.timer = undefined;
+    for (const e of this.runTasks(ex.key)) {
+      if (e.phase !== 'preparing' || isTerminalState(e.state)) continue;
+      e.killRequested = true;
+      this.emit(e, 'TASK_KILLED', { reason: 'REASON_EXECUTOR_TERMINATED', message: 'Task killed before it reached its executor: the executor is shutting down', source: 'SOURCE_AGENT' });
+      e.phase = 'ended';
+    }
+    if (!custom.launched) return; // launchExecutor sees `terminating` and ends it
+    const id = asContainerId(ex.key.containerId);
+    if (wasSubscribed) custom.sink!.send({ type: 'SHUTDOWN' });
+    else this.signal(id, 'SIGTERM');
+    const graceMs = this.deps.config.shutdownGraceSeconds * 1000;
+    custom.timer = this.deps.timers.setTimeout(() => {
+      custom.timer = undefined;
+      if (!ex.terminated) this.signal(id, 'SIGKILL');
+    }, graceMs);
+  }
+
+  private customExecutor(call: mesos.v1.executor.Call): ExecutorEntry | ExecutorCallRejection {
+    if (!this.recovered) return { ok: false, status: 503, message: 'Agent has not finished recovery' };
+    if (!this.frameworks.has(call.framework_id.value)) return { ok: false, status: 400, message: `Framework '${call.framework_id.value}' cannot be found` };
+    const ex = this.executors.get(ekey(call.framework_id.value, call.executor_id.value));
+    if (ex === undefined || ex.terminated || ex.custom === undefined) {
+      return { ok: false, status: 400, message: `Executor '${call.executor_id.value}' of framework '${call.framework_id.value}' cannot be found` };
+    }
+    return ex;
+  }
+
+  subscribeExecutor(call: mesos.v1.executor.Call, sink: ExecutorSink): ExecutorCallOutcome {
+    const ex = this.customExecutor(call);
+    if (!('key' in ex)) return ex;
+    const custom = ex.custom!;
+    if (custom.sink !== undefined && custom.sink !== sink) custom.sink.close();
+    custom.sink = undefined;
+    if (custom.state === 'terminating') {
+      // Too late: the agent is ending this executor; it is told to shut down at once.
+      sink.send({ type: 'SHUTDOWN' });
+      sink.close();
+      return { ok: true };
+    }
+    if (custom.timer !== undefined) this.deps.timers.clear(custom.timer);
+    custom.timer = undefined;
+    const subscribe = call.subscribe ?? {};
+    if (custom.recovered) {
+      // After an agent restart: a task the executor neither lists nor has an update for never reached it.
+      const known = new Set((subscribe.unacknowledged_tasks ?? []).map((t) => t.task_id.value));
+      for (const u of subscribe.unacknowledged_updates ?? []) known.add(u.status.task_id.value);
+      for (const e of this.runTasks(ex.key)) {
+        if (e.state !== 'TASK_STAGING' || known.has(e.key.taskId)) continue;
+        this.emit(e, this.lostState(e.key.frameworkId), { source: 'SOURCE_AGENT', reason: 'REASON_AGENT_RESTARTED', message: 'Task launched during agent restart' });
+        e.phase = 'ended';
+      }
+      custom.recovered = false;
+    }
+    for (const u of subscribe.unacknowledged_updates ?? []) {
+      const r = this.applyExecutorUpdate(ex, u.status);
+      if (!r.ok) this.deps.logger.warn({ executorId: ex.key.executorId, message: r.message }, 'ignored an unacknowledged update the executor resent');
+    }
+    custom.state = 'subscribed';
+    custom.sink = sink;
+    const framework = this.frameworks.get(ex.key.frameworkId)!;
+    sink.send({
+      type: 'SUBSCRIBED',
+      subscribed: { executor_info: ex.info, framework_info: framework, agent_info: this.info(), container_id: { value: ex.key.containerId } },
+    });
+    this.deliverQueued(ex);
+    for (const event of custom.backlog.splice(0)) sink.send(event);
+    this.deps.logger.info({ frameworkId: ex.key.frameworkId, executorId: ex.key.executorId }, 'executor subscribed');
+    if (!this.runTasks(ex.key).some((e) => !isTerminalState(e.state))) {
+      // Started for tasks that are all gone (killed before it subscribed): it has nothing to run.
+      this.shutdownCustomExecutor(ex);
+    }
+    return { ok: true };
+  }
+
+  executorDisconnected(sink: ExecutorSink): void {
+    for (const ex of this.executors.values()) {
+      const custom = ex.custom;
+      if (custom?.sink !== sink) continue;
+      custom.sink = undefined;
+      if (custom.state === 'subscribed') custom.state = 'disconnected';
+      this.deps.logger.warn({ frameworkId: ex.key.frameworkId, executorId: ex.key.executorId }, 'executor disconnected; events wait until it subscribes again');
+    }
+  }
+
+  executorUpdate(call: mesos.v1.executor.Call): ExecutorCallOutcome {
+    const ex = this.customExecutor(call);
+    if (!('key' in ex)) return ex;
+    if (ex.custom!.state !== 'subscribed') return { ok: false, status: 403, message: 'Executor is not subscribed' };
+    return this.applyExecutorUpdate(ex, call.update!.status);
+  }
+
+  /** A TaskStatus from a custom executor: the executor's word on its task (its uuid kept), checkpointed and forwarded. */
+  private applyExecutorUpdate(ex: ExecutorEntry, status: TaskStatus): ExecutorCallOutcome {
+    const taskId = status.task_id.value;
+    const entry = this.tasks.get(tkey(ex.key.frameworkId, taskId));
+    if (entry === undefined || entry.key.executorId !== ex.key.executorId || entry.key.containerId !== ex.key.containerId) {
+      if (this.completedTasks.some((t) => t.framework_id.value === ex.key.frameworkId && t.task_id.value === taskId)) return { ok: true };
+      return { ok: false, status: 400, message: `Task '${taskId}' is not a task of executor '${ex.key.executorId}'` };
+    }
+    if (entry.statuses.some((s) => s.uuid === status.uuid)) return { ok: true };
+    if (isTerminalState(entry.state)) {
+      return { ok: false, status: 400, message: `Task '${taskId}' is already ${entry.state}; no update can follow a terminal one` };
+    }
+    const { task_id: _t, state, ...rest } = status;
+    if (!(AGENT_TASK_STATES as readonly string[]).includes(state)) {
+      return { ok: false, status: 400, message: `Task state ${state} cannot come from an executor` };
+    }
+    this.emit(entry, state as AgentTaskState, { ...rest, source: 'SOURCE_EXECUTOR' }, true);
+    entry.phase = isTerminalState(entry.state) ? 'ended' : 'launched';
+    return { ok: true };
+  }
+
+  executorMessage(call: mesos.v1.executor.Call): ExecutorCallOutcome {
+    const ex = this.customExecutor(call);
+    if (!('key' in ex)) return ex;
+    if (ex.custom!.state !== 'subscribed') return { ok: false, status: 403, message: 'Executor is not subscribed' };
+    this.link?.send({
+      executor_to_framework: {
+        agent_id: { value: this.id! }, framework_id: { value: ex.key.frameworkId }, executor_id: { value: ex.key.executorId }, data: call.message!.data,
+      },
+    });
+    return { ok: true };
   }
 
   // ---------------------------------------------------------------- recovery
@@ -670,26 +1118,38 @@ export class Agent implements AgentView {
     this.id = state.agentId;
     this.deps.store.saveAgent(this.id, this.info());
     this.checkpointedResources = state.checkpointedResources;
+    const paths = this.deps.store.paths;
     const live: TaskEntry[] = [];
+    const customs: ExecutorEntry[] = [];
     const overSandboxes: string[] = [];
     for (const fw of state.frameworks) {
       if (fw.info.id !== undefined) this.frameworks.set(fw.info.id.value, fw.info);
       for (const ex of fw.executors) {
+        const generated = ex.info.command?.value === 'maestro-command-executor';
+        const kind: ExecutorKind = generated ? 'command' : executorKindOf(ex.info);
         for (const run of ex.runs) {
-          const sandbox = this.deps.store.paths.sandbox(run.key);
-          const runDir = this.deps.store.paths.containerRunDir(run.key);
-          const executor: ExecutorEntry = { key: run.key, info: ex.info, generated: ex.info.command?.value === 'maestro-command-executor', sandbox, terminated: false };
+          const sandbox = paths.sandbox(run.key);
+          const executor: ExecutorEntry = { key: run.key, info: ex.info, generated, kind, sandbox, terminated: false };
           let anyLive = false;
           let allDone = run.tasks.length > 0;
           for (const t of run.tasks) {
             const statuses = t.records.flatMap((r) => ('update' in r ? [r.update.status] : []));
             const last = statuses[statuses.length - 1];
+            const child = kind === 'default' ? nestedContainerId(run.key.containerId, t.key.taskId) : undefined;
             const entry: TaskEntry = {
-              key: t.key, info: t.info, customExecutor: !executor.generated, state: (last?.state ?? 'TASK_STAGING') as AgentTaskState,
-              statuses, sandbox, runDir, prepared: Promise.resolve(undefined), environment: {}, phase: 'launched', killRequested: last?.state === 'TASK_KILLING',
+              key: t.key, info: t.info, customExecutor: kind !== 'command', kind,
+              ...(kind === 'command' ? { container: run.key.containerId } : {}),
+              ...(child !== undefined ? { container: `${run.key.containerId}.${child}` } : {}),
+              containerStatusId: child !== undefined ? { value: child, parent: { value: run.key.containerId } } : { value: run.key.containerId },
+              // Which group a task belonged to is not checkpointed: the tasks of a recovered default executor run count as one group.
+              ...(kind === 'default' ? { group: `recovered:${run.key.containerId}` } : {}),
+              state: (last?.state ?? 'TASK_STAGING') as AgentTaskState,
+              statuses, sandbox: kind === 'default' ? paths.taskSandbox(t.key) : sandbox,
+              runDir: kind === 'default' ? paths.nestedRunDir(t.key) : paths.containerRunDir(run.key),
+              prepared: Promise.resolve(undefined), environment: {}, phase: 'launched', killRequested: last?.state === 'TASK_KILLING',
               killedByHealth: false, checks: [], completed: false, collected: false,
             };
-            const rec = this.sum.recover(t.key.frameworkId, t.key.taskId, this.deps.store.paths.taskUpdates(t.key), t.records);
+            const rec = this.sum.recover(t.key.frameworkId, t.key.taskId, paths.taskUpdates(t.key), t.records);
             if (rec.done) {
               entry.completed = true;
               entry.phase = 'ended';
@@ -700,15 +1160,28 @@ export class Agent implements AgentView {
             this.tasks.set(tkey(t.key.frameworkId, t.key.taskId), entry);
             if (!isTerminalState(entry.state)) {
               anyLive = true;
-              live.push(entry);
+              if (kind !== 'custom') live.push(entry);
               this.charge(entry);
             } else {
               entry.phase = 'ended';
             }
           }
-          if (anyLive) this.executors.set(ekey(run.key.frameworkId, run.key.executorId), executor);
-          else if (run.tasks.length > 0) this.completedExecutors.push({ ...executor, terminated: true });
-          if (allDone) overSandboxes.push(sandbox);
+          // A custom executor's latest run may still run without a live task (idle); the containerizer says.
+          const maybeRunning = anyLive || (kind === 'custom' && run.latest);
+          if (maybeRunning) {
+            if (kind !== 'command') {
+              executor.charged = Resources.fromProto(ex.info.resources).unallocate();
+              this.used = this.used.plus(executor.charged);
+            }
+            if (kind === 'custom') {
+              executor.custom = { state: 'registering', runDir: paths.containerRunDir(run.key), backlog: [], recovered: true, launched: true };
+              customs.push(executor);
+            }
+            this.executors.set(ekey(run.key.frameworkId, run.key.executorId), executor);
+          } else if (run.tasks.length > 0) {
+            this.completedExecutors.push({ ...executor, terminated: true });
+          }
+          if (allDone && !maybeRunning) overSandboxes.push(sandbox);
         }
       }
     }
@@ -716,7 +1189,10 @@ export class Agent implements AgentView {
     await Promise.all(overSandboxes.map((sandbox) => this.deps.gc.scheduleFromMtime(sandbox).catch((e: Error) => {
       this.deps.logger.warn({ sandbox, error: e.message }, 'could not schedule a completed sandbox for garbage collection');
     })));
-    const wanted: RecoverableContainer[] = live.map((e) => ({ containerId: asContainerId(e.key.containerId), runDir: e.runDir, sandbox: e.sandbox }));
+    const wanted: RecoverableContainer[] = [
+      ...live.map((e) => ({ containerId: asContainerId(e.container!), runDir: e.runDir, sandbox: e.sandbox })),
+      ...customs.map((ex) => ({ containerId: asContainerId(ex.key.containerId), runDir: ex.custom!.runDir, sandbox: ex.sandbox })),
+    ];
     let found: Map<ContainerId, 'running' | Termination>;
     try {
       found = wanted.length > 0 ? await this.deps.containerizer.recover(wanted) : new Map();
@@ -729,10 +1205,10 @@ export class Agent implements AgentView {
       const framework = this.frameworks.get(entry.key.frameworkId);
       entry.environment = taskEnvironment({
         agentId: entry.key.agentId, frameworkId: entry.key.frameworkId, executorId: entry.key.executorId, taskId: entry.key.taskId,
-        containerId: entry.key.containerId, sandbox: entry.sandbox, agentEndpoint: this.endpointText, checkpoint: framework?.checkpoint ?? false,
+        containerId: entry.container!, sandbox: entry.sandbox, agentEndpoint: this.endpointText, checkpoint: framework?.checkpoint ?? false,
         shutdownGracePeriodSeconds: this.deps.config.shutdownGraceSeconds, command: entry.info.command, path: this.deps.config.path,
       });
-      const r = found.get(asContainerId(entry.key.containerId));
+      const r = found.get(asContainerId(entry.container!));
       if (r === 'running') {
         running++;
         this.watch(entry);
@@ -747,8 +1223,38 @@ export class Agent implements AgentView {
         this.terminated(entry, r ?? { kind: 'unknown', message: 'the container was not found after the agent restarted' });
       }
     }
-    this.deps.logger.info({ agentId: this.id, tasks: this.tasks.size, running, completed: this.completedTasks.length }, 'recovered the agent\'s state');
     this.recovered = true;
+    for (const ex of customs) {
+      const r = found.get(asContainerId(ex.key.containerId));
+      if (r !== 'running') {
+        if ((r === undefined || r.kind === 'unknown') && this.runTasks(ex.key).length === 0) {
+          // Idle and long gone (its runtime files were cleaned up when it ended): nothing to report again.
+          ex.terminated = true;
+          if (ex.charged !== undefined) this.used = this.used.minus(ex.charged);
+          ex.charged = undefined;
+          this.maybeCollectRun(ex.key);
+          continue;
+        }
+        this.customExecutorTerminated(ex, r ?? { kind: 'unknown', message: 'the executor was not found after the agent restarted' });
+        continue;
+      }
+      running += this.runTasks(ex.key).filter((e) => !isTerminalState(e.state)).length;
+      const custom = ex.custom!;
+      this.deps.containerizer.wait(asContainerId(ex.key.containerId)).then(
+        (t) => this.customExecutorTerminated(ex, t),
+        (e: Error) => this.customExecutorTerminated(ex, { kind: 'unknown', message: e.message }),
+      );
+      const timeoutMs = this.deps.config.executorReregistrationTimeoutMs ?? 2000;
+      custom.timer = this.deps.timers.setTimeout(() => {
+        custom.timer = undefined;
+        if (custom.state !== 'registering') return;
+        this.deps.logger.warn({ executorId: ex.key.executorId }, 'the executor did not subscribe again after the agent restarted; killing it');
+        custom.ending = { reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', message: `Executor did not subscribe again within ${timeoutMs / 1000}secs of the agent's restart` };
+        custom.state = 'terminating';
+        this.signal(asContainerId(ex.key.containerId), 'SIGKILL');
+      }, timeoutMs);
+    }
+    this.deps.logger.info({ agentId: this.id, tasks: this.tasks.size, running, completed: this.completedTasks.length }, 'recovered the agent\'s state');
     return { ok: true, tasks: this.tasks.size, running };
   }
 
@@ -761,6 +1267,11 @@ export class Agent implements AgentView {
   /** Stops timers and checks (agent shutdown). Tasks keep running; the journals keep the updates. */
   stop(): void {
     this.sum.stop();
+    for (const ex of this.executors.values()) {
+      if (ex.custom?.timer !== undefined) this.deps.timers.clear(ex.custom.timer);
+      if (ex.custom !== undefined) ex.custom.timer = undefined;
+      ex.custom?.sink?.close();
+    }
     for (const e of this.tasks.values()) {
       this.stopChecks(e);
       if (e.graceTimer !== undefined) this.deps.timers.clear(e.graceTimer);
@@ -795,23 +1306,30 @@ export class Agent implements AgentView {
   }
 
   async getContainers(): Promise<NonNullable<mesos.v1.agent.Response['get_containers']>> {
-    const containers: mesos.v1.agent.Response.GetContainers.Container[] = [];
+    type Container = mesos.v1.agent.Response.GetContainers.Container;
+    const listed: { container: string; entry: Container }[] = [];
     for (const e of this.tasks.values()) {
-      if (e.phase !== 'launched') continue;
-      const c: mesos.v1.agent.Response.GetContainers.Container = {
-        framework_id: { value: e.key.frameworkId },
-        executor_id: { value: e.key.executorId },
-        container_id: { value: e.key.containerId },
-      };
+      if (e.phase !== 'launched' || e.container === undefined) continue;
+      const c: Container = { framework_id: { value: e.key.frameworkId }, executor_id: { value: e.key.executorId }, container_id: e.containerStatusId };
       const ex = this.executors.get(ekey(e.key.frameworkId, e.key.executorId));
       if (ex?.info.name !== undefined) c.executor_name = ex.info.name;
+      listed.push({ container: e.container, entry: c });
+    }
+    for (const ex of this.executors.values()) {
+      if (ex.custom === undefined || ex.terminated || !ex.custom.launched) continue;
+      const c: Container = { framework_id: { value: ex.key.frameworkId }, executor_id: { value: ex.key.executorId }, container_id: { value: ex.key.containerId } };
+      if (ex.info.name !== undefined) c.executor_name = ex.info.name;
+      listed.push({ container: ex.key.containerId, entry: c });
+    }
+    const containers: Container[] = [];
+    for (const { container, entry } of listed) {
       try {
-        const usage = await this.deps.containerizer.usage(asContainerId(e.key.containerId));
-        if (usage !== undefined) c.resource_statistics = usage;
+        const usage = await this.deps.containerizer.usage(asContainerId(container));
+        if (usage !== undefined) entry.resource_statistics = usage;
       } catch {
         // A container that ended meanwhile has no usage; it is listed without statistics.
       }
-      containers.push(c);
+      containers.push(entry);
     }
     return containers.length > 0 ? { containers } : {};
   }

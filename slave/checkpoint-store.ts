@@ -95,6 +95,11 @@ export class CheckpointStore implements UpdateJournal {
     return appendRecordAsync(journalPath, record);
   }
 
+  /** A task group task's own sandbox (`tasks/<task_id>` in its executor's run) and its nested container's runtime dir; after `prepareRun`. */
+  async prepareNested(key: TaskKey): Promise<void> {
+    await Promise.all([fs.mkdir(this.paths.taskSandbox(key), { recursive: true }), fs.mkdir(this.paths.nestedRunDir(key), { recursive: true })]);
+  }
+
   /** Whether a directory (a sandbox) is still there (garbage collection removes them). */
   exists(directory: string): boolean {
     return existsSync(directory);

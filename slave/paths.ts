@@ -5,7 +5,10 @@
  * Sandboxes (what tasks see and what /files serves):
  *
  *   <work_dir>/slaves/<agent_id>/frameworks/<framework_id>/executors/<executor_id>/runs/<container_id>/
- *       stdout, stderr                  the task's output (appended by the containerizer)
+ *       stdout, stderr                  the task's output (appended by the containerizer); a custom
+ *                                       executor's own output
+ *       tasks/<task_id>/                the sandbox of a task of a task group (default executor):
+ *           stdout, stderr              its output; MESOS_SANDBOX points here
  *   <work_dir>/slaves/<agent_id>/frameworks/<framework_id>/executors/<executor_id>/runs/latest
  *                                       symlink to the newest run of that executor
  *
@@ -24,6 +27,7 @@
  *                   container/          the containerizer's own files (pid, exit status)
  *                   tasks/<task_id>/
  *                       task.info       TaskInfo (JSON)
+ *                       container/      a task group task's nested container files (pid, exit status)
  *                       task.updates    status update journal: one JSON record per line,
  *                                       {"update": StatusUpdate} or {"ack": uuid}, fsynced
  *   <work_dir>/fetch-cache/             the URI fetcher's cache
@@ -79,9 +83,13 @@ export function createPaths(workDir: string) {
     metaTasks: (k: RunKey) => join(metaRun(k), 'tasks'),
     metaTask,
     taskInfo: (k: TaskKey) => join(metaTask(k), 'task.info'),
+    /** The runtime dir of a task group task's nested container. */
+    nestedRunDir: (k: TaskKey) => join(metaTask(k), 'container'),
     taskUpdates: (k: TaskKey) => join(metaTask(k), 'task.updates'),
     executorSandboxes,
     sandbox: (k: RunKey) => join(executorSandboxes(k.agentId, k.frameworkId, k.executorId), k.containerId),
+    /** The sandbox of a task group task: `tasks/<task_id>` inside its executor's run sandbox (as Mesos' default executor). */
+    taskSandbox: (k: TaskKey) => join(executorSandboxes(k.agentId, k.frameworkId, k.executorId), k.containerId, 'tasks', k.taskId),
     latestRunLink: (agentId: string, frameworkId: string, executorId: string) =>
       join(executorSandboxes(agentId, frameworkId, executorId), 'latest'),
     fetchCache: join(workDir, 'fetch-cache'),

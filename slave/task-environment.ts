@@ -16,7 +16,8 @@ export interface TaskEnvironmentInput {
   readonly agentId: string;
   readonly frameworkId: string;
   readonly executorId: string;
-  readonly taskId: string;
+  /** Absent for a custom executor's own environment (no MESOS_TASK_ID). */
+  readonly taskId?: string;
   readonly containerId: string;
   readonly sandbox: string;
   /** `ip:port` of the agent's HTTP endpoint. */
@@ -27,6 +28,8 @@ export interface TaskEnvironmentInput {
   readonly command?: mesos.v1.CommandInfo;
   /** The agent's PATH, used when the task sets none. */
   readonly path?: string;
+  /** For an executor with checkpointing: how long it retries to reach a restarted agent, and its backoff cap (seconds). */
+  readonly recovery?: { readonly timeoutSeconds: number; readonly backoffMaxSeconds: number };
 }
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -36,7 +39,6 @@ export function taskEnvironment(input: TaskEnvironmentInput): Record<string, str
     PATH: input.path ?? DEFAULT_PATH,
     MESOS_FRAMEWORK_ID: input.frameworkId,
     MESOS_EXECUTOR_ID: input.executorId,
-    MESOS_TASK_ID: input.taskId,
     MESOS_SLAVE_ID: input.agentId,
     MESOS_AGENT_ID: input.agentId,
     MESOS_SLAVE_PID: `slave(1)@${input.agentEndpoint}`,
@@ -48,6 +50,11 @@ export function taskEnvironment(input: TaskEnvironmentInput): Record<string, str
     MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: `${input.shutdownGracePeriodSeconds}secs`,
     MESOS_CONTAINER_NAME: `mesos-${input.containerId}`,
   };
+  if (input.taskId !== undefined) env.MESOS_TASK_ID = input.taskId;
+  if (input.checkpoint && input.recovery !== undefined) {
+    env.MESOS_RECOVERY_TIMEOUT = `${input.recovery.timeoutSeconds}secs`;
+    env.MESOS_SUBSCRIPTION_BACKOFF_MAX = `${input.recovery.backoffMaxSeconds}secs`;
+  }
   for (const v of input.command?.environment?.variables ?? []) {
     const type = v.type ?? 'VALUE';
     if (type !== 'VALUE') continue;

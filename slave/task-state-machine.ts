@@ -6,13 +6,15 @@
  *      │            │           └──┘ (RUNNING again: health or check status changed)
  *      │            └──► KILLING, FAILED, KILLED, FINISHED
  *      └──► ERROR (invalid task), DROPPED, FAILED (fetch/launch failed), KILLED (killed during launch),
- *           FINISHED (the process ended before the agent could report it, e.g. across an agent crash)
+ *           FINISHED (the process ended before the agent could report it, e.g. across an agent crash),
+ *           LOST / DROPPED (handed to a custom executor that, after an agent restart, does not know it)
  *
  * STAGING: the agent accepted the task and prepares it (sandbox, fetch, launch).
  * STARTING: the process exists; RUNNING follows at once for the command executor.
  * KILLING: only for frameworks with the TASK_KILLING_STATE capability, between SIGTERM and exit.
- * Terminal: FINISHED, FAILED, KILLED, ERROR, DROPPED (and LOST, used only to answer reconciliation
- * of a task the agent never had). Nothing leaves a terminal state.
+ * Terminal: FINISHED, FAILED, KILLED, ERROR, DROPPED, LOST. Nothing leaves a terminal state.
+ * A custom executor's updates are the executor's word: the agent refuses only an update after a
+ * terminal one (agent.ts), not the moves this table leaves out.
  *
  * `transition` is the only way to change a task's state; an illegal move is a value, not a throw.
  */
@@ -31,7 +33,7 @@ export function isTerminalState(state: mesos.v1.TaskState): boolean {
 }
 
 const TABLE: Readonly<Record<AgentTaskState, readonly AgentTaskState[]>> = {
-  TASK_STAGING: ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_DROPPED'],
+  TASK_STAGING: ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_LOST'],
   TASK_STARTING: ['TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED'],
   TASK_RUNNING: ['TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED'],
   TASK_KILLING: ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED'],

@@ -29,6 +29,7 @@ import { createAgentApp } from './http/app.ts';
 import { MasterLink, parseMasters } from './master-link.ts';
 import type { ReconfigurationPolicy } from './reconfiguration.ts';
 import { detectResources, readHostFacts } from './resources-detect.ts';
+import { runSimulatedAgents } from './simulate/run.ts';
 
 export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'master', type: 'string', help: 'the master to register with, host:port (several: host:port,host:port; the agent follows the leader)' },
@@ -53,6 +54,7 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'default_kill_grace_period', type: 'duration', default: 3, help: 'kill grace period of a task without a kill policy (maestro)' },
   { name: 'logging_level', type: 'string', default: 'INFO', help: 'INFO, WARNING or ERROR' },
   { name: 'quiet', type: 'boolean', default: false, help: 'log warnings and errors only (the start line is always printed)' },
+  { name: 'simulate', type: 'number', default: 0, help: 'run N simulated agents in this process instead (scale tests, benchmarks): the real agent protocol, launches faked, nothing written to --work_dir (docs/operating.md)' },
 ];
 
 const LEVELS: Readonly<Record<string, string>> = { INFO: 'info', WARNING: 'warn', ERROR: 'error' };
@@ -88,6 +90,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     }
     if (parsed.positional.length > 0) throw new FlagError('', `unexpected argument '${parsed.positional[0]}'`);
     values = parsed.values;
+    // --simulate=N: simulated agents instead of this one (slave/simulate/); --work_dir and the containerizer flags do not apply.
+    if (values.simulate !== 0) return await runSimulatedAgents(values);
     if (values.master === undefined || parseMasters(values.master as string).length === 0) throw new FlagError('master', '--master is required (host:port)');
     if (values.work_dir === undefined || values.work_dir === '') throw new FlagError('work_dir', '--work_dir is required');
     if (values.containerizers !== 'posix') throw new FlagError('containerizers', `--containerizers: only 'posix' is available, got '${values.containerizers}'`);

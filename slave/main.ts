@@ -50,7 +50,10 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'registration_backoff_factor', type: 'duration', default: 1, help: 'initial backoff of (re)connection attempts (doubles up to 1 minute)' },
   { name: 'status_update_retry_interval_min', type: 'duration', default: 10, help: 'first resend interval of an unacknowledged status update (doubles)' },
   { name: 'status_update_retry_interval_max', type: 'duration', default: 600, help: 'longest resend interval of an unacknowledged status update' },
-  { name: 'executor_shutdown_grace_period', type: 'duration', default: 5, help: 'shutdown grace period told to tasks (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD)' },
+  { name: 'executor_shutdown_grace_period', type: 'duration', default: 5, help: 'how long an executor has after SHUTDOWN before it is killed; told to tasks (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD)' },
+  { name: 'executor_registration_timeout', type: 'duration', default: 60, help: 'how long a custom executor has to subscribe after it was started before it is killed and its tasks fail' },
+  { name: 'executor_reregistration_timeout', type: 'duration', default: 2, help: 'how long a custom executor has to subscribe again after the agent restarted before it is killed' },
+  { name: 'recovery_timeout', type: 'duration', default: 900, help: 'how long a checkpointing executor keeps trying to reach a restarted agent (MESOS_RECOVERY_TIMEOUT)' },
   { name: 'default_kill_grace_period', type: 'duration', default: 3, help: 'kill grace period of a task without a kill policy (maestro)' },
   { name: 'logging_level', type: 'string', default: 'INFO', help: 'INFO, WARNING or ERROR' },
   { name: 'quiet', type: 'boolean', default: false, help: 'log warnings and errors only (the start line is always printed)' },
@@ -152,13 +155,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       reconfigurationPolicy: values.reconfiguration_policy as ReconfigurationPolicy,
       defaultGraceMs: (values.default_kill_grace_period as number) * 1000,
       shutdownGraceSeconds: values.executor_shutdown_grace_period as number,
+      executorRegistrationTimeoutMs: (values.executor_registration_timeout as number) * 1000,
+      executorReregistrationTimeoutMs: (values.executor_reregistration_timeout as number) * 1000,
+      recoveryTimeoutSeconds: values.recovery_timeout as number,
       retry: { initialMs: (values.status_update_retry_interval_min as number) * 1000, maxMs: (values.status_update_retry_interval_max as number) * 1000 },
       ...(process.env.PATH !== undefined ? { path: process.env.PATH } : {}),
     },
   });
 
   const build = readBuildInfo(fileURLToPath(new URL('..', import.meta.url)));
-  const app = createAgentApp({ view: agent, logger, version, build });
+  const app = createAgentApp({ view: agent, executors: agent, logger, version, build });
   await app.listen({ host: ip, port: values.port as number });
   const port = (app.server.address() as AddressInfo).port;
   agent.setEndpoint(advertiseIp, port);

@@ -12,11 +12,13 @@
  *
  * Behaviour:
  *  - SUBSCRIBE with `Accept: application/json`; read the stream's RecordIO records as events.
- *  - LAUNCH / each task of LAUNCH_GROUP: UPDATE TASK_STARTING, run `command.value` with
+ *  - LAUNCH / each task of LAUNCH_GROUP: UPDATE TASK_STARTING, run the task's command with
  *    `/bin/sh -c` in this process's cwd (the sandbox) in a process group of its own, with the
  *    task's VALUE environment variables and MESOS_TASK_ID, UPDATE TASK_RUNNING; when the child
- *    exits, TASK_FINISHED (exit 0) or TASK_FAILED (the code or signal in the message). A task
- *    without a command value stays RUNNING until killed.
+ *    exits, TASK_FINISHED (exit 0) or TASK_FAILED (the code or signal in the message). The
+ *    command is `command.value`, else the task's `data` as UTF-8 text: a Mesos master refuses a
+ *    TaskInfo that has both an ExecutorInfo and a CommandInfo, so through a real master a task
+ *    carries its shell text in `data`. A task with neither stays RUNNING until killed.
  *  - Every UPDATE carries a fresh random 16-byte uuid, source SOURCE_EXECUTOR, executor_id,
  *    task_id and timestamp, and stays unacknowledged until an ACKNOWLEDGED event names its uuid.
  *    UPDATEs are sent one at a time, in order; while the stream is down they are only kept.
@@ -320,6 +322,13 @@ function taskEnvironment(info) {
   return env;
 }
 
+/** The shell text a task runs: `command.value`, else `data` (base64 in the canonical form) as UTF-8. */
+function taskCommand(info) {
+  if (typeof info.command?.value === 'string' && info.command.value !== '') return info.command.value;
+  if (typeof info.data === 'string' && info.data !== '') return Buffer.from(info.data, 'base64').toString('utf8');
+  return undefined;
+}
+
 function launchTask(info) {
   const id = info.task_id.value;
   if (tasks.has(id)) {
@@ -334,8 +343,8 @@ function launchTask(info) {
   }
   void sendUpdate(task, 'TASK_STARTING');
 
-  const command = info.command?.value;
-  if (command !== undefined && command !== '') {
+  const command = taskCommand(info);
+  if (command !== undefined) {
     const child = spawn('/bin/sh', ['-c', command], {
       cwd: process.cwd(), env: taskEnvironment(info), detached: true, stdio: ['ignore', 'inherit', 'inherit'],
     });

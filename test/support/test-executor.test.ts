@@ -136,6 +136,7 @@ interface ExecutorRun {
   readonly child: ChildProcess;
   /** The JSON lines the executor wrote to stdout. */
   readonly lines: Json[];
+  /** The exit code, once the process has exited and its output is all read. */
   readonly exited: Promise<number | null>;
   /** Pid of a task's `/bin/sh`, from the executor's note. */
   taskPid(taskId: string): Promise<number>;
@@ -205,7 +206,8 @@ async function startExecutor(t: ExecutionContext, env: Record<string, string> = 
   });
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => { stderr += data.toString('utf8'); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the exit code together with everything the executor wrote to stdout.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const taskPids = new Set<number>();
 
   t.teardown(async () => {
@@ -296,6 +298,13 @@ test('a failing command: TASK_FAILED naming its exit code', async (t) => {
   const failed = await agent.waitForState('t1', 'TASK_FAILED');
   t.is(failed.message, 'Command exited with status 7');
   t.deepEqual(agent.updates('t1').map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
+});
+
+test('a task with an ExecutorInfo carries its shell text in data (a master refuses command and executor together)', async (t) => {
+  const run = await startExecutor(t);
+  run.agent.launch(taskInfo('t1', undefined, { data: Buffer.from('echo "from data $MESOS_TASK_ID" > data.txt').toString('base64') }));
+  await run.agent.waitForState('t1', 'TASK_FINISHED');
+  t.is(readFileSync(join(run.sandbox, 'data.txt'), 'utf8'), 'from data t1\n');
 });
 
 test('KILL: SIGTERM to the task process group, then TASK_KILLED; a task without a command is killed at once', async (t) => {

@@ -9,75 +9,9 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killTaskProcesses, startAgent, startMaster, taskProcesses, type Flags, type MaestroProcess } from './support/maestro-process.ts';
-import { frameworkInfo, subscribe, subscribeCall, type Json, type Subscription } from './support/http-scheduler.ts';
-
-const scalar = (name: string, value: number) => ({ name, type: 'SCALAR', scalar: { value } });
-
-interface Cluster {
-  readonly master: MaestroProcess;
-  readonly agent: MaestroProcess;
-  readonly sub: Subscription;
-  readonly frameworkId: string;
-}
-
-async function startCluster(t: ExecutionContext, opts: { agentFlags?: Flags; framework?: Json } = {}): Promise<Cluster> {
-  const master = await startMaster({ allocation_interval: '50ms', quiet: true });
-  t.teardown(() => master.stop());
-  const agent = await startAgent(master.url, { resources: 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]', ...opts.agentFlags });
-  t.teardown(async () => {
-    killTaskProcesses(agent.workDir);
-    await agent.stop();
-  });
-  const sub = await subscribe(master.url, subscribeCall(opts.framework ?? frameworkInfo({ name: 'agent-test' })));
-  t.teardown(() => sub.close());
-  t.is(sub.status, 200, sub.errorText);
-  await sub.waitForEvent('SUBSCRIBED');
-  return { master, agent, sub, frameworkId: sub.frameworkId() };
-}
-
-/** Waits for an offer and launches the given tasks on it (task ids and commands; 0.1 cpus, 32 MB each). */
-async function launch(c: Cluster, tasks: readonly { id: string; command: string; killGraceSeconds?: number; extra?: Json }[], from = 0): Promise<void> {
-  const offer = (await c.sub.waitForEvent('OFFERS', () => true, 15_000, from)).offers.offers[0] as Json;
-  const answer = await c.sub.call({
-    type: 'ACCEPT',
-    accept: {
-      offer_ids: [offer.id],
-      operations: [{ type: 'LAUNCH', launch: { task_infos: tasks.map((task) => ({
-        name: task.id, task_id: { value: task.id }, agent_id: offer.agent_id,
-        resources: [scalar('cpus', 0.1), scalar('mem', 32)], command: { value: task.command, shell: true },
-        ...(task.killGraceSeconds !== undefined ? { kill_policy: { grace_period: { nanoseconds: task.killGraceSeconds * 1e9 } } } : {}),
-        ...task.extra,
-      })) } }],
-      filters: { refuse_seconds: 1 },
-    },
-  });
-  if (answer.status !== 202) throw new Error(`ACCEPT: ${answer.status} ${answer.text}`);
-}
-
-function update(c: Cluster, taskId: string, state: string, timeoutMs = 20_000): Promise<Json> {
-  return c.sub.waitForEvent('UPDATE', (e) => e.update.status.task_id.value === taskId && e.update.status.state === state, timeoutMs);
-}
-
-async function ack(c: Cluster, e: Json): Promise<void> {
-  const s = e.update.status;
-  if (s.uuid === undefined) return;
-  const answer = await c.sub.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } });
-  if (answer.status !== 202) throw new Error(`ACKNOWLEDGE: ${answer.status} ${answer.text}`);
-}
-
-/** Acknowledges every update of the stream as it arrives (a well-behaved framework), except those of `skipTasks`. */
-function autoAck(c: Cluster, skipTasks: readonly string[] = []): void {
-  let seen = 0;
-  const tick = setInterval(() => {
-    while (seen < c.sub.events.length) {
-      const e = c.sub.events[seen++];
-      if (e.type === 'UPDATE' && !skipTasks.includes(e.update.status.task_id.value)) void ack(c, e).catch(() => undefined);
-    }
-  }, 20);
-  c.sub.ended.finally(() => clearInterval(tick)).catch(() => undefined);
-  tick.unref();
-}
+import { killTaskProcesses, startAgent, taskProcesses } from './support/maestro-process.ts';
+import { frameworkInfo, type Json } from './support/http-scheduler.ts';
+import { ack, autoAck, launch, scalar, startCluster, taskPids, until, update, type Cluster } from './support/task-cluster.ts';
 
 function sandboxOf(c: Cluster, status: Json): string {
   const agentId = status.agent_id.value as string;
@@ -138,25 +72,6 @@ test('a slow framework: the agent resends an update until it is acknowledged, th
   await ack(c, finished);
   t.is(finished.update.status.message, 'Command exited with status 0');
 });
-
-function taskPids(workDir: string, taskId: string): number[] {
-  return taskProcesses(workDir).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`MESOS_TASK_ID=${taskId}`);
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Polls /proc until `done()` holds; fails after `tries` rounds of 50 ms (a bound, not a measurement). */
-async function until(done: () => boolean, what: string, tries = 400): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (done()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('kill -9 of the agent: a task that exits meanwhile is reported with its exit code after the restart; the running one is still RUNNING and still the agent\'s to kill; an unacknowledged update is resent', async (t) => {
   const c = await startCluster(t);

@@ -424,3 +424,20 @@ test('closing the app ends open streams instead of waiting on them', async (t) =
   t.is(stream.chunks.length, 3);
   t.deepEqual(executors.disconnected, [], 'the agent stopping is not an executor disconnection');
 });
+
+test('SUBSCRIBE: an event the route cannot encode breaks the stream (reported as a disconnection) instead of throwing into the core', async (t) => {
+  const executors = new FakeExecutors();
+  executors.eventsOnSubscribe = [subscribed];
+  const { app, port } = await listening(executors);
+  t.teardown(() => app.close());
+  const callCodec = codec<ExecutorCall>('mesos.v1.executor.Call');
+  const body = Buffer.from(callCodec.encode(callCodec.fromJson(subscribeCall)));
+  const stream = await openStream(port, body, 'application/x-protobuf', 'application/x-protobuf');
+  await stream.chunksAtLeast(1);
+  // LAUNCH without its required task cannot be written as protobuf.
+  t.notThrows(() => executors.sinks[0].send({ type: 'LAUNCH', launch: {} } as unknown as ExecutorEvent));
+  await stream.ended;
+  await executors.whenDisconnected();
+  t.is(stream.chunks.length, 1);
+  t.deepEqual(executors.disconnected, [executors.sinks[0]]);
+});

@@ -62,6 +62,11 @@ export function registerExecutorApi(app: FastifyInstance, executors: ExecutorEnd
         openStreams.delete(stream);
         if (!byCore) executors.executorDisconnected(stream.sink);
       },
+      onFrameError: (error, event) => {
+        // A core bug; skipping the event silently would leave the executor out of step.
+        request.log.error({ err: error, eventType: event.type }, 'cannot encode an executor event; breaking the stream');
+        reply.raw.destroy();
+      },
     });
     const outcome = executors.subscribeExecutor(call, stream.sink);
     if (!outcome.ok) {

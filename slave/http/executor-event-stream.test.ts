@@ -74,3 +74,21 @@ test('discard: a rejected SUBSCRIBE drops what was buffered and never opens', (t
   t.deepEqual(out.writes, []);
   t.deepEqual(closes, []);
 });
+
+test('an event that cannot be framed is reported, not written and not thrown to the core; the stream goes on', (t) => {
+  const failures: string[] = [];
+  const stream = createExecutorEventStream({
+    frame: (e) => {
+      if (e.error?.message === 'bad') throw new Error('cannot encode');
+      return frame(e);
+    },
+    onFrameError: (error, e) => failures.push(`${(error as Error).message}: ${e.error?.message}`),
+  });
+  stream.sink.send(event('bad'));
+  const out = recorder();
+  stream.open(out.writer);
+  t.notThrows(() => stream.sink.send(event('bad')));
+  stream.sink.send(event('good'));
+  t.deepEqual(out.writes, ['good']);
+  t.deepEqual(failures, ['cannot encode: bad', 'cannot encode: bad']);
+});

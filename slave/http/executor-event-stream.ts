@@ -12,6 +12,8 @@
  *    (`detach()`: nothing more is written). `onClosed` runs once, told which side closed.
  *  - discarded: the core rejected SUBSCRIBE; buffered events are dropped, nothing is written.
  * Unlike the scheduler stream there are no heartbeats: the v1 executor Event has no HEARTBEAT.
+ * An event that cannot be framed is not written and never throws into the core: `onFrameError`
+ * hears of it (the API then breaks the stream, so the executor subscribes again).
  */
 import type { RecordWriter } from '../../master/http/event-stream.ts';
 import type { ExecutorEvent, ExecutorSink } from '../executor-endpoint.ts';
@@ -34,6 +36,8 @@ export interface ExecutorEventStreamOptions {
   readonly frame: (event: ExecutorEvent) => Buffer;
   /** Called once when the stream reaches `closed`; `byCore` tells whether the core ended it. */
   readonly onClosed?: (byCore: boolean) => void;
+  /** `frame` threw for this event; nothing was written for it. */
+  readonly onFrameError?: (error: unknown, event: ExecutorEvent) => void;
 }
 
 export function createExecutorEventStream(options: ExecutorEventStreamOptions): ExecutorEventStream {
@@ -50,10 +54,21 @@ export function createExecutorEventStream(options: ExecutorEventStreamOptions): 
     options.onClosed?.(byCore);
   };
 
+  const write = (event: ExecutorEvent): void => {
+    let record: Buffer;
+    try {
+      record = options.frame(event);
+    } catch (error) {
+      options.onFrameError?.(error, event);
+      return;
+    }
+    writer!.write(record);
+  };
+
   const sink: ExecutorSink = {
     send(event) {
       if (state === 'pending' && !closeRequested) buffered.push(event);
-      else if (state === 'open') writer!.write(options.frame(event));
+      else if (state === 'open') write(event);
     },
     close() {
       if (state === 'pending') closeRequested = true;
@@ -70,7 +85,7 @@ export function createExecutorEventStream(options: ExecutorEventStreamOptions): 
       writer = w;
       for (const event of buffered.splice(0)) {
         if (state !== 'open') return;
-        w.write(options.frame(event));
+        write(event);
       }
       if (closeRequested) finish(true);
     },

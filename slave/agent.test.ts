@@ -16,6 +16,7 @@ import { ackAll, agents, framework, harness, idleGcMetrics, register, settle, ta
 import { createSandboxGc, type SandboxGc } from './gc/sandbox-gc.ts';
 import { createAgentApp } from './http/app.ts';
 import type { Termination } from './containerizer.ts';
+import { isTerminalState } from './task-state-machine.ts';
 
 
 test('a fresh agent registers, then launches a command task: STARTING, RUNNING; exit 0 is FINISHED, then ExecutorExited', async (t) => {
@@ -424,4 +425,23 @@ test('ShutdownExecutor kills that executor\'s task only; CheckpointResources and
   const hello = again.agent.hello().reregister_agent!;
   t.deepEqual(hello.checkpointed_resources, reserved);
   t.deepEqual(hello.frameworks?.map((f) => f.name), ['renamed']);
+});
+
+test('recovery after a host reboot: no container is looked for; every task that was running ends, saying the host rebooted', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('was-running', 'cpus:0.5') } });
+  await settle();
+  const again = harness(t, h.dir);
+  // Even a container the containerizer would call running (a reused pid) is not asked about.
+  again.containerizer.recovered.set(h.containerizer.launched[0]!.containerId, 'running');
+  const r = await again.agent.recover(again.deps.store.recover(), { rebooted: true });
+  t.deepEqual(r, { ok: true, tasks: 1, running: 0 });
+  register(again);
+  await settle();
+  await ackAll(again, 'was-running');
+  await ackAll(again, 'was-running');
+  const last = again.link.updates('was-running').at(-1)!;
+  t.true(isTerminalState(last.state), last.state);
+  t.regex(last.message ?? '', /host rebooted/);
 });

@@ -1095,7 +1095,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
    * and reports the ones that ended while the agent was down. Unacknowledged updates wait for the
    * next registration. An incompatible AgentInfo change refuses the start (a value, not a throw).
    */
-  async recover(state: RecoveredState): Promise<{ ok: true; tasks: number; running: number } | { ok: false; message: string }> {
+  async recover(state: RecoveredState, opts: { rebooted?: boolean } = {}): Promise<{ ok: true; tasks: number; running: number } | { ok: false; message: string }> {
     for (const w of state.warnings) {
       this.counters.recoveryErrors++;
       this.deps.logger.error({ warning: w }, 'skipped a checkpoint that cannot be read');
@@ -1194,8 +1194,13 @@ export class Agent implements AgentView, ExecutorEndpoint {
       ...customs.map((ex) => ({ containerId: asContainerId(ex.key.containerId), runDir: ex.custom!.runDir, sandbox: ex.sandbox })),
     ];
     let found: Map<ContainerId, 'running' | Termination>;
+    const gone: Termination = opts.rebooted === true
+      ? { kind: 'unknown', message: 'the host rebooted while the agent was down' }
+      : { kind: 'unknown', message: 'the container was not found after the agent restarted' };
     try {
-      found = wanted.length > 0 ? await this.deps.containerizer.recover(wanted) : new Map();
+      // After a reboot no recorded process can run (its pid may be another process's now): none is looked for.
+      if (opts.rebooted === true) this.deps.logger.warn({ tasks: wanted.length }, 'the host rebooted while the agent was down: every task that was running is gone');
+      found = wanted.length > 0 && opts.rebooted !== true ? await this.deps.containerizer.recover(wanted) : new Map();
     } catch (e) {
       this.deps.logger.error({ error: (e as Error).message }, 'the containerizer failed to recover containers; their tasks are reported as ended');
       found = new Map();
@@ -1220,14 +1225,14 @@ export class Agent implements AgentView, ExecutorEndpoint {
           this.kill(entry, undefined);
         }
       } else {
-        this.terminated(entry, r ?? { kind: 'unknown', message: 'the container was not found after the agent restarted' });
+        this.terminated(entry, r ?? gone);
       }
     }
     this.recovered = true;
     for (const ex of customs) {
       const r = found.get(asContainerId(ex.key.containerId));
       if (r !== 'running') {
-        if ((r === undefined || r.kind === 'unknown') && this.runTasks(ex.key).length === 0) {
+        if ((r === undefined || r.kind === 'unknown') && this.runTasks(ex.key).length === 0 && opts.rebooted !== true) {
           // Idle and long gone (its runtime files were cleaned up when it ended): nothing to report again.
           ex.terminated = true;
           if (ex.charged !== undefined) this.used = this.used.minus(ex.charged);
@@ -1235,7 +1240,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
           this.maybeCollectRun(ex.key);
           continue;
         }
-        this.customExecutorTerminated(ex, r ?? { kind: 'unknown', message: 'the executor was not found after the agent restarted' });
+        this.customExecutorTerminated(ex, r ?? gone);
         continue;
       }
       running += this.runTasks(ex.key).filter((e) => !isTerminalState(e.state)).length;

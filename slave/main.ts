@@ -20,6 +20,7 @@ import { readBuildInfo } from '../master/build-info.ts';
 import { systemClock, systemTimers } from '../master/ports.ts';
 import { Agent } from './agent.ts';
 import { parseAttributes } from './attributes.ts';
+import { checkBoot } from './boot-id.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import { fetchUris } from './containerizer/fetcher.ts';
 import { createPosixContainerizer } from './containerizer/posix-containerizer.ts';
@@ -169,13 +170,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const port = (app.server.address() as AddressInfo).port;
   agent.setEndpoint(advertiseIp, port);
 
-  const recovered = await agent.recover(store.recover());
+  const boot = checkBoot(store.paths.bootId);
+  const recovered = await agent.recover(store.recover(), { rebooted: boot.rebooted });
   if (!recovered.ok) {
     logger.error({ workDir }, recovered.message);
     gc.stop();
     await app.close();
     return fail(recovered.message);
   }
+
+  boot.save();
 
   const link = new MasterLink({
     masters: parseMasters(values.master as string),

@@ -15,6 +15,7 @@
  * Checkpoints (what the agent reads back after a restart; every file is written atomically by
  * checkpoint.ts, except the append-only `task.updates` journal):
  *
+ *   <work_dir>/meta/boot_id             the host's boot id at the last recovery (a change: the host rebooted)
  *   <work_dir>/meta/slaves/latest       symlink to meta/slaves/<agent_id> (absent: a fresh agent)
  *   <work_dir>/meta/slaves/<agent_id>/
  *       slave.info                      AgentInfo (JSON) the agent registered with
@@ -66,6 +67,7 @@ export function createPaths(workDir: string) {
     workDir,
     meta,
     metaSlaves: join(meta, 'slaves'),
+    bootId: join(meta, 'boot_id'),
     latestAgent: join(meta, 'slaves', 'latest'),
     metaAgent,
     agentInfo: (agentId: string) => join(metaAgent(agentId), 'slave.info'),

@@ -13,9 +13,26 @@
  *   KillTask ─► [KILLING] SIGTERM to the tree ─► grace period ─► SIGKILL ─► (container ends)
  *   terminal update acknowledged ─► completed (sandbox handed to the garbage collector)
  *
- * A command task runs under a generated "command executor" whose id is the task id (as Mesos);
- * the master does not track it, so it is never listed in ReregisterAgent. Custom executors
- * (RunTask with an ExecutorInfo) and task groups are answered with TASK_FAILED for now.
+ * Three kinds of executor (agent-books.ts `ExecutorKind`):
+ *  - command: a command task runs under a generated "command executor" whose id is the task id
+ *    (as Mesos), in a container of its own; the master does not track it, so it is never listed
+ *    in ReregisterAgent.
+ *  - default: a task group (RunTaskGroup, ExecutorInfo type DEFAULT) runs in the agent as Mesos'
+ *    default executor would run it: one executor run (its sandbox, its resources), each task in a
+ *    nested container with its own sandbox `tasks/<task_id>`; a task that fails or is killed takes
+ *    its group with it (unless labelled `maestro.task_group.kill_on_failure=false`); the executor
+ *    ends with its last task. No process stands for the executor itself (DESIGN.md §5: no Node
+ *    process per task).
+ *  - custom: the framework's executor (ExecutorInfo with a CommandInfo) runs as a process in the
+ *    run's container and speaks the v1 executor API (slave/executor-endpoint.ts): tasks wait in
+ *    STAGING until it subscribes (registration timeout), then go to it as LAUNCH / LAUNCH_GROUP;
+ *    its UPDATEs are checkpointed and forwarded with its own uuids, acknowledgements go back as
+ *    ACKNOWLEDGED, kills as KILL, framework messages as MESSAGE; SHUTDOWN, then SIGKILL after the
+ *    grace period; when its process ends, its unfinished tasks fail (REASON_EXECUTOR_TERMINATED).
+ *    After an agent restart it must subscribe again within the re-registration timeout; a task it
+ *    does not know then was lost in the restart (as Mesos).
+ * After a host reboot (slave/boot-id.ts) no recorded process is looked for: every task that was
+ * running is reported gone.
  *
  * Invariants: every state change goes through `transition()`; every update a task gets goes
  * through the status update manager (except answers about tasks the agent does not have, which

@@ -51,7 +51,7 @@ import type { AgentView, AttachedSandbox } from './agent-view.ts';
 import { executorsView, frameworksView, taskProto, tasksView } from './agent-views.ts';
 import type { RecoveredState } from './checkpoint-store.ts';
 import { commandOutcome } from './command-outcome.ts';
-import type { ContainerId, RecoverableContainer, Termination } from './containerizer.ts';
+import type { ContainerId, LaunchResult, LaunchSpec, RecoverableContainer, Termination } from './containerizer.ts';
 import { asContainerId } from './containerizer.ts';
 import type { ExecutorCallOutcome, ExecutorCallRejection, ExecutorEndpoint, ExecutorSink } from './executor-endpoint.ts';
 import { isSafeComponent, virtualSandboxPaths, type RunKey, type TaskKey } from './paths.ts';
@@ -472,14 +472,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
       agentEndpoint: this.endpointText, checkpoint: framework?.checkpoint ?? false,
       shutdownGracePeriodSeconds: this.deps.config.shutdownGraceSeconds, command, path: this.deps.config.path,
     });
-    const uris = command.uris ?? [];
-    if (uris.length > 0) {
-      let fetched: { ok: true } | { ok: false; message: string };
-      try {
-        fetched = await this.deps.fetch(uris, { sandbox: entry.sandbox, cacheDir: this.deps.store.paths.fetchCache, ...(user !== undefined ? { user } : {}) });
-      } catch (e) {
-        fetched = { ok: false, message: (e as Error).message };
-      }
+    if ((command.uris ?? []).length > 0) {
+      const fetched = await this.fetchInto(entry.sandbox, command, user);
       if (isTerminalState(entry.state)) {
         entry.phase = 'ended';
         this.containerGone(entry, undefined);
@@ -498,18 +492,13 @@ export class Agent implements AgentView, ExecutorEndpoint {
       return;
     }
     const shell = command.shell ?? true;
-    let result: { ok: true; pid: number } | { ok: false; message: string };
-    try {
-      result = await this.deps.containerizer.launch({
-        containerId: asContainerId(containerId), sandbox: entry.sandbox, runDir: entry.runDir,
-        command: { shell, value: command.value ?? '', arguments: command.arguments ?? [] },
-        environment: entry.environment, resources: Resources.fromProto(entry.info.resources),
-        ...(user !== undefined ? { user } : {}),
-        ...(entry.info.container !== undefined ? { container: entry.info.container } : {}),
-      });
-    } catch (e) {
-      result = { ok: false, message: (e as Error).message };
-    }
+    const result = await this.launchContainer({
+      containerId: asContainerId(containerId), sandbox: entry.sandbox, runDir: entry.runDir,
+      command: { shell, value: command.value ?? '', arguments: command.arguments ?? [] },
+      environment: entry.environment, resources: Resources.fromProto(entry.info.resources),
+      ...(user !== undefined ? { user } : {}),
+      ...(entry.info.container !== undefined ? { container: entry.info.container } : {}),
+    });
     if (!result.ok) {
       if (!isTerminalState(entry.state)) {
         this.emit(entry, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${result.message}`, source: 'SOURCE_AGENT' });
@@ -530,6 +519,26 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const checkStatus = this.initialCheckStatus(entry);
     this.emit(entry, 'TASK_RUNNING', checkStatus !== undefined ? { check_status: checkStatus } : {});
     this.startChecks(entry);
+  }
+
+  /** Fetches a CommandInfo's URIs into a sandbox (as `user`); a throw becomes a failure value. */
+  private async fetchInto(sandbox: string, command: mesos.v1.CommandInfo, user: string | undefined): Promise<{ ok: true } | { ok: false; message: string }> {
+    const uris = command.uris ?? [];
+    if (uris.length === 0) return { ok: true };
+    try {
+      return await this.deps.fetch(uris, { sandbox, cacheDir: this.deps.store.paths.fetchCache, ...(user !== undefined ? { user } : {}) });
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  }
+
+  /** Starts a container; a throw becomes a failure value. */
+  private async launchContainer(spec: LaunchSpec): Promise<LaunchResult> {
+    try {
+      return await this.deps.containerizer.launch(spec);
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
   }
 
   /** The one rule for the task's user (agent-books.ts `taskUser`): its launch, fetch and probes all run as it. */
@@ -863,28 +872,15 @@ export class Agent implements AgentView, ExecutorEndpoint {
       shutdownGracePeriodSeconds: this.deps.config.shutdownGraceSeconds, command, path: this.deps.config.path,
       recovery: { timeoutSeconds: this.deps.config.recoveryTimeoutSeconds ?? 900, backoffMaxSeconds: SUBSCRIPTION_BACKOFF_MAX_SECONDS },
     });
-    const uris = command.uris ?? [];
-    if (uris.length > 0) {
-      let fetched: { ok: true } | { ok: false; message: string };
-      try {
-        fetched = await this.deps.fetch(uris, { sandbox: ex.sandbox, cacheDir: this.deps.store.paths.fetchCache, ...(user !== undefined ? { user } : {}) });
-      } catch (e) {
-        fetched = { ok: false, message: (e as Error).message };
-      }
-      if (!fetched.ok) return fail(`Failed to fetch URIs: ${fetched.message}`);
-    }
-    let result: { ok: true; pid: number } | { ok: false; message: string };
-    try {
-      result = await this.deps.containerizer.launch({
-        containerId: asContainerId(containerId), sandbox: ex.sandbox, runDir: custom.runDir,
-        command: { shell: command.shell ?? true, value: command.value ?? '', arguments: command.arguments ?? [] },
-        environment, resources: Resources.fromProto(ex.info.resources),
-        ...(user !== undefined ? { user } : {}),
-        ...(ex.info.container !== undefined ? { container: ex.info.container } : {}),
-      });
-    } catch (e) {
-      result = { ok: false, message: (e as Error).message };
-    }
+    const fetched = await this.fetchInto(ex.sandbox, command, user);
+    if (!fetched.ok) return fail(`Failed to fetch URIs: ${fetched.message}`);
+    const result = await this.launchContainer({
+      containerId: asContainerId(containerId), sandbox: ex.sandbox, runDir: custom.runDir,
+      command: { shell: command.shell ?? true, value: command.value ?? '', arguments: command.arguments ?? [] },
+      environment, resources: Resources.fromProto(ex.info.resources),
+      ...(user !== undefined ? { user } : {}),
+      ...(ex.info.container !== undefined ? { container: ex.info.container } : {}),
+    });
     if (!result.ok) return fail(`Failed to launch the executor: ${result.message}`);
     custom.launched = true;
     this.deps.containerizer.wait(asContainerId(containerId)).then(

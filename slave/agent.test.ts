@@ -356,7 +356,8 @@ test('health and check probes run as the task\'s user: CommandInfo.user, else Fr
   agent.handle({ run_task: { framework: fw, task: checked('own', 'alice') } });
   agent.handle({ run_task: { framework: fw, task: checked('inherits') } });
   await settle();
-  t.deepEqual(h.containerizer.launched.map((s) => [s.environment.MESOS_TASK_ID, s.user]), [['own', 'alice'], ['inherits', 'bob']]);
+  // The two launches wait for their own checkpoint writes, which finish in any order.
+  t.deepEqual(h.containerizer.launched.map((s) => `${s.environment.MESOS_TASK_ID}:${s.user}`).sort(), ['inherits:bob', 'own:alice']);
   const byTask = (list: typeof started) => list.map((s) => `${s.taskId}:${s.kind}:${s.user ?? '(agent)'}`).sort();
   t.deepEqual(byTask(started), ['inherits:check:bob', 'inherits:health:bob', 'own:check:alice', 'own:health:alice']);
 

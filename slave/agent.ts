@@ -1056,8 +1056,12 @@ export class Agent implements AgentView, ExecutorEndpoint {
       const custom = ex.custom;
       if (custom?.sink !== sink) continue;
       custom.sink = undefined;
-      if (custom.state === 'subscribed') custom.state = 'disconnected';
-      this.deps.logger.warn({ frameworkId: ex.key.frameworkId, executorId: ex.key.executorId }, 'executor disconnected; events wait until it subscribes again');
+      if (custom.state === 'subscribed') {
+        custom.state = 'disconnected';
+        this.deps.logger.warn({ frameworkId: ex.key.frameworkId, executorId: ex.key.executorId }, 'executor disconnected; events wait until it subscribes again');
+      } else {
+        this.deps.logger.info({ frameworkId: ex.key.frameworkId, executorId: ex.key.executorId, state: custom.state }, 'executor stream closed');
+      }
     }
   }
 

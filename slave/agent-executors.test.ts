@@ -403,3 +403,15 @@ test('a RunTask naming a running default executor as a custom one is refused', a
   await settle();
   t.is(h.link.sends('c')[0]?.message, "Executor 'X' already runs as a default executor");
 });
+
+test('a task group for a custom executor reaches it as one LAUNCH_GROUP once every task of it is checkpointed', async (t) => {
+  const h = harness(t);
+  await ready(h);
+  launchGroup(h, [taskInfo('p1', 'cpus:0.5'), taskInfo('p2', 'cpus:0.5')], customExecutor());
+  await settle();
+  t.is(h.containerizer.launched.length, 1, 'the executor only; its tasks run inside it');
+  const sink = new RecordingSink();
+  t_ok(h.agent.subscribeExecutor(call('SUBSCRIBE', { subscribe: {} }), sink));
+  t.deepEqual(sink.types(), ['SUBSCRIBED', 'LAUNCH_GROUP']);
+  t.deepEqual(sink.events[1]!.launch_group?.task_group.tasks?.map((x) => x.task_id.value), ['p1', 'p2']);
+});

@@ -1,15 +1,19 @@
 /**
  * Status update throughput through a real `maestro master` child process: SIMULATED agents
- * (bench/support/simulated-agents.ts, the real agent protocol, launch faked) send TASK_RUNNING
- * updates for running tasks, the master forwards each to the framework as an UPDATE event, the
+ * (slave/simulate/ inside the bench process, via bench/support/simulated-agents.ts: the real
+ * agent protocol, launch faked) report TASK_RUNNING again for running tasks through their real
+ * status update managers, the master forwards each to the framework as an UPDATE event, the
  * framework ACKNOWLEDGEs each over HTTP (16 keep-alive sockets), and the master sends the
- * acknowledgement to the agent. Agents and framework share the bench process (one clock).
+ * acknowledgement to the agent, whose manager then sends that task's next update. Agents and
+ * framework share the bench process (one clock: each update is timed from the agent's side),
+ * which is why the agents are not the separate `maestro agent --simulate` process here.
  *
  * Setup, per encoding of the framework (JSON, protobuf): 100 agents, a fresh framework that
- * launches one task per agent (its STARTING/RUNNING updates acknowledged too), then 1,000
- * updates of warm-up. Then, per window W (updates sent but not yet acknowledged at their agent:
- * a closed loop that sends the next update when an acknowledgement arrives), K updates, spread
- * round-robin over the tasks:
+ * launches 6 tasks per agent (600: more than the largest window, so that the updates in flight
+ * are on distinct tasks; an agent keeps one unacknowledged update in flight per task), their
+ * STARTING/RUNNING updates acknowledged too, then 1,000 updates of warm-up. Then, per window W
+ * (updates sent but not yet acknowledged at their agent: a closed loop that sends the next update
+ * when an acknowledgement arrives), K updates, spread round-robin over the tasks:
  *   updates_per_s      K / (first update sent -> last acknowledgement received by its agent)
  *   ack_rtt_p50/p99    per update: agent sends it -> its acknowledgement is back at the agent
  *   forward_p50/p99    per update: agent sends it -> the framework has decoded the UPDATE
@@ -18,12 +22,14 @@
 import { emit, printTable } from './report.ts';
 import type { BenchResult } from './report.ts';
 import { startMasterProcess, type MasterProcess } from './support/master-process.ts';
-import { collectOffers, launchOnePerOffer } from './support/offer-cycle.ts';
+import { collectOffers, expect202, inParallel, type Offer } from './support/offer-cycle.ts';
 import { benchFrameworkInfo, subscribeScheduler, type BenchScheduler, type Encoding } from './support/scheduler-client.ts';
 import { startSimulatedAgents, type SimulatedAgents } from './support/simulated-agents.ts';
 import { msBetween, percentile } from './support/stats.ts';
 
 const AGENTS = 100;
+/** Tasks per agent: 0.1 cpus and 16 MB each. */
+const TASKS_PER_AGENT = 6;
 const ENCODINGS: readonly Encoding[] = ['json', 'protobuf'];
 /** [window, updates] */
 const RUNS: ReadonlyArray<readonly [number, number]> = [[1, 1000], [64, 10_000], [512, 20_000]];
@@ -69,7 +75,7 @@ function closedLoop(sim: SimulatedAgents, frameworkId: string, tasks: readonly R
       const task = tasks[sent % tasks.length];
       sent++;
       const at = process.hrtime.bigint();
-      const uuid = sim.sendUpdate(task.agentIndex, frameworkId, task.taskId, 'TASK_RUNNING');
+      const uuid = sim.sendUpdate(task.agentIndex, frameworkId, task.taskId);
       tracking.sentAt.set(uuid, at);
     };
     const timer = setTimeout(() => { off(); reject(new Error(`${acked} of ${total} updates acknowledged after ${WAIT_MS} ms (window ${window})`)); }, WAIT_MS);
@@ -108,6 +114,29 @@ function acknowledgeAll(sched: BenchScheduler, tracking: Tracking): { failures: 
   return { failures: () => failures };
 }
 
+const scalar = (name: string, value: number) => ({ name, type: 'SCALAR', scalar: { value } });
+
+/** One ACCEPT per offer launching TASKS_PER_AGENT tasks; returns the tasks with their agent's index. */
+async function launchTasks(sched: BenchScheduler, sim: SimulatedAgents, offers: readonly Offer[], prefix: string): Promise<RunningTask[]> {
+  const tasks: RunningTask[] = [];
+  await inParallel(offers, ACK_SOCKETS, async (o, i) => {
+    const ids = Array.from({ length: TASKS_PER_AGENT }, (_, k) => `${prefix}-${i}-${k}`);
+    for (const taskId of ids) tasks.push({ agentIndex: sim.indexOf(o.agentId)!, taskId });
+    expect202('ACCEPT', await sched.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [o.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: ids.map((taskId) => ({
+          name: taskId, task_id: { value: taskId }, agent_id: { value: o.agentId },
+          resources: [scalar('cpus', 0.1), scalar('mem', 16)], command: { value: 'sleep 3600', shell: true },
+        })) } }],
+        filters: { refuse_seconds: 3600 },
+      },
+    }));
+  });
+  return tasks;
+}
+
 async function untilAcks(sim: SimulatedAgents, count: number): Promise<void> {
   for (let waited = 0; sim.counters.acks < count; waited += 10) {
     if (waited > WAIT_MS) throw new Error(`${sim.counters.acks} of ${count} acknowledgements after ${WAIT_MS} ms`);
@@ -123,15 +152,14 @@ async function scenario(master: MasterProcess, sim: SimulatedAgents, encoding: E
     const offers = collectOffers(sched, sim.count, WAIT_MS);
     await offers.done;
     const acksBefore = sim.counters.acks;
-    const taskIds = await launchOnePerOffer(sched, offers.offers, `${encoding}-task`, ACK_SOCKETS);
+    const tasks = await launchTasks(sched, sim, offers.offers, `${encoding}-task`);
     // TASK_STARTING and TASK_RUNNING of every task, acknowledged.
-    await untilAcks(sim, acksBefore + 2 * taskIds.length);
-    const tasks: RunningTask[] = taskIds.map((taskId, i) => ({ agentIndex: sim.indexOf(offers.offers[i].agentId)!, taskId }));
+    await untilAcks(sim, acksBefore + 2 * tasks.length);
 
     await closedLoop(sim, sched.frameworkId, tasks, tracking, 64, WARMUP);
     for (const [window, total] of RUNS) {
       const r = await closedLoop(sim, sched.frameworkId, tasks, tracking, window, total);
-      const config = { agents: sim.count, agents_kind: 'simulated', encoding, window, updates: total, harness: 'master child process' };
+      const config = { agents: sim.count, agents_kind: 'simulated', tasks: tasks.length, encoding, window, updates: total, harness: 'master child process' };
       record(config, 'updates_per_s', Math.round(total / (r.elapsedMs / 1000)), 'updates/s');
       record(config, 'ack_rtt_p50', percentile(r.rttMs, 50), 'ms');
       record(config, 'ack_rtt_p99', percentile(r.rttMs, 99), 'ms');

@@ -3,14 +3,15 @@
  * over the plain v1 scheduler HTTP API (test/support/http-scheduler.ts): three agents register
  * with their own hostnames and attributes, a task with `maestro.simulate.duration_seconds` goes
  * RUNNING then FINISHED, one without it runs until KILLED, an unacknowledged update is resent
- * (same uuid) until acknowledged, and SIGTERM stops the process. Waits are for events and log
+ * (same uuid) until acknowledged, after a master restart the agents come back with their ids and
+ * their running task, and SIGTERM stops the process. Waits are for events and log
  * lines, never for durations; teardown stops both processes and removes their work dirs, also
  * on failure.
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { startMaestro, startMaster, type MaestroProcess } from './support/maestro-process.ts';
-import { frameworkInfo, getJson, subscribe, subscribeCall, type Json, type Subscription } from './support/http-scheduler.ts';
+import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json, type Subscription } from './support/http-scheduler.ts';
 
 const scalar = (name: string, value: number) => ({ name, type: 'SCALAR', scalar: { value } });
 
@@ -162,4 +163,30 @@ test('an unacknowledged status update is resent with the same uuid until acknowl
   await ack(c, first);
   const running = await update(c, 'stubborn', 'TASK_RUNNING');
   t.is(running.update.status.task_id.value, 'stubborn');
+});
+
+test('after a master restart the simulated agents reconnect and re-register with their ids and their running task', async (t) => {
+  const c = await startCluster(t, { registration_backoff_factor: '100ms' }, frameworkInfo({ name: 'sim-failover', failover_timeout: 3600 }));
+  autoAck(c);
+  await launch(c, 'survivor');
+  await update(c, 'survivor', 'TASK_RUNNING');
+  const before = ((await getJson(c.master.url, '/master/slaves')).slaves as Json[]).map((s) => s.id as string).sort();
+  const port = Number(new URL(c.master.url).port);
+  c.sub.close();
+  await c.master.kill();
+  const again = await startMaster({ allocation_interval: '50ms', quiet: true, port });
+  t.teardown(() => again.stop());
+  // The agents come back on their own (backoff from 100 ms), each with its id and what it runs.
+  for (;;) {
+    const slaves = (await getJson(again.url, '/master/slaves')).slaves as Json[];
+    if (slaves.length === 3) {
+      t.deepEqual(slaves.map((s) => s.id as string).sort(), before);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const answer = await rawRequest(again.url, { path: '/api/v1', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ type: 'GET_TASKS' }) });
+  t.is(answer.status, 200, answer.text);
+  const tasks = (JSON.parse(answer.text) as Json).get_tasks.tasks as Json[];
+  t.deepEqual(tasks.map((x) => [x.task_id.value, x.state]), [['survivor', 'TASK_RUNNING']]);
 });

@@ -3,13 +3,21 @@
  * `maestro agent` (child processes, private temp work dirs) and a plain-HTTP framework in this
  * process (bench/support/scheduler-client.ts) that acknowledges every status update.
  *
- * `node --import tsx bench/agent-launch.bench.ts [N]` (default 1000). The framework launches N
+ * `node --import tsx bench/agent-launch.bench.ts [N]` (default 1000). The agent is started as
+ * `maestro agent` is (bin/maestro.mjs: its thread pool of 16 for the checkpoints' fsyncs), in a
+ * work dir under `workParent` (below). The framework launches N
  * tasks (`sleep 600`, 0.01 cpus, 4 MB each) with as few ACCEPTs as the offers allow (the agent is
  * given room for all of them, so normally one), then measures:
  *   launch_ms        first ACCEPT sent -> last TASK_RUNNING received by the framework
+ *   first_starting_ms, last_starting_ms
+ *                    first ACCEPT sent -> first / last TASK_STARTING received (the rest of launch_ms
+ *                    is the STARTING acknowledgement round trip and TASK_RUNNING)
  *   agent_rss_mb     the agent's VmRSS (/proc/<pid>/status) once all run
  *   agent_cpu_ms     the agent's user + system CPU time (/proc/<pid>/stat) during the launch wave,
  *                    a figure that other load on the machine moves less than wall time
+ *   master_cpu_ms, framework_cpu_ms
+ *                    the same for the master and for this process (the framework), which share the
+ *                    machine's cores with the agent during the wave
  *   kill_ms          first KILL sent -> last TASK_KILLED received
  *   floor_spawn_ms   the same N `sleep 600` through a plain `child_process.spawn` loop in this
  *                    process, until every one has spawned (the floor)
@@ -21,9 +29,8 @@
  * the agent (and the master, bench/support/master-process.ts), and removes the work dirs.
  * `BENCH_AGENT_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` profiles the agent.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emit, printTable } from './report.ts';
@@ -43,7 +50,28 @@ const WAIT_MS = 300_000;
 const CALLS_IN_FLIGHT = 16;
 
 const results: BenchResult[] = [];
-const config = { tasks: N, agents_kind: 'real', command: 'sleep 600' };
+
+/**
+ * Where the agent's work dir is made: `BENCH_WORK_DIR`, else `.work/bench` in the checkout
+ * (gitignored) with ext4's TOPDIR attribute (`chattr +T`, best effort), so that the Orlov
+ * allocator puts each run's work dir in a block group of its own. Why: on a journal-less ext4
+ * (this machine's root) every inode allocation steps over the inodes of its group freed in the
+ * last 60 to 360 s one at a time (the kernel's `recently_deleted`), so a work dir in a group that
+ * test suites or the previous run just emptied (the system temp dir) pays up to ~0.8 ms of CPU
+ * for each of the ~20 files and directories a task makes: the machine's churn, not the agent.
+ * `BENCH_WORK_DIR=/tmp` measures there all the same.
+ */
+function workParent(): string {
+  const given = process.env.BENCH_WORK_DIR;
+  if (given !== undefined && given !== '') return given;
+  const dir = join(root, '.work', 'bench');
+  mkdirSync(dir, { recursive: true });
+  spawnSync('chattr', ['+T', dir], { stdio: 'ignore' });
+  return dir;
+}
+const WORK_PARENT = workParent();
+
+const config = { tasks: N, agents_kind: 'real', command: 'sleep 600', work_dir_parent: WORK_PARENT };
 
 function record(metric: string, value: number, unit: string): void {
   const r: BenchResult = { bench: 'agent-launch', config, metric, value, unit };
@@ -78,12 +106,12 @@ interface AgentProcess {
 
 /** A real `maestro agent` with room for every task; resolves on `agent started`. */
 async function startAgentProcess(masterUrl: string, resources: string): Promise<AgentProcess> {
-  const workDir = mkdtempSync(join(tmpdir(), 'maestro-bench-agent-'));
+  const workDir = mkdtempSync(join(WORK_PARENT, 'maestro-bench-agent-'));
   cleanup.agentWorkDir = workDir;
   const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const master = masterUrl.replace(/^https?:\/\//, '');
   const child = spawn(process.execPath, [
-    ...nodeArgs, '--import=tsx', join(root, 'bin', 'cli.ts'), 'agent', '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`,
+    ...nodeArgs, join(root, 'bin', 'maestro.mjs'), 'agent', '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`,
     `--master=${master}`, `--resources=${resources}`, '--quiet=true',
   ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.agent = child;
@@ -177,13 +205,23 @@ function reached(state: string, count: number, what: string): { readonly see: (t
 }
 
 /** Launches every task, in as few ACCEPTs as the offers allow; returns when the last is RUNNING. */
-async function launchWave(sched: BenchScheduler): Promise<{ readonly taskIds: string[]; readonly agentId: string; readonly accepts: number; readonly ms: number }> {
+async function launchWave(sched: BenchScheduler): Promise<{
+  readonly taskIds: string[]; readonly agentId: string; readonly accepts: number; readonly ms: number;
+  readonly firstStartingMs: number; readonly lastStartingMs: number;
+}> {
   const taskIds = Array.from({ length: N }, (_, i) => `sleep-${i}`);
   const running = reached('TASK_RUNNING', N, 'TASK_RUNNING');
+  const starting = reached('TASK_STARTING', N, 'TASK_STARTING');
+  let firstStarting: bigint | undefined;
   let observer: (taskId: string, s: string, at: bigint) => void = () => undefined;
   acknowledgeAll(sched, (id, s, at) => observer(id, s, at));
-  observer = (id, s, at) => running.see(id, s, at);
+  observer = (id, s, at) => {
+    if (s === 'TASK_STARTING') firstStarting ??= at;
+    starting.see(id, s, at);
+    running.see(id, s, at);
+  };
   void running.done.catch(() => undefined);
+  void starting.done.catch(() => undefined);
 
   let next = 0;
   let accepts = 0;
@@ -232,7 +270,11 @@ async function launchWave(sched: BenchScheduler): Promise<{ readonly taskIds: st
   await allOffered;
   await Promise.all(acceptCalls);
   const last = await running.done;
-  return { taskIds, agentId, accepts, ms: msBetween(first!, last) };
+  const lastStarting = await starting.done;
+  return {
+    taskIds, agentId, accepts, ms: msBetween(first!, last),
+    firstStartingMs: msBetween(first!, firstStarting!), lastStartingMs: msBetween(first!, lastStarting),
+  };
 }
 
 async function killWave(sched: BenchScheduler, taskIds: readonly string[], agentId: string): Promise<number> {
@@ -289,12 +331,16 @@ async function main(): Promise<void> {
       expect202('DECLINE', await sched.call({ type: 'DECLINE', decline: { offer_ids: [o.id], filters: { refuse_seconds: 0 } } }));
     }
 
-    const cpuBefore = cpuMs(agent.pid);
+    const cpuBefore = { agent: cpuMs(agent.pid), master: cpuMs(master.pid), bench: cpuMs(process.pid) };
     const wave = await launchWave(sched);
-    const cpuAfter = cpuMs(agent.pid);
+    const cpuAfter = { agent: cpuMs(agent.pid), master: cpuMs(master.pid), bench: cpuMs(process.pid) };
     record('accepts', wave.accepts, 'calls');
     record('launch_ms', wave.ms, 'ms');
-    record('agent_cpu_ms', cpuAfter - cpuBefore, 'ms');
+    record('first_starting_ms', wave.firstStartingMs, 'ms');
+    record('last_starting_ms', wave.lastStartingMs, 'ms');
+    record('agent_cpu_ms', cpuAfter.agent - cpuBefore.agent, 'ms');
+    record('master_cpu_ms', cpuAfter.master - cpuBefore.master, 'ms');
+    record('framework_cpu_ms', cpuAfter.bench - cpuBefore.bench, 'ms');
     record('agent_rss_mb', rssMb(agent.pid), 'MB');
     record('kill_ms', await killWave(sched, wave.taskIds, wave.agentId), 'ms');
 

@@ -8,9 +8,9 @@
  * A task whose task.info cannot be read is skipped; a run whose ids are not safe path components
  * is skipped.
  */
-import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, promises as fs, readdirSync } from 'node:fs';
 import type { mesos } from '../proto/types.generated.ts';
-import { appendRecordAsync, linkAtomic, linkAtomicAsync, readJournal, readJson, readLinkName, repairJournal, writeAtomicAsync, writeJsonAtomic } from './checkpoint.ts';
+import { appendRecordGrouped, commitAtomic, linkAtomic, readJournal, readJson, readLinkName, repairJournal, writeJsonAtomic } from './checkpoint.ts';
 import { createPaths, isSafeComponent, type AgentPaths, type RunKey, type TaskKey } from './paths.ts';
 import type { JournalRecord, UpdateJournal } from './status-update-manager.ts';
 
@@ -77,22 +77,32 @@ export class CheckpointStore implements UpdateJournal {
 
   /**
    * Creates a run: the sandbox (with the executor's `runs/latest` link), the container's runtime
-   * dir, and the checkpoints of the executor and of the task. Asynchronous (thread pool), so the
-   * checkpoints of a wave of launches are written side by side.
+   * dir, the task's (empty) update journal, and the checkpoints of the executor and of the task.
+   * The directories are made synchronously (page cache, microseconds); the checkpoints go through
+   * `commitAtomic`, whose fsyncs run side by side on the thread pool, so a wave of launches is
+   * checkpointed together. Durable when it resolves.
    */
   async prepareRun(key: TaskKey, executor: mesos.v1.ExecutorInfo, task: mesos.v1.TaskInfo): Promise<void> {
     const sandbox = this.paths.sandbox(key);
-    await Promise.all([fs.mkdir(sandbox, { recursive: true }), fs.mkdir(this.paths.containerRunDir(key), { recursive: true })]);
-    await Promise.all([
-      linkAtomicAsync(sandbox, this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId)),
-      writeAtomicAsync(this.paths.executorInfo(key.agentId, key.frameworkId, key.executorId), JSON.stringify(executor)),
-      writeAtomicAsync(this.paths.taskInfo(key), JSON.stringify(task)),
+    mkdirSync(sandbox, { recursive: true });
+    mkdirSync(this.paths.containerRunDir(key), { recursive: true });
+    mkdirSync(this.paths.metaTask(key), { recursive: true });
+    // Created before task.info, so that the fsync of their directory makes its entry durable too.
+    closeSync(openSync(this.paths.taskUpdates(key), 'a', 0o600));
+    await commitAtomic([
+      { kind: 'link', path: this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId), target: sandbox },
+      { kind: 'file', path: this.paths.executorInfo(key.agentId, key.frameworkId, key.executorId), data: JSON.stringify(executor) },
+      { kind: 'file', path: this.paths.taskInfo(key), data: JSON.stringify(task) },
     ]);
   }
 
-  /** Appends a status update journal record, fsynced; the status update manager keeps one append per stream at a time. */
+  /**
+   * Appends a status update journal record; resolves once it is durable. Group commit
+   * (checkpoint.ts `appendRecordGrouped`): appends to one journal may overlap, land in call order,
+   * and those made together share one O_SYNC write.
+   */
   append(journalPath: string, record: JournalRecord): Promise<void> {
-    return appendRecordAsync(journalPath, record);
+    return appendRecordGrouped(journalPath, record);
   }
 
   /** A task group task's own sandbox (`tasks/<task_id>` in its executor's run) and its nested container's runtime dir; after `prepareRun`. */

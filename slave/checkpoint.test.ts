@@ -1,8 +1,11 @@
 import test from 'ava';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendRecord, appendRecordAsync, linkAtomic, linkAtomicAsync, readJournal, readJson, readLinkName, repairJournal, writeAtomicAsync, writeJsonAtomic } from './checkpoint.ts';
+import {
+  appendRecord, appendRecordAsync, appendRecordGrouped, commitAtomic, linkAtomic, linkAtomicAsync, readJournal, readJson, readLinkName, repairJournal,
+  writeAtomicAsync, writeJsonAtomic,
+} from './checkpoint.ts';
 
 function tmp(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-checkpoint-'));
@@ -67,4 +70,64 @@ test('the asynchronous variants write the same files: atomic JSON, links, fsynce
   await appendRecordAsync(join(dir, 'j', 'task.updates'), { update: 1 });
   await appendRecordAsync(join(dir, 'j', 'task.updates'), { ack: 'u' });
   t.deepEqual(readJournal(join(dir, 'j', 'task.updates')), { records: [{ update: 1 }, { ack: 'u' }], skipped: [] });
+});
+
+test('commitAtomic puts files and links in place together, replaces old content whole, and leaves no temporary file', async (t) => {
+  const dir = tmp(t);
+  for (const d of ['meta', 'runs']) mkdirSync(join(dir, d));
+  writeFileSync(join(dir, 'meta', 'executor.info'), '{"old": true}');
+  await commitAtomic([
+    { kind: 'link', path: join(dir, 'runs', 'latest'), target: join(dir, 'runs', 'c1') },
+    { kind: 'file', path: join(dir, 'meta', 'executor.info'), data: JSON.stringify({ v: 1 }) },
+    { kind: 'file', path: join(dir, 'meta', 'task.info'), data: Buffer.from(JSON.stringify({ v: 2 })) },
+  ]);
+  t.deepEqual(readJson(join(dir, 'meta', 'executor.info')), { kind: 'ok', value: { v: 1 } });
+  t.deepEqual(readJson(join(dir, 'meta', 'task.info')), { kind: 'ok', value: { v: 2 } });
+  t.is(readlinkSync(join(dir, 'runs', 'latest')), join(dir, 'runs', 'c1'));
+  t.deepEqual(readdirSync(join(dir, 'meta')).sort(), ['executor.info', 'task.info']);
+  t.deepEqual(readdirSync(join(dir, 'runs')), ['latest']);
+});
+
+test('commitAtomic: an entry that cannot be written fails the commit, removes the temporaries and leaves every target as it was', async (t) => {
+  const dir = tmp(t);
+  writeFileSync(join(dir, 'a.info'), 'old');
+  const error = await t.throwsAsync(commitAtomic([
+    { kind: 'file', path: join(dir, 'a.info'), data: 'new' },
+    { kind: 'file', path: join(dir, 'missing', 'b.info'), data: 'b' },
+  ]));
+  t.is((error as NodeJS.ErrnoException).code, 'ENOENT');
+  t.is(readFileSync(join(dir, 'a.info'), 'utf8'), 'old');
+  t.deepEqual(readdirSync(dir), ['a.info']);
+});
+
+test('appendRecordGrouped: appends made without waiting land in call order per journal, settle in that order, and create missing directories', async (t) => {
+  const dir = tmp(t);
+  const paths = ['a', 'b', 'c'].map((n) => join(dir, n, 'task.updates'));
+  const settled: string[] = [];
+  const all: Promise<void>[] = [];
+  for (let i = 0; i < 60; i++) {
+    const p = paths[i % 3];
+    all.push(appendRecordGrouped(p, { update: i }).then(() => { settled.push(`${i % 3}:${i}`); }));
+    // Some appends come while the journal's previous write is under way, some in the same turn.
+    if (i % 7 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(all);
+  for (const [k, p] of paths.entries()) {
+    const expected = Array.from({ length: 20 }, (_, j) => ({ update: j * 3 + k }));
+    t.deepEqual(readJournal(p), { records: expected, skipped: [] });
+    const order = settled.filter((s) => s.startsWith(`${k}:`)).map((s) => Number(s.slice(2)));
+    t.deepEqual(order, expected.map((r) => r.update));
+  }
+});
+
+test('appendRecordGrouped: a failed write rejects the appends it carried, and the journal takes later ones', async (t) => {
+  const dir = tmp(t);
+  // A directory where the journal file should be: open(2) fails with EISDIR.
+  const path = join(dir, 'task.updates');
+  mkdirSync(path);
+  const failed = await Promise.allSettled([appendRecordGrouped(path, { update: 1 }), appendRecordGrouped(path, { update: 2 })]);
+  t.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected']);
+  rmSync(path, { recursive: true });
+  await appendRecordGrouped(path, { ack: 'u' });
+  t.deepEqual(readJournal(path), { records: [{ ack: 'u' }], skipped: [] });
 });

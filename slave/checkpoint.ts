@@ -2,16 +2,29 @@
  * Crash-safe files for the agent's checkpoints (DESIGN.md §4). A checkpoint is replaced
  * atomically: written to a temporary file beside it, fsynced, renamed over the old one, and the
  * directory fsynced, so after a crash at any point the file holds either the old or the new
- * content, never a mix. The status update journal is append-only: each record is one line,
- * appended and fsynced before the caller goes on; a crash mid-append leaves at most one partial
- * last line, which `readJournal` reports and skips.
+ * content, never a mix. The status update journal is append-only: each record is one line, and
+ * an append is durable (written with O_SYNC, or fsynced) before the caller goes on; a crash
+ * mid-append leaves at most one partial last line, which `readJournal` reports and skips.
  *
  * Reading never throws for a missing or corrupt file: the outcome is a value, so recovery can
- * skip it loudly and go on. The `*Async` variants do the same work on libuv's thread pool, so the
- * fsyncs of many checkpoints written at once overlap.
+ * skip it loudly and go on.
+ *
+ * The asynchronous writers are built for launch waves (hundreds of tasks checkpointed at once):
+ * what only touches the page cache (mkdir, write, rename, symlink) is done synchronously, which
+ * costs a few microseconds, and only the waits for the disk (fsync, an O_SYNC write) go to
+ * libuv's thread pool, side by side ("one fsync wave"), never fewer of them than the guarantees
+ * above need:
+ *  - `commitAtomic` puts several files and links in place: every temporary written, then all
+ *    fsynced together, renamed, then every parent directory fsynced together;
+ *  - `appendRecordGrouped` is group commit for journals: the records given for one journal in
+ *    one turn of the event loop (or while that journal's previous write is on its way to disk)
+ *    go out in one O_SYNC write, and the journals are written side by side. Promises settle in
+ *    append order per journal, each once its record is durable.
  */
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
-import { promises as fs } from 'node:fs';
+import {
+  closeSync, constants, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, write,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 function fsyncDir(dir: string): void {
@@ -153,53 +166,183 @@ export function repairJournal(path: string): number {
   return bytes.length - keep;
 }
 
-async function fsyncDirAsync(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+function writeAllSync(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
 }
+
+/** fsync(2) of an open descriptor on the thread pool (the descriptor stays open). */
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => (e === null ? resolve() : reject(e))));
+}
+
+/** Writes all of `data` at the descriptor's offset on the thread pool (a regular file may take a short write). */
+function writeAll(fd: number, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const from = (offset: number): void => {
+      write(fd, data, offset, data.length - offset, null, (e, n) => {
+        if (e !== null) reject(e);
+        else if (offset + n < data.length) from(offset + n);
+        else resolve();
+      });
+    };
+    from(0);
+  });
+}
+
+/** fsyncs every descriptor side by side, then closes them all (also on a failure, which is rethrown). */
+async function fsyncAllAndClose(fds: readonly number[]): Promise<void> {
+  const results = await Promise.allSettled(fds.map(fsyncFd));
+  for (const fd of fds) closeSync(fd);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+/** fsyncs each directory once, side by side. */
+function fsyncDirs(dirs: Iterable<string>): Promise<void> {
+  const fds: number[] = [];
+  try {
+    for (const dir of new Set(dirs)) fds.push(openSync(dir, 'r'));
+  } catch (e) {
+    for (const fd of fds) closeSync(fd);
+    throw e;
+  }
+  return fsyncAllAndClose(fds);
+}
+
+/** One file or symbolic link that `commitAtomic` puts in place. */
+export type AtomicEntry =
+  | { readonly kind: 'file'; readonly path: string; readonly data: string | Uint8Array }
+  | { readonly kind: 'link'; readonly path: string; readonly target: string };
 
 /**
- * `writeAtomic` on the thread pool: many checkpoints written at once have their fsyncs run in
- * parallel instead of one after the other on the event loop (a launch wave checkpoints several
- * files per task).
+ * Puts every entry in place atomically and durably, as `writeAtomic` and `linkAtomic` each would,
+ * with the fsyncs of all entries in two waves instead of one after the other: each file's
+ * temporary written, all of them fsynced together, every file and link renamed over its target,
+ * then each parent directory fsynced once, all together. Parent directories must exist. When it
+ * fails, temporaries are removed and the targets are either untouched or already replaced whole.
  */
-export async function writeAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = tmpName(path);
-  const fh = await fs.open(tmp, 'w', 0o600);
+export async function commitAtomic(entries: readonly AtomicEntry[]): Promise<void> {
+  const staged: { tmp: string; path: string }[] = [];
+  const fds: number[] = [];
   try {
-    await fh.writeFile(typeof data === 'string' ? Buffer.from(data) : data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    for (const e of entries) {
+      const tmp = tmpName(e.path);
+      if (e.kind === 'link') {
+        symlinkSync(e.target, tmp);
+        staged.push({ tmp, path: e.path });
+        continue;
+      }
+      const fd = openSync(tmp, 'w', 0o600);
+      staged.push({ tmp, path: e.path });
+      fds.push(fd);
+      writeAllSync(fd, typeof e.data === 'string' ? Buffer.from(e.data) : e.data);
+    }
+  } catch (e) {
+    for (const fd of fds) closeSync(fd);
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    throw e;
   }
-  await fs.rename(tmp, path);
-  await fsyncDirAsync(dir);
+  try {
+    await fsyncAllAndClose(fds);
+  } catch (e) {
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    throw e;
+  }
+  for (const [i, s] of staged.entries()) {
+    try {
+      renameSync(s.tmp, s.path);
+    } catch (e) {
+      for (const later of staged.slice(i)) rmSync(later.tmp, { force: true });
+      throw e;
+    }
+  }
+  await fsyncDirs(staged.map((s) => dirname(s.path)));
 }
 
-/** `linkAtomic` on the thread pool. */
+/** `writeAtomic` with its fsyncs on the thread pool; creates parent directories. */
+export async function writeAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await commitAtomic([{ kind: 'file', path, data }]);
+}
+
+/** `linkAtomic` with its fsync on the thread pool; creates parent directories. */
 export async function linkAtomicAsync(target: string, link: string): Promise<void> {
-  const dir = dirname(link);
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = tmpName(link);
-  await fs.symlink(target, tmp);
-  await fs.rename(tmp, link);
-  await fsyncDirAsync(dir);
+  mkdirSync(dirname(link), { recursive: true });
+  await commitAtomic([{ kind: 'link', path: link, target }]);
+}
+
+/** Append, create, durable: every write returns once its data is on disk (O_SYNC, fsync's guarantee per write). */
+const APPEND_DURABLE = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_SYNC;
+
+/** Opens a journal for durable appends; creates its parent directories when they are missing. */
+function openJournal(path: string): number {
+  try {
+    return openSync(path, APPEND_DURABLE, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, APPEND_DURABLE, 0o600);
+  }
+}
+
+/** Appends records as lines in one O_SYNC write: durable when the promise resolves. */
+export async function appendRecordsAsync(path: string, records: readonly unknown[]): Promise<void> {
+  const fd = openJournal(path);
+  try {
+    await writeAll(fd, Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join('')));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `appendRecord` on the thread pool; the caller keeps appends to one file in order (one at a time). */
-export async function appendRecordAsync(path: string, record: unknown): Promise<void> {
-  await fs.mkdir(dirname(path), { recursive: true });
-  const fh = await fs.open(path, 'a', 0o600);
-  try {
-    await fh.write(`${JSON.stringify(record)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
+export function appendRecordAsync(path: string, record: unknown): Promise<void> {
+  return appendRecordsAsync(path, [record]);
+}
+
+interface Waiting {
+  readonly record: unknown;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** Per journal: records not written yet, and whether a write of its own is on its way. */
+const journals = new Map<string, { waiting: Waiting[]; writing: boolean }>();
+
+/**
+ * Group commit: queues `record` for the journal at `path`; resolves once it is durable. Appends
+ * to one journal may be made without waiting for each other: they land in call order, and the
+ * promises settle in that order. The records queued in one turn of the event loop, or while the
+ * journal's previous write is under way, go out together in the next write.
+ */
+export function appendRecordGrouped(path: string, record: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let j = journals.get(path);
+    if (j === undefined) {
+      j = { waiting: [], writing: false };
+      journals.set(path, j);
+    }
+    j.waiting.push({ record, resolve, reject });
+    // The first record of a turn waits for the others of the same turn (a task's STARTING and RUNNING come back to back).
+    if (j.waiting.length === 1 && !j.writing) queueMicrotask(() => flushJournal(path));
+  });
+}
+
+function flushJournal(path: string): void {
+  const j = journals.get(path);
+  if (j === undefined || j.writing) return;
+  if (j.waiting.length === 0) {
+    journals.delete(path);
+    return;
   }
+  const batch = j.waiting;
+  j.waiting = [];
+  j.writing = true;
+  appendRecordsAsync(path, batch.map((w) => w.record)).then(
+    () => { for (const w of batch) w.resolve(); },
+    (e: unknown) => { for (const w of batch) w.reject(e); },
+  ).finally(() => {
+    j.writing = false;
+    flushJournal(path);
+  });
 }

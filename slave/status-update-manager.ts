@@ -5,7 +5,8 @@
  * One stream per task (framework id + task id), each with its journal file (paths.ts
  * `task.updates`):
  *  - `update` queues the update and appends it to the journal (fsynced); it is sent only once
- *    the append is durable (a journal may be asynchronous: then sends wait for its promise);
+ *    the append is durable (a journal may be asynchronous: then sends wait for its promise, and
+ *    the appends of one stream may overlap, see `UpdateJournal`);
  *  - only the head of a stream is in flight: it is sent with `latest_state` = the newest state the
  *    stream holds, and resent on a timer with exponential backoff (10 s doubling up to 10 min by
  *    default) until acknowledged;
@@ -31,7 +32,10 @@ export type JournalRecord = { readonly update: StatusUpdate } | { readonly ack: 
 
 /**
  * Where a stream's records go. A synchronous append is durable when it returns; an asynchronous
- * one when its promise settles. The manager keeps appends of one stream one at a time, in order.
+ * one when its promise settles. The manager appends each record as soon as it has it, without
+ * waiting for the stream's earlier appends: a journal must land the records of one path in call
+ * order (it may write several in one go: group commit, which is what lets a task's TASK_STARTING
+ * and TASK_RUNNING, emitted back to back, share one fsync).
  */
 export interface UpdateJournal {
   append(journalPath: string, record: JournalRecord): void | Promise<void>;
@@ -64,7 +68,7 @@ interface Stream {
   readonly seen: Set<string>;
   /** Uuids of updates whose journal record is on disk: only those may be sent. */
   readonly durable: Set<string>;
-  /** The stream's journal appends still in progress (each starts when the one before it ended). */
+  /** The stream's journal appends still in progress: settles after the last one's `done`. */
   tail?: Promise<void>;
   timer?: TimerHandle;
   backoffMs: number;
@@ -215,30 +219,33 @@ export class StatusUpdateManager {
     return s.pending[s.pending.length - 1]?.status.state;
   }
 
-  /** Appends one record after the stream's earlier ones; `done` runs once it is durable (or failed, logged). */
+  /**
+   * Hands one record to the journal at once (appends of one stream may overlap: the journal lands
+   * them in call order and may write several together, see `UpdateJournal`); `done` runs once the
+   * record is durable (or its append failed, logged), and never before the `done` of an earlier
+   * record of the stream.
+   */
   private persist(s: Stream, record: JournalRecord, done: () => void): void {
     const fail = (e: unknown) => this.deps.onJournalError?.(s.journalPath, e instanceof Error ? e : new Error(String(e)));
-    const run = (): Promise<void> | undefined => {
-      let result: void | Promise<void>;
-      try {
-        result = this.deps.journal.append(s.journalPath, record);
-      } catch (e) {
-        fail(e);
-        done();
-        return undefined;
-      }
-      // A void-typed function may still return a value: only a promise means "not durable yet".
-      if (!(result instanceof Promise)) {
-        done();
-        return undefined;
-      }
-      return result.then(done, (e: unknown) => { fail(e); done(); });
-    };
-    const chained = s.tail === undefined ? run() : s.tail.then(run);
-    if (chained === undefined) return;
+    let result: void | Promise<void> = undefined;
+    try {
+      result = this.deps.journal.append(s.journalPath, record);
+    } catch (e) {
+      fail(e);
+    }
+    // A void-typed function may still return a value: only a promise means "not durable yet".
+    const durable = result instanceof Promise ? result.then(() => undefined, fail) : undefined;
+    if (durable === undefined && s.tail === undefined) {
+      done();
+      return;
+    }
+    const before = s.tail;
+    const chained = (before === undefined ? durable! : durable === undefined ? before : Promise.all([before, durable])).then(done);
     const tail: Promise<void> = chained.finally(() => {
-      if (s.tail === tail) s.tail = undefined;
-      this.finishing.delete(s);
+      if (s.tail === tail) {
+        s.tail = undefined;
+        this.finishing.delete(s);
+      }
     });
     s.tail = tail;
     this.finishing.add(s);

@@ -5,7 +5,7 @@
  * executable file through the task's PATH.
  */
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, statSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -28,9 +28,10 @@ export function lookupUser(name: string): Promise<UserEntry | undefined> {
   });
 }
 
-export async function isDirectory(path: string): Promise<boolean> {
+/** Synchronous: one stat(2) of a path the agent just made costs less than a thread-pool round trip. */
+export function isDirectory(path: string): boolean {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }

@@ -87,7 +87,7 @@ test('a run directory named with a newline, quotes, a backslash and spaces launc
 });
 
 test('a request for a run directory that does not exist is answered with a failure, not a timeout', async (t) => {
-  const launcher = createLauncher({ supervisorPath: SUPERVISOR_PATH, mv: '/bin/mv', timers, logger: silentLogger, handshakeTimeoutMs: 60_000 });
+  const launcher = createLauncher({ supervisorPath: SUPERVISOR_PATH, timers, logger: silentLogger, handshakeTimeoutMs: 60_000 });
   t.teardown(() => launcher.close());
   t.like(await launcher.start('/nonexistent/run\ndir'), { ok: false, message: 'the supervisor could not start' });
 });
@@ -117,7 +117,7 @@ test.serial('a launcher killed mid-wave is replaced: every launch starts exactly
 
 test.serial('requests left unread by a launcher that died go to the next launcher, each started once', async (t) => {
   const dir = await tempDir(t);
-  const launcher = createLauncher({ supervisorPath: SUPERVISOR_PATH, mv: '/bin/mv', timers, logger: silentLogger });
+  const launcher = createLauncher({ supervisorPath: SUPERVISOR_PATH, timers, logger: silentLogger });
   t.teardown(() => launcher.close());
   const runDirs: string[] = [];
   for (const name of ['a', 'b', 'c']) {

@@ -36,7 +36,6 @@ export interface Launcher {
 
 export interface LauncherOptions {
   readonly supervisorPath: string;
-  readonly mv: string;
   readonly timers: Timers;
   readonly logger: Logger;
   readonly handshakeTimeoutMs?: number;
@@ -64,7 +63,7 @@ export function createLauncher(opts: LauncherOptions): Launcher {
   let closed = false;
 
   function spawnLauncher(): Instance {
-    const child = spawn('/bin/sh', [LAUNCHER_PATH, opts.supervisorPath, opts.mv], {
+    const child = spawn('/bin/sh', [LAUNCHER_PATH, opts.supervisorPath], {
       cwd: '/',
       env: { PATH: LAUNCHER_PATH_ENV },
       stdio: ['pipe', 'pipe', 'ignore'],

@@ -17,7 +17,8 @@
  * after a SIGKILL and the end of the container, nothing of it is left, zombies included; `cleanup`
  * is idempotent. The factory makes the agent a child subreaper (native.ts) once.
  */
-import { chown, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chown, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
@@ -29,7 +30,7 @@ import type { UserEntry } from './launch-check.ts';
 import { createLauncher } from './launcher.ts';
 import type { Launcher } from './launcher.ts';
 import { reapChild, setChildSubreaper } from './native.ts';
-import { createTableReader, parseStat, readEnviron, readStat } from './proc-stat.ts';
+import { createTableReader, parseStat, readEnviron, readStat, readStatSync } from './proc-stat.ts';
 import type { ProcStat } from './proc-stat.ts';
 import { containerMembers } from './process-tree.ts';
 import {
@@ -140,7 +141,6 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   let launcher: Launcher | undefined;
   const tools = (async () => ({
     env: await findTool(['/usr/bin/env', '/bin/env']),
-    mv: await findTool(['/usr/bin/mv', '/bin/mv']),
     setpriv: await findTool(['/usr/bin/setpriv', '/bin/setpriv']),
     setsid: await findTool(['/usr/bin/setsid', '/bin/setsid']),
   }))();
@@ -253,13 +253,14 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   const supervisorEnded = (t: Tracked, s: ProcStat | undefined): boolean =>
     s === undefined || s.state === 'Z' || (t.record.supervisorStart !== undefined && s.startTime !== t.record.supervisorStart);
 
-  /** After a SIGCHLD: containers launched here whose supervisor has ended (one /proc scan for all). */
+  /**
+   * After a SIGCHLD, and on the sweep: containers launched here whose supervisor has ended. Reads
+   * each supervisor's own /proc entry (synchronous, microseconds), not the whole process table:
+   * a host running a thousand tasks has several thousand processes.
+   */
   async function finishEndedSupervisors(): Promise<void> {
-    const launched = [...containers.values()].filter((t) => t.spawnedHere && !t.ended);
-    if (launched.length === 0) return;
-    const table = new Map((await readProcessTable()).map((p) => [p.pid, p]));
-    for (const t of launched) {
-      if (supervisorEnded(t, table.get(t.record.supervisorPid)) && (await supervisorGone(t))) void finish(t);
+    for (const t of containers.values()) {
+      if (t.spawnedHere && !t.ended && supervisorGone(t)) void finish(t);
     }
   }
 
@@ -268,9 +269,9 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
    * a read that failed for want of descriptors must not end a live container), a zombie, or
    * another process.
    */
-  async function supervisorGone(t: Tracked): Promise<boolean> {
+  function supervisorGone(t: Tracked): boolean {
     try {
-      const s = parseStat(await readFile(`/proc/${t.record.supervisorPid}/stat`, 'utf8'));
+      const s = parseStat(readFileSync(`/proc/${t.record.supervisorPid}/stat`, 'utf8'));
       return supervisorEnded(t, s);
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
@@ -331,14 +332,14 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (containers.has(spec.containerId)) return { ok: false, message: `Container '${spec.containerId}' already exists` };
     const image = spec.container?.mesos?.image ?? spec.container?.docker?.image;
     if (image !== undefined || spec.container?.type === 'DOCKER') return { ok: false, message: 'container images need the OCI containerizer (not available yet)' };
-    const { env: envTool, mv, setpriv, setsid } = await tools;
-    if (envTool === undefined || mv === undefined) return { ok: false, message: 'env(1) and mv(1) from coreutils are required to launch tasks' };
+    const { env: envTool, setpriv, setsid } = await tools;
+    if (envTool === undefined) return { ok: false, message: 'env(1) from coreutils is required to launch tasks' };
     if (setsid === undefined) return { ok: false, message: 'setsid(1) from util-linux is required to launch tasks' };
 
-    if (!(await isDirectory(spec.sandbox))) return { ok: false, message: `Sandbox '${spec.sandbox}' does not exist` };
-    if (!(await isDirectory(spec.runDir))) return { ok: false, message: `Run directory '${spec.runDir}' does not exist` };
+    if (!isDirectory(spec.sandbox)) return { ok: false, message: `Sandbox '${spec.sandbox}' does not exist` };
+    if (!isDirectory(spec.runDir)) return { ok: false, message: `Run directory '${spec.runDir}' does not exist` };
     const workingDirectory = spec.workingDirectory ?? spec.sandbox;
-    if (!(await isDirectory(workingDirectory))) return { ok: false, message: `Working directory '${workingDirectory}' does not exist` };
+    if (workingDirectory !== spec.sandbox && !isDirectory(workingDirectory)) return { ok: false, message: `Working directory '${workingDirectory}' does not exist` };
     const environment: Record<string, string> = { ...spec.environment };
     if (environment.PATH === undefined) environment.PATH = DEFAULT_PATH;
 
@@ -364,8 +365,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       argv = [resolved.path, ...spec.command.arguments.slice(1)];
     }
 
-    await writeTaskScript(spec.runDir, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv }));
-    launcher ??= createLauncher({ supervisorPath: SUPERVISOR_PATH, mv, timers, logger, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
+    writeTaskScript(spec.runDir, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv }));
+    launcher ??= createLauncher({ supervisorPath: SUPERVISOR_PATH, timers, logger, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
     const started = await launcher.start(spec.runDir);
     if (!started.ok) {
       const log = (await readRunFile(spec.runDir, RUN_FILES.supervisorLog)) ?? '';
@@ -373,7 +374,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     }
     const { supervisorPid, taskPid: handshake } = started;
 
-    const [supStat, taskStat] = await Promise.all([readStat(supervisorPid), readStat(handshake)]);
+    const supStat = readStatSync(supervisorPid);
+    const taskStat = readStatSync(handshake);
     const marker = spec.environment.MESOS_SANDBOX !== undefined ? `MESOS_SANDBOX=${spec.environment.MESOS_SANDBOX}` : undefined;
     const cpus = spec.resources.scalar('cpus');
     const mem = spec.resources.scalar('mem');
@@ -388,11 +390,11 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     };
     const t = track(spec.containerId, spec.runDir, record, true);
     // The record is on disk before the end can be handled, so that a cleanup after `wait` leaves no record behind.
-    await writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
+    writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
     // Its exit shows on SIGCHLD once it re-parented to us; it may have ended already, and without a subreaper there is no SIGCHLD.
     watchedHere++;
     keepSweeping();
-    if (await supervisorGone(t)) void finish(t);
+    if (supervisorGone(t)) void finish(t);
     else if (!subreaper.ok) watchRecovered(t);
     logger.info({ containerId: spec.containerId, supervisorPid, taskPid: handshake }, 'Launched container');
     return { ok: true, pid: handshake };
@@ -447,10 +449,9 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       if (t === undefined) return;
       if (t.poll !== undefined) timers.clear(t.poll);
       containers.delete(id);
-      await removeRuntimeFiles(t.runDir);
+      removeRuntimeFiles(t.runDir);
       // task.sh holds the task's environment (secrets too): it goes with the container.
-      for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`]) await rm(join(t.runDir, name), { force: true });
-      await rm(join(t.runDir, CLAIM_FILE), { force: true });
+      for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`, CLAIM_FILE]) rmSync(join(t.runDir, name), { force: true });
     },
   };
 }
@@ -458,11 +459,12 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
 /**
  * task.sh through a temporary name and a rename, so the supervisor reads all or nothing. No fsync:
  * it only matters until the supervisor has read it, and a crash before that loses the launch anyway.
+ * Synchronous: a small page-cache write costs less than a round trip through the thread pool.
  */
-async function writeTaskScript(runDir: string, text: string): Promise<void> {
+function writeTaskScript(runDir: string, text: string): void {
   const tmp = join(runDir, `${TASK_SCRIPT}.tmp`);
-  await writeFile(tmp, text, { mode: 0o600 });
-  await rename(tmp, join(runDir, TASK_SCRIPT));
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, join(runDir, TASK_SCRIPT));
 }
 
 /** Chowns the sandbox directory and its stdout and stderr (created when absent) to the task's user. */

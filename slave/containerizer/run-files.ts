@@ -8,9 +8,14 @@
  *   jobs             the supervisor's `jobs -l` line, when the wait status was over 128
  *   exit_status      "exited N" or "signaled N", by the supervisor when the task has ended
  * Every file is written whole to a `.tmp` sibling and renamed, so a reader sees all or nothing.
+ * None is fsynced: they describe processes, which do not outlive the machine, and an agent that
+ * is killed (even with -9) leaves what it wrote in the page cache for its successor. After a
+ * power loss a record may be missing or cut short; the supervisor it names is gone then anyway,
+ * and recovery says `unknown` for it, as it would for that record intact.
  * The parsers here are pure.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Termination } from '../containerizer.ts';
 import { signalDescription } from '../signal-text.ts';
@@ -70,22 +75,19 @@ export async function readRunFile(runDir: string, name: string): Promise<string 
   }
 }
 
-/** Write, fsync, rename (DESIGN.md §4). */
-export async function writeRunFileAtomic(runDir: string, name: string, content: string): Promise<void> {
+/**
+ * Write to a temporary sibling, rename (no fsync: see the header). Synchronous: two small
+ * page-cache operations cost less than one round trip through libuv's thread pool.
+ */
+export function writeRunFileAtomic(runDir: string, name: string, content: string): void {
   const tmp = join(runDir, `${name}.tmp`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, join(runDir, name));
+  writeFileSync(tmp, content, { mode: 0o600 });
+  renameSync(tmp, join(runDir, name));
 }
 
 /** Removes the files that only matter while the container lives; `exit_status` and the log stay as the record. */
-export async function removeRuntimeFiles(runDir: string): Promise<void> {
+export function removeRuntimeFiles(runDir: string): void {
   for (const name of [RUN_FILES.pids, RUN_FILES.container, RUN_FILES.jobs, `${RUN_FILES.pids}.tmp`, `${RUN_FILES.container}.tmp`, `${RUN_FILES.exitStatus}.tmp`]) {
-    await rm(join(runDir, name), { force: true });
+    rmSync(join(runDir, name), { force: true });
   }
 }

@@ -1,5 +1,5 @@
 # maestro task supervisor: one per container, started by the launcher (launcher.sh) as
-#   /bin/sh supervisor.sh RUN_DIR SEQ MV
+#   /bin/sh supervisor.sh RUN_DIR SEQ
 # in its own session (setsid), re-parented to the agent (a child subreaper). It is deliberately
 # not Node: it must outlive the agent and cost little.
 #
@@ -10,7 +10,9 @@
 #      _maestro_sv_exec (exec env -i ENV --default-signal [setpriv ...] ARGV);
 #   1. starts the task in the background in _maestro_sv_cwd, stdin from /dev/null, stdout and
 #      stderr appended to SANDBOX/stdout and SANDBOX/stderr (files, never pipes to the agent);
-#   2. writes "SUPERVISOR_PID TASK_PID" to RUN_DIR/pids (tmp + rename), then prints
+#   2. writes "SUPERVISOR_PID TASK_PID" to RUN_DIR/pids (one write by the printf builtin into a
+#      new file: a reader sees it empty or whole, as Linux extends a file's size only after the
+#      data is in; no tmp + `mv`, a process per task less), then prints
 #      "SEQ SUPERVISOR_PID TASK_PID" on its stdout (the launch handshake, a pipe to the agent) and
 #      lets go of that pipe;
 #   3. waits for the task and writes "exited N" or "signaled N" to RUN_DIR/exit_status
@@ -27,7 +29,6 @@
 trap '' HUP INT QUIT TERM PIPE
 _maestro_sv_run=$1
 _maestro_sv_seq=$2
-_maestro_sv_mv=$3
 set -C
 true 2>/dev/null >"$_maestro_sv_run/claim" || exit 0
 set +C
@@ -39,8 +40,7 @@ fi
 . "$_maestro_sv_run/task.sh"
 ( cd "$_maestro_sv_cwd" && _maestro_sv_exec ) </dev/null >>"$_maestro_sv_sandbox/stdout" 2>>"$_maestro_sv_sandbox/stderr" &
 _maestro_sv_task=$!
-printf '%s %s\n' "$$" "$_maestro_sv_task" >"$_maestro_sv_run/pids.tmp"
-"$_maestro_sv_mv" -f "$_maestro_sv_run/pids.tmp" "$_maestro_sv_run/pids"
+printf '%s %s\n' "$$" "$_maestro_sv_task" >"$_maestro_sv_run/pids"
 printf '%s %s %s\n' "$_maestro_sv_seq" "$$" "$_maestro_sv_task"
 exec >/dev/null
 wait "$_maestro_sv_task"

@@ -1,0 +1,256 @@
+/**
+ * The cgroups isolators against this host's real cgroups (v1 here: cpu, cpuacct, memory, pids
+ * and freezer mounted under /sys/fs/cgroup/<name>; the cgroup2 mount has no controllers, so the
+ * v2 paths are unit-tested on fixture files in slave/isolators/cgroups/v2-fixture.test.ts).
+ * Real `sh` children are moved into fresh container cgroups: one allocates past a 32 MB limit
+ * and is OOM-killed, one spins under a CFS quota and is throttled, one forks past a pids limit.
+ * Every test uses its own container ids under a `--cgroups_root` unique to this run
+ * (`maestro-test-<pid>`), checks that nothing is left under it, and the root itself is killed and
+ * removed in teardown, also on failure. Assertions are on kernel counters, never on time.
+ */
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Resources } from '../common/resources/resources.ts';
+import { asContainerId } from '../slave/containerizer.ts';
+import { createCgroupsIsolator, type CgroupsIsolator } from '../slave/isolators/cgroups/cgroups-isolator.ts';
+import { createCpuController } from '../slave/isolators/cgroups/cpu.ts';
+import { CgroupHierarchy, detectHostLayout, type CgroupLayout } from '../slave/isolators/cgroups/hierarchy.ts';
+import { cgroupJoinScript, JOIN_FAILED_EXIT } from '../slave/isolators/cgroups/join.ts';
+import { createMemController } from '../slave/isolators/cgroups/mem.ts';
+import { createPidsController } from '../slave/isolators/cgroups/pids.ts';
+import { parseFlatKeyed } from '../slave/isolators/cgroups/stats.ts';
+import { createIsolation } from '../slave/isolators/create-isolators.ts';
+
+const ROOT = `maestro-test-${process.pid}`;
+const detected = detectHostLayout();
+if (detected === undefined || detected.version !== 1) throw new Error('these tests need the cgroup v1 hierarchies of the development machines (DESIGN.md §5)');
+const layout: CgroupLayout = detected;
+const children = new Set<ChildProcess>();
+
+function isolator(opts: { cfs?: boolean; pidsMax?: number; mem?: ReturnType<typeof createMemController> } = {}): CgroupsIsolator {
+  const hierarchy = new CgroupHierarchy({ layout, root: ROOT, subsystems: ['cpu', 'cpuacct', 'memory', 'pids'] });
+  return createCgroupsIsolator({
+    hierarchy,
+    controllers: [createCpuController({ enableCfs: opts.cfs ?? false }), opts.mem ?? createMemController(), createPidsController({ pidsMax: opts.pidsMax })],
+    oomPollMs: 20,
+  });
+}
+
+/** A `sh -c SCRIPT` child that waits for a line on stdin before it runs the script, so it can be moved into a cgroup first. */
+function gatedShell(script: string): { child: ChildProcess; go: () => void; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; stderr: () => string } {
+  const child = spawn('/bin/sh', ['-c', `read _go; ${script}`], { stdio: ['pipe', 'ignore', 'pipe'] });
+  children.add(child);
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, go: () => child.stdin?.write('\n'), exited, stderr: () => err };
+}
+
+/** Polls until `probe` answers; gives up after 600 probes so that a failure still reaches teardown. */
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the condition never held');
+}
+
+function assertNothingLeft(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, iso: CgroupsIsolator): void {
+  t.deepEqual(iso.hierarchy.list(), [], 'no container cgroup is left under the test root');
+}
+
+test.after.always(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await new CgroupHierarchy({ layout, root: ROOT, subsystems: ['cpu', 'cpuacct', 'memory', 'pids'] }).destroyAll();
+  for (const m of layout.mounts.values()) if (existsSync(join(m, ROOT))) throw new Error(`${join(m, ROOT)} was left behind`);
+});
+
+test.serial('a child allocating past a 32 MB limit is OOM-killed and the watcher reports the limit and the peak', async (t) => {
+  const mem = createMemController();
+  const iso = isolator({ mem });
+  const id = asContainerId('oom');
+  t.teardown(() => iso.cleanup(id));
+  await iso.prepare({ containerId: id, resources: Resources.parse('cpus:0.5;mem:32') });
+  t.is(mem.oomMechanism(id), 'eventfd', 'v1 notification through eventfd + cgroup.event_control');
+  t.is(readFileSync(join(iso.hierarchy.cgroup(id).dir('memory'), 'memory.limit_in_bytes'), 'utf8').trim(), String(32 * 1024 * 1024));
+  // `tail` keeps the last line, and /dev/zero has no newline: it holds all 100 MB it reads.
+  const sh = gatedShell('head -c 100M /dev/zero | tail -n 1 >/dev/null');
+  await iso.isolate(id, sh.child.pid as number);
+  const watched = iso.watch(id);
+  sh.go();
+  const limitation = await watched;
+  t.is(limitation.reason, 'REASON_CONTAINER_LIMITATION_MEMORY');
+  t.is(limitation.resources.scalar('mem'), 32);
+  t.regex(limitation.message, /^Memory limit exceeded: limit 32 MB \(33554432 bytes\), peak usage [\d.]+ MB \((\d+) bytes\)/);
+  const peak = Number(/peak usage [\d.]+ MB \((\d+) bytes\)/.exec(limitation.message)?.[1]);
+  t.true(peak > 30 * 1024 * 1024 && peak <= 32 * 1024 * 1024, `peak ${peak} is at the limit`);
+  t.regex(limitation.message, /Memory statistics:\ntotal_rss \d+/);
+  t.is((await sh.exited).code, 137, 'tail was SIGKILLed by the OOM killer (the shell reports 128+9)');
+  t.is(iso.limitation(id), limitation, 'the check-now answer is the same limitation');
+  await iso.cleanup(id);
+  await iso.cleanup(id); // idempotent
+  assertNothingLeft(t, iso);
+});
+
+test.serial('a CPU-bound child under a CFS quota of 0.1 cpus is throttled (cpu.stat counters), and cleanup kills it', async (t) => {
+  const iso = isolator({ cfs: true });
+  const id = asContainerId('cfs');
+  t.teardown(() => iso.cleanup(id));
+  await iso.prepare({ containerId: id, resources: Resources.parse('cpus:0.1;mem:64') });
+  const dir = iso.hierarchy.cgroup(id).dir('cpu');
+  t.is(readFileSync(join(dir, 'cpu.shares'), 'utf8').trim(), '102'); // 1024 × 0.1
+  t.is(readFileSync(join(dir, 'cpu.cfs_quota_us'), 'utf8').trim(), '10000'); // 0.1 × 100 ms
+  t.is(readFileSync(join(dir, 'cpu.cfs_period_us'), 'utf8').trim(), '100000');
+  const sh = gatedShell('while :; do :; done');
+  await iso.isolate(id, sh.child.pid as number);
+  sh.go();
+  const usage = await until(async () => {
+    const u = await iso.usage(id);
+    return (u.cpus_nr_throttled ?? 0) > 0 ? u : undefined;
+  });
+  t.true((usage.cpus_nr_periods ?? 0) >= (usage.cpus_nr_throttled ?? 0));
+  t.true((usage.cpus_throttled_time_secs ?? 0) > 0);
+  t.is(usage.cpus_limit, 0.1);
+  t.is(usage.processes, 1);
+  await iso.cleanup(id);
+  t.is((await sh.exited).signal, 'SIGKILL');
+  assertNothingLeft(t, iso);
+});
+
+test.serial('a pids limit of 10 stops a fork loop, and cleanup kills every process of the cgroup', async (t) => {
+  const iso = isolator({ pidsMax: 10 });
+  const id = asContainerId('pids');
+  t.teardown(() => iso.cleanup(id));
+  await iso.prepare({ containerId: id, resources: Resources.parse('cpus:0.5;mem:64') });
+  const dir = iso.hierarchy.cgroup(id).dir('pids');
+  t.is(readFileSync(join(dir, 'pids.max'), 'utf8').trim(), '10');
+  // dash gives up at the first fork that fails ("Cannot fork"); the sleeps started before stay in the cgroup.
+  const sh = gatedShell('i=0; while [ $i -lt 30 ]; do sleep 300 & i=$((i+1)); done; wait');
+  await iso.isolate(id, sh.child.pid as number);
+  sh.go();
+  await until(async () => (/fork/i.test(sh.stderr()) ? true : undefined));
+  t.true((parseFlatKeyed(readFileSync(join(dir, 'pids.events'), 'utf8')).get('max') ?? 0) > 0, 'pids.events counts the refused forks');
+  const pids = iso.hierarchy.pids(id);
+  t.true(pids.length <= 10 && pids.length > 1, `${pids.length} processes in the cgroup`);
+  t.is((await iso.usage(id)).processes, pids.length);
+  await iso.cleanup(id);
+  await sh.exited;
+  for (const p of pids) t.false(existsSync(`/proc/${p}/stat`) && !readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z '), `pid ${p} is gone`);
+  assertNothingLeft(t, iso);
+});
+
+test.serial('usage of a busy child reads back non-zero cpu, memory and process counts from the cgroup', async (t) => {
+  const iso = isolator();
+  const id = asContainerId('usage');
+  t.teardown(() => iso.cleanup(id));
+  await iso.prepare({ containerId: id, resources: Resources.parse('cpus:1;mem:64') });
+  // tail holds the 16 MB it read (no newline yet, and the stream stays open) while a loop burns cpu.
+  const sh = gatedShell('{ head -c 16M /dev/zero; sleep 300; } | tail -n 1 & while :; do :; done');
+  await iso.isolate(id, sh.child.pid as number);
+  sh.go();
+  const usage = await until(async () => {
+    const u = await iso.usage(id);
+    return (u.cpus_user_time_secs ?? 0) > 0 && (u.mem_rss_bytes ?? 0) >= 16 * 1024 * 1024 ? u : undefined;
+  });
+  t.true((usage.mem_total_bytes ?? 0) >= (usage.mem_rss_bytes ?? 0));
+  t.is(usage.mem_limit_bytes, 64 * 1024 * 1024);
+  t.is(usage.cpus_limit, 1);
+  t.true((usage.processes ?? 0) >= 2);
+  t.true((usage.threads ?? 0) >= (usage.processes ?? 0));
+  t.true(usage.cpus_system_time_secs !== undefined);
+  await iso.cleanup(id);
+  await sh.exited;
+  assertNothingLeft(t, iso);
+});
+
+test.serial('update raises the memory limit; a decrease only lowers the soft limit (as Mesos)', async (t) => {
+  const iso = isolator();
+  const id = asContainerId('update');
+  t.teardown(() => iso.cleanup(id));
+  await iso.prepare({ containerId: id, resources: Resources.parse('cpus:1;mem:64') });
+  const mem = iso.hierarchy.cgroup(id).dir('memory');
+  const read = (f: string) => Number(readFileSync(join(mem, f), 'utf8').trim());
+  await iso.update(id, Resources.parse('cpus:2;mem:128'));
+  t.is(read('memory.limit_in_bytes'), 128 * 1024 * 1024);
+  t.is(readFileSync(join(iso.hierarchy.cgroup(id).dir('cpu'), 'cpu.shares'), 'utf8').trim(), '2048');
+  await iso.update(id, Resources.parse('cpus:2;mem:48'));
+  t.is(read('memory.limit_in_bytes'), 128 * 1024 * 1024);
+  t.is(read('memory.soft_limit_in_bytes'), 48 * 1024 * 1024);
+  await iso.cleanup(id);
+  assertNothingLeft(t, iso);
+});
+
+test.serial('after an agent restart, recover keeps known containers and kills and removes orphan cgroups', async (t) => {
+  const before = isolator();
+  const known = asContainerId('known');
+  const orphan = asContainerId('orphan');
+  const shells = [gatedShell('sleep 300'), gatedShell('sleep 300 & sleep 300')];
+  await before.prepare({ containerId: known, resources: Resources.parse('cpus:0.5;mem:32') });
+  await before.prepare({ containerId: orphan, resources: Resources.parse('cpus:0.5;mem:32') });
+  await before.isolate(known, shells[0].child.pid as number);
+  await before.isolate(orphan, shells[1].child.pid as number);
+  for (const s of shells) s.go();
+
+  const after = isolator(); // a new agent process: it knows nothing but what recover tells it
+  const result = await after.recover([{ containerId: known, resources: Resources.parse('cpus:0.5;mem:32') }]);
+  t.deepEqual(result.orphans, ['orphan']);
+  t.is((await shells[1].exited).signal, 'SIGKILL', 'the orphan was killed');
+  t.deepEqual(after.hierarchy.list(), ['known']);
+  t.is((await after.usage(known)).mem_limit_bytes, 32 * 1024 * 1024);
+  t.is(after.limitation(known), undefined, 'the recovered OOM watcher is armed and quiet');
+  await after.cleanup(known);
+  t.is((await shells[0].exited).signal, 'SIGKILL');
+  assertNothingLeft(t, after);
+});
+
+test.serial('the supervisor path: a subshell joins the cgroups with the join script before it execs, its parent stays outside', async (t) => {
+  const iso = isolator();
+  const id = asContainerId('join');
+  t.teardown(() => iso.cleanup(id));
+  await iso.prepare({ containerId: id, resources: Resources.parse('cpus:0.5;mem:32') });
+  const script = `( ${cgroupJoinScript(iso.procsFiles(id))}; exec sleep 300 ) & echo $!; wait`;
+  const sup = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(sup);
+  const taskPid = await new Promise<number>((resolve) => sup.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const members = await until(async () => {
+    const p = iso.hierarchy.pids(id);
+    return p.length > 0 ? p : undefined;
+  });
+  t.deepEqual(members, [taskPid]);
+  t.false(members.includes(sup.pid as number), 'the supervisor is not in the container cgroup');
+  t.true(iso.procsFiles(id).length >= 5, 'one cgroup.procs per hierarchy: cpu, cpuacct, memory, pids, freezer');
+  const supExit = new Promise((resolve) => sup.on('exit', resolve));
+  await iso.cleanup(id);
+  await supExit;
+  assertNothingLeft(t, iso);
+
+  // A cgroup that cannot be joined: the task does not run, and says why.
+  const bad = spawn('/bin/sh', ['-c', `${cgroupJoinScript(['/nonexistent/cgroup.procs'])}; echo ran`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  bad.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  bad.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise((resolve) => bad.on('exit', resolve));
+  t.is(code, JOIN_FAILED_EXIT);
+  t.is(out, '');
+  t.regex(err, /maestro: cannot join cgroup \/nonexistent\/cgroup\.procs/);
+});
+
+test.serial('createIsolation builds the chain from --isolation on this host, with the cgroups root of the flag', async (t) => {
+  const made = createIsolation({ isolation: 'cgroups/cpu,cgroups/mem,cgroups/pids', cgroupsRoot: ROOT, enableCfs: true, pidsMax: 64 });
+  if (!made.ok) return t.fail(made.message);
+  t.deepEqual(made.warnings, []);
+  t.is(made.isolator.name, 'cgroups/cpu,cgroups/mem,cgroups/pids');
+  const id = asContainerId('chain');
+  t.teardown(() => made.isolator.cleanup(id));
+  await made.isolator.prepare({ containerId: id, resources: Resources.parse('cpus:0.25;mem:40') });
+  const cg = made.cgroups?.hierarchy.cgroup(id);
+  t.is(readFileSync(join(cg?.dir('cpu') ?? '', 'cpu.cfs_quota_us'), 'utf8').trim(), '25000');
+  t.is(readFileSync(join(cg?.dir('pids') ?? '', 'pids.max'), 'utf8').trim(), '64');
+  t.is(readFileSync(join(cg?.dir('memory') ?? '', 'memory.limit_in_bytes'), 'utf8').trim(), String(40 * 1024 * 1024));
+  await made.isolator.cleanup(id);
+  t.deepEqual(made.cgroups?.hierarchy.list(), []);
+});

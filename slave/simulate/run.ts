@@ -116,9 +116,10 @@ export async function runSimulatedAgents(values: FlagValues): Promise<void> {
   // The HTTP port first: every agent advertises it.
   let created: SimulatedFleet | undefined;
   const server = serve(() => created, counters);
+  const wantedPort = (values.port as number | undefined) ?? 5051;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen((values.port as number | undefined) ?? 5051, ip, () => resolve());
+    server.once('error', (e) => reject(new FlagError('port', `--port: cannot listen on ${ip}:${wantedPort}: ${e.message}`)));
+    server.listen(wantedPort, ip, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const fleet = new SimulatedFleet({

@@ -248,6 +248,17 @@ test('RunTaskGroup: every task the same way; ExecutorExited after the last task\
   t.true(killedAt >= 0 && killedAt < h.link.sent.indexOf(exits[0]));
 });
 
+test('RunTaskGroup whose first task is refused: the executor exits once, after the last task of the group', (t) => {
+  const h = harness();
+  const executor: mesos.v1.ExecutorInfo = { executor_id: { value: 'E2' }, type: 'DEFAULT', framework_id: { value: 'F' } };
+  h.agent.handle({ run_task_group: { framework: framework(), executor, task_group: { tasks: [task('bad', { [DURATION_LABEL]: 'x' }), task('good', {}, 0.5)] } } });
+  h.ackAll();
+  t.deepEqual(h.link.states('bad'), ['TASK_ERROR']);
+  t.is(h.link.sent.filter((e) => e.executor_exited !== undefined).length, 0);
+  h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 'good' } } });
+  t.deepEqual(h.link.sent.filter((e) => e.executor_exited !== undefined).map((e) => e.executor_exited!.executor_id.value), ['E2']);
+});
+
 test('ReconcileTasks: live tasks as they are, completed ones as they ended, unknown ones lost (dropped if partition-aware)', (t) => {
   const h = harness();
   h.agent.handle(run(task('live')));

@@ -223,8 +223,14 @@ export class SimulatedAgent {
       this.accept(env.run_task.framework, env.run_task.task, env.run_task.executor);
     } else if (env.run_task_group !== undefined) {
       const g = env.run_task_group;
-      this.shared.counters.runTasks += g.task_group.tasks?.length ?? 0;
-      for (const task of g.task_group.tasks ?? []) this.accept(g.framework, task, g.executor);
+      const tasks = g.task_group.tasks ?? [];
+      this.shared.counters.runTasks += tasks.length;
+      // The executor holds the whole group from the start: a first task refused does not make it exit before the others.
+      const frameworkId = g.framework.id?.value;
+      if (frameworkId !== undefined && this.agentId !== undefined) {
+        for (const task of tasks) if (this.tasks?.has(key(frameworkId, task.task_id.value)) !== true) this.executorOf(frameworkId, g.executor).live.add(task.task_id.value);
+      }
+      for (const task of tasks) this.accept(g.framework, task, g.executor);
     } else if (env.kill_task !== undefined) {
       this.shared.counters.killTasks++;
       this.killTask(env.kill_task.framework_id.value, env.kill_task.task_id.value);
@@ -307,13 +313,7 @@ export class SimulatedAgent {
     const entry: SimTask = { frameworkId, info: task, ...(executorId !== undefined ? { executorId } : {}), state: 'TASK_STAGING', killRequested: false };
     this.tasks.set(k, entry);
     this.manager(frameworkId).open(frameworkId, taskId, '');
-    if (executor !== undefined && executorId !== undefined) {
-      this.executors ??= new Map();
-      const ek = key(frameworkId, executorId);
-      const ex = this.executors.get(ek) ?? { frameworkId, info: executor, live: new Set<string>() };
-      ex.live.add(taskId);
-      this.executors.set(ek, ex);
-    }
+    if (executor !== undefined) this.executorOf(frameworkId, executor).live.add(taskId);
 
     const duration = labelNumber(task, DURATION_LABEL, false);
     const exitCode = labelNumber(task, EXIT_CODE_LABEL, true);
@@ -411,6 +411,17 @@ export class SimulatedAgent {
     this.manager(task.frameworkId).update({ framework_id: { value: task.frameworkId }, status });
     if (terminal && task.executorId !== undefined) this.taskEnded(task.frameworkId, task.executorId, taskId);
     return uuid;
+  }
+
+  private executorOf(frameworkId: string, info: mesos.v1.ExecutorInfo): SimExecutor {
+    this.executors ??= new Map();
+    const ek = key(frameworkId, info.executor_id.value);
+    let ex = this.executors.get(ek);
+    if (ex === undefined) {
+      ex = { frameworkId, info, live: new Set<string>() };
+      this.executors.set(ek, ex);
+    }
+    return ex;
   }
 
   /** A task of an executor ended: the executor exits with its last task (after that task's terminal update). */

@@ -1,7 +1,7 @@
 /**
  * Builds the isolator chain from the agent's flags: `--isolation` (parsed by isolation-flag.ts),
  * `--cgroups_root` (default `maestro`; Mesos' default is `mesos`), `--cgroups_enable_cfs`, and
- * the pids limit. The cgroup version is detected once, here, unless a layout is passed in (tests).
+ * the pids limit (`--cgroups_pids_max`, maestro's own flag). The cgroup version is detected once, here, unless a layout is passed in (tests).
  *
  * Order: the chain keeps the order of `--isolation`; the `cgroups/*` names become one cgroups
  * isolator at the place of the first of them, with its controllers in the order given.
@@ -24,6 +24,7 @@ export interface IsolationOptions {
   readonly isolation: string;
   readonly cgroupsRoot?: string;
   readonly enableCfs?: boolean;
+  /** `--cgroups_pids_max`: the most processes and threads a container may have (cgroups/pids); none when absent. */
   readonly pidsMax?: number;
   readonly oomPollMs?: number;
   /** The host's layout; detected when absent, `null` = no cgroups. */
@@ -59,7 +60,8 @@ export function createIsolation(options: IsolationOptions): Isolation {
       const hierarchy = new CgroupHierarchy({ layout, root: options.cgroupsRoot ?? DEFAULT_CGROUPS_ROOT, subsystems });
       cgroups = createCgroupsIsolator({ hierarchy, controllers, oomPollMs: options.oomPollMs });
     } catch (e) {
-      return { ok: false, message: `--isolation: ${(e as Error).message}` };
+      const message = (e as Error).message;
+      return { ok: false, message: message.startsWith('--') ? message : `--isolation: ${message}` };
     }
   }
   const chain: Isolator[] = [];

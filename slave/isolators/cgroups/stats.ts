@@ -40,13 +40,6 @@ export function parseSingleValue(text: string): number | 'max' | undefined {
   return Number(t);
 }
 
-/** v2 `cpu.max`: "QUOTA PERIOD" with QUOTA `max` for no limit. */
-export function parseCpuMax(text: string): { readonly quotaUs: number | undefined; readonly periodUs: number } | undefined {
-  const m = /^(max|\d+)\s+(\d+)$/.exec(text.trim());
-  if (m === null) return undefined;
-  return { quotaUs: m[1] === 'max' ? undefined : Number(m[1]), periodUs: Number(m[2]) };
-}
-
 /** Lines of `cgroup.procs`, `tasks`, `cgroup.threads`: one decimal id per line. */
 export function parseIdList(text: string): number[] {
   const out: number[] = [];
@@ -95,11 +88,6 @@ export function cpuStatisticsV2(cpuStat: string): Statistics {
   set(out, 'cpus_nr_throttled', s.get('nr_throttled'));
   set(out, 'cpus_throttled_time_secs', usec('throttled_usec'));
   return out;
-}
-
-/** CFS quota as a cpus limit (quota / period), for `cpus_limit`. */
-export function cpusLimitOf(quotaUs: number | undefined, periodUs: number): number | undefined {
-  return quotaUs === undefined || quotaUs <= 0 || periodUs <= 0 ? undefined : quotaUs / periodUs;
 }
 
 /**

@@ -58,6 +58,15 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   throw new Error('the condition never held');
 }
 
+/** Alive and not a zombie waiting for its parent to reap it. */
+function isAlive(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 function assertNothingLeft(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, iso: CgroupsIsolator): void {
   t.deepEqual(iso.hierarchy.list(), [], 'no container cgroup is left under the test root');
 }
@@ -79,6 +88,9 @@ test.serial('a child allocating past a 32 MB limit is OOM-killed and the watcher
   // `tail` keeps the last line, and /dev/zero has no newline: it holds all 100 MB it reads.
   const sh = gatedShell('head -c 100M /dev/zero | tail -n 1 >/dev/null');
   await iso.isolate(id, sh.child.pid as number);
+  // The OOM poll timer is unref'd (an agent has its own handles); this test holds the event loop open itself.
+  const keepAlive = setInterval(() => {}, 1000);
+  t.teardown(() => clearInterval(keepAlive));
   const watched = iso.watch(id);
   sh.go();
   const limitation = await watched;
@@ -138,7 +150,7 @@ test.serial('a pids limit of 10 stops a fork loop, and cleanup kills every proce
   t.is((await iso.usage(id)).processes, pids.length);
   await iso.cleanup(id);
   await sh.exited;
-  for (const p of pids) t.false(existsSync(`/proc/${p}/stat`) && !readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z '), `pid ${p} is gone`);
+  for (const p of pids) t.false(isAlive(p), `pid ${p} is gone`);
   assertNothingLeft(t, iso);
 });
 
@@ -183,26 +195,59 @@ test.serial('update raises the memory limit; a decrease only lowers the soft lim
   assertNothingLeft(t, iso);
 });
 
-test.serial('after an agent restart, recover keeps known containers and kills and removes orphan cgroups', async (t) => {
-  const before = isolator();
-  const known = asContainerId('known');
-  const orphan = asContainerId('orphan');
-  const shells = [gatedShell('sleep 300'), gatedShell('sleep 300 & sleep 300')];
-  await before.prepare({ containerId: known, resources: Resources.parse('cpus:0.5;mem:32') });
-  await before.prepare({ containerId: orphan, resources: Resources.parse('cpus:0.5;mem:32') });
-  await before.isolate(known, shells[0].child.pid as number);
-  await before.isolate(orphan, shells[1].child.pid as number);
-  for (const s of shells) s.go();
+/** The "agent" of the restart test: prepares two containers, puts a sleeping shell in each, prints the pids, then waits to be killed. */
+const AGENT_SCRIPT = `
+import { spawn } from 'node:child_process';
+import { Resources } from './common/resources/resources.ts';
+import { cgroupJoinScript } from './slave/isolators/cgroups/join.ts';
+import { createIsolation } from './slave/isolators/create-isolators.ts';
+const made = createIsolation({ isolation: 'cgroups/cpu,cgroups/mem,cgroups/pids', cgroupsRoot: process.env.ROOT });
+if (!made.ok) throw new Error(made.message);
+const pids = [];
+for (const id of ['known', 'orphan']) {
+  await made.isolator.prepare({ containerId: id, resources: Resources.parse('cpus:0.5;mem:32') });
+  // The shell joins the cgroups itself before it forks (the supervisor's way in).
+  const child = spawn('/bin/sh', ['-c', cgroupJoinScript(made.cgroups.procsFiles(id)) + '; sleep 300 & sleep 300 & wait'], { stdio: 'ignore', detached: true });
+  pids.push(child.pid);
+}
+process.stdout.write(JSON.stringify(pids) + '\\n');
+setInterval(() => {}, 1000);
+`;
 
-  const after = isolator(); // a new agent process: it knows nothing but what recover tells it
+test.serial('after an agent is killed (SIGKILL), a new one recovers: known containers are kept, orphan cgroups are killed and removed', async (t) => {
+  const agent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', AGENT_SCRIPT], {
+    cwd: join(import.meta.dirname, '..'),
+    env: { ...process.env, ROOT },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(agent);
+  const after = isolator(); // the new agent: it knows only what recover tells it
+  const known = asContainerId('known');
+  t.teardown(() => after.cleanup(known));
+  const [knownPid, orphanPid] = await new Promise<number[]>((resolve, reject) => {
+    agent.stdout?.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as number[]));
+    agent.once('exit', (code) => reject(new Error(`the agent exited with ${code}`)));
+  });
+  // Each shell is in its cgroup once its two sleeps are.
+  await until(async () => (after.hierarchy.pids('known').length === 3 && after.hierarchy.pids('orphan').length === 3 ? true : undefined));
+  const agentGone = new Promise((resolve) => agent.once('exit', resolve));
+  agent.kill('SIGKILL');
+  await agentGone;
+  t.deepEqual(after.hierarchy.list(), ['known', 'orphan'], 'the cgroups outlive the agent');
+  const orphanMembers = after.hierarchy.pids('orphan');
+  t.true(orphanMembers.includes(orphanPid), 'sh and its two sleeps');
+
   const result = await after.recover([{ containerId: known, resources: Resources.parse('cpus:0.5;mem:32') }]);
   t.deepEqual(result.orphans, ['orphan']);
-  t.is((await shells[1].exited).signal, 'SIGKILL', 'the orphan was killed');
   t.deepEqual(after.hierarchy.list(), ['known']);
+  for (const p of orphanMembers) t.false(isAlive(p), `orphan process ${p} was killed`);
   t.is((await after.usage(known)).mem_limit_bytes, 32 * 1024 * 1024);
+  t.is((await after.usage(known)).processes, 3);
   t.is(after.limitation(known), undefined, 'the recovered OOM watcher is armed and quiet');
+  const knownMembers = after.hierarchy.pids(known);
+  t.true(knownMembers.includes(knownPid));
   await after.cleanup(known);
-  t.is((await shells[0].exited).signal, 'SIGKILL');
+  for (const p of knownMembers) t.false(isAlive(p), `process ${p} was killed at cleanup`);
   assertNothingLeft(t, after);
 });
 

@@ -10,7 +10,9 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, promises as fs, readdirSync } from 'node:fs';
 import type { mesos } from '../proto/types.generated.ts';
-import { appendRecordGrouped, commitAtomic, linkAtomic, readJournal, readJson, readLinkName, repairJournal, writeJsonAtomic } from './checkpoint.ts';
+import {
+  appendRecordGrouped, commitAtomic, linkAtomic, readJournal, readJson, readLinkName, repairJournal, runCheckpointWindow, writeJsonAtomic,
+} from './checkpoint.ts';
 import { createPaths, isSafeComponent, type AgentPaths, type RunKey, type TaskKey } from './paths.ts';
 import type { JournalRecord, UpdateJournal } from './status-update-manager.ts';
 
@@ -79,21 +81,24 @@ export class CheckpointStore implements UpdateJournal {
    * Creates a run: the sandbox (with the executor's `runs/latest` link), the container's runtime
    * dir, the task's (empty) update journal, and the checkpoints of the executor and of the task.
    * The directories are made synchronously (page cache, microseconds); the checkpoints go through
-   * `commitAtomic`, whose fsyncs run side by side on the thread pool, so a wave of launches is
-   * checkpointed together. Durable when it resolves.
+   * `commitAtomic`, whose fsyncs run side by side on the thread pool; at most 16 runs at once
+   * (`runCheckpointWindow`), the others wait their turn. Durable when it resolves.
    */
   async prepareRun(key: TaskKey, executor: mesos.v1.ExecutorInfo, task: mesos.v1.TaskInfo): Promise<void> {
-    const sandbox = this.paths.sandbox(key);
-    mkdirSync(sandbox, { recursive: true });
-    mkdirSync(this.paths.containerRunDir(key), { recursive: true });
-    mkdirSync(this.paths.metaTask(key), { recursive: true });
-    // Created before task.info, so that the fsync of their directory makes its entry durable too.
-    closeSync(openSync(this.paths.taskUpdates(key), 'a', 0o600));
-    await commitAtomic([
-      { kind: 'link', path: this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId), target: sandbox },
-      { kind: 'file', path: this.paths.executorInfo(key.agentId, key.frameworkId, key.executorId), data: JSON.stringify(executor) },
-      { kind: 'file', path: this.paths.taskInfo(key), data: JSON.stringify(task) },
-    ]);
+    // Through a window (checkpoint.ts): in a wave, the first runs launch while later ones are checkpointed.
+    await runCheckpointWindow(async () => {
+      const sandbox = this.paths.sandbox(key);
+      mkdirSync(this.paths.metaTask(key), { recursive: true });
+      mkdirSync(this.paths.containerRunDir(key), { recursive: true });
+      mkdirSync(sandbox, { recursive: true });
+      // Created before task.info, so that the fsync of their directory makes its entry durable too.
+      closeSync(openSync(this.paths.taskUpdates(key), 'a', 0o600));
+      await commitAtomic([
+        { kind: 'link', path: this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId), target: sandbox },
+        { kind: 'file', path: this.paths.executorInfo(key.agentId, key.frameworkId, key.executorId), data: JSON.stringify(executor) },
+        { kind: 'file', path: this.paths.taskInfo(key), data: JSON.stringify(task) },
+      ]);
+    });
   }
 
   /**

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, read
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  appendRecord, appendRecordAsync, appendRecordGrouped, commitAtomic, linkAtomic, linkAtomicAsync, readJournal, readJson, readLinkName, repairJournal,
+  appendRecord, appendRecordAsync, appendRecordGrouped, commitAtomic, createWindow, linkAtomic, linkAtomicAsync, readJournal, readJson, readLinkName, repairJournal,
   writeAtomicAsync, writeJsonAtomic,
 } from './checkpoint.ts';
 
@@ -130,4 +130,31 @@ test('appendRecordGrouped: a failed write rejects the appends it carried, and th
   rmSync(path, { recursive: true });
   await appendRecordGrouped(path, { ack: 'u' });
   t.deepEqual(readJournal(path), { records: [{ ack: 'u' }], skipped: [] });
+});
+
+test('createWindow: at most `limit` run at once, the others start in call order as slots free, failures free their slot too', async (t) => {
+  const window = createWindow(2);
+  const started: number[] = [];
+  let running = 0;
+  let most = 0;
+  const finish = new Map<number, { ok: () => void; fail: (e: Error) => void }>();
+  const results = [0, 1, 2, 3, 4].map((i) => window(() => new Promise<number>((resolve, reject) => {
+    started.push(i);
+    running++;
+    most = Math.max(most, running);
+    finish.set(i, { ok: () => { running--; resolve(i); }, fail: (e) => { running--; reject(e); } });
+  })));
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(started, [0, 1]);
+  finish.get(1)!.fail(new Error('disk full'));
+  await t.throwsAsync(results[1], { message: 'disk full' });
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(started, [0, 1, 2]);
+  for (const i of [0, 2, 3, 4]) {
+    await new Promise((r) => setImmediate(r));
+    finish.get(i)!.ok();
+    t.is(await results[i], i);
+  }
+  t.deepEqual(started, [0, 1, 2, 3, 4]);
+  t.is(most, 2);
 });

@@ -209,6 +209,34 @@ function fsyncDirs(dirs: Iterable<string>): Promise<void> {
   return fsyncAllAndClose(fds);
 }
 
+/**
+ * Runs at most `limit` of the given functions at once, the others waiting in call order. A launch
+ * wave hands the agent hundreds of runs to checkpoint together: started all at once, each run's
+ * fsyncs wait behind every other run's on the thread pool, and the first task can start only when
+ * nearly every one is checkpointed (disk first, then all the process starts: one after the
+ * other). Through a window, the first runs go on to their launch (CPU: forks and execs) while
+ * later ones are being checkpointed (disk), and the thread pool's queue stays short for the
+ * journal writes of the tasks already started.
+ */
+export function createWindow(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((r) => waiting.push(r));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      // The slot goes straight to the first waiter, if any.
+      if (waiting.length > 0) waiting.shift()!();
+      else running--;
+    }
+  };
+}
+
+/** The window of run checkpoints under way at once (CheckpointStore.prepareRun): enough to keep a thread pool of 16 busy. */
+export const runCheckpointWindow = createWindow(16);
+
 /** One file or symbolic link that `commitAtomic` puts in place. */
 export type AtomicEntry =
   | { readonly kind: 'file'; readonly path: string; readonly data: string | Uint8Array }

@@ -51,16 +51,16 @@ export function createCgroupsIsolator(options: CgroupsIsolatorOptions): CgroupsI
     rootReady = true;
   };
 
-  const limitationOf = (t: Tracked): ContainerLimitation | undefined => {
+  const limitationOf = (t: Tracked, now: boolean): ContainerLimitation | undefined => {
     for (const c of controllers) {
-      const l = c.limitation(t.cg);
+      const l = c.limitation(t.cg, now);
       if (l !== undefined) return l;
     }
     return undefined;
   };
 
   const settle = (t: Tracked): boolean => {
-    const l = limitationOf(t);
+    const l = limitationOf(t, false);
     if (l === undefined) return false;
     for (const w of t.waiters.splice(0)) w(l);
     return true;
@@ -149,8 +149,8 @@ export function createCgroupsIsolator(options: CgroupsIsolatorOptions): CgroupsI
     limitation(containerId) {
       const t = tracked.get(containerId);
       if (t === undefined) return undefined;
-      const l = limitationOf(t);
-      if (l !== undefined) settle(t);
+      const l = limitationOf(t, true);
+      if (l !== undefined) for (const w of t.waiters.splice(0)) w(l);
       return l;
     },
 

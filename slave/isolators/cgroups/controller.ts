@@ -22,7 +22,10 @@ export interface CgroupController {
   recover(cg: ContainerCgroup, resources: Resources): void;
   update(cg: ContainerCgroup, resources: Resources): void;
   usage(cg: ContainerCgroup): UsageStatistics;
-  /** The limit the container has hit, checked now (only cgroups/mem has one). */
-  limitation(cg: ContainerCgroup): ContainerLimitation | undefined;
+  /**
+   * The limit the container has hit (only cgroups/mem has one). `now`: an authoritative check that
+   * reads the kernel's counters; otherwise the cheap check of a poll (an eventfd read on v1).
+   */
+  limitation(cg: ContainerCgroup, now: boolean): ContainerLimitation | undefined;
   forget(containerId: string): void;
 }

@@ -107,12 +107,11 @@ export function createMemController(): CgroupController & { oomMechanism(contain
         ? memoryStatisticsV1(readControl(dir, 'memory.stat') ?? '', readControl(dir, 'memory.usage_in_bytes'), readControl(dir, 'memory.limit_in_bytes'))
         : memoryStatisticsV2(readControl(dir, 'memory.stat') ?? '', readControl(dir, 'memory.current'), readControl(dir, 'memory.max'));
     },
-    limitation(cg) {
+    limitation(cg, now) {
       const state = states.get(cg.containerId);
       if (state === undefined) return undefined;
       if (state.limitation !== undefined) return state.limitation;
-      // The watcher is the cheap check (an eventfd read); a watcher that is unavailable falls back to the counter.
-      const oom = state.watcher !== undefined ? state.watcher.poll() : (oomKillCount(cg.version, cg.dir('memory')) ?? 0) > 0;
+      const oom = state.watcher !== undefined ? state.watcher.poll(now) : (oomKillCount(cg.version, cg.dir('memory')) ?? 0) > 0;
       if (!oom) return undefined;
       state.limitation = {
         reason: 'REASON_CONTAINER_LIMITATION_MEMORY',

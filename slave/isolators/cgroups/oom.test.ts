@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oomKillCount, v1SignalMeansOom, watchOomV1, watchOomV2 } from './oom.ts';
@@ -37,6 +37,22 @@ test('v1: without an event the eventfd read is EAGAIN and poll stays false', (t)
   t.false(w.poll());
   writeFileSync(join(d, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
   t.false(w.poll(), 'no eventfd signal, so the counter is not read (the real kernel signals; see test/isolators-cgroups.test.ts)');
+  t.true(w.poll(true), 'a forced check reads the counter');
+  w.close();
+});
+
+test('v1: the kernel signals when an OOM begins, before the kill; polls after the signal read the counter until the kill shows', (t) => {
+  const d = dir(t);
+  writeFileSync(join(d, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 1\noom_kill 0\n');
+  const w = watchOomV1(d);
+  // Play the kernel: signal the registered eventfd (its number is the first field of the registration).
+  const efd = Number(readFileSync(join(d, 'cgroup.event_control'), 'utf8').split(' ')[0]);
+  const one = Buffer.alloc(8);
+  one.writeBigUInt64LE(1n);
+  writeSync(efd, one);
+  t.false(w.poll(), 'signalled, but nothing killed yet');
+  writeFileSync(join(d, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
+  t.true(w.poll(), 'no second signal is needed');
   w.close();
 });
 

@@ -3,11 +3,15 @@
  *
  * v1: an eventfd (native.ts) registered on `memory.oom_control` by writing
  * "<eventfd> <fd of memory.oom_control>" to `cgroup.event_control`. The kernel signals the eventfd
- * on every OOM in the cgroup, and also when the cgroup is removed, so a signal is only a reason
- * to look: the `oom_kill` counter of `memory.oom_control` (Linux ≥ 4.13) confirms it; without
- * that counter, a signal while the cgroup still exists counts. The eventfd is non-blocking and
- * read with `fs.readSync` (EAGAIN = nothing yet): polling it costs one syscall and never blocks
- * the event loop or holds a libuv pool thread. Without koffi the counter alone is polled.
+ * when an OOM begins in the cgroup (before the OOM killer has picked and killed a process), and
+ * also when the cgroup is removed, so a signal is only a reason to look: from the first signal
+ * on, every poll reads the `oom_kill` counter of `memory.oom_control` (Linux ≥ 4.13) until it is
+ * above zero; without that counter, a signal while the cgroup still exists counts. The eventfd
+ * is non-blocking and read with `fs.readSync` (EAGAIN = nothing yet): polling it costs one
+ * syscall and never blocks the event loop or holds a libuv pool thread. Without koffi the
+ * counter alone is polled. `poll(true)` reads the counter whatever the eventfd says: the
+ * authoritative answer when the task has just died and the question is whether it was the OOM
+ * killer.
  * v2: the `oom_kill` counter of `memory.events`.
  *
  * Invariants: `poll()` is sticky (once true, always true) and never throws; `close()` releases
@@ -21,8 +25,8 @@ import { createEventFd } from './native.ts';
 import { parseFlatKeyed } from './stats.ts';
 
 export interface OomWatcher {
-  /** Whether the kernel's OOM killer has acted in the cgroup (checks now; sticky). */
-  poll(): boolean;
+  /** Whether the kernel's OOM killer has acted in the cgroup (sticky). `force`: read the kernel's counter now, not only on a notification. */
+  poll(force?: boolean): boolean;
   /** How it listens: 'eventfd' (v1), 'counter' (v1 without koffi, or v2 memory.events). */
   readonly mechanism: 'eventfd' | 'counter';
   close(): void;
@@ -65,18 +69,22 @@ export function watchOomV1(memoryDir: string): OomWatcher {
     throw new Error(`cannot register OOM notification on ${controlFile}: ${(e as Error).message}`, { cause: e });
   }
   let open = true;
+  // Set by the first notification and kept: the kill that follows it raises the counter later.
+  let signalled = false;
   const buf = Buffer.alloc(8);
   return {
     mechanism: 'eventfd',
-    poll() {
-      if (fired || !open) return fired;
-      let signalled = false;
-      try {
-        signalled = readSync(efd.fd, buf, 0, 8, null) === 8;
-      } catch {
-        // EAGAIN: no event since the last read.
+    poll(force = false) {
+      if (fired) return fired;
+      if (open) {
+        try {
+          if (readSync(efd.fd, buf, 0, 8, null) === 8) signalled = true;
+        } catch {
+          // EAGAIN: no event since the last read.
+        }
       }
       if (signalled) fired = v1SignalMeansOom(counter(), existsSync(memoryDir));
+      else if (force) fired = (counter() ?? 0) > 0;
       return fired;
     },
     close() {
@@ -99,7 +107,7 @@ export function watchOomV2(dir: string): OomWatcher {
   };
 }
 
-/** A forced check that bypasses the eventfd (the task just died: was it the OOM killer?). */
+/** The kernel's count of OOM kills in the cgroup (v1 memory.oom_control, v2 memory.events); undefined when unreadable. */
 export function oomKillCount(version: 1 | 2, memoryDir: string): number | undefined {
   return version === 1 ? readCounter(join(memoryDir, 'memory.oom_control'), 'oom_kill') : readCounter(join(memoryDir, 'memory.events'), 'oom_kill');
 }

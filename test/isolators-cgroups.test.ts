@@ -178,7 +178,7 @@ test.serial('usage of a busy child reads back non-zero cpu, memory and process c
   assertNothingLeft(t, iso);
 });
 
-test.serial('update raises the memory limit; a decrease only lowers the soft limit (as Mesos)', async (t) => {
+test.serial('update raises the memory limit; a decrease only lowers the soft limit (as Mesos); isolate of an ended pid is not an error', async (t) => {
   const iso = isolator();
   const id = asContainerId('update');
   t.teardown(() => iso.cleanup(id));
@@ -191,6 +191,11 @@ test.serial('update raises the memory limit; a decrease only lowers the soft lim
   await iso.update(id, Resources.parse('cpus:2;mem:48'));
   t.is(read('memory.limit_in_bytes'), 128 * 1024 * 1024);
   t.is(read('memory.soft_limit_in_bytes'), 48 * 1024 * 1024);
+  // A task that ended before isolate is not an error (ESRCH): nothing is left to isolate.
+  const quick = spawn('/bin/true');
+  await new Promise((resolve) => quick.on('exit', resolve));
+  await t.notThrowsAsync(iso.isolate(id, quick.pid as number));
+  t.deepEqual(iso.hierarchy.pids(id), []);
   await iso.cleanup(id);
   assertNothingLeft(t, iso);
 });

@@ -243,12 +243,16 @@ export class CgroupHierarchy {
     return this.dirs(containerId).map((d) => join(d, 'cgroup.procs'));
   }
 
-  /** Moves `pid` (the whole process: all its threads) into the container's cgroup in every hierarchy. */
+  /**
+   * Moves `pid` (the whole process: all its threads) into the container's cgroup in every
+   * hierarchy. A process that has already exited (ESRCH) has nothing left to isolate: not an error.
+   */
   enter(containerId: string, pid: number): void {
     for (const f of this.procsFiles(containerId)) {
       try {
         writeFileSync(f, String(pid));
       } catch (cause) {
+        if (errno(cause) === 'ESRCH') return;
         throw new CgroupError(`cannot move pid ${pid} into ${f}: ${(cause as Error).message}`, { cause });
       }
     }

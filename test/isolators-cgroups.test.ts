@@ -303,4 +303,9 @@ test.serial('createIsolation builds the chain from --isolation on this host, wit
   t.is(readFileSync(join(cg?.dir('memory') ?? '', 'memory.limit_in_bytes'), 'utf8').trim(), String(40 * 1024 * 1024));
   await made.isolator.cleanup(id);
   t.deepEqual(made.cgroups?.hierarchy.list(), []);
+  // A failed prepare leaves no cgroup behind.
+  await t.throwsAsync(made.isolator.prepare({ containerId: asContainerId('nomem'), resources: Resources.parse('cpus:1') }), {
+    message: 'cgroups/cpu,cgroups/mem,cgroups/pids: prepare failed: no memory resource given',
+  });
+  t.deepEqual(made.cgroups?.hierarchy.list(), []);
 });

@@ -14,7 +14,7 @@
  * Invariant: after `cleanup(id)` returns, no cgroup of `id` exists in any hierarchy.
  */
 import type { Resources } from '../../../common/resources/resources.ts';
-import type { ContainerId } from '../../containerizer.ts';
+import { asContainerId, type ContainerId } from '../../containerizer.ts';
 import type { ContainerLimitation, IsolatedContainer, Isolator, UsageStatistics } from '../isolator.ts';
 import type { CgroupController } from './controller.ts';
 import { CgroupError, type CgroupHierarchy, type ContainerCgroup } from './hierarchy.ts';
@@ -103,7 +103,7 @@ export function createCgroupsIsolator(options: CgroupsIsolatorOptions): CgroupsI
         if (resources === undefined) {
           await hierarchy.kill(name);
           await hierarchy.remove(name);
-          orphans.push(name as ContainerId);
+          orphans.push(asContainerId(name));
           continue;
         }
         const cg = hierarchy.cgroup(name);
@@ -117,9 +117,10 @@ export function createCgroupsIsolator(options: CgroupsIsolatorOptions): CgroupsI
       ensureRoot();
       const id = container.containerId;
       if (tracked.has(id)) throw new CgroupError(`container ${id} is already prepared`);
-      const cg = hierarchy.create(id);
-      tracked.set(id, { cg, waiters: [] });
       try {
+        // Inside the try: a hierarchy that refuses the mkdir must not leave the others' directories behind.
+        const cg = hierarchy.create(id);
+        tracked.set(id, { cg, waiters: [] });
         for (const c of controllers) c.prepare(cg, container.resources);
       } catch (e) {
         forget(id);

@@ -34,7 +34,7 @@ interface Tracked {
 
 export interface CgroupsIsolator extends Isolator {
   readonly hierarchy: CgroupHierarchy;
-  /** The files the supervisor writes its own pid into, before it execs the task, to join the container. */
+  /** The `cgroup.procs` files the task's process writes `0` (itself) into before it execs the task, to join the container (join.ts). */
   procsFiles(containerId: ContainerId): string[];
 }
 

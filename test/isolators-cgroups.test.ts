@@ -1,7 +1,9 @@
 /**
- * The cgroups isolators against this host's real cgroups (v1 here: cpu, cpuacct, memory, pids
- * and freezer mounted under /sys/fs/cgroup/<name>; the cgroup2 mount has no controllers, so the
- * v2 paths are unit-tested on fixture files in slave/isolators/cgroups/v2-fixture.test.ts).
+ * The cgroups isolators against this host's real cgroups, whichever version it runs (the
+ * development machines: v1, with cpu, cpuacct, memory, pids and freezer under
+ * /sys/fs/cgroup/<name> and a cgroup2 mount without controllers; on a v2 host the same tests
+ * check the v2 files, see `FILES`; the v2 paths are also unit-tested on fixture files in
+ * slave/isolators/cgroups/v2-fixture.test.ts).
  * Real `sh` children are moved into fresh container cgroups: one allocates past a 32 MB limit
  * and is OOM-killed, one spins under a CFS quota and is throttled, one forks past a pids limit.
  * Every test uses its own container ids under a `--cgroups_root` unique to this run
@@ -25,8 +27,16 @@ import { createIsolation } from '../slave/isolators/create-isolators.ts';
 
 const ROOT = `maestro-test-${process.pid}`;
 const detected = detectHostLayout();
-if (detected === undefined || detected.version !== 1) throw new Error('these tests need the cgroup v1 hierarchies of the development machines (DESIGN.md §5)');
+if (detected === undefined) throw new Error('these tests need cgroups (DESIGN.md §5: the development machines mount v1 hierarchies)');
 const layout: CgroupLayout = detected;
+const V1 = layout.version === 1;
+/** The control files and values that differ between the versions (README: v1 ↔ v2 files). */
+const FILES = {
+  memoryLimit: V1 ? 'memory.limit_in_bytes' : 'memory.max',
+  oomMechanism: V1 ? 'eventfd' : 'counter',
+  rssStat: V1 ? 'total_rss' : 'anon',
+};
+const readIn = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8').trim();
 const children = new Set<ChildProcess>();
 
 function isolator(opts: { cfs?: boolean; pidsMax?: number; mem?: ReturnType<typeof createMemController> } = {}): CgroupsIsolator {
@@ -74,7 +84,8 @@ function assertNothingLeft(t: { deepEqual(a: unknown, b: unknown, m?: string): v
 test.after.always(async () => {
   for (const c of children) c.kill('SIGKILL');
   await new CgroupHierarchy({ layout, root: ROOT, subsystems: ['cpu', 'cpuacct', 'memory', 'pids'] }).destroyAll();
-  for (const m of layout.mounts.values()) if (existsSync(join(m, ROOT))) throw new Error(`${join(m, ROOT)} was left behind`);
+  const mounts = layout.version === 1 ? [...layout.mounts.values()] : [layout.mount];
+  for (const m of mounts) if (existsSync(join(m, ROOT))) throw new Error(`${join(m, ROOT)} was left behind`);
 });
 
 test.serial('a child allocating past a 32 MB limit is OOM-killed and the watcher reports the limit and the peak', async (t) => {
@@ -83,8 +94,8 @@ test.serial('a child allocating past a 32 MB limit is OOM-killed and the watcher
   const id = asContainerId('oom');
   t.teardown(() => iso.cleanup(id));
   await iso.prepare({ containerId: id, resources: Resources.parse('cpus:0.5;mem:32') });
-  t.is(mem.oomMechanism(id), 'eventfd', 'v1 notification through eventfd + cgroup.event_control');
-  t.is(readFileSync(join(iso.hierarchy.cgroup(id).dir('memory'), 'memory.limit_in_bytes'), 'utf8').trim(), String(32 * 1024 * 1024));
+  t.is(mem.oomMechanism(id), FILES.oomMechanism, 'v1: eventfd + cgroup.event_control; v2: memory.events');
+  t.is(readIn(iso.hierarchy.cgroup(id).dir('memory'), FILES.memoryLimit), String(32 * 1024 * 1024));
   // `tail` keeps the last line, and /dev/zero has no newline: it holds all 100 MB it reads.
   const sh = gatedShell('head -c 100M /dev/zero | tail -n 1 >/dev/null');
   await iso.isolate(id, sh.child.pid as number);
@@ -99,7 +110,7 @@ test.serial('a child allocating past a 32 MB limit is OOM-killed and the watcher
   t.regex(limitation.message, /^Memory limit exceeded: limit 32 MB \(33554432 bytes\), peak usage [\d.]+ MB \((\d+) bytes\)/);
   const peak = Number(/peak usage [\d.]+ MB \((\d+) bytes\)/.exec(limitation.message)?.[1]);
   t.true(peak > 30 * 1024 * 1024 && peak <= 32 * 1024 * 1024, `peak ${peak} is at the limit`);
-  t.regex(limitation.message, /Memory statistics:\ntotal_rss \d+/);
+  t.regex(limitation.message, new RegExp(`Memory statistics:\n${FILES.rssStat} \\d+`));
   t.is((await sh.exited).code, 137, 'tail was SIGKILLed by the OOM killer (the shell reports 128+9)');
   t.is(iso.limitation(id), limitation, 'the check-now answer is the same limitation');
   await iso.cleanup(id);
@@ -113,9 +124,14 @@ test.serial('a CPU-bound child under a CFS quota of 0.1 cpus is throttled (cpu.s
   t.teardown(() => iso.cleanup(id));
   await iso.prepare({ containerId: id, resources: Resources.parse('cpus:0.1;mem:64') });
   const dir = iso.hierarchy.cgroup(id).dir('cpu');
-  t.is(readFileSync(join(dir, 'cpu.shares'), 'utf8').trim(), '102'); // 1024 × 0.1
-  t.is(readFileSync(join(dir, 'cpu.cfs_quota_us'), 'utf8').trim(), '10000'); // 0.1 × 100 ms
-  t.is(readFileSync(join(dir, 'cpu.cfs_period_us'), 'utf8').trim(), '100000');
+  if (V1) {
+    t.is(readIn(dir, 'cpu.shares'), '102'); // 1024 × 0.1
+    t.is(readIn(dir, 'cpu.cfs_quota_us'), '10000'); // 0.1 × 100 ms
+    t.is(readIn(dir, 'cpu.cfs_period_us'), '100000');
+  } else {
+    t.is(readIn(dir, 'cpu.weight'), '4'); // 102 shares
+    t.is(readIn(dir, 'cpu.max'), '10000 100000');
+  }
   const sh = gatedShell('while :; do :; done');
   await iso.isolate(id, sh.child.pid as number);
   sh.go();
@@ -138,7 +154,7 @@ test.serial('a pids limit of 10 stops a fork loop, and cleanup kills every proce
   t.teardown(() => iso.cleanup(id));
   await iso.prepare({ containerId: id, resources: Resources.parse('cpus:0.5;mem:64') });
   const dir = iso.hierarchy.cgroup(id).dir('pids');
-  t.is(readFileSync(join(dir, 'pids.max'), 'utf8').trim(), '10');
+  t.is(readIn(dir, 'pids.max'), '10');
   // dash gives up at the first fork that fails ("Cannot fork"); the sleeps started before stay in the cgroup.
   const sh = gatedShell('i=0; while [ $i -lt 30 ]; do sleep 300 & i=$((i+1)); done; wait');
   await iso.isolate(id, sh.child.pid as number);
@@ -184,13 +200,13 @@ test.serial('update raises the memory limit; a decrease only lowers the soft lim
   t.teardown(() => iso.cleanup(id));
   await iso.prepare({ containerId: id, resources: Resources.parse('cpus:1;mem:64') });
   const mem = iso.hierarchy.cgroup(id).dir('memory');
-  const read = (f: string) => Number(readFileSync(join(mem, f), 'utf8').trim());
+  const read = (f: string) => Number(readIn(mem, f));
   await iso.update(id, Resources.parse('cpus:2;mem:128'));
-  t.is(read('memory.limit_in_bytes'), 128 * 1024 * 1024);
-  t.is(readFileSync(join(iso.hierarchy.cgroup(id).dir('cpu'), 'cpu.shares'), 'utf8').trim(), '2048');
+  t.is(read(FILES.memoryLimit), 128 * 1024 * 1024);
+  t.is(readIn(iso.hierarchy.cgroup(id).dir('cpu'), V1 ? 'cpu.shares' : 'cpu.weight'), V1 ? '2048' : '79');
   await iso.update(id, Resources.parse('cpus:2;mem:48'));
-  t.is(read('memory.limit_in_bytes'), 128 * 1024 * 1024);
-  t.is(read('memory.soft_limit_in_bytes'), 48 * 1024 * 1024);
+  t.is(read(FILES.memoryLimit), 128 * 1024 * 1024);
+  if (V1) t.is(read('memory.soft_limit_in_bytes'), 48 * 1024 * 1024);
   // A task that ended before isolate is not an error (ESRCH): nothing is left to isolate.
   const quick = spawn('/bin/true');
   await new Promise((resolve) => quick.on('exit', resolve));
@@ -271,7 +287,7 @@ test.serial('the supervisor path: a subshell joins the cgroups with the join scr
   });
   t.deepEqual(members, [taskPid]);
   t.false(members.includes(sup.pid as number), 'the supervisor is not in the container cgroup');
-  t.true(iso.procsFiles(id).length >= 5, 'one cgroup.procs per hierarchy: cpu, cpuacct, memory, pids, freezer');
+  t.is(iso.procsFiles(id).length, V1 ? iso.hierarchy.rootDirs().length : 1, 'v1: one cgroup.procs per hierarchy (cpu, cpuacct, memory, pids, freezer here); v2: one');
   const supExit = new Promise((resolve) => sup.on('exit', resolve));
   await iso.cleanup(id);
   await supExit;
@@ -298,9 +314,9 @@ test.serial('createIsolation builds the chain from --isolation on this host, wit
   t.teardown(() => made.isolator.cleanup(id));
   await made.isolator.prepare({ containerId: id, resources: Resources.parse('cpus:0.25;mem:40') });
   const cg = made.cgroups?.hierarchy.cgroup(id);
-  t.is(readFileSync(join(cg?.dir('cpu') ?? '', 'cpu.cfs_quota_us'), 'utf8').trim(), '25000');
-  t.is(readFileSync(join(cg?.dir('pids') ?? '', 'pids.max'), 'utf8').trim(), '64');
-  t.is(readFileSync(join(cg?.dir('memory') ?? '', 'memory.limit_in_bytes'), 'utf8').trim(), String(40 * 1024 * 1024));
+  t.is(readIn(cg?.dir('cpu') ?? '', V1 ? 'cpu.cfs_quota_us' : 'cpu.max'), V1 ? '25000' : '25000 100000');
+  t.is(readIn(cg?.dir('pids') ?? '', 'pids.max'), '64');
+  t.is(readIn(cg?.dir('memory') ?? '', FILES.memoryLimit), String(40 * 1024 * 1024));
   await made.isolator.cleanup(id);
   t.deepEqual(made.cgroups?.hierarchy.list(), []);
   // A failed prepare leaves no cgroup behind.

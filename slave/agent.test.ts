@@ -446,3 +446,20 @@ test('recovery after a host reboot: no container is looked for; every task that 
   t.true(isTerminalState(last.state), last.state);
   t.regex(last.message ?? '', /host rebooted/);
 });
+
+test('a framework shut down by the master: once its tasks ended, their updates are no longer resent and the tasks are completed (as Mesos)', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('a', 'cpus:0.5') } });
+  await settle();
+  h.agent.handle({ shutdown_framework: { framework_id: { value: 'F' } } });
+  h.containerizer.end(h.containerizer.launched[0]!.containerId, { kind: 'signaled', signal: 15, message: '' });
+  await settle();
+  t.deepEqual(h.agent.getTasks().completed_tasks?.map((x) => [x.task_id.value, x.state]), [['a', 'TASK_KILLED']]);
+  const sends = h.link.sends('a').length;
+  h.time.advance(60_000);
+  await settle();
+  t.is(h.link.sends('a').length, sends, 'nothing resent for a framework that is gone');
+  t.is(h.agent.metrics()['slave/status_updates_pending'], 0);
+  t.is(h.gcScheduled.length, 1);
+});

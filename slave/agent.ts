@@ -77,6 +77,10 @@ export class Agent implements AgentView, ExecutorEndpoint {
   private readonly executors = new Map<string, ExecutorEntry>();
   private readonly completedTasks: mesos.v1.Task[] = [];
   private readonly completedExecutors: ExecutorEntry[] = [];
+  /** Frameworks the master shut down: once their tasks are terminal and their executors gone, their updates are dropped (as Mesos). */
+  private readonly shuttingDown = new Set<string>();
+  /** Per run (container id): the checkpoint writes of its tasks, which the run's collection waits for. */
+  private readonly runPrepares = new Map<string, Promise<unknown>[]>();
   private checkpointedResources: mesos.v1.Resource[] = [];
   /** False until `recover()` has read the checkpoints back (the HTTP API listens meanwhile). */
   private recovered = false;
@@ -335,6 +339,9 @@ export class Agent implements AgentView, ExecutorEndpoint {
     };
     this.tasks.set(tkey(frameworkId, taskId), entry);
     this.sum.open(frameworkId, taskId, paths.taskUpdates(key));
+    const prepares = this.runPrepares.get(runKey.containerId);
+    if (prepares === undefined) this.runPrepares.set(runKey.containerId, [prepared]);
+    else prepares.push(prepared);
     return entry;
   }
 
@@ -668,6 +675,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       void Promise.all(writes).then(() => this.link?.send({ executor_exited: exited }));
     }
     this.maybeCollectRun(key);
+    this.maybeForgetFramework(key.frameworkId);
   }
 
   /** Records a state change through the state machine and the status update manager. */
@@ -702,6 +710,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       }
     }
     this.sum.update({ framework_id: { value: entry.key.frameworkId }, status });
+    if (isTerminalState(state)) this.maybeForgetFramework(entry.key.frameworkId);
     return true;
   }
 
@@ -784,6 +793,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
       if (e.kind !== 'custom') this.kill(e, undefined);
     }
     this.deps.logger.info({ frameworkId, tasks: n }, 'shutting down a framework');
+    this.shuttingDown.add(frameworkId);
+    this.maybeForgetFramework(frameworkId);
   }
 
   private shutdownExecutor(frameworkId: string, executorId: string): void {
@@ -850,7 +861,23 @@ export class Agent implements AgentView, ExecutorEndpoint {
       this.completedExecutors.push(ex);
       if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
     }
-    this.deps.gc.schedule(this.deps.store.paths.sandbox(key), this.deps.clock.now());
+    // A task killed while it waited for its checkpoint slot still gets its directories: the collector waits for them.
+    const prepares = this.runPrepares.get(key.containerId) ?? [];
+    this.runPrepares.delete(key.containerId);
+    const sandbox = this.deps.store.paths.sandbox(key);
+    if (prepares.length === 0) this.deps.gc.schedule(sandbox, this.deps.clock.now());
+    else void Promise.all(prepares).then(() => this.deps.gc.schedule(sandbox, this.deps.clock.now()));
+  }
+
+  /** A framework the master shut down with nothing left running: its streams are dropped and its tasks completed. */
+  private maybeForgetFramework(frameworkId: string): void {
+    if (!this.shuttingDown.has(frameworkId)) return;
+    for (const e of this.tasks.values()) if (e.key.frameworkId === frameworkId && !isTerminalState(e.state)) return;
+    for (const ex of this.executors.values()) if (ex.key.frameworkId === frameworkId && !ex.terminated) return;
+    this.shuttingDown.delete(frameworkId);
+    const dropped = this.sum.cleanup(frameworkId);
+    for (const taskId of dropped) this.completeTask(frameworkId, taskId);
+    this.deps.logger.info({ frameworkId, tasks: dropped.length }, 'framework shut down; its unacknowledged updates are dropped');
   }
 
   // ---------------------------------------------------------------- custom executors (slave/executor-endpoint.ts)

@@ -192,3 +192,29 @@ test('an asynchronous journal: appends are handed over at once and in order; an 
   t.deepEqual(sent, ['u1', 'u2']);
   t.deepEqual(failures, ['/j/a: ENOSPC']);
 });
+
+test('cleanup(framework) drops that framework\'s streams: no more resends, other frameworks untouched', (t) => {
+  const h = harness({ initialMs: 1_000, maxMs: 1_000 });
+  h.sum.open('F', 'a', '/j/a');
+  h.sum.open('G', 'b', '/j/b');
+  h.sum.update(upd('a', 'TASK_KILLED', 'u1'));
+  h.sum.update({ ...upd('b', 'TASK_RUNNING', 'u2'), framework_id: { value: 'G' } });
+  t.deepEqual(h.sum.cleanup('F'), ['a']);
+  t.false(h.sum.has('F', 'a'));
+  const before = h.sent.length;
+  h.time.advance(5_000);
+  t.true(h.sent.slice(before).every((u) => u.framework_id.value === 'G'), 'only G is resent');
+  t.true(h.sent.length > before);
+  t.deepEqual(h.sum.cleanup('F'), []);
+});
+
+test('an acknowledged uuid is forgotten from the pending set but a late duplicate of a recent one is still dropped', (t) => {
+  const h = harness();
+  h.sum.open('F', 'a', '/j/a');
+  for (let i = 0; i < 40; i++) {
+    t.is(h.sum.update(upd('a', 'TASK_RUNNING', `u${i}`)), 'queued');
+    t.is(h.sum.acknowledge('F', 'a', `u${i}`), 'acknowledged');
+  }
+  t.is(h.sum.update(upd('a', 'TASK_RUNNING', 'u39')), 'duplicate', 'a recent acknowledged uuid');
+  t.is(h.sum.update(upd('a', 'TASK_RUNNING', 'u0')), 'queued', 'an old one is not remembered for ever');
+});

@@ -64,8 +64,12 @@ interface Stream {
   readonly taskId: string;
   readonly journalPath: string;
   readonly pending: StatusUpdate[];
-  /** Every uuid the stream has seen, to drop duplicates. */
+  /** Uuids of the updates queued and not yet acknowledged, to drop duplicates. */
   readonly seen: Set<string>;
+  /** The last few acknowledged uuids, so that a late duplicate of one is dropped too (bounded, unlike a full history). */
+  readonly acked: string[];
+  /** Set when the stream was dropped (`cleanup`): nothing more is sent. */
+  closed?: boolean;
   /** Uuids of updates whose journal record is on disk: only those may be sent. */
   readonly durable: Set<string>;
   /** The stream's journal appends still in progress: settles after the last one's `done`. */
@@ -78,6 +82,9 @@ interface Stream {
 
 export type UpdateOutcome = 'queued' | 'duplicate' | 'unknown-stream';
 export type AckOutcome = 'acknowledged' | 'terminal-acknowledged' | 'unexpected' | 'unknown-stream';
+
+/** Acknowledged uuids a stream remembers for dropping late duplicates. */
+const RECENT_ACKS = 16;
 
 const key = (frameworkId: string, taskId: string) => `${frameworkId}\u0000${taskId}`;
 
@@ -95,7 +102,7 @@ export class StatusUpdateManager {
   open(frameworkId: string, taskId: string, journalPath: string): void {
     const k = key(frameworkId, taskId);
     if (this.streams.has(k)) return;
-    this.streams.set(k, { frameworkId, taskId, journalPath, pending: [], seen: new Set(), durable: new Set(), backoffMs: this.retry.initialMs, sends: 0 });
+    this.streams.set(k, { frameworkId, taskId, journalPath, pending: [], seen: new Set(), acked: [], durable: new Set(), backoffMs: this.retry.initialMs, sends: 0 });
   }
 
   has(frameworkId: string, taskId: string): boolean {
@@ -107,7 +114,7 @@ export class StatusUpdateManager {
     const s = this.streams.get(key(update.framework_id.value, update.status.task_id.value));
     if (s === undefined) return 'unknown-stream';
     const uuid = update.status.uuid ?? '';
-    if (s.seen.has(uuid)) return 'duplicate';
+    if (s.seen.has(uuid) || s.acked.includes(uuid)) return 'duplicate';
     s.seen.add(uuid);
     s.pending.push(update);
     // Only the head is in flight, once durable; a later update waits (its state rides along as latest_state on resends).
@@ -125,6 +132,10 @@ export class StatusUpdateManager {
     const head = s.pending[0];
     if (head === undefined || head.status.uuid !== uuid) return 'unexpected';
     s.pending.shift();
+    s.seen.delete(uuid);
+    s.durable.delete(uuid);
+    s.acked.push(uuid);
+    if (s.acked.length > RECENT_ACKS) s.acked.shift();
     this.stopTimer(s);
     s.backoffMs = this.retry.initialMs;
     s.sends = 0;
@@ -150,22 +161,26 @@ export class StatusUpdateManager {
   recover(frameworkId: string, taskId: string, journalPath: string, records: readonly JournalRecord[]): { done: boolean; pending: number; latest?: StatusUpdate } {
     const pending: StatusUpdate[] = [];
     const seen = new Set<string>();
+    const acked: string[] = [];
     let latest: StatusUpdate | undefined;
     let done = false;
     for (const r of records) {
       if ('update' in r) {
         const uuid = r.update.status.uuid ?? '';
-        if (seen.has(uuid)) continue;
+        if (seen.has(uuid) || acked.includes(uuid)) continue;
         seen.add(uuid);
         pending.push(r.update);
         latest = r.update;
       } else if (pending[0]?.status.uuid === r.ack) {
-        const acked = pending.shift()!;
-        if (isTerminalState(acked.status.state)) done = true;
+        const head = pending.shift()!;
+        seen.delete(r.ack);
+        acked.push(r.ack);
+        if (acked.length > RECENT_ACKS) acked.shift();
+        if (isTerminalState(head.status.state)) done = true;
       }
     }
     if (done) return { done: true, pending: 0, latest };
-    this.streams.set(key(frameworkId, taskId), { frameworkId, taskId, journalPath, pending, seen, durable: new Set(seen), backoffMs: this.retry.initialMs, sends: 0 });
+    this.streams.set(key(frameworkId, taskId), { frameworkId, taskId, journalPath, pending, seen, acked, durable: new Set(seen), backoffMs: this.retry.initialMs, sends: 0 });
     return { done: false, pending: pending.length, latest };
   }
 
@@ -208,6 +223,23 @@ export class StatusUpdateManager {
       if (tails.length === 0) return;
       await Promise.all(tails);
     }
+  }
+
+  /**
+   * Forgets every stream of a framework that is gone (Mesos: the agent cleans a removed
+   * framework's streams up once its executors are done): their updates have nobody to go to and
+   * are not resent any more. Returns the task ids of the streams dropped.
+   */
+  cleanup(frameworkId: string): string[] {
+    const dropped: string[] = [];
+    for (const [k, s] of this.streams) {
+      if (s.frameworkId !== frameworkId) continue;
+      s.closed = true;
+      this.stopTimer(s);
+      this.streams.delete(k);
+      dropped.push(s.taskId);
+    }
+    return dropped;
   }
 
   /** Stops every retry timer (agent shutdown); the journals keep everything for the next start. */
@@ -253,7 +285,7 @@ export class StatusUpdateManager {
 
   private sendHead(s: Stream): void {
     const head = s.pending[0];
-    if (head === undefined || !s.durable.has(head.status.uuid ?? '')) return;
+    if (s.closed === true || head === undefined || !s.durable.has(head.status.uuid ?? '')) return;
     const latest = this.latestState(s);
     const message: StatusUpdate = latest === undefined ? { ...head } : { ...head, latest_state: latest };
     s.sends++;

@@ -88,8 +88,27 @@ export class MasterLink {
   /** Sends when registered on an open connection; false otherwise (the caller's retry logic covers it). */
   send(envelope: Envelope): boolean {
     if (!this.isRegistered || this.ws === undefined || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.corkUntilNextTick(this.ws);
     this.ws.send(envelopeCodec.encode(envelope), { binary: true });
     return true;
+  }
+
+  /**
+   * The messages sent in one turn of the event loop (a launch wave's status updates) leave in one
+   * socket write: the socket is corked at the first and uncorked on the next tick. `ws` keeps its
+   * socket in `_socket` (stable across its versions; there is no public accessor).
+   */
+  private corked = false;
+  private corkUntilNextTick(ws: WebSocket): void {
+    if (this.corked) return;
+    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (socket === undefined) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   /** Drops the current connection (the link reconnects with backoff). */

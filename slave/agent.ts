@@ -628,6 +628,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       this.emit(entry, o.state, {
         message: o.message,
         ...(o.reason !== undefined ? { reason: o.reason } : {}),
+        ...o.extra,
         ...(entry.killedByHealth ? { healthy: false } : {}),
       });
     }

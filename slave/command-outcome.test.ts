@@ -19,3 +19,16 @@ for (const [name, term, killed, state, message, reason] of cases) {
     t.deepEqual(commandOutcome(term, killed), { state, message, ...(reason !== undefined ? { reason } : {}) });
   });
 }
+
+test('a limitation: TASK_FAILED with its reason and message, source SOURCE_AGENT, the limited resources; a kill asked for does not change it', (t) => {
+  const mem = { name: 'mem', type: 'SCALAR' as const, scalar: { value: 32 } };
+  const term: Termination = { kind: 'limited', reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: 'Memory limit exceeded: limit 32 MB (33554432 bytes), peak usage 32 MB (33554432 bytes)', resources: [mem] };
+  const expected = {
+    state: 'TASK_FAILED',
+    message: 'Memory limit exceeded: limit 32 MB (33554432 bytes), peak usage 32 MB (33554432 bytes)',
+    reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+    extra: { source: 'SOURCE_AGENT', limitation: { resources: [mem] } },
+  };
+  t.deepEqual(commandOutcome(term, false), expected);
+  t.deepEqual(commandOutcome(term, true), expected);
+});

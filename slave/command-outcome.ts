@@ -8,6 +8,11 @@
  * maestro adds reason REASON_COMMAND_EXECUTOR_FAILED to a TASK_FAILED from a non-zero exit or a
  * signal (Mesos' command executor leaves the reason unset there), so frameworks can tell a task's
  * own failure from a launch failure (REASON_CONTAINER_LAUNCH_FAILED).
+ *
+ * A container an isolator limited (an OOM kill under cgroups/mem) is TASK_FAILED with the
+ * limitation's reason and message, source SOURCE_AGENT (the agent destroyed the container, as
+ * Mesos reports it), and TaskStatus.limitation naming the resources whose limit was hit, even
+ * when a kill had been asked for: the limit, not the kill, ended it.
  */
 import type { Termination } from './containerizer.ts';
 import { signalDescription } from './signal-text.ts';
@@ -17,6 +22,8 @@ export interface CommandOutcome {
   readonly state: 'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED';
   readonly message: string;
   readonly reason?: mesos.v1.TaskStatus.Reason;
+  /** TaskStatus fields beyond state, message and reason, when the outcome sets them (a limitation: source and limitation). */
+  readonly extra?: Pick<mesos.v1.TaskStatus, 'source' | 'limitation'>;
 }
 
 export function commandOutcome(termination: Termination, killed: boolean): CommandOutcome {
@@ -36,5 +43,12 @@ export function commandOutcome(termination: Termination, killed: boolean): Comma
       return killed
         ? { state: 'TASK_KILLED', message: `Failed to get exit status for Command: ${termination.message}` }
         : { state: 'TASK_FAILED', message: `Failed to get exit status for Command: ${termination.message}`, reason: 'REASON_EXECUTOR_TERMINATED' };
+    case 'limited':
+      return {
+        state: 'TASK_FAILED',
+        message: termination.message,
+        reason: termination.reason,
+        extra: { source: 'SOURCE_AGENT', limitation: { resources: [...termination.resources] } },
+      };
   }
 }

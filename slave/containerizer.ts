@@ -3,13 +3,15 @@
  * and whatever runs a task's processes. Today that is the POSIX containerizer
  * (slave/containerizer/posix-containerizer.ts): each task runs under a tiny `sh` supervisor that
  * is not the agent, so a task outlives an agent crash and its exit status is written to a file
- * (DESIGN.md §5). The cgroups isolators and OCI runtimes of the isolation milestone plug in here.
+ * (DESIGN.md §5), optionally under the cgroups isolators (slave/isolators, `--isolation`); OCI
+ * runtimes of the isolation milestone plug in here too.
  *
  * Invariants: `launch` returns only once the task's process exists (or with a failure value, never
  * a throw for an expected failure such as a missing command or an unknown user); `wait` resolves
  * exactly once per container with how it ended; `kill` signals every process of the container
  * (the whole tree); `cleanup` is idempotent; `recover` after an agent restart reports each known
- * container as still running or with its real termination.
+ * container as still running or with its real termination. A container an isolator limited (an
+ * OOM kill) ends `limited`, whatever its process's own exit said.
  */
 import type { Brand } from '../common/ids.ts';
 import type { Resources } from '../common/resources/resources.ts';
@@ -43,7 +45,20 @@ export type Termination =
   /** The process never ran (missing command, unknown user, bad working directory...). */
   | { readonly kind: 'launch-failed'; readonly message: string }
   /** Ended while nobody could observe it and left no exit record. */
-  | { readonly kind: 'unknown'; readonly message: string };
+  | { readonly kind: 'unknown'; readonly message: string }
+  /**
+   * An isolator's limit ended it (an OOM kill under cgroups/mem): the whole container was killed.
+   * Wins over how the task's process itself ended (the kernel's SIGKILL, a shell's 137).
+   */
+  | {
+      readonly kind: 'limited';
+      /** e.g. REASON_CONTAINER_LIMITATION_MEMORY. */
+      readonly reason: mesos.v1.TaskStatus.Reason;
+      /** The limit and the peak, then details (slave/isolators). */
+      readonly message: string;
+      /** The resources whose limit was hit (TaskStatus.limitation.resources), e.g. mem:32. */
+      readonly resources: readonly mesos.v1.Resource[];
+    };
 
 export type LaunchResult = { readonly ok: true; readonly pid: number } | { readonly ok: false; readonly message: string };
 

@@ -5,9 +5,10 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cgroupJoinScript, JOIN_FAILED_EXIT } from '../isolators/cgroups/join.ts';
 import { encodeRequest, parseReply, shellQuote, taskScript } from './task-script.ts';
 
 const ODD = ['plain', '', 'with space', "it's", "''", 'a\nb', 'back\\slash', '\\0134', 'tab\there', '$HOME `id` $(id)', 'ünïcödé ✓', '-n', 'trailing\n\n', '%b %s'];
@@ -69,4 +70,27 @@ test('taskScript: sourced by /bin/sh, it sets the directories and execs env -i w
   writeFileSync(join(dir, 'task.sh'), text);
   const out = execFileSync('/bin/sh', ['-c', `. "$1"; printf '%s\\0%s\\0' "$_maestro_sv_cwd" "$_maestro_sv_sandbox"; (cd / && _maestro_sv_exec)`, 'sh', join(dir, 'task.sh')], { encoding: 'utf8' });
   t.deepEqual(out.split('\0'), ["/w/it's here", '/s/a\nb', "x y|q'q|line1\nline2|/bin/sh"]);
+});
+
+test('taskScript with a join: the subshell runs it before the exec; a failed join exits 125 and runs nothing; without one the function is a bare exec', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-task-script-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const procs = join(dir, 'cgroup.procs');
+  const base = { workingDirectory: dir, sandbox: dir, environment: {}, envTool: '/usr/bin/env', asUser: [], argv: ['/bin/sh', '-c', 'echo ran'] };
+  t.regex(taskScript(base), /^_maestro_sv_exec\(\) \{ exec '/m);
+  const run = (join_: string) => {
+    writeFileSync(join(dir, 'task.sh'), taskScript({ ...base, join: join_ }));
+    try {
+      return { status: 0, out: execFileSync('/bin/sh', ['-c', '. "$1"; (_maestro_sv_exec)', 'sh', join(dir, 'task.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), err: '' };
+    } catch (e) {
+      const x = e as { status: number; stdout: string; stderr: string };
+      return { status: x.status, out: x.stdout, err: x.stderr };
+    }
+  };
+  const ok = run(cgroupJoinScript([procs]));
+  t.deepEqual(ok, { status: 0, out: 'ran\n', err: '' });
+  t.is(readFileSync(procs, 'utf8'), '0\n'); // the subshell wrote 0 (itself) before it exec'd the task
+  const missing = join(dir, 'no-such-cgroup', 'cgroup.procs');
+  const failed = run(cgroupJoinScript([procs, missing]));
+  t.deepEqual(failed, { status: JOIN_FAILED_EXIT, out: '', err: `maestro: cannot join cgroup ${missing}\n` });
 });

@@ -4,7 +4,8 @@
  *     every byte but NUL survives, newlines and quotes included);
  *   - `taskScript`: RUN_DIR/task.sh, which the supervisor sources to learn the task's working
  *     directory, sandbox and command line. The environment is passed through `env -i`, so the
- *     task sees exactly the given variables whatever the launcher's own environment;
+ *     task sees exactly the given variables whatever the launcher's own environment; with cgroups
+ *     isolation the function first moves the task's subshell into its cgroups (`join`);
  *   - `encodeRequest` / `parseReply`: one line to the launcher, one line back from a supervisor.
  * Invariant: a request is one line whatever the run directory's name (backslash and newline are
  * written as printf %b octal escapes, which launcher.sh decodes).
@@ -27,6 +28,12 @@ export interface TaskScriptInput {
   /** Switches user before the command (setpriv ...), or empty. */
   readonly asUser: readonly string[];
   readonly argv: readonly string[];
+  /**
+   * Shell commands run first inside `_maestro_sv_exec`, by the subshell that becomes the task,
+   * before its `exec`: the cgroups join (slave/isolators/cgroups/join.ts). Absent under posix
+   * isolation, and then the script is exactly as without isolators.
+   */
+  readonly join?: string;
 }
 
 export function taskScript(input: TaskScriptInput): string {
@@ -35,7 +42,7 @@ export function taskScript(input: TaskScriptInput): string {
   return [
     `_maestro_sv_cwd=${shellQuote(input.workingDirectory)}`,
     `_maestro_sv_sandbox=${shellQuote(input.sandbox)}`,
-    `_maestro_sv_exec() { exec ${words.join(' ')}; }`,
+    `_maestro_sv_exec() { ${input.join !== undefined && input.join !== '' ? `${input.join}; ` : ''}exec ${words.join(' ')}; }`,
     '',
   ].join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * `maestro agent`: the composition root of an agent. Parses Mesos-named flags, detects the
  * resources, builds the Agent core over real ports (system clock and timers, random ids, the
- * checkpoint store under `--work_dir`, the POSIX containerizer, the URI fetcher, the health
+ * checkpoint store under `--work_dir`, the POSIX containerizer under the isolators of
+ * `--isolation` (slave/isolators: posix by default, cgroups on request), the URI fetcher, the health
  * checkers, sandbox GC), serves the agent's HTTP API, recovers what the work dir holds (and
  * refuses to start on an incompatible AgentInfo change), then connects to the master. Logs
  * `agent started` with the address once it listens and has recovered. SIGTERM and SIGINT stop
@@ -25,6 +26,7 @@ import { CheckpointStore } from './checkpoint-store.ts';
 import { fetchUris } from './containerizer/fetcher.ts';
 import { createPosixContainerizer } from './containerizer/posix-containerizer.ts';
 import { createSandboxGc } from './gc/sandbox-gc.ts';
+import { createIsolation, DEFAULT_CGROUPS_ROOT, type Isolation } from './isolators/create-isolators.ts';
 import * as health from './health/index.ts';
 import { createAgentApp } from './http/app.ts';
 import { MasterLink, parseMasters } from './master-link.ts';
@@ -43,7 +45,10 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'attributes', type: 'string', help: 'attributes of the agent: name:value;name:value' },
   { name: 'agent_token', type: 'string', help: 'token to present to a master that requires one (maestro)' },
   { name: 'containerizers', type: 'string', default: 'posix', help: 'containerizers to use (posix)' },
-  { name: 'isolation', type: 'string', default: 'posix/cpu,posix/mem', help: 'isolators (posix/cpu, posix/mem: usage is measured, nothing is enforced)' },
+  { name: 'isolation', type: 'string', default: 'posix/cpu,posix/mem', help: 'isolators, Mesos names: posix/cpu, posix/mem (usage measured, nothing enforced), or cgroups/cpu, cgroups/mem, cgroups/pids (enforced; root and cgroups v1 or v2)' },
+  { name: 'cgroups_root', type: 'string', default: DEFAULT_CGROUPS_ROOT, help: 'name of the cgroup under which each task gets its own (cgroups/* isolation), one path segment' },
+  { name: 'cgroups_enable_cfs', type: 'boolean', default: false, help: 'with cgroups/cpu, also cap each task at its cpus with a CFS quota (shares only otherwise)' },
+  { name: 'cgroups_pids_max', type: 'number', help: 'with cgroups/pids, the most processes and threads a task may have (maestro; no limit when absent)' },
   { name: 'gc_delay', type: 'duration', default: 7 * 24 * 3600, help: 'how long a completed sandbox is kept at most' },
   { name: 'gc_disk_headroom', type: 'number', default: 0.1, help: 'disk fraction to keep free; fuller disks collect younger sandboxes' },
   { name: 'disk_watch_interval', type: 'duration', default: 60, help: 'how often disk usage is checked for garbage collection' },
@@ -62,7 +67,6 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
 ];
 
 const LEVELS: Readonly<Record<string, string>> = { INFO: 'info', WARNING: 'warn', ERROR: 'error' };
-const ISOLATORS = new Set(['posix/cpu', 'posix/mem', 'posix/disk', 'filesystem/posix']);
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -86,6 +90,7 @@ function fail(message: string): void {
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   let values: FlagValues;
+  let isolation: Extract<Isolation, { ok: true }>;
   try {
     const parsed = parseFlags(AGENT_FLAGS, argv, env);
     if (parsed.help) {
@@ -99,9 +104,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     if (values.master === undefined || parseMasters(values.master as string).length === 0) throw new FlagError('master', '--master is required (host:port)');
     if (values.work_dir === undefined || values.work_dir === '') throw new FlagError('work_dir', '--work_dir is required');
     if (values.containerizers !== 'posix') throw new FlagError('containerizers', `--containerizers: only 'posix' is available, got '${values.containerizers}'`);
-    for (const iso of String(values.isolation).split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-      if (!ISOLATORS.has(iso)) throw new FlagError('isolation', `--isolation: unknown isolator '${iso}' (available: ${[...ISOLATORS].join(', ')})`);
+    const pidsMax = values.cgroups_pids_max as number | undefined;
+    if (pidsMax !== undefined && !(Number.isInteger(pidsMax) && pidsMax > 0)) {
+      throw new FlagError('cgroups_pids_max', `--cgroups_pids_max: expected a positive whole number, got '${pidsMax}'`);
     }
+    const built = createIsolation({
+      isolation: String(values.isolation),
+      cgroupsRoot: values.cgroups_root as string,
+      enableCfs: values.cgroups_enable_cfs as boolean,
+      ...(pidsMax !== undefined ? { pidsMax } : {}),
+    });
+    if (!built.ok) throw new FlagError('isolation', built.message);
+    isolation = built;
     if (values.reconfiguration_policy !== 'equal' && values.reconfiguration_policy !== 'additive') {
       throw new FlagError('reconfiguration_policy', `--reconfiguration_policy: expected equal or additive, got '${values.reconfiguration_policy}'`);
     }
@@ -122,14 +136,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
   const level = values.quiet === true ? 'warn' : LEVELS[String(values.logging_level).toUpperCase()];
   const logger = pino({ level, base: { component: 'agent' } });
-  logger.warn({ isolation: values.isolation, containerizers: values.containerizers },
-    'POSIX isolation: cpu and memory usage are measured but NOTHING IS ENFORCED; tasks can use more than they were given');
+  for (const warning of isolation.warnings) logger.warn({ isolation: values.isolation, containerizers: values.containerizers }, warning);
 
   const ip = values.ip as string;
   const advertiseIp = (values.advertise_ip as string | undefined) ?? ip;
   const version = packageVersion();
   const store = new CheckpointStore(workDir);
-  const containerizer = createPosixContainerizer({ logger });
+  // Posix isolation adds nothing to what the containerizer measures itself: the chain goes in only with cgroups.
+  const containerizer = createPosixContainerizer({
+    logger,
+    ...(isolation.cgroups !== undefined ? { isolation: { isolator: isolation.isolator, cgroups: isolation.cgroups } } : {}),
+  });
   const gc = createSandboxGc({
     workDir, gcDelaySeconds: values.gc_delay as number, diskHeadroom: values.gc_disk_headroom as number,
     diskWatchIntervalSeconds: values.disk_watch_interval as number, timers: systemTimers, clock: systemClock, logger,

@@ -3,8 +3,14 @@
  * own session), which outlives the agent and records the task's exit in the run directory (see
  * README.md for the protocol). Supervisors are started by one long-lived tiny launcher shell
  * (launcher.ts, launcher.sh) from `task.sh` that the agent writes atomically into the run
- * directory, so the agent never forks its own heap per task. No isolation is enforced; usage
- * comes from /proc.
+ * directory, so the agent never forks its own heap per task. Without isolators (posix isolation,
+ * the default) nothing is enforced, usage comes from /proc, and nothing runs per task for
+ * isolation. With an isolator chain that holds the cgroups isolator (`--isolation=cgroups/...`,
+ * slave/isolators): prepare before `task.sh` is written, the task's subshell joins its cgroups
+ * before it execs (task.sh), isolate + watch after the handshake, a limitation (OOM) kills the
+ * container and ends it `limited`, SIGKILL and the end-of-container sweep kill the cgroup, usage
+ * comes from the isolators, cleanup removes the cgroups, recover re-arms the known containers and
+ * destroys orphan cgroups.
  *
  * Lifecycle of one container here: launch (checks, task.sh, launcher request, handshake,
  * checkpoint) → watched (the supervisor re-parented to the agent, a child subreaper: its exit is
@@ -15,7 +21,9 @@
  * Invariants: `wait` resolves exactly once per container; `kill` never signals a supervisor (it
  * must live to write the exit status) but every other process of the container (process-tree.ts);
  * after a SIGKILL and the end of the container, nothing of it is left, zombies included; `cleanup`
- * is idempotent. The factory makes the agent a child subreaper (native.ts) once.
+ * is idempotent. The factory makes the agent a child subreaper (native.ts) once. With isolators:
+ * a container is prepared before its process exists and cleaned up (no cgroup left) by `cleanup`,
+ * by a launch that fails after the prepare, or by `recover` when the agent does not know it.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { chown, open } from 'node:fs/promises';
@@ -23,8 +31,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
 import { createTimers, silentLogger, systemClock } from '../../master/ports.ts';
+import { Resources } from '../../common/resources/resources.ts';
 import type { ContainerId, Containerizer, LaunchResult, LaunchSpec, RecoverableContainer, Termination } from '../containerizer.ts';
 import type { mesos } from '../../proto/types.generated.ts';
+import type { CgroupsIsolator } from '../isolators/cgroups/cgroups-isolator.ts';
+import { cgroupJoinScript } from '../isolators/cgroups/join.ts';
+import type { ContainerLimitation, IsolatedContainer, Isolator } from '../isolators/isolator.ts';
 import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-check.ts';
 import type { UserEntry } from './launch-check.ts';
 import { createLauncher } from './launcher.ts';
@@ -96,6 +108,12 @@ export interface PosixContainerizerOptions {
   readonly timers?: Timers;
   /** The subreaper's pid (this process); a test may name another. */
   readonly agentPid?: number;
+  /**
+   * The isolator chain of `--isolation` (slave/isolators/create-isolators.ts) and its cgroups
+   * isolator. Absent under posix isolation: the /proc measurement here is all posix does, so the
+   * launch path runs nothing more.
+   */
+  readonly isolation?: { readonly isolator: Isolator; readonly cgroups: CgroupsIsolator | undefined };
 }
 
 interface Tracked {
@@ -110,9 +128,25 @@ interface Tracked {
   /** False for a recovered container (its orphans went to init while no agent ran). */
   readonly spawnedHere: boolean;
   poll?: TimerHandle;
+  /** The isolators know this container (prepared here, or recovered): cleanup must release it. */
+  isolated: boolean;
+  /** The first limit an isolator reported (an OOM kill); it decides the termination. */
+  limitation?: ContainerLimitation;
 }
 
 const unknownContainer = (id: ContainerId): Termination => ({ kind: 'unknown', message: `Unknown container '${id}'` });
+
+const limited = (l: ContainerLimitation): Termination => ({ kind: 'limited', reason: l.reason, message: l.message, resources: l.resources.toProto() });
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** What the isolators need to take a container back after a restart: the cpus and mem its record says it was given. */
+function recordResources(record: { readonly cpusLimit?: number; readonly memLimitBytes?: number }): Resources {
+  const parts: string[] = [];
+  if (record.cpusLimit !== undefined) parts.push(`cpus:${record.cpusLimit}`);
+  if (record.memLimitBytes !== undefined) parts.push(`mem:${record.memLimitBytes / (1024 * 1024)}`);
+  return parts.length === 0 ? Resources.empty : Resources.parse(parts.join(';'));
+}
 
 export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): Containerizer {
   const logger = opts.logger ?? silentLogger;
@@ -121,6 +155,14 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   const agentPid = opts.agentPid ?? process.pid;
   const containers = new Map<ContainerId, Tracked>();
   const readProcessTable = createTableReader();
+  const isolator = opts.isolation?.isolator;
+  const cgroups = opts.isolation?.cgroups;
+  /**
+   * The isolators have recovered (known containers re-armed, orphan cgroups destroyed). The agent
+   * calls `recover` only when its checkpoints hold containers; otherwise the first launch does it
+   * with none known, so cgroups left by an earlier agent never outlive this one.
+   */
+  let isolatorRecovered: Promise<void> | undefined;
 
   const subreaper = setChildSubreaper();
   if (!subreaper.ok) logger.error({ reason: subreaper.message }, 'NOT a child subreaper: orphaned task processes re-parent to init and may outlive their container');
@@ -148,7 +190,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   function track(id: ContainerId, runDir: string, record: ContainerRecord, spawnedHere: boolean): Tracked {
     let resolve!: (t: Termination) => void;
     const termination = new Promise<Termination>((r) => (resolve = r));
-    const t: Tracked = { id, runDir, record, known: new Map(), termination, resolve, ended: false, spawnedHere };
+    const t: Tracked = { id, runDir, record, known: new Map(), termination, resolve, ended: false, spawnedHere, isolated: false };
     if (record.taskStart !== undefined) t.known.set(record.taskPid, record.taskStart);
     containers.set(id, t);
     return t;
@@ -230,6 +272,32 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   }
 
   /**
+   * SIGKILL of the whole container. Under cgroups the cgroup is the container: it is killed
+   * (frozen, killed, thawed, until empty) without a /proc walk; the walk remains the fallback
+   * should the cgroup kill fail.
+   */
+  async function killContainer(t: Tracked): Promise<void> {
+    if (cgroups !== undefined && t.isolated) {
+      try {
+        await cgroups.hierarchy.kill(t.id);
+        await reapOrphans(t);
+        return;
+      } catch (e) {
+        logger.warn({ containerId: t.id, error: messageOf(e) }, 'cgroup kill failed; killing the container by its process tree');
+      }
+    }
+    await killAll(t);
+  }
+
+  /** An isolator's limit was hit (an OOM kill): remember it and destroy the container; its end reports the limitation. */
+  function onLimitation(t: Tracked, l: ContainerLimitation): void {
+    if (t.ended || !containers.has(t.id)) return;
+    t.limitation ??= l;
+    logger.info({ containerId: t.id, reason: l.reason }, 'Container hit a limit; killing it');
+    void killContainer(t);
+  }
+
+  /**
    * After a SIGCHLD: reaps zombies re-parented to the agent that belong to a container (by session,
    * process group or an earlier sighting). Supervisors are left to libuv, which spawned them.
    */
@@ -307,12 +375,15 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (t.poll !== undefined) timers.clear(t.poll);
     if (t.spawnedHere) watchedHere--;
     keepSweeping();
-    await killAll(t);
+    // A limit that ended the task (the OOM killer's SIGKILL) is read before the exit status: it wins.
+    if (isolator !== undefined && t.isolated && t.limitation === undefined) t.limitation = isolator.limitation(t.id);
+    await killContainer(t);
     // The supervisor re-parented to the agent (a subreaper): its zombie is ours to reap.
     const sup = await readStat(t.record.supervisorPid);
     if (sup !== undefined && sup.state === 'Z' && sup.ppid === agentPid) reapChild(sup.pid);
     const text = await readRunFile(t.runDir, RUN_FILES.exitStatus);
     const termination = text === undefined ? undefined : parseExitStatus(text);
+    if (t.limitation !== undefined) return t.resolve(limited(t.limitation));
     t.resolve(termination ?? { kind: 'unknown', message: 'The container ended without recording an exit status' });
   }
 
@@ -365,10 +436,28 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       argv = [resolved.path, ...spec.command.arguments.slice(1)];
     }
 
-    writeTaskScript(spec.runDir, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv }));
+    let join: string | undefined;
+    if (isolator !== undefined) {
+      try {
+        await (isolatorRecovered ??= isolator.recover([]).then(() => undefined));
+        await isolator.prepare({ containerId: spec.containerId, resources: spec.resources });
+      } catch (e) {
+        return { ok: false, message: `Failed to prepare the isolators: ${messageOf(e)}` };
+      }
+      if (cgroups !== undefined) join = cgroupJoinScript(cgroups.procsFiles(spec.containerId));
+    }
+    const unprepare = async (): Promise<void> => {
+      if (isolator === undefined) return;
+      await isolator.cleanup(spec.containerId).catch((e: unknown) => {
+        logger.warn({ containerId: spec.containerId, error: messageOf(e) }, 'isolator cleanup after a failed launch failed');
+      });
+    };
+
+    writeTaskScript(spec.runDir, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv, join }));
     launcher ??= createLauncher({ supervisorPath: SUPERVISOR_PATH, timers, logger, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
     const started = await launcher.start(spec.runDir);
     if (!started.ok) {
+      await unprepare();
       const log = (await readRunFile(spec.runDir, RUN_FILES.supervisorLog)) ?? '';
       return { ok: false, message: `Failed to start the task supervisor: ${log.trim() === '' ? started.message : log.trim()}` };
     }
@@ -389,6 +478,14 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       memLimitBytes: mem > 0 ? Math.round(mem * 1024 * 1024) : undefined,
     };
     const t = track(spec.containerId, spec.runDir, record, true);
+    if (isolator !== undefined) {
+      t.isolated = true;
+      // The task's subshell joined its cgroups itself before it exec'd; this repeats the move (harmless) and names the pid to posix isolators.
+      await isolator.isolate(spec.containerId, handshake).catch((e: unknown) => {
+        logger.warn({ containerId: spec.containerId, error: messageOf(e) }, 'isolate of the task process failed');
+      });
+      void isolator.watch(spec.containerId).then((l) => onLimitation(t, l));
+    }
     // The record is on disk before the end can be handled, so that a cleanup after `wait` leaves no record behind.
     writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(record));
     // Its exit shows on SIGCHLD once it re-parented to us; it may have ended already, and without a subreaper there is no SIGCHLD.
@@ -411,6 +508,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     }
     const record: ContainerRecord = fromRecord ?? pids;
     const t = track(c.containerId, c.runDir, record, false);
+    t.isolated = isolator !== undefined;
     const sup = await readStat(record.supervisorPid);
     const alive =
       sup !== undefined &&
@@ -418,10 +516,34 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       (record.supervisorStart !== undefined ? sup.startTime === record.supervisorStart : (await readRunFile(`/proc/${record.supervisorPid}`, 'cmdline'))?.includes(SUPERVISOR_PATH) === true);
     if (alive) {
       watchRecovered(t);
+      if (isolator !== undefined) void isolator.watch(c.containerId).then((l) => onLimitation(t, l));
       return 'running';
     }
     await finish(t);
     return t.termination;
+  }
+
+  /**
+   * The isolators take back the containers the agent knows (from their records: the cpus and mem
+   * they were given) and destroy every other container of theirs (orphan cgroups), once, before
+   * the containers are watched again. A failure is logged: the tasks are still recovered.
+   */
+  async function recoverIsolators(list: readonly RecoverableContainer[]): Promise<void> {
+    if (isolator === undefined) return;
+    const known: IsolatedContainer[] = [];
+    for (const c of list) {
+      // A container without a record of its processes is reported ended at once and never tracked: its cgroup is an orphan.
+      const record: ContainerRecord | undefined = parseContainerRecord((await readRunFile(c.runDir, RUN_FILES.container)) ?? '') ?? parsePids((await readRunFile(c.runDir, RUN_FILES.pids)) ?? '');
+      if (record !== undefined) known.push({ containerId: c.containerId, resources: recordResources(record) });
+    }
+    const run = isolator.recover(known).then(
+      (r) => {
+        if (r.orphans.length > 0) logger.info({ orphans: r.orphans }, 'Destroyed containers the agent does not know');
+      },
+      (e: unknown) => logger.error({ error: messageOf(e) }, 'the isolators failed to recover'),
+    );
+    isolatorRecovered = run;
+    await run;
   }
 
   return {
@@ -430,10 +552,21 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     async kill(id, signal) {
       const t = containers.get(id);
       if (t === undefined) return;
-      if (signal === 'SIGKILL') return killAll(t);
+      if (signal === 'SIGKILL') return killContainer(t);
+      if (cgroups !== undefined && t.isolated) {
+        for (const pid of cgroups.hierarchy.pids(id)) {
+          try {
+            process.kill(pid, signal);
+          } catch {
+            // Gone already.
+          }
+        }
+        return;
+      }
       signalAll(await members(t), signal);
     },
     async recover(list) {
+      if (isolator !== undefined) await recoverIsolators(list);
       const out = new Map<ContainerId, 'running' | Termination>();
       for (const c of list) out.set(c.containerId, await recoverOne(c));
       return out;
@@ -441,6 +574,11 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     async usage(id) {
       const t = containers.get(id);
       if (t === undefined || t.ended) return undefined;
+      if (isolator !== undefined && t.isolated) {
+        // From the isolators (the cgroup's own counters under cgroups), over the limits the record holds.
+        const measured = await isolator.usage(id).catch(() => undefined);
+        if (measured !== undefined) return { ...usageOf([], clock.now(), t.record), ...measured, timestamp: clock.now() / 1000 };
+      }
       const procs = (await members(t)).filter((p) => p.state !== 'Z');
       return usageOf(procs, clock.now(), t.record);
     },
@@ -452,6 +590,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       removeRuntimeFiles(t.runDir);
       // task.sh holds the task's environment (secrets too): it goes with the container.
       for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`, CLAIM_FILE]) rmSync(join(t.runDir, name), { force: true });
+      // Last, so that a failure (reported to the caller) leaves the runtime files handled: no cgroup is left behind.
+      if (isolator !== undefined && t.isolated) await isolator.cleanup(id);
     },
   };
 }

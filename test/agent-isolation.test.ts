@@ -9,8 +9,11 @@
  * task states, kernel files and counters, never on time.
  */
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CgroupHierarchy, detectHostLayout, type CgroupLayout } from '../slave/isolators/cgroups/hierarchy.ts';
 import { killTaskProcesses, startAgent } from './support/maestro-process.ts';
 import { autoAck, launch, scalar, startCluster, taskPids, until, update, type Cluster } from './support/task-cluster.ts';
@@ -74,6 +77,7 @@ test('a running task is in its own cgroup with the limits of its resources (the 
   autoAck(c);
   await launch(c, [{ id: 'sleeper', command: 'sleep 300', extra: { resources: [scalar('cpus', 0.5), scalar('mem', 48)] } }]);
   const running = (await update(c, 'sleeper', 'TASK_RUNNING')).update.status;
+  t.false(c.agent.output().includes('NOT ENFORCED'), 'cpu and mem enforced: no posix warning');
   const id = onlyContainer(t, hierarchy);
   const cg = hierarchy.cgroup(id);
   t.is(read(cg.dir('memory'), FILES.memoryLimit), String(48 * MIB));
@@ -138,4 +142,21 @@ test('kill -9 of the agent: the restarted agent recovers the task still in its c
   await until(() => hierarchy.list().length === 0, 'the container cgroup to be removed');
   t.deepEqual(hierarchy.list(), []);
   t.deepEqual(taskPids(workDir, 'survivor'), []);
+});
+
+test('bad isolation flags stop the agent before it starts, with a message naming the flag', (t) => {
+  const workDir = mkdtempSync(join(tmpdir(), 'maestro-agent-isolation-'));
+  t.teardown(() => rmSync(workDir, { recursive: true, force: true }));
+  const cases: Array<[string[], string]> = [
+    [['--isolation=cgroups/memory'], "maestro agent: --isolation: unknown isolator 'cgroups/memory'"],
+    [['--isolation=namespaces/pid'], "maestro agent: --isolation: 'namespaces/pid' is a Mesos isolator that maestro does not implement yet"],
+    [['--isolation=cgroups/cpu,posix/cpu'], 'maestro agent: --isolation:'],
+    [['--isolation=cgroups/cpu', '--cgroups_root=a/b'], "maestro agent: --cgroups_root: 'a/b' must be one path segment"],
+    [['--isolation=cgroups/pids', '--cgroups_pids_max=0'], "maestro agent: --cgroups_pids_max: expected a positive whole number, got '0'"],
+  ];
+  for (const [flags, expected] of cases) {
+    const r = spawnSync(process.execPath, ['--import=tsx', 'bin/cli.ts', 'agent', '--master=127.0.0.1:1', `--work_dir=${workDir}`, ...flags], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    t.is(r.status, 1, flags.join(' '));
+    t.true(r.stderr.startsWith(expected), `${flags.join(' ')}: ${r.stderr}`);
+  }
 });

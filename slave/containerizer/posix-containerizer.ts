@@ -453,9 +453,15 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       });
     };
 
-    writeTaskScript(spec.runDir, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv, join }));
-    launcher ??= createLauncher({ supervisorPath: SUPERVISOR_PATH, timers, logger, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
-    const started = await launcher.start(spec.runDir);
+    let started: Awaited<ReturnType<Launcher['start']>>;
+    try {
+      writeTaskScript(spec.runDir, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv, join }));
+      launcher ??= createLauncher({ supervisorPath: SUPERVISOR_PATH, timers, logger, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
+      started = await launcher.start(spec.runDir);
+    } catch (e) {
+      await unprepare();
+      throw e;
+    }
     if (!started.ok) {
       await unprepare();
       const log = (await readRunFile(spec.runDir, RUN_FILES.supervisorLog)) ?? '';
@@ -577,7 +583,15 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       if (isolator !== undefined && t.isolated) {
         // From the isolators (the cgroup's own counters under cgroups), over the limits the record holds.
         const measured = await isolator.usage(id).catch(() => undefined);
-        if (measured !== undefined) return { ...usageOf([], clock.now(), t.record), ...measured, timestamp: clock.now() / 1000 };
+        if (measured !== undefined) {
+          const { cpusLimit, memLimitBytes } = t.record;
+          return {
+            ...(cpusLimit !== undefined ? { cpus_limit: cpusLimit } : {}),
+            ...(memLimitBytes !== undefined ? { mem_limit_bytes: memLimitBytes } : {}),
+            ...measured,
+            timestamp: clock.now() / 1000,
+          };
+        }
       }
       const procs = (await members(t)).filter((p) => p.state !== 'Z');
       return usageOf(procs, clock.now(), t.record);

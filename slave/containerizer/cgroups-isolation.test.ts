@@ -6,13 +6,13 @@
  * cgroup, the supervisor is not; a process that escapes the session with setsid is still killed
  * with the container; an OOM kill ends the container `limited`; after a containerizer is dropped
  * (an agent crash) a new one recovers the container in its cgroup and destroys a cgroup nobody
- * knows. Assertions are on terminations and cgroup files, never on time.
+ * knows, and a container from an agent that ran without cgroups is still killed (by its process
+ * tree). Assertions are on terminations and cgroup files, never on time.
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../common/resources/resources.ts';
@@ -132,5 +132,22 @@ test.serial('after a crash a new containerizer recovers the container in its cgr
   await second.containerizer.kill(s.containerId, 'SIGKILL');
   t.like(await second.containerizer.wait(s.containerId), { kind: 'signaled', signal: 9 });
   await second.containerizer.cleanup(s.containerId);
+  t.deepEqual(hierarchy.list(), []);
+});
+
+test.serial('a container launched without cgroups (the agent ran with posix before) is recovered and killed by its process tree', async (t) => {
+  const plain = createPosixContainerizer();
+  const s = await spec(t, 'sleep 300');
+  const launched = await plain.launch(s);
+  if (!launched.ok) return t.fail(launched.message);
+
+  const { containerizer } = isolated();
+  const found = await containerizer.recover([{ containerId: s.containerId, runDir: s.runDir, sandbox: s.sandbox }]);
+  t.is(found.get(s.containerId), 'running');
+  t.false(hierarchy.exists(s.containerId));
+  await containerizer.kill(s.containerId, 'SIGKILL');
+  t.like(await containerizer.wait(s.containerId), { kind: 'signaled', signal: 9 });
+  t.false(existsSync(`/proc/${launched.pid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${launched.pid}/stat`, 'utf8')), 'the task is dead');
+  await containerizer.cleanup(s.containerId);
   t.deepEqual(hierarchy.list(), []);
 });

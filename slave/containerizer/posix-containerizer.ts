@@ -277,7 +277,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
    * should the cgroup kill fail.
    */
   async function killContainer(t: Tracked): Promise<void> {
-    if (cgroups !== undefined && t.isolated) {
+    // A cgroup that is not there (removed by hand, or a container from an agent that ran without cgroups) holds nothing: the tree is walked.
+    if (cgroups !== undefined && t.isolated && cgroups.hierarchy.exists(t.id)) {
       try {
         await cgroups.hierarchy.kill(t.id);
         await reapOrphans(t);
@@ -514,7 +515,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     }
     const record: ContainerRecord = fromRecord ?? pids;
     const t = track(c.containerId, c.runDir, record, false);
-    t.isolated = isolator !== undefined;
+    // Under cgroups, only a container that has its cgroup (one launched by an agent that ran with cgroups) is the isolators'.
+    t.isolated = isolator !== undefined && (cgroups === undefined || cgroups.hierarchy.exists(c.containerId));
     const sup = await readStat(record.supervisorPid);
     const alive =
       sup !== undefined &&
@@ -559,7 +561,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       const t = containers.get(id);
       if (t === undefined) return;
       if (signal === 'SIGKILL') return killContainer(t);
-      if (cgroups !== undefined && t.isolated) {
+      if (cgroups !== undefined && t.isolated && cgroups.hierarchy.exists(id)) {
         for (const pid of cgroups.hierarchy.pids(id)) {
           try {
             process.kill(pid, signal);

@@ -57,6 +57,16 @@ async function killTask(c: Cluster, taskId: string, agentId: Json): Promise<void
   if (answer.status !== 202) throw new Error(`KILL: ${answer.status} ${answer.text}`);
 }
 
+/** Polls the master until its one agent has re-registered (`reregistered_time` is set; bounded: 400 rounds). */
+async function reregistered(c: Cluster): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const slaves = ((await fetch(`${c.master.url}/master/slaves`).then((r) => r.json())) as Json).slaves as Json[];
+    if (slaves.length === 1 && slaves[0].reregistered_time !== undefined && slaves[0].active === true) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the restarted agent did not re-register');
+}
+
 test('a task allocating past mem:32 is OOM-killed: TASK_FAILED, REASON_CONTAINER_LIMITATION_MEMORY, source SOURCE_AGENT, the limit in the message; no cgroup left', async (t) => {
   const { hierarchy, flags } = testRoot(t);
   const c = await startCluster(t, { agentFlags: flags });
@@ -131,6 +141,8 @@ test('kill -9 of the agent: the restarted agent recovers the task still in its c
   });
   // Recovery is done before the agent says it started.
   t.deepEqual(hierarchy.list(), [id]);
+  // A KILL is for an agent the master has back: a master drops a kill for a disconnected agent (as Mesos).
+  await reregistered(c);
   t.false(hierarchy.dirs('stray').some((d) => existsSync(d)));
   const answer = await fetch(`${restarted.url}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ type: 'GET_TASKS' }) });
   const launched = ((await answer.json()) as Json).get_tasks.launched_tasks as Json[];
@@ -139,7 +151,12 @@ test('kill -9 of the agent: the restarted agent recovers the task still in its c
   for (const pid of before) t.true(inside.includes(pid), `task process ${pid} still in its cgroup`);
 
   await killTask(c, 'survivor', running.agent_id);
-  await update(c, 'survivor', 'TASK_KILLED');
+  try {
+    await update(c, 'survivor', 'TASK_KILLED');
+  } catch (e) {
+    t.log(`updates: ${JSON.stringify(c.sub.events.filter((x) => x.type === 'UPDATE').map((x) => [x.update.status.state, x.update.status.message]))}\nrestarted agent:\n${restarted.output()}`);
+    throw e;
+  }
   await until(() => hierarchy.list().length === 0, 'the container cgroup to be removed');
   t.deepEqual(hierarchy.list(), []);
   t.deepEqual(taskPids(workDir, 'survivor'), []);

@@ -415,3 +415,19 @@ test('a task group for a custom executor reaches it as one LAUNCH_GROUP once eve
   t.deepEqual(sink.types(), ['SUBSCRIBED', 'LAUNCH_GROUP']);
   t.deepEqual(sink.events[1]!.launch_group?.task_group.tasks?.map((x) => x.task_id.value), ['p1', 'p2']);
 });
+
+test('a custom executor whose container hits its memory limit fails its tasks with the limitation, not REASON_EXECUTOR_TERMINATED', async (t) => {
+  const h = harness(t);
+  await ready(h);
+  await startCustom(h, 'a');
+  t_ok(h.agent.executorUpdate(update('a', 'TASK_RUNNING', 1)));
+  const mem: mesos.v1.Resource = { name: 'mem', type: 'SCALAR', scalar: { value: 64 } };
+  h.containerizer.end(h.containerizer.launched[0]!.containerId, {
+    kind: 'limited', reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: 'Memory limit exceeded: limit 64 MB, peak 64 MB', resources: [mem],
+  });
+  await settle();
+  await ackUntilQuiet(h, 'a');
+  const last = h.link.updates('a').at(-1)!;
+  t.deepEqual([last.state, last.reason, last.source, last.message], ['TASK_FAILED', 'REASON_CONTAINER_LIMITATION_MEMORY', 'SOURCE_AGENT', 'Memory limit exceeded: limit 64 MB, peak 64 MB']);
+  t.deepEqual(last.limitation, { resources: [mem] });
+});

@@ -979,11 +979,15 @@ export class Agent implements AgentView, ExecutorEndpoint {
     custom.timer = undefined;
     custom.sink?.close();
     custom.sink = undefined;
-    const cause = custom.ending?.message ?? (t.kind === 'launch-failed' ? t.message : `Executor terminated: ${t.message}`);
-    const reason = custom.ending?.reason ?? (t.kind === 'launch-failed' ? 'REASON_CONTAINER_LAUNCH_FAILED' : 'REASON_EXECUTOR_TERMINATED');
+    // A limitation (the executor's container hit its memory limit) is the tasks' cause, as for a command task.
+    const limited = t.kind === 'limited' ? t : undefined;
+    const cause = custom.ending?.message ?? (t.kind === 'launch-failed' || limited !== undefined ? t.message : `Executor terminated: ${t.message}`);
+    const reason = custom.ending?.reason ?? (t.kind === 'launch-failed' ? 'REASON_CONTAINER_LAUNCH_FAILED' : limited?.reason ?? 'REASON_EXECUTOR_TERMINATED');
     for (const e of this.runTasks(ex.key)) {
       if (!isTerminalState(e.state)) {
-        this.emit(e, e.killRequested ? 'TASK_KILLED' : 'TASK_FAILED', { source: 'SOURCE_AGENT', reason, message: cause });
+        this.emit(e, e.killRequested && limited === undefined ? 'TASK_KILLED' : 'TASK_FAILED', {
+          source: 'SOURCE_AGENT', reason, message: cause, ...(limited !== undefined ? { limitation: { resources: [...limited.resources] } } : {}),
+        });
       }
       e.phase = 'ended';
     }

@@ -20,7 +20,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asFrameworkId, asStreamId, type FrameworkId, type StreamId } from '../../common/ids.ts';
 import { encodeRecord } from '../../proto/recordio.ts';
 import type { SchedulerCall, SchedulerEndpoint, SchedulerEvent } from '../scheduler-endpoint.ts';
-import { createEventStream, realTicker, type EventStream, type Ticker } from './event-stream.ts';
+import { createEventStream, pipeToResponse, realTicker, type EventStream, type Ticker } from './event-stream.ts';
 import { headerValue, readCall } from './call-request.ts';
 import type { LeaderCheck } from './leader-check.ts';
 import { mediaTypeOf, negotiateEncoding, NOT_ACCEPTABLE_MESSAGE, type Encoding } from './media-type.ts';
@@ -113,16 +113,7 @@ export function registerSchedulerApi(app: FastifyInstance, deps: SchedulerApiDep
 
     const res = openStreamResponse(request, reply, encoding, streamId);
     deps.openStreams.add(stream);
-    res.on('close', () => stream.detach());
-    stream.open({
-      write: (record) => {
-        if (!res.destroyed && !res.writableEnded) res.write(record);
-      },
-      end: () => {
-        if (!res.writableEnded) res.end();
-      },
-    });
-    if (res.destroyed) stream.detach();
+    pipeToResponse(stream, res);
   };
 
   const otherCall = (request: FastifyRequest, reply: FastifyReply, call: SchedulerCall): void => {

@@ -26,6 +26,7 @@ import { encodeRecord } from '../../proto/recordio.ts';
 import type { ExecutorCall, ExecutorCallOutcome, ExecutorEndpoint, ExecutorEvent } from '../executor-endpoint.ts';
 import { RECOVERING_MESSAGE } from './agent-call-request.ts';
 import { validateExecutorCall } from './executor-call-validation.ts';
+import { pipeToResponse } from '../../master/http/event-stream.ts';
 import { createExecutorEventStream, type ExecutorEventStream } from './executor-event-stream.ts';
 
 export const EXECUTOR_API_PATH = '/api/v1/executor';
@@ -86,16 +87,7 @@ export function registerExecutorApi(app: FastifyInstance, executors: ExecutorEnd
     // The stream lives as long as the executor: no idle timeout on its socket.
     request.raw.socket?.setTimeout(0);
     openStreams.add(stream);
-    res.on('close', () => stream.detach());
-    stream.open({
-      write: (record) => {
-        if (!res.destroyed && !res.writableEnded) res.write(record);
-      },
-      end: () => {
-        if (!res.writableEnded) res.end();
-      },
-    });
-    if (res.destroyed) stream.detach();
+    pipeToResponse(stream, res);
   };
 
   app.all(EXECUTOR_API_PATH, (request, reply) => {

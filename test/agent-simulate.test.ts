@@ -12,8 +12,8 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { startMaestro, startMaster, type MaestroProcess } from './support/maestro-process.ts';
 import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json, type Subscription } from './support/http-scheduler.ts';
+import { ack, autoAck, scalar } from './support/task-cluster.ts';
 
-const scalar = (name: string, value: number) => ({ name, type: 'SCALAR', scalar: { value } });
 
 interface Cluster {
   readonly master: MaestroProcess;
@@ -80,26 +80,6 @@ async function launch(c: Cluster, taskId: string, labels: Record<string, string>
 
 function update(c: Cluster, taskId: string, state: string, from = 0): Promise<Json> {
   return c.sub.waitForEvent('UPDATE', (e) => e.update.status.task_id.value === taskId && e.update.status.state === state, 20_000, from);
-}
-
-async function ack(c: Cluster, e: Json): Promise<void> {
-  const s = e.update.status;
-  if (s.uuid === undefined) return;
-  const answer = await c.sub.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } });
-  if (answer.status !== 202) throw new Error(`ACKNOWLEDGE: ${answer.status} ${answer.text}`);
-}
-
-/** Acknowledges every update as it arrives, except those of `skipTasks`. */
-function autoAck(c: Cluster, skipTasks: readonly string[] = []): void {
-  let seen = 0;
-  const tick = setInterval(() => {
-    while (seen < c.sub.events.length) {
-      const e = c.sub.events[seen++];
-      if (e.type === 'UPDATE' && !skipTasks.includes(e.update.status.task_id.value)) void ack(c, e).catch(() => undefined);
-    }
-  }, 20);
-  c.sub.ended.finally(() => clearInterval(tick)).catch(() => undefined);
-  tick.unref();
 }
 
 test('three simulated agents register with their own hostnames, resources and attributes; SIGTERM stops the process', async (t) => {

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { killTaskProcesses, startAgent, startMaster, taskProcesses, type Flags, type MaestroProcess } from './maestro-process.ts';
 import { frameworkInfo, subscribe, subscribeCall, type Json, type Subscription } from './http-scheduler.ts';
 
+/** A SCALAR resource in the scheduler API's JSON. */
 export const scalar = (name: string, value: number) => ({ name, type: 'SCALAR', scalar: { value } });
 
 export interface Cluster {
@@ -57,7 +58,7 @@ export function update(c: Cluster, taskId: string, state: string, timeoutMs = 20
   return c.sub.waitForEvent('UPDATE', (e) => e.update.status.task_id.value === taskId && e.update.status.state === state, timeoutMs);
 }
 
-export async function ack(c: Cluster, e: Json): Promise<void> {
+export async function ack(c: { readonly sub: Subscription }, e: Json): Promise<void> {
   const s = e.update.status;
   if (s.uuid === undefined) return;
   const answer = await c.sub.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } });
@@ -65,7 +66,7 @@ export async function ack(c: Cluster, e: Json): Promise<void> {
 }
 
 /** Acknowledges every update of the stream as it arrives (a well-behaved framework), except those of `skipTasks`. */
-export function autoAck(c: Cluster, skipTasks: readonly string[] = []): void {
+export function autoAck(c: { readonly sub: Subscription }, skipTasks: readonly string[] = []): void {
   let seen = 0;
   const tick = setInterval(() => {
     while (seen < c.sub.events.length) {

@@ -21,31 +21,30 @@ export interface MasterProcess {
   stop(): Promise<void>;
 }
 
-/** Running masters, for the exit hook. */
+/** Processes a benchmark started, killed and their work dirs removed when the bench process exits (also on an error). */
 const live = new Set<MaestroProcess>();
 let exitHookInstalled = false;
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const m of live) {
-      m.child.kill('SIGKILL');
-      rmSync(m.workDir, { recursive: true, force: true });
-    }
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => process.exit(130));
+/** Kills `p` and removes its work dir if the bench process exits while it runs. */
+export function killOnExit(p: MaestroProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const q of live) {
+        q.child.kill('SIGKILL');
+        rmSync(q.workDir, { recursive: true, force: true });
+      }
+    });
   }
+  live.add(p);
+  p.child.once('exit', () => live.delete(p));
 }
 
 /** Starts `maestro master` with `flags` (Mesos names, without dashes) and waits for `master started`. */
 export async function startMasterProcess(flags: Readonly<Record<string, string | number | boolean>> = {}, timeoutMs = 30_000): Promise<MasterProcess> {
-  installExitHook();
   const nodeArgs = (process.env.BENCH_MASTER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const m = await startMaestro('master', { quiet: true, ...flags }, 'master started', timeoutMs, { nodeArgs });
-  live.add(m);
-  m.child.once('exit', () => live.delete(m));
+  killOnExit(m);
   return {
     url: m.url,
     pid: m.child.pid!,

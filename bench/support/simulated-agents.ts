@@ -16,13 +16,13 @@
  * SIGKILL from the bench process's `exit` hook (SIGINT and SIGTERM exit through it too).
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { Resources } from '../../common/resources/resources.ts';
 import { silentLogger, systemClock, systemTimers } from '../../master/ports.ts';
 import type { maestro } from '../../proto/types.generated.ts';
 import { newCounters, SIMULATED_AGENT_RESOURCES, type SimulationCounters } from '../../slave/simulate/simulated-agent.ts';
 import { SimulatedFleet } from '../../slave/simulate/simulated-fleet.ts';
 import { startMaestro, type MaestroProcess } from '../../test/support/maestro-process.ts';
+import { killOnExit } from './master-process.ts';
 
 export { SIMULATED_AGENT_RESOURCES };
 
@@ -44,20 +44,6 @@ export interface SimulatedAgentsProcess {
   stop(): Promise<void>;
 }
 
-const live = new Set<MaestroProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const p of live) {
-      p.child.kill('SIGKILL');
-      rmSync(p.workDir, { recursive: true, force: true });
-    }
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-}
 
 /** Waits for a JSON log line with `msg` in what the process printed. */
 function waitForLine(p: MaestroProcess, msg: string, timeoutMs: number): Promise<Record<string, unknown>> {
@@ -96,15 +82,13 @@ function waitForLine(p: MaestroProcess, msg: string, timeoutMs: number): Promise
 
 /** Starts `maestro agent --simulate=count` against the master and waits until every agent has registered. */
 export async function startSimulatedAgentsProcess(options: { masterUrl: string; count: number; resources?: string; timeoutMs?: number }): Promise<SimulatedAgentsProcess> {
-  installExitHook();
   const timeoutMs = options.timeoutMs ?? 120_000;
   const nodeArgs = (process.env.BENCH_AGENTS_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const p = await startMaestro('agent', {
     master: masterAddress(options.masterUrl), simulate: options.count, quiet: true,
     resources: options.resources ?? SIMULATED_AGENT_RESOURCES,
   }, 'agent started', 30_000, { nodeArgs });
-  live.add(p);
-  p.child.once('exit', () => live.delete(p));
+  killOnExit(p);
   try {
     const registered = await waitForLine(p, 'simulated agents registered', timeoutMs);
     return {

@@ -14,15 +14,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CgroupHierarchy, detectHostLayout, type CgroupLayout } from '../slave/isolators/cgroups/hierarchy.ts';
+import { CgroupHierarchy } from '../slave/isolators/cgroups/hierarchy.ts';
+import { hostCgroups } from './support/host-cgroups.ts';
 import { killTaskProcesses, startAgent } from './support/maestro-process.ts';
 import { autoAck, launch, scalar, startCluster, taskPids, until, update, type Cluster } from './support/task-cluster.ts';
 import type { Json } from './support/http-scheduler.ts';
 
-const detected = detectHostLayout();
-if (detected === undefined) throw new Error('these tests need cgroups (DESIGN.md §5: the development machines mount v1 hierarchies)');
-const layout: CgroupLayout = detected;
-const V1 = layout.version === 1;
+const { layout, v1: V1 } = hostCgroups();
 const FILES = {
   memoryLimit: V1 ? 'memory.limit_in_bytes' : 'memory.max',
   cpuShare: V1 ? 'cpu.shares' : 'cpu.weight',

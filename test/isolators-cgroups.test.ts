@@ -18,7 +18,8 @@ import { Resources } from '../common/resources/resources.ts';
 import { asContainerId } from '../slave/containerizer.ts';
 import { createCgroupsIsolator, type CgroupsIsolator } from '../slave/isolators/cgroups/cgroups-isolator.ts';
 import { createCpuController } from '../slave/isolators/cgroups/cpu.ts';
-import { CgroupHierarchy, detectHostLayout, type CgroupLayout } from '../slave/isolators/cgroups/hierarchy.ts';
+import { CgroupHierarchy } from '../slave/isolators/cgroups/hierarchy.ts';
+import { hostCgroups } from './support/host-cgroups.ts';
 import { cgroupJoinScript, JOIN_FAILED_EXIT } from '../slave/isolators/cgroups/join.ts';
 import { createMemController } from '../slave/isolators/cgroups/mem.ts';
 import { createPidsController } from '../slave/isolators/cgroups/pids.ts';
@@ -26,10 +27,7 @@ import { parseFlatKeyed } from '../slave/isolators/cgroups/stats.ts';
 import { createIsolation } from '../slave/isolators/create-isolators.ts';
 
 const ROOT = `maestro-test-${process.pid}`;
-const detected = detectHostLayout();
-if (detected === undefined) throw new Error('these tests need cgroups (DESIGN.md §5: the development machines mount v1 hierarchies)');
-const layout: CgroupLayout = detected;
-const V1 = layout.version === 1;
+const { layout, v1: V1 } = hostCgroups();
 /** The control files and values that differ between the versions (README: v1 ↔ v2 files). */
 const FILES = {
   memoryLimit: V1 ? 'memory.limit_in_bytes' : 'memory.max',

@@ -26,6 +26,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { mesos } from '../../proto/types.generated.ts';
 import { lookupUser } from './launch-check.ts';
+import { exists } from './run-files.ts';
 
 export type FetchResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
@@ -90,14 +91,6 @@ function run(file: string, args: readonly string[]): Promise<{ ok: true } | { ok
   );
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function download(source: Source, to: string, stallTimeoutMs: number): Promise<FetchResult> {
   const tmp = `${to}.${process.pid}.${partCounter++}.part`;

@@ -15,7 +15,7 @@
  * codes and supervisors never depend on it); nothing here keeps the agent's event loop alive.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { exists } from './run-files.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger, Timers } from '../../master/ports.ts';
@@ -155,11 +155,3 @@ export function createLauncher(opts: LauncherOptions): Launcher {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

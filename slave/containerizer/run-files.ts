@@ -15,7 +15,7 @@
  * The parsers here are pure.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Termination } from '../containerizer.ts';
 import { signalDescription } from '../signal-text.ts';
@@ -89,5 +89,15 @@ export function writeRunFileAtomic(runDir: string, name: string, content: string
 export function removeRuntimeFiles(runDir: string): void {
   for (const name of [RUN_FILES.pids, RUN_FILES.container, RUN_FILES.jobs, `${RUN_FILES.pids}.tmp`, `${RUN_FILES.container}.tmp`, `${RUN_FILES.exitStatus}.tmp`]) {
     rmSync(join(runDir, name), { force: true });
+  }
+}
+
+/** Whether a path exists (any type); false on any error. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -288,13 +288,14 @@ test('KILL, MESSAGE both ways, and a second SUBSCRIBE closing the first stream',
   t.deepEqual(second.types(), ['SUBSCRIBED']);
 });
 
-test('events for a disconnected executor wait for its next SUBSCRIBE', async (t) => {
+test('events for a disconnected executor wait for its next SUBSCRIBE; its UPDATEs are still taken', async (t) => {
   const h = harness(t);
   await ready(h);
   const sink = await startCustom(h, 'a');
   t_ok(h.agent.executorUpdate(update('a', 'TASK_RUNNING', 1)));
   h.agent.executorDisconnected(sink);
-  t.deepEqual(h.agent.executorUpdate(update('a', 'TASK_RUNNING', 2)), { ok: false, status: 403, message: 'Executor is not subscribed' });
+  // Subscribed once: its calls are taken on a new connection before it subscribes again (as Mesos).
+  t.deepEqual(h.agent.executorUpdate(update('a', 'TASK_RUNNING', 2)), { ok: true });
   h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 'a' } } });
   const again = new RecordingSink();
   t_ok(h.agent.subscribeExecutor(call('SUBSCRIBE', { subscribe: {} }), again));
@@ -430,4 +431,67 @@ test('a custom executor whose container hits its memory limit fails its tasks wi
   const last = h.link.updates('a').at(-1)!;
   t.deepEqual([last.state, last.reason, last.source, last.message], ['TASK_FAILED', 'REASON_CONTAINER_LIMITATION_MEMORY', 'SOURCE_AGENT', 'Memory limit exceeded: limit 64 MB, peak 64 MB']);
   t.deepEqual(last.limitation, { resources: [mem] });
+});
+
+// ---------------------------------------------------------------- found in review
+
+test('after SHUTDOWN the executor\'s own TASK_KILLED still gets through (it is not refused as unsubscribed)', async (t) => {
+  const h = harness(t);
+  await ready(h);
+  const sink = await startCustom(h, 'a');
+  t_ok(h.agent.executorUpdate(update('a', 'TASK_RUNNING', 1)));
+  h.agent.handle({ shutdown_executor: { framework_id: { value: 'F' }, executor_id: { value: 'X' } } });
+  t.is(sink.types().at(-1), 'SHUTDOWN');
+  t.deepEqual(h.agent.executorUpdate(update('a', 'TASK_KILLED', 2)), { ok: true });
+  h.containerizer.end(h.containerizer.launched[0]!.containerId, { kind: 'exited', exitCode: 0, message: '' });
+  await settle();
+  await ackUntilQuiet(h, 'a');
+  const last = h.link.updates('a').at(-1)!;
+  t.deepEqual([last.state, last.source], ['TASK_KILLED', 'SOURCE_EXECUTOR']);
+});
+
+test('an executor that subscribes before its launch has completed stays subscribed (no registration timeout)', async (t) => {
+  const h = harness(t);
+  await ready(h);
+  let release!: () => void;
+  h.containerizer.launchGate = new Promise<void>((r) => { release = r; });
+  h.agent.handle({ run_task: { framework: framework(), executor: customExecutor(), task: taskInfo('a', 'cpus:0.5') } });
+  await settle();
+  const sink = new RecordingSink();
+  t_ok(h.agent.subscribeExecutor(call('SUBSCRIBE', { subscribe: {} }), sink));
+  release();
+  await settle();
+  t.deepEqual(h.agent.executorUpdate(update('a', 'TASK_RUNNING', 1)), { ok: true });
+  h.time.advance(120_000);
+  t.deepEqual(h.containerizer.signals, []);
+});
+
+test('killing one task of a custom executor\'s task group before delivery kills the whole group; nothing is delivered', async (t) => {
+  const h = harness(t);
+  await ready(h);
+  launchGroup(h, [taskInfo('p1', 'cpus:0.5'), taskInfo('p2', 'cpus:0.5')], customExecutor());
+  await settle();
+  h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 'p1' } } });
+  await settle();
+  t.deepEqual([states(h, 'p1').at(-1), states(h, 'p2').at(-1)], ['TASK_KILLED', 'TASK_KILLED']);
+  const sink = new RecordingSink();
+  t_ok(h.agent.subscribeExecutor(call('SUBSCRIBE', { subscribe: {} }), sink));
+  t.false(sink.types().includes('LAUNCH_GROUP'));
+});
+
+test('recovery after a reboot reports each task of a group as gone, without kills spreading between them', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task_group: { framework: framework(['TASK_KILLING_STATE']), executor: defaultExecutor(), task_group: { tasks: [taskInfo('g1', 'cpus:0.5'), taskInfo('g2', 'cpus:0.5')] } } });
+  await settle();
+  const again = harness(t, h.dir);
+  await again.agent.recover(again.deps.store.recover(), { rebooted: true });
+  register(again);
+  await settle();
+  await ackUntilQuiet(again, 'g1', 'g2');
+  t.deepEqual(again.containerizer.signals, []);
+  for (const id of ['g1', 'g2']) {
+    t.false(states(again, id).includes('TASK_KILLING'), id);
+    t.is(states(again, id).at(-1), 'TASK_FAILED', id);
+  }
 });

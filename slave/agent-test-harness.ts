@@ -77,6 +77,9 @@ export class FakeLink {
   }
 }
 
+/** Ids for containers and status uuids, shared by every agent of the test process. */
+let nextId = 0;
+
 /** Every agent made by `harness`, so `settle` can wait for their checkpoint writes. */
 export const agents: Agent[] = [];
 /** Lets promise chains run and the agents' (asynchronous) checkpoint and journal writes finish. */
@@ -100,10 +103,10 @@ export function harness(t: ExecutionContext, workDir?: string, makeGc?: (dir: st
   const link = new FakeLink();
   const gcScheduled: string[] = [];
   const gcFromMtime: string[] = [];
-  let n = 0;
   const deps: AgentDeps = {
     clock: time, timers: time, logger: silentLogger,
-    ids: { containerId: () => `c${n++}`, uuid: () => Buffer.from(`uuid-${String(n++).padStart(11, '0')}`).toString('base64') },
+    // Unique across every agent of the test process: a restarted agent must not mint a uuid its journal already has.
+    ids: { containerId: () => `c${nextId++}`, uuid: () => Buffer.from(`uuid-${String(nextId++).padStart(11, '0')}`).toString('base64') },
     containerizer, store: new CheckpointStore(dir),
     fetch: async () => ({ ok: true }),
     gc: makeGc?.(dir, time) ?? {

@@ -67,6 +67,15 @@ type TaskStatus = mesos.v1.TaskStatus;
 const SUBSCRIPTION_BACKOFF_MAX_SECONDS = 2;
 /** Events kept for an executor that is not subscribed; beyond, they are dropped (logged). */
 const MAX_EXECUTOR_BACKLOG = 10_000;
+/** Completed runs remembered so that a run is handed to the collector once (bounded). */
+const MAX_COLLECTED_RUNS = 10_000;
+
+/**
+ * Whether an executor may send UPDATE and MESSAGE: once it has subscribed, also while its stream
+ * is broken or it is being shut down (its TASK_KILLED after SHUTDOWN must get through); as Mesos,
+ * only an executor still registering is refused (403).
+ */
+const hasSubscribed = (ex: ExecutorEntry): boolean => ex.custom !== undefined && ex.custom.state !== 'launching' && ex.custom.state !== 'registering';
 
 export class Agent implements AgentView, ExecutorEndpoint {
   private id: string | undefined;
@@ -81,6 +90,10 @@ export class Agent implements AgentView, ExecutorEndpoint {
   private readonly shuttingDown = new Set<string>();
   /** Per run (container id): the checkpoint writes of its tasks, which the run's collection waits for. */
   private readonly runPrepares = new Map<string, Promise<unknown>[]>();
+  /** True while `recover()` reports the containers that ended during the restart. */
+  private reportingRecovery = false;
+  /** Container ids of runs already handed to the collector (bounded). */
+  private readonly collectedRuns = new Set<string>();
   private checkpointedResources: mesos.v1.Resource[] = [];
   /** False until `recover()` has read the checkpoints back (the HTTP API listens meanwhile). */
   private recovered = false;
@@ -387,8 +400,12 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const k = ekey(ex.key.frameworkId, ex.key.executorId);
     const old = this.executors.get(k);
     if (old !== undefined && old !== ex) {
-      this.completedExecutors.push(old);
-      if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
+      // A run that never started (its task was killed while it was prepared) ends here, once.
+      if (!old.terminated) this.executorEnded(old.key, undefined);
+      if (this.executors.get(k) === old) {
+        this.completedExecutors.push(old);
+        if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
+      }
     }
     this.executors.set(k, ex);
   }
@@ -636,7 +653,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
       this.deps.logger.warn({ containerId: entry.container, error: e.message }, 'container cleanup failed');
     });
     // Mesos' default executor: a task of a group that fails (or is killed) takes its group with it.
-    if (failed && entry.group !== undefined && !entry.killRequested && killsGroupOnFailure(entry.info)) {
+    // Not while recovery reports what ended during the restart: those ends are not failures to spread.
+    if (failed && !this.reportingRecovery && entry.group !== undefined && !entry.killRequested && killsGroupOnFailure(entry.info)) {
       for (const e of this.runTasks(entry.key)) {
         if (e !== entry && e.group === entry.group) this.killOne(e, undefined);
       }
@@ -747,7 +765,9 @@ export class Agent implements AgentView, ExecutorEndpoint {
       if (ex !== undefined) this.sendToExecutor(ex, { type: 'KILL', kill: { task_id: { value: entry.key.taskId }, ...(policy !== undefined ? { kill_policy: policy } : {}) } });
       return;
     }
-    if (entry.group !== undefined && entry.kind === 'default') {
+    // A task of a group takes its group with it: always under the default executor (as Mesos); for
+    // a custom executor while the group waits to be delivered (it goes whole or not at all).
+    if (entry.group !== undefined && (entry.kind === 'default' || entry.phase === 'preparing')) {
       for (const e of this.runTasks(entry.key)) if (e.group === entry.group && e !== entry) this.killOne(e, policy);
     }
     this.killOne(entry, policy);
@@ -853,7 +873,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
 
   /** A run whose executor ended and whose tasks are all completed: the executor is completed, its sandbox handed to the collector. */
   private maybeCollectRun(key: RunKey): void {
-    if (this.runTasks(key).length > 0) return;
+    if (this.collectedRuns.has(key.containerId) || this.runTasks(key).length > 0) return;
     const k = ekey(key.frameworkId, key.executorId);
     const ex = this.executors.get(k);
     if (ex !== undefined && ex.key.containerId === key.containerId) {
@@ -862,6 +882,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
       this.completedExecutors.push(ex);
       if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
     }
+    this.collectedRuns.add(key.containerId);
+    if (this.collectedRuns.size > MAX_COLLECTED_RUNS) this.collectedRuns.delete(this.collectedRuns.values().next().value!);
     // A task killed while it waited for its checkpoint slot still gets its directories: the collector waits for them.
     const prepares = this.runPrepares.get(key.containerId) ?? [];
     this.runPrepares.delete(key.containerId);
@@ -919,6 +941,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
       this.signal(asContainerId(containerId), 'SIGKILL');
       return;
     }
+    // It may have subscribed already (its SUBSCRIBE can beat the launch's own completion).
+    if (custom.state !== 'launching') return;
     custom.state = 'registering';
     const timeoutMs = this.deps.config.executorRegistrationTimeoutMs ?? 60_000;
     custom.timer = this.deps.timers.setTimeout(() => {
@@ -1100,7 +1124,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
   executorUpdate(call: mesos.v1.executor.Call): ExecutorCallOutcome {
     const ex = this.customExecutor(call);
     if (!('key' in ex)) return ex;
-    if (ex.custom!.state !== 'subscribed') return { ok: false, status: 403, message: 'Executor is not subscribed' };
+    if (!hasSubscribed(ex)) return { ok: false, status: 403, message: 'Executor is not subscribed' };
     return this.applyExecutorUpdate(ex, call.update!.status);
   }
 
@@ -1128,7 +1152,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
   executorMessage(call: mesos.v1.executor.Call): ExecutorCallOutcome {
     const ex = this.customExecutor(call);
     if (!('key' in ex)) return ex;
-    if (ex.custom!.state !== 'subscribed') return { ok: false, status: 403, message: 'Executor is not subscribed' };
+    if (!hasSubscribed(ex)) return { ok: false, status: 403, message: 'Executor is not subscribed' };
     this.link?.send({
       executor_to_framework: {
         agent_id: { value: this.id! }, framework_id: { value: ex.key.frameworkId }, executor_id: { value: ex.key.executorId }, data: call.message!.data,
@@ -1190,12 +1214,12 @@ export class Agent implements AgentView, ExecutorEndpoint {
               ...(kind === 'command' ? { container: run.key.containerId } : {}),
               ...(child !== undefined ? { container: `${run.key.containerId}.${child}` } : {}),
               containerStatusId: child !== undefined ? { value: child, parent: { value: run.key.containerId } } : { value: run.key.containerId },
-              // Which group a task belonged to is not checkpointed: the tasks of a recovered default executor run count as one group.
-              ...(kind === 'default' ? { group: `recovered:${run.key.containerId}` } : {}),
+              // Which group a task belonged to is not checkpointed: a recovered task has none (no kill spreads from it).
               state: (last?.state ?? 'TASK_STAGING') as AgentTaskState,
               statuses, sandbox: kind === 'default' ? paths.taskSandbox(t.key) : sandbox,
               runDir: kind === 'default' ? paths.nestedRunDir(t.key) : paths.containerRunDir(run.key),
-              prepared: Promise.resolve(undefined), environment: {}, phase: 'launched', killRequested: last?.state === 'TASK_KILLING',
+              // A custom executor's task is the executor's to kill: a repeated KillTask must reach it again.
+              prepared: Promise.resolve(undefined), environment: {}, phase: 'launched', killRequested: last?.state === 'TASK_KILLING' && kind !== 'custom',
               killedByHealth: false, checks: [], completed: false, collected: false,
             };
             const rec = this.sum.recover(t.key.frameworkId, t.key.taskId, paths.taskUpdates(t.key), t.records);
@@ -1255,6 +1279,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       found = new Map();
     }
     let running = 0;
+    this.reportingRecovery = true;
     for (const entry of live) {
       const framework = this.frameworks.get(entry.key.frameworkId);
       entry.environment = taskEnvironment({
@@ -1277,6 +1302,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
         this.terminated(entry, r ?? gone);
       }
     }
+    this.reportingRecovery = false;
     this.recovered = true;
     for (const ex of customs) {
       const r = found.get(asContainerId(ex.key.containerId));

@@ -463,3 +463,26 @@ test('a framework shut down by the master: once its tasks ended, their updates a
   t.is(h.agent.metrics()['slave/status_updates_pending'], 0);
   t.is(h.gcScheduled.length, 1);
 });
+
+test('frameworks without a task or executor here are kept up to 50 (Mesos --max_completed_frameworks), the oldest dropped first', async (t) => {
+  const h = harness(t);
+  register(h);
+  for (let i = 0; i < 55; i++) {
+    const fw = { ...framework(), id: { value: `F${i}` } };
+    h.agent.handle({ run_task: { framework: fw, task: taskInfo(`t${i}`, 'cpus:0.01;mem:1') } });
+  }
+  await settle();
+  for (const s of h.containerizer.launched) h.containerizer.end(s.containerId, { kind: 'exited', exitCode: 0, message: '' });
+  await settle();
+  for (let round = 0; round < 4; round++) {
+    for (const e of h.link.sent) {
+      const u = e.status_update;
+      if (u !== undefined) h.agent.handle({ status_update_acknowledgement: { agent_id: { value: 'S0' }, framework_id: u.framework_id, task_id: u.status.task_id, uuid: u.status.uuid! } });
+    }
+    await settle();
+  }
+  const view = h.agent.getFrameworks();
+  t.is(view.frameworks, undefined);
+  t.is(view.completed_frameworks?.length, 50);
+  t.false(view.completed_frameworks!.some((f) => f.framework_info.id?.value === 'F0'), 'the oldest went first');
+});

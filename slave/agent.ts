@@ -67,6 +67,8 @@ type TaskStatus = mesos.v1.TaskStatus;
 const SUBSCRIPTION_BACKOFF_MAX_SECONDS = 2;
 /** Events kept for an executor that is not subscribed; beyond, they are dropped (logged). */
 const MAX_EXECUTOR_BACKLOG = 10_000;
+/** Frameworks kept in the books without a task or executor here (Mesos: --max_completed_frameworks, 50). */
+const MAX_COMPLETED_FRAMEWORKS = 50;
 /** Completed runs remembered so that a run is handed to the collector once (bounded). */
 const MAX_COLLECTED_RUNS = 10_000;
 
@@ -882,6 +884,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       this.completedExecutors.push(ex);
       if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS) this.completedExecutors.shift();
     }
+    this.pruneCompletedFrameworks();
     this.collectedRuns.add(key.containerId);
     if (this.collectedRuns.size > MAX_COLLECTED_RUNS) this.collectedRuns.delete(this.collectedRuns.values().next().value!);
     // A task killed while it waited for its checkpoint slot still gets its directories: the collector waits for them.
@@ -890,6 +893,21 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const sandbox = this.deps.store.paths.sandbox(key);
     if (prepares.length === 0) this.deps.gc.schedule(sandbox, this.deps.clock.now());
     else void Promise.all(prepares).then(() => this.deps.gc.schedule(sandbox, this.deps.clock.now()));
+  }
+
+  /** Keeps at most MAX_COMPLETED_FRAMEWORKS frameworks without a task or an executor here (the oldest go first). */
+  private pruneCompletedFrameworks(): void {
+    if (this.frameworks.size <= MAX_COMPLETED_FRAMEWORKS) return;
+    const active = new Set<string>();
+    for (const e of this.tasks.values()) active.add(e.key.frameworkId);
+    for (const ex of this.executors.values()) active.add(ex.key.frameworkId);
+    let excess = this.frameworks.size - active.size - MAX_COMPLETED_FRAMEWORKS;
+    for (const id of this.frameworks.keys()) {
+      if (excess <= 0) break;
+      if (active.has(id) || this.shuttingDown.has(id)) continue;
+      this.frameworks.delete(id);
+      excess--;
+    }
   }
 
   /** A framework the master shut down with nothing left running: its streams are dropped and its tasks completed. */

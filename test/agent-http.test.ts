@@ -9,10 +9,10 @@
  * A restarted agent ages a run completed before the restart from its sandbox's mtime (Mesos), so a
  * sandbox older than `--gc_delay` goes at once, and `/metrics/snapshot` counts the removal.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { killTaskProcesses, startAgent, startMaster } from './support/maestro-process.ts';
+import { killTaskProcesses, startAgent, startMaster, type Flags } from './support/maestro-process.ts';
 import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json } from './support/http-scheduler.ts';
 
 /** Acknowledges every update of `sub` as it arrives and resolves with the first in `state`. */
@@ -42,26 +42,35 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
   throw new Error(`gave up waiting for ${what}`);
 }
 
-test('agent /files, /state, /monitor/statistics and /api/v1 around a real task', async (t) => {
+/** A master, one agent with `agentFlags`, a framework, and one command task launched on the first offer (0.1 cpus, `memMb`). */
+async function oneTask(t: ExecutionContext, o: { agentFlags: Flags; framework: string; taskId: string; command: string; memMb: number }) {
   const master = await startMaster({ allocation_interval: '100ms', quiet: true });
   t.teardown(() => master.stop());
-  const agent = await startAgent(master.url, { resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31100]' });
+  const agent = await startAgent(master.url, o.agentFlags);
   t.teardown(async () => {
     killTaskProcesses(agent.workDir);
     await agent.stop();
   });
-  const sub = await subscribe(master.url, subscribeCall(frameworkInfo({ name: 'files-test' })));
+  const sub = await subscribe(master.url, subscribeCall(frameworkInfo({ name: o.framework })));
   t.teardown(() => sub.close());
   const offer = (await sub.waitForEvent('OFFERS', () => true, 30_000)).offers.offers[0];
-  const frameworkId = sub.frameworkId();
-  t.is((await sub.call({
+  const accepted = await sub.call({
     type: 'ACCEPT',
     accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
-      name: 'chatty', task_id: { value: 'chatty-1' }, agent_id: offer.agent_id,
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
-      command: { value: 'echo hello-from-the-sandbox; exec sleep 60', shell: true },
+      name: o.taskId.replace(/-\d+$/, ''), task_id: { value: o.taskId }, agent_id: offer.agent_id,
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: o.memMb } }],
+      command: { value: o.command, shell: true },
     }] } }] },
-  })).status, 202);
+  });
+  return { master, agent, sub, offer, frameworkId: sub.frameworkId(), accepted };
+}
+
+test('agent /files, /state, /monitor/statistics and /api/v1 around a real task', async (t) => {
+  const { agent, sub, offer, frameworkId, accepted } = await oneTask(t, {
+    agentFlags: { resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31100]' }, framework: 'files-test',
+    taskId: 'chatty-1', command: 'echo hello-from-the-sandbox; exec sleep 60', memMb: 32,
+  });
+  t.is(accepted.status, 202);
   // Updates of a task arrive one at a time, each after the previous one is acknowledged.
   const waitForState = updateWaiter(sub);
   await waitForState('TASK_RUNNING');
@@ -125,24 +134,9 @@ test('agent /files, /state, /monitor/statistics and /api/v1 around a real task',
 });
 
 test('a finished task\'s sandbox and checkpoints are garbage-collected after --gc_delay', async (t) => {
-  const master = await startMaster({ allocation_interval: '100ms', quiet: true });
-  t.teardown(() => master.stop());
-  const agent = await startAgent(master.url, { resources: 'cpus:1;mem:256;disk:256;ports:[31000-31010]', gc_delay: '1secs' });
-  t.teardown(async () => {
-    killTaskProcesses(agent.workDir);
-    await agent.stop();
-  });
-  const sub = await subscribe(master.url, subscribeCall(frameworkInfo({ name: 'gc-test' })));
-  t.teardown(() => sub.close());
-  const offer = (await sub.waitForEvent('OFFERS', () => true, 30_000)).offers.offers[0];
-  const frameworkId = sub.frameworkId();
-  await sub.call({
-    type: 'ACCEPT',
-    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
-      name: 'brief', task_id: { value: 'brief-1' }, agent_id: offer.agent_id,
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
-      command: { value: 'echo bye', shell: true },
-    }] } }] },
+  const { agent, sub, offer, frameworkId } = await oneTask(t, {
+    agentFlags: { resources: 'cpus:1;mem:256;disk:256;ports:[31000-31010]', gc_delay: '1secs' }, framework: 'gc-test',
+    taskId: 'brief-1', command: 'echo bye', memMb: 16,
   });
   const waitForState = updateWaiter(sub);
   const finished = await waitForState('TASK_FINISHED');
@@ -165,26 +159,9 @@ test('a finished task\'s sandbox and checkpoints are garbage-collected after --g
 });
 
 test('a restart: a run completed before it is collected by its sandbox\'s age (older than --gc_delay: at once); /metrics/snapshot counts it, /state lists the capabilities', async (t) => {
-  const master = await startMaster({ allocation_interval: '100ms', quiet: true });
-  t.teardown(() => master.stop());
   const resources = 'cpus:1;mem:256;disk:256;ports:[31000-31010]';
-  const agent = await startAgent(master.url, { resources }); // --gc_delay: Mesos' default, 1 week
-  t.teardown(async () => {
-    killTaskProcesses(agent.workDir);
-    await agent.stop();
-  });
-  const sub = await subscribe(master.url, subscribeCall(frameworkInfo({ name: 'gc-restart-test' })));
-  t.teardown(() => sub.close());
-  const offer = (await sub.waitForEvent('OFFERS', () => true, 30_000)).offers.offers[0];
-  const frameworkId = sub.frameworkId();
-  await sub.call({
-    type: 'ACCEPT',
-    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
-      name: 'old', task_id: { value: 'old-1' }, agent_id: offer.agent_id,
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
-      command: { value: 'echo old', shell: true },
-    }] } }] },
-  });
+  // --gc_delay: Mesos' default, 1 week.
+  const { master, agent, sub, offer, frameworkId } = await oneTask(t, { agentFlags: { resources }, framework: 'gc-restart-test', taskId: 'old-1', command: 'echo old', memMb: 16 });
   const finished = await updateWaiter(sub)('TASK_FINISHED');
   const status = finished.update.status as Json;
   const run = `slaves/${offer.agent_id.value}/frameworks/${frameworkId}/executors/old-1/runs/${status.container_status.container_id.value}`;

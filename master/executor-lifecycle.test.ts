@@ -7,10 +7,7 @@ const EXECUTOR: mesos.v1.ExecutorInfo = { executor_id: { value: 'exec-1' }, type
 /** A framework with a task group of two tasks (cpus:1;mem:64 each) under EXECUTOR on a cpus:4;mem:1024;disk:100 agent. */
 function launched(frameworkInfo: Partial<mesos.v1.FrameworkInfo> = {}) {
   const h = harness();
-  const fw = h.subscribe(frameworkInfo);
-  const agent = h.registerAgent('h1', 'cpus:4;mem:1024;disk:100');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer(frameworkInfo, 'cpus:4;mem:1024;disk:100');
   const task = (id: string): mesos.v1.TaskInfo => ({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64') });
   const out = h.master.call(fw.id, {
     type: 'ACCEPT',

@@ -9,10 +9,7 @@ const asWire = (r: Resources) => r.toProto();
 
 test('RESERVE through ACCEPT: the agent checkpoints, the total changes, the reservation is re-offered to the role', (t) => {
   const h = harness();
-  const fw = h.subscribe({ role: 'dev', principal: 'ops' });
-  const agent = h.registerAgent('h1', 'cpus:4;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({ role: 'dev', principal: 'ops' }, 'cpus:4;mem:1024');
   const reserved = Resources.parse('cpus:1;mem:256').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' });
   const out = h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: asWire(reserved) } }], filters: { refuse_seconds: 0 } } });
   t.deepEqual(out, { ok: true });
@@ -54,10 +51,7 @@ test('framework messages reach the executor and executor messages reach the fram
 
 test('LAUNCH_GROUP sends one RunTaskGroup; the executor is offered back in executor_ids', (t) => {
   const h = harness();
-  const fw = h.subscribe();
-  const agent = h.registerAgent('h1', 'cpus:4;mem:1024;disk:100');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:4;mem:1024;disk:100');
   const executor: mesos.v1.ExecutorInfo = { executor_id: { value: 'default' }, type: 'DEFAULT', resources: wire('cpus:0.1;mem:32;disk:10') };
   const task = (id: string): mesos.v1.TaskInfo => ({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64'), command: { value: 'x' } });
   h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks: [task('a'), task('b')] } } }], filters: { refuse_seconds: 0 } } });
@@ -71,10 +65,7 @@ test('LAUNCH_GROUP sends one RunTaskGroup; the executor is offered back in execu
 
 test('RunTask and RunTaskGroup carry the allocation role on every resource, also for frameworks that are not MULTI_ROLE', (t) => {
   const h = harness();
-  const fw = h.subscribe({ role: 'web' });
-  const agent = h.registerAgent('h1', 'cpus:4;mem:1024;disk:100');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({ role: 'web' }, 'cpus:4;mem:1024;disk:100');
   const executor: mesos.v1.ExecutorInfo = { executor_id: { value: 'custom' }, command: { value: 'exec' }, resources: wire('cpus:0.1;mem:32') };
   const task = (id: string, extra: Partial<mesos.v1.TaskInfo> = {}): mesos.v1.TaskInfo => ({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64'), ...extra });
   const group: mesos.v1.ExecutorInfo = { executor_id: { value: 'pod' }, type: 'DEFAULT', resources: wire('cpus:0.1;mem:32') };
@@ -203,10 +194,7 @@ test('after a master failover, agents report tasks of unknown frameworks: they a
 
 test('a known agent that re-registers without a task is asked to reconcile it', (t) => {
   const h = harness();
-  const fw = h.subscribe();
-  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:2;mem:1024');
   h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
     { name: 'a', task_id: { value: 'a' }, agent_id: offer.agent_id, resources: wire('cpus:0.5;mem:64'), command: { value: 'x' } },
     { name: 'b', task_id: { value: 'b' }, agent_id: offer.agent_id, resources: wire('cpus:0.5;mem:64'), command: { value: 'x' } },
@@ -229,10 +217,7 @@ test('offer_filters: a framework is offered only agents with its minimum allocat
 
 test('an update sent while the framework is away is delivered when the agent retries it after re-subscription', (t) => {
   const h = harness();
-  const fw = h.subscribe({ failover_timeout: 60 });
-  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({ failover_timeout: 60 }, 'cpus:2;mem:1024');
   h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
     { name: 'a', task_id: { value: 'a' }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:64'), command: { value: 'x' } },
   ] } }] } });
@@ -267,10 +252,7 @@ test('offers of two agents cannot be accepted together: the launch is answered T
 
 test('KILL while the task\'s agent is disconnected is remembered and sent when the agent re-registers with the task still running', (t) => {
   const h = harness();
-  const fw = h.subscribe();
-  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:2;mem:1024');
   const launch = (id: string): mesos.v1.TaskInfo => ({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: wire('cpus:0.5;mem:64'), command: { value: 'x' } });
   h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [launch('a'), launch('b')] } }] } });
   h.master.agentDisconnected(agent.conn);
@@ -291,10 +273,7 @@ test('KILL while the task\'s agent is disconnected is remembered and sent when t
 
 test('dynamic reservations survive the agent\'s re-registration: its checkpointed resources are applied to the reported total', (t) => {
   const h = harness();
-  const fw = h.subscribe({ role: 'dev', principal: 'ops' });
-  const agent = h.registerAgent('h1', 'cpus:4;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({ role: 'dev', principal: 'ops' }, 'cpus:4;mem:1024');
   const reserved = Resources.parse('cpus:1;mem:256').pushReservation({ type: 'DYNAMIC', role: 'dev', principal: 'ops' });
   h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: asWire(reserved) } }], filters: { refuse_seconds: 0 } } });
   const checkpointed = agent.conn.of('checkpoint_resources')[0].resources;
@@ -334,10 +313,7 @@ test('checkpointed resources the reported total cannot hold are ignored, the res
 
 test('an ACCEPT with an invalid RESERVE is accepted as in Mesos: the RESERVE is dropped, the launch goes on, the offer is used up', (t) => {
   const h = harness();
-  const fw = h.subscribe({ role: 'dev', principal: 'ops' });
-  const agent = h.registerAgent('h1', 'cpus:4;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({ role: 'dev', principal: 'ops' }, 'cpus:4;mem:1024');
   const foreign = Resources.parse('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'prod', principal: 'ops' });
   const out = h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [
     { type: 'RESERVE', reserve: { resources: asWire(foreign) } },

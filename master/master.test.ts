@@ -139,10 +139,7 @@ test('decline with refuse_seconds: not re-offered before the filter expires', (t
 
 test('launch, running, acknowledge, finished: resources come back and the task completes', (t) => {
   const h = harness();
-  const fw = h.subscribe();
-  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:2;mem:1024');
   t.deepEqual(h.master.call(fw.id, launchCall(offer, 't1', 'cpus:1;mem:128', { filters: { refuse_seconds: 0 } })), { ok: true });
   const run = agent.conn.of('run_task')[0];
   t.is(run.task.task_id.value, 't1');
@@ -206,10 +203,7 @@ test('accept of an unknown offer: TASK_LOST (TASK_DROPPED if partition aware) wi
 
 test('accept with a persistent-volume operation is rejected and changes nothing', (t) => {
   const h = harness();
-  const fw = h.subscribe();
-  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:2;mem:1024');
   const call = launchCall(offer, 't1');
   call.accept.operations.push({ type: 'CREATE', create: { volumes: [] } } as never);
   const out = h.master.call(fw.id, call);
@@ -225,10 +219,7 @@ test('accept with a persistent-volume operation is rejected and changes nothing'
 
 test('invalid task in an accept gets TASK_ERROR; its resources go back', (t) => {
   const h = harness();
-  const fw = h.subscribe();
-  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:2;mem:1024');
   t.deepEqual(h.master.call(fw.id, launchCall(offer, 't1', 'cpus:8')), { ok: true });
   const [u] = fw.sink.updates();
   t.is(u.state, 'TASK_ERROR');
@@ -370,10 +361,7 @@ test('missed pings make an agent unreachable; its return restores partition-awar
 
 test('a dropped agent connection rescinds its offers; it comes back by re-registering', (t) => {
   const h = harness({ agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 2 });
-  const fw = h.subscribe();
-  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:2;mem:1024');
   h.master.agentDisconnected(agent.conn);
   t.deepEqual(fw.sink.of('RESCIND')[0].rescind, { offer_id: offer.id });
   t.is(h.master.metrics()['master/slaves_disconnected'], 1);

@@ -50,10 +50,7 @@ for (const [away, partitionAware, tornDown, shutdown, tasksKept] of cases) {
 
 test('a known agent re-registering on a new connection before the old one is seen closing: its offers are rescinded, none outlives a smaller total', (t) => {
   const h = harness();
-  const fw = h.subscribe();
-  const agent = h.registerAgent('h1', 'cpus:4;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:4;mem:1024');
   t.is(Resources.fromProto(offer.resources).scalar('cpus'), 4);
   // The agent restarted with 2 cpus; its new connection arrives first.
   const conn = new RecordingAgent();

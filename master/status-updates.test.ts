@@ -9,10 +9,7 @@ const U3 = 'AwMDAwMDAwMDAwMDAwMDAw==';
 /** A framework with one task `t1` (cpus:1) launched on a 2-cpu agent. */
 function withTask() {
   const h = harness();
-  const fw = h.subscribe({ failover_timeout: 60 });
-  const agent = h.registerAgent('h1', 'cpus:2;mem:1024');
-  h.settle();
-  const [offer] = fw.sink.offers();
+  const { fw, agent, offer } = h.subscribeWithOffer({ failover_timeout: 60 }, 'cpus:2;mem:1024');
   h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [
     { name: 't1', task_id: { value: 't1' }, agent_id: offer.agent_id, resources: wire('cpus:1;mem:128'), command: { value: 'x' } },
   ] } }], filters: { refuse_seconds: 0 } } });

@@ -126,5 +126,13 @@ export function harness(config: Partial<MasterConfig> = {}) {
   /** Lets event-triggered allocation run (timers due now). */
   const settle = () => time.advance(0);
 
-  return { time, master, allocator, subscribe, registerAgent, settle };
+  /** A framework subscribed with `info`, one agent `h1` with `resources`, and the first offer the framework got. */
+  const subscribeWithOffer = (info: Partial<mesos.v1.FrameworkInfo>, resources: string) => {
+    const fw = subscribe(info);
+    const agent = registerAgent('h1', resources);
+    settle();
+    const [offer] = fw.sink.offers();
+    return { fw, agent, offer: offer! };
+  };
+  return { time, master, allocator, subscribe, registerAgent, settle, subscribeWithOffer };
 }

@@ -366,28 +366,23 @@ function run(ops: readonly Op[]): string | undefined {
   for (const x of tasks) if (!isTerminal(x.state)) report(x, x.forgotten ? 'TASK_LOST' : 'TASK_FINISHED');
   agentsReact();
   const acked = new Set<string>();
-  for (let round = 0; round < 20 && tasks.some((x) => x.pending.length > 0); round++) {
-    for (const f of frameworks) {
-      for (const u of f.sink.updates()) {
-        if (u.uuid === undefined || acked.has(u.uuid)) continue;
-        acked.add(u.uuid);
-        h.master.call(f.id as never, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: u.agent_id!, task_id: u.task_id, uuid: u.uuid } });
+  /** Every framework acknowledges what it got until no task has an update pending (at most 20 rounds). */
+  const ackUntilQuiet = (): void => {
+    for (let round = 0; round < 20 && tasks.some((x) => x.pending.length > 0); round++) {
+      for (const f of frameworks) {
+        for (const u of f.sink.updates()) {
+          if (u.uuid === undefined || acked.has(u.uuid)) continue;
+          acked.add(u.uuid);
+          h.master.call(f.id as never, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: u.agent_id!, task_id: u.task_id, uuid: u.uuid } });
+        }
       }
+      agentsReact();
     }
-    agentsReact();
-  }
+  };
+  ackUntilQuiet();
   for (const e of [...executors]) exitExecutor(e);
   agentsReact();
-  for (let round = 0; round < 20 && tasks.some((x) => x.pending.length > 0); round++) {
-    for (const f of frameworks) {
-      for (const u of f.sink.updates()) {
-        if (u.uuid === undefined || acked.has(u.uuid)) continue;
-        acked.add(u.uuid);
-        h.master.call(f.id as never, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: u.agent_id!, task_id: u.task_id, uuid: u.uuid } });
-      }
-    }
-    agentsReact();
-  }
+  ackUntilQuiet();
   const stuck = tasks.filter((x) => x.pending.length > 0 && frameworks.some((f) => f.id === x.fid && h.master.state.frameworks.has(x.fid as never)));
   if (stuck.length > 0) return `after quiescing, updates never acknowledged: ${stuck.map((x) => `${x.id}:${x.pending.map((p) => p.state).join('>')}`).join(', ')}`;
   h.settle();

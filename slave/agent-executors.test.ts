@@ -222,6 +222,24 @@ test('a custom executor: started once for its tasks (its own environment), gets 
   t.is(h.agent.metrics()['slave/cpus_used'], 1.5);
 });
 
+test('a custom executor\'s container holds its tasks\' resources: launched with those admitted before it started, updated as tasks join and end (Containerizer::update)', async (t) => {
+  const h = harness(t);
+  await ready(h);
+  h.agent.handle({ run_task: { framework: framework(), executor: customExecutor(), task: taskInfo('a', 'cpus:0.5;mem:64') } });
+  await settle();
+  const spec = h.containerizer.launched[0]!;
+  t.is(spec.resources.scalar('cpus'), 0.5, 'launched with task a');
+  t.is(spec.resources.scalar('mem'), 64);
+  const sink = new RecordingSink();
+  h.agent.subscribeExecutor(call('SUBSCRIBE', { subscribe: {} }), sink);
+  h.agent.handle({ run_task: { framework: framework(), executor: customExecutor(), task: taskInfo('b', 'cpus:1;mem:128') } });
+  await settle();
+  t.deepEqual(h.containerizer.updates.at(-1), [spec.containerId, 'cpus(*):1.5; mem(*):192'], 'task b joined');
+  h.agent.executorUpdate(update('a', 'TASK_FINISHED', 1));
+  await settle();
+  t.deepEqual(h.containerizer.updates.at(-1), [spec.containerId, 'cpus(*):1; mem(*):128'], 'task a ended');
+});
+
 test('a custom executor\'s UPDATE is forwarded with its own uuid; the framework\'s ack comes back as ACKNOWLEDGED; a duplicate is accepted once', async (t) => {
   const h = harness(t);
   await ready(h);

@@ -23,6 +23,8 @@ export class FakeContainerizer implements Containerizer {
   readonly launched: LaunchSpec[] = [];
   readonly signals: [string, string][] = [];
   readonly cleaned: string[] = [];
+  /** `update` calls: container id and the resources as text. */
+  readonly updates: [string, string][] = [];
   launchResult: { ok: true; pid: number } | { ok: false; message: string } = { ok: true, pid: 4242 };
   recovered = new Map<ContainerId, 'running' | Termination>();
   private readonly waiters = new Map<string, (t: Termination) => void>();
@@ -45,6 +47,9 @@ export class FakeContainerizer implements Containerizer {
   async recover(containers: readonly RecoverableContainer[]) {
     await this.recoverGate;
     return new Map(containers.filter((c) => this.recovered.has(c.containerId)).map((c) => [c.containerId, this.recovered.get(c.containerId)!]));
+  }
+  async update(id: ContainerId, resources: Resources) {
+    this.updates.push([id, resources.toString()]);
   }
   async usage() {
     return undefined;

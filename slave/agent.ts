@@ -445,6 +445,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       this.used = this.used.plus(ex.charged);
     }
     for (const e of entries) this.charge(e);
+    if (kind === 'custom' && !isNew) this.updateExecutorContainer(ex);
     if (kind === 'default') {
       for (const e of entries) void this.launch(e);
       return;
@@ -466,6 +467,27 @@ export class Agent implements AgentView, ExecutorEndpoint {
         this.deliverQueued(ex);
       });
     }
+  }
+
+  /**
+   * A custom executor's container holds the executor's resources and those of its tasks that are
+   * not terminal (as Mesos): what its limits are set from, at launch and whenever a task joins or ends.
+   */
+  private executorContainerResources(ex: ExecutorEntry): Resources {
+    let total = Resources.fromProto(ex.info.resources).unallocate();
+    for (const t of this.tasks.values()) {
+      if (t.charged !== undefined && t.key.containerId === ex.key.containerId && t.kind === 'custom') total = total.plus(t.charged);
+    }
+    return total;
+  }
+
+  /** Tells the containerizer a launched custom executor's container has new resources (Mesos' `Containerizer::update`). */
+  private updateExecutorContainer(ex: ExecutorEntry): void {
+    if (ex.kind !== 'custom' || ex.custom?.launched !== true || ex.terminated) return;
+    const resources = this.executorContainerResources(ex);
+    this.deps.containerizer.update(asContainerId(ex.key.containerId), resources).catch((e: unknown) => {
+      this.deps.logger.warn({ containerId: ex.key.containerId, error: (e as Error).message }, 'could not update the container\'s resources');
+    });
   }
 
   /** Resources of the tasks that are not terminal (kept up to date by `charge` and `emit`, not recounted per launch). */
@@ -728,6 +750,10 @@ export class Agent implements AgentView, ExecutorEndpoint {
       if (entry.charged !== undefined) {
         this.used = this.used.minus(entry.charged);
         entry.charged = undefined;
+        if (entry.kind === 'custom') {
+          const ex = this.executors.get(ekey(entry.key.frameworkId, entry.key.executorId));
+          if (ex !== undefined && ex.key.containerId === entry.key.containerId) this.updateExecutorContainer(ex);
+        }
       }
     }
     this.sum.update({ framework_id: { value: entry.key.frameworkId }, status });
@@ -942,15 +968,18 @@ export class Agent implements AgentView, ExecutorEndpoint {
     });
     const fetched = await this.fetchInto(ex.sandbox, command, user);
     if (!fetched.ok) return fail(`Failed to fetch URIs: ${fetched.message}`);
+    const launchedWith = this.executorContainerResources(ex);
     const result = await this.launchContainer({
       containerId: asContainerId(containerId), sandbox: ex.sandbox, runDir: custom.runDir,
       command: { shell: command.shell ?? true, value: command.value ?? '', arguments: command.arguments ?? [] },
-      environment, resources: Resources.fromProto(ex.info.resources),
+      environment, resources: launchedWith,
       ...(user !== undefined ? { user } : {}),
       ...(ex.info.container !== undefined ? { container: ex.info.container } : {}),
     });
     if (!result.ok) return fail(`Failed to launch the executor: ${result.message}`);
     custom.launched = true;
+    // Tasks that joined or ended while it started: the container gets their resources now.
+    if (!this.executorContainerResources(ex).equals(launchedWith)) this.updateExecutorContainer(ex);
     this.deps.containerizer.wait(asContainerId(containerId)).then(
       (t) => this.customExecutorTerminated(ex, t),
       (e: Error) => this.customExecutorTerminated(ex, { kind: 'unknown', message: e.message }),

@@ -76,6 +76,12 @@ export interface Containerizer {
   kill(containerId: ContainerId, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** After an agent restart: which of these containers still run (and are watched again), and how the others ended. */
   recover(containers: readonly RecoverableContainer[]): Promise<Map<ContainerId, 'running' | Termination>>;
+  /**
+   * The container's resources changed (a task joined or left a custom executor's container, as
+   * Mesos' `Containerizer::update`): the isolators apply the new limits. A container that is not
+   * running is a no-op.
+   */
+  update(containerId: ContainerId, resources: Resources): Promise<void>;
   /** Resource usage of a running container (Mesos ResourceStatistics; POSIX: from /proc). */
   usage(containerId: ContainerId): Promise<mesos.v1.ResourceStatistics | undefined>;
   /** Releases what the container holds (watchers, runtime files). Idempotent; after `wait` resolved. */

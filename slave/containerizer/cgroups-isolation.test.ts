@@ -153,3 +153,23 @@ test.serial('a container launched without cgroups (the agent ran with posix befo
   await containerizer.cleanup(s.containerId);
   t.deepEqual(hierarchy.list(), []);
 });
+
+test.serial('update: a container given more resources gets the new limits in its cgroup and its usage; an ended one is left alone', async (t) => {
+  const { containerizer } = isolated();
+  const s = await spec(t, 'exec sleep 300', 'cpus:0.5;mem:64');
+  const launched = await containerizer.launch(s);
+  if (!launched.ok) return t.fail(launched.message);
+  const cg = hierarchy.cgroup(s.containerId);
+  t.is(readFileSync(join(cg.dir('cpu'), 'cpu.shares'), 'utf8').trim(), '512');
+  await containerizer.update(s.containerId, Resources.parse('cpus:1.5;mem:192'));
+  t.is(readFileSync(join(cg.dir('cpu'), 'cpu.shares'), 'utf8').trim(), '1536'); // 1024 × 1.5
+  t.is(Number(readFileSync(join(cg.dir('memory'), 'memory.limit_in_bytes'), 'utf8')), 192 * 1024 * 1024);
+  const usage = await containerizer.usage(s.containerId);
+  t.is(usage?.cpus_limit, 1.5);
+  t.is(usage?.mem_limit_bytes, 192 * 1024 * 1024);
+  await containerizer.kill(s.containerId, 'SIGKILL');
+  await containerizer.wait(s.containerId);
+  await containerizer.cleanup(s.containerId);
+  await t.notThrowsAsync(containerizer.update(s.containerId, Resources.parse('cpus:2;mem:256')));
+  t.false(hierarchy.exists(s.containerId));
+});

@@ -579,6 +579,16 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       for (const c of list) out.set(c.containerId, await recoverOne(c));
       return out;
     },
+    async update(id, resources) {
+      const t = containers.get(id);
+      if (t === undefined || t.ended) return;
+      const cpus = resources.scalar('cpus');
+      const mem = resources.scalar('mem');
+      // The record carries the limits that usage reports and that a recovery re-applies.
+      t.record = { ...t.record, cpusLimit: cpus > 0 ? cpus : undefined, memLimitBytes: mem > 0 ? Math.round(mem * 1024 * 1024) : undefined };
+      writeRunFileAtomic(t.runDir, RUN_FILES.container, JSON.stringify(t.record));
+      if (isolator !== undefined && t.isolated) await isolator.update(id, resources);
+    },
     async usage(id) {
       const t = containers.get(id);
       if (t === undefined || t.ended) return undefined;

@@ -192,7 +192,11 @@ export function createBridgeNetwork(opts: BridgeNetworkOptions): BridgeNetwork {
   /** Removes every host object of a container, then its state file; keeps the file when something stays. */
   async function teardown(id: string, record: NetworkRecord | undefined): Promise<Outcome> {
     const problems: string[] = [];
-    if (record === undefined || record.mappings.length > 0) {
+    // Fast path: the rules the record says were added, deleted as written; when one is missing
+    // (a rollback, a rule removed by hand) the transaction fails whole and the save is searched.
+    const known = record === undefined ? [] : mappingRules(chain, id, record.ip, record.mappings).map(deleteLine);
+    const deletedAsKnown = known.length > 0 && (await restore(restoreScript({ nat: known }))).ok;
+    if (!deletedAsKnown && (record === undefined || record.mappings.length > 0)) {
       const saved = await iptablesSave('nat');
       if (!saved.ok) problems.push(saved.message);
       else {

@@ -161,6 +161,14 @@ test.serial('two containers get their own addresses and reach each other through
   await serveIn(nsB, 7000, 'from-b');
   const viaBridge = sh('ip', ['netns', 'exec', nsA, 'busybox', 'nc', '-w', '3', rb.ip, '7000'], '');
   t.is(viaBridge.out.trim(), 'from-b');
+  // Through a host port of b on the gateway address: the reply comes back through the host.
+  const port = await freeHostPorts(1);
+  const rc = await fx.net.attach(asContainerId('c-c'), [{ hostPort: port, containerPort: 7000, protocol: 'tcp' }]);
+  if (!rc.ok) return t.fail(rc.message);
+  await serveIn(netnsName(fx.opts.netnsPrefix, 'c-c'), 7000, 'from-c');
+  const viaHostPort = sh('ip', ['netns', 'exec', nsA, 'busybox', 'nc', '-w', '3', gateway, String(port)], '');
+  t.is(viaHostPort.out.trim(), 'from-c');
+  await fx.net.detach(asContainerId('c-c'));
   t.deepEqual(
     [...(await fx.net.attached())].sort(),
     [
@@ -208,7 +216,7 @@ test.serial('the host setup is made once per host and removed whole', async (t) 
   t.true((await again.attach(asContainerId('c-2'), [])).ok);
   const rules = fx.natRules();
   t.is(rules.filter((l) => l.endsWith(`-j ${fx.opts.chain}`)).length, 2, rules.join('\n')); // PREROUTING and OUTPUT
-  t.is(rules.filter((l) => l.includes('MASQUERADE')).length, 2, rules.join('\n'));
+  t.is(rules.filter((l) => l.includes('MASQUERADE')).length, 3, rules.join('\n'));
   t.is(sh('cat', [`/proc/sys/net/ipv4/conf/${fx.opts.bridge}/route_localnet`]).out.trim(), '1');
   t.is(sh('cat', ['/proc/sys/net/ipv4/ip_forward']).out.trim(), '1');
   await again.detach(asContainerId('c-1'));
@@ -298,4 +306,25 @@ test.serial('a refused or failed attach leaves nothing behind and disturbs no ot
   const afterwards = await fx.net.attach(asContainerId('c-third'), []);
   t.true(afterwards.ok && afterwards.ip === fx.net.gateway.replace(/\.1$/, '.3'), JSON.stringify(afterwards));
   t.deepEqual([...(await fx.net.attached()).keys()].sort(), ['c-first', 'c-third'] as ContainerId[]);
+});
+
+test.serial('concurrent attaches get distinct addresses and host ports are leased once', async (t) => {
+  const fx = fixture(t);
+  const port = await freeHostPorts(1);
+  const ids = Array.from({ length: 6 }, (_, i) => asContainerId(`c-par${i}`));
+  const t0 = performance.now();
+  const results = await Promise.all(ids.map((id) => fx.net.attach(id, [{ hostPort: port, containerPort: 80, protocol: 'tcp' }])));
+  t.log(`6 concurrent attaches (host setup included): ${(performance.now() - t0).toFixed(1)} ms`);
+  const won = results.filter((r) => r.ok);
+  t.is(won.length, 1, JSON.stringify(results));
+  const more = await Promise.all(ids.slice(1).map((id) => fx.net.attach(asContainerId(`${id}-b`), [])));
+  const ips = [...won, ...more].map((r) => (r.ok ? r.ip : r.message));
+  t.is(new Set(ips).size, 6, ips.join(' '));
+  t.deepEqual(ips.map((ip) => Number(ip.split('.')[3])).sort((a, b) => a - b), [2, 3, 4, 5, 6, 7]);
+  for (const [i, r] of results.entries()) if (!r.ok) t.deepEqual(fx.leftovers(ids[i]), [], ids[i]);
+  const t1 = performance.now();
+  await Promise.all([...(await fx.net.attached()).keys()].map((id) => fx.net.detach(id)));
+  t.log(`6 concurrent detaches: ${(performance.now() - t1).toFixed(1)} ms`);
+  t.deepEqual((await fx.net.attached()).size, 0);
+  t.deepEqual(fx.natRules().filter((l) => l.includes('-j DNAT')), []);
 });

@@ -22,6 +22,7 @@ test('the host rules jump to the chain for local destinations and masquerade loo
     '-A OUTPUT -m addrtype --dst-type LOCAL -j MAESTRO',
     '-A POSTROUTING -s 127.0.0.0/8 -o maestro0 -j MASQUERADE',
     '-A POSTROUTING -s 172.31.0.0/16 ! -o maestro0 -j MASQUERADE',
+    '-A POSTROUTING -s 172.31.0.0/16 -o maestro0 -m conntrack --ctstate DNAT -j MASQUERADE',
   ]);
   t.deepEqual(forwardRules('maestro0').map(deleteLine), ['-D FORWARD -i maestro0 -j ACCEPT', '-D FORWARD -o maestro0 -j ACCEPT']);
   t.deepEqual(checkArgs(baseNatRules(cfg)[0]), ['-w', '-t', 'nat', '-C', 'PREROUTING', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'MAESTRO']);

@@ -8,6 +8,9 @@
  *   nat <chain>      -p tcp --dport H -m comment --comment maestro:<id> -j DNAT --to-destination IP:C
  *   nat POSTROUTING  -s 127.0.0.0/8 -o <bridge> -j MASQUERADE          (127.0.0.1:H needs a real source)
  *   nat POSTROUTING  -s <subnet> ! -o <bridge> -j MASQUERADE           (containers reach out)
+ *   nat POSTROUTING  -s <subnet> -o <bridge> --ctstate DNAT -j MASQUERADE
+ *                    (a container reaches another through a host port: the reply must come back
+ *                    through the host, not straight over the bridge; direct traffic is untouched)
  *   filter FORWARD   -i/-o <bridge> -j ACCEPT                          (only where the policy is not ACCEPT)
  *
  * Invariants: a container's rules live only in the network's own chain and each carries its
@@ -40,6 +43,7 @@ export function baseNatRules(cfg: NatConfig): RuleSpec[] {
     { table: 'nat', chain: 'OUTPUT', args: jump },
     { table: 'nat', chain: 'POSTROUTING', args: ['-s', '127.0.0.0/8', '-o', cfg.bridge, '-j', 'MASQUERADE'] },
     { table: 'nat', chain: 'POSTROUTING', args: ['-s', cfg.subnetCidr, '!', '-o', cfg.bridge, '-j', 'MASQUERADE'] },
+    { table: 'nat', chain: 'POSTROUTING', args: ['-s', cfg.subnetCidr, '-o', cfg.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'MASQUERADE'] },
   ];
 }
 

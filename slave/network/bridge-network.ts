@@ -84,6 +84,16 @@ const IP = 'ip';
 const IPTABLES = 'iptables';
 
 const exists = (path: string) => existsSync(path);
+
+/** `ip -j` output as a list; empty when it is not one. */
+function jsonList<T>(text: string): T[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? (v as T[]) : [];
+  } catch {
+    return [];
+  }
+}
 const linkExists = (name: string) => exists(join('/sys/class/net', name));
 
 async function run(file: string, args: readonly string[], input?: string): Promise<Outcome> {
@@ -164,7 +174,7 @@ export function createBridgeNetwork(opts: BridgeNetworkOptions): BridgeNetwork {
   async function setUpHost(): Promise<Outcome> {
     const routes = await runHostCommand(IP, ['-j', '-4', 'route', 'show']);
     if (routes.code !== 0) return { ok: false, message: describeFailure(IP, ['-j', '-4', 'route', 'show'], routes) };
-    const conflict = conflictingRoute(JSON.parse(routes.stdout || '[]') as { dst?: string; dev?: string }[], subnet, bridge);
+    const conflict = conflictingRoute(jsonList<{ dst?: string; dev?: string }>(routes.stdout), subnet, bridge);
     if (conflict !== undefined) return { ok: false, message: `Subnet ${subnet.cidr} of bridge ${bridge} overlaps the route ${conflict}` };
     const setup = [`addr replace ${subnet.gateway}/${subnet.prefixLength} dev ${bridge}`, `link set ${bridge} up`];
     let made = await run(IP, ['-b', '-'], [...(linkExists(bridge) ? [] : [`link add ${bridge} type bridge`]), ...setup].join('\n') + '\n');
@@ -299,7 +309,7 @@ export function createBridgeNetwork(opts: BridgeNetworkOptions): BridgeNetwork {
       const strayNetns = namespaces.filter((n) => n.startsWith(prefix) && !kept.has(n.slice(prefix.length)));
       const keptVeths = new Set([...kept].map((id) => onDisk.get(id)?.veth ?? vethName(bridge, id)));
       const ports = await runHostCommand(IP, ['-j', 'link', 'show', 'master', bridge]);
-      const strayVeths = ports.code === 0 ? (JSON.parse(ports.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname).filter((n) => n.startsWith('mv') && !keptVeths.has(n)) : [];
+      const strayVeths = ports.code === 0 ? jsonList<{ ifname?: string }>(ports.stdout).flatMap((l) => (typeof l.ifname === 'string' && l.ifname.startsWith('mv') && !keptVeths.has(l.ifname) ? [l.ifname] : [])) : [];
       const batch = [...strayVeths.map((v) => `link del ${v}`), ...strayNetns.map((n) => `netns del ${n}`)];
       if (batch.length > 0) {
         const r = await run(IP, ['-force', '-b', '-'], batch.join('\n') + '\n');

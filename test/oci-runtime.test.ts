@@ -258,6 +258,40 @@ test.serial('volumes: read-only and read-write host paths, a sandbox path at a r
   t.is(readFileSync(join(b.sandbox, 'cache-on-host', 'z'), 'utf8'), 'z\n');
 });
 
+test.serial('a command fetched into the sandbox runs from /mnt/mesos/sandbox (shell=false)', async (t) => {
+  const b = box(t);
+  writeFileSync(join(b.sandbox, 'run.sh'), '#!/bin/sh\necho "fetched $1"\n');
+  chmodSync(join(b.sandbox, 'run.sh'), 0o755);
+  const r = await run(t, b, input(b, { command: { shell: false, value: '/mnt/mesos/sandbox/run.sh', arguments: ['run.sh', 'arg'] } }));
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'fetched arg\n');
+});
+
+test.serial('writes go to the container, never to the image: overlay, and the copy where overlay cannot be used', async (t) => {
+  const b = box(t);
+  const r = await run(t, b, input(b, { command: sh('echo mine > /etc/written; rm /bin/ls; cat /etc/written') }));
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'mine\n');
+  t.false(existsSync(join(rootfs, 'etc', 'written')));
+  t.true(existsSync(join(rootfs, 'bin', 'ls')));
+
+  const alias = join(base, 'image,alias'); // a comma cannot go into overlay's lowerdir option
+  symlinkSync(rootfs, alias);
+  const warnings: string[] = [];
+  const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') };
+  const copying = createOciRuntime({ root: runcRoot, logger });
+  const b2 = box(t);
+  const prepared = await copying.prepare(input(b2, { command: sh('echo copied > /etc/written; cat /etc/written'), image: { ...image(), rootfs: alias } }));
+  if (!prepared.ok) return t.fail(prepared.message);
+  t.deepEqual(mountsUnder(b2.runDir), []); // a copy, not a mount
+  t.true(warnings.some((w) => w.includes('copying the image rootfs')), warnings.join('; '));
+  t.is(await exited(start(b2, prepared.exec)), 0);
+  t.is(readFileSync(join(b2.sandbox, 'stdout'), 'utf8'), 'copied\n');
+  t.false(existsSync(join(rootfs, 'etc', 'written')));
+  await copying.cleanup(b2.id, b2.runDir);
+  t.false(existsSync(join(b2.runDir, 'bundle')));
+});
+
 test.serial("the exit code is runc's exit code", async (t) => {
   const b = box(t);
   const r = await run(t, b, input(b, { command: sh('echo bye; exit 3') }));

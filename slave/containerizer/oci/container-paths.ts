@@ -48,7 +48,9 @@ export async function resolveInContainer(view: ContainerView, containerPath: str
     try {
       isLink = (await lstat(host)).isSymbolicLink();
     } catch {
-      return undefined;
+      // Missing in the image but on the way to a bind (/mnt/mesos for the sandbox): runc makes it a directory.
+      if (!view.binds.some((b) => b.destination.startsWith(`${next}/`))) return undefined;
+      isLink = false;
     }
     if (!isLink) {
       cur = next;

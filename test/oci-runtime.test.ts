@@ -19,6 +19,7 @@ import type { OciLaunchInput, OciRuntime } from '../slave/containerizer/oci/oci-
 import { createOciRuntime } from '../slave/containerizer/oci/runc-runtime.ts';
 import type { ImageConfig, ResolvedImage } from '../slave/images/image-store.ts';
 import { Resources } from '../common/resources/resources.ts';
+import { DEFAULT_PATH } from '../slave/task-environment.ts';
 import type { mesos } from '../proto/types.generated.ts';
 import { hostCgroups } from './support/host-cgroups.ts';
 
@@ -51,7 +52,7 @@ function image(config: Partial<ImageConfig> = {}): ResolvedImage {
   return {
     reference: 'localhost/test/busybox:1',
     manifestDigest: `sha256:${'0'.repeat(64)}`,
-    config: { env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'IMAGE_VAR=from-image', 'OVERRIDE=image'], workingDir: '/work', ...config },
+    config: { env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin:/image/bin', 'IMAGE_VAR=from-image', 'OVERRIDE=image'], workingDir: '/work', ...config },
     rootfs,
   };
 }
@@ -85,7 +86,7 @@ function input(b: Box, opts: { command?: LaunchSpec['command']; user?: string; w
     sandbox: b.sandbox,
     runDir: b.runDir,
     command: opts.command ?? { shell: true, value: 'true', arguments: [] },
-    environment: { MESOS_SANDBOX: b.sandbox, PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env },
+    environment: { MESOS_SANDBOX: b.sandbox, PATH: DEFAULT_PATH, ...opts.env }, // as the agent core builds it (slave/task-environment.ts)
     user: opts.user,
     workingDirectory: opts.workingDirectory,
     resources: Resources.empty,
@@ -197,9 +198,10 @@ test.serial('the sandbox is at /mnt/mesos/sandbox: a file written there is in th
 
 test.serial('environment and working directory: the image, then the task', async (t) => {
   const b = box(t);
-  const r = await run(t, b, input(b, { command: sh('pwd; echo "$IMAGE_VAR $OVERRIDE $TASK_VAR $MESOS_SANDBOX $HOME"'), env: { OVERRIDE: 'task', TASK_VAR: 'task-only' } }));
+  const r = await run(t, b, input(b, { command: sh('pwd; echo "$IMAGE_VAR $OVERRIDE $TASK_VAR $MESOS_SANDBOX $HOME $PATH"'), env: { OVERRIDE: 'task', TASK_VAR: 'task-only' } }));
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout, '/work\nfrom-image task task-only /mnt/mesos/sandbox /root\n');
+  // the agent's default PATH does not replace the image's
+  t.is(r.stdout, '/work\nfrom-image task task-only /mnt/mesos/sandbox /root /usr/sbin:/usr/bin:/sbin:/bin:/image/bin\n');
   const b2 = box(t);
   const r2 = await run(t, b2, input(b2, { command: sh('pwd'), workingDirectory: '/tmp' }));
   t.is(r2.stdout, '/tmp\n');

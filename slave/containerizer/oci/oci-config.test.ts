@@ -1,12 +1,17 @@
 /** config.json of a task: environment, working directory, hosts file, and the spec's fixed parts. */
 import test from 'ava';
-import { buildOciConfig, containerCwd, containerEnvironment, DEFAULT_PATH, hostsFile, type OciConfigInput } from './oci-config.ts';
+import { DEFAULT_PATH } from '../../task-environment.ts';
+import { buildOciConfig, containerCwd, containerEnvironment, hostsFile, type OciConfigInput } from './oci-config.ts';
 
 test('containerEnvironment: image, then the task wins in place, MESOS_SANDBOX is the container path, PATH and HOME defaulted', (t) => {
   const env = containerEnvironment(['A=image', 'PATH=/image/bin', 'EMPTY=', 'B=x=y', 'A=image-again', 'BARE'], { A: 'task', MESOS_SANDBOX: '/host/sandbox', C: 'c' }, '/home/app');
   t.deepEqual(env, ['A=task', 'PATH=/image/bin', 'EMPTY=', 'B=x=y', 'BARE=', 'MESOS_SANDBOX=/mnt/mesos/sandbox', 'C=c', 'HOME=/home/app']);
   t.deepEqual(containerEnvironment([], { HOME: '/h' }, '/root'), ['HOME=/h', 'MESOS_SANDBOX=/mnt/mesos/sandbox', `PATH=${DEFAULT_PATH}`]);
   t.true(containerEnvironment([], { PATH: '/task/bin' }, '/').includes('PATH=/task/bin'));
+  // the agent's default PATH does not replace the image's; a PATH the task chose does; without an image PATH the agent's is kept
+  t.true(containerEnvironment(['PATH=/go/bin:/bin'], { PATH: '/host/default' }, '/', ['/host/default']).includes('PATH=/go/bin:/bin'));
+  t.true(containerEnvironment(['PATH=/go/bin:/bin'], { PATH: '/task/bin' }, '/', ['/host/default']).includes('PATH=/task/bin'));
+  t.true(containerEnvironment([], { PATH: '/host/default' }, '/', ['/host/default']).includes('PATH=/host/default'));
 });
 
 test("containerCwd: the task's, else the image's, else /", (t) => {

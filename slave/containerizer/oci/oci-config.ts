@@ -2,8 +2,9 @@
  * The OCI runtime spec (config.json, ociVersion 1.0.2) of one task's container, built from what
  * prepare resolved (argv by oci-command.ts, user by oci-user.ts, binds by oci-volumes.ts):
  *
- *   process   args; env = image Env, then the task's environment (wins), then
- *             MESOS_SANDBOX=/mnt/mesos/sandbox, PATH and HOME defaulted; cwd = the task's
+ *   process   args; env = image Env, then the task's environment (wins; but the agent's
+ *             default PATH does not replace the image's), then MESOS_SANDBOX=/mnt/mesos/sandbox,
+ *             PATH and HOME defaulted; cwd = the task's
  *             working directory, else the image's WorkingDir, else `/`; terminal off;
  *             noNewPrivileges; Docker's default capabilities. No rlimits and no oomScoreAdj: the
  *             container inherits the runtime's (DESIGN.md §5: without CAP_SYS_RESOURCE a config
@@ -19,11 +20,11 @@
  *
  * Pure: every input is an argument.
  */
+import { DEFAULT_PATH } from '../../task-environment.ts';
 import type { OciLaunchInput } from './oci-runtime.ts';
 import type { ContainerUser } from './oci-user.ts';
 import { SANDBOX_MOUNT, type VolumeBind } from './oci-volumes.ts';
 
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Docker's default capability set. */
 export const DEFAULT_CAPABILITIES: readonly string[] = [
@@ -116,15 +117,21 @@ export interface OciConfigInput {
 /**
  * `KEY=value` list: the image's entries, then the task's (same key: the task wins, in the image's
  * place), MESOS_SANDBOX set to the container's view of the sandbox, PATH and HOME when absent.
+ * One exception, as in Mesos, where the agent's default PATH ranks below the image's: a task PATH
+ * that is one of `agentPaths` (what the agent core puts in when CommandInfo sets none) does not
+ * replace a PATH the image sets; the host's PATH means nothing inside an image.
  */
-export function containerEnvironment(imageEnv: readonly string[], taskEnv: Readonly<Record<string, string>>, home: string): string[] {
+export function containerEnvironment(imageEnv: readonly string[], taskEnv: Readonly<Record<string, string>>, home: string, agentPaths: readonly string[] = []): string[] {
   const env = new Map<string, string>();
   for (const e of imageEnv) {
     const eq = e.indexOf('=');
     if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
     else if (eq < 0 && e !== '') env.set(e, '');
   }
-  for (const [k, v] of Object.entries(taskEnv)) env.set(k, v);
+  for (const [k, v] of Object.entries(taskEnv)) {
+    if (k === 'PATH' && env.has('PATH') && agentPaths.includes(v)) continue;
+    env.set(k, v);
+  }
   env.set('MESOS_SANDBOX', SANDBOX_MOUNT);
   if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH);
   if (!env.has('HOME')) env.set('HOME', home);

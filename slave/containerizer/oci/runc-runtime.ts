@@ -30,9 +30,10 @@ import { join } from 'node:path';
 import type { Logger } from '../../../master/ports.ts';
 import { silentLogger } from '../../../master/ports.ts';
 import { asContainerId, type ContainerId } from '../../containerizer.ts';
+import { DEFAULT_PATH } from '../../task-environment.ts';
 import { findContainerExecutable, readContainerFile, type ContainerView } from './container-paths.ts';
 import { containerArgs } from './oci-command.ts';
-import { buildOciConfig, containerCwd, containerEnvironment, DEFAULT_PATH, hostsFile } from './oci-config.ts';
+import { buildOciConfig, containerCwd, containerEnvironment, hostsFile } from './oci-config.ts';
 import type { OciLaunchInput, OciPrepared, OciRuntime } from './oci-runtime.ts';
 import { resolveContainerUser } from './oci-user.ts';
 import { planVolumes, SANDBOX_MOUNT } from './oci-volumes.ts';
@@ -45,6 +46,11 @@ export interface OciRuntimeOptions {
   /** runc's `--root`, e.g. `<work_dir>/runc`: the state of this agent's containers only. */
   readonly root: string;
   readonly logger?: Logger;
+  /**
+   * The PATH the agent gives a task whose CommandInfo sets none (slave/task-environment.ts; the
+   * agent's own PATH when absent): in a task's environment it does not replace the image's PATH.
+   */
+  readonly agentPath?: string;
 }
 
 interface ContainerRecordFile {
@@ -93,6 +99,7 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
   const root = opts.root;
   const runtime = findRuntime(opts.runtime);
   const serial = new Map<string, Promise<void>>();
+  const agentPaths = [opts.agentPath ?? process.env.PATH ?? DEFAULT_PATH, DEFAULT_PATH];
 
   function runc(args: readonly string[]): Promise<{ ok: true; stdout: string } | { ok: false; message: string }> {
     return new Promise((done) => {
@@ -151,7 +158,7 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     const [passwd, group] = await Promise.all([readContainerFile(view, '/etc/passwd'), readContainerFile(view, '/etc/group')]);
     const user = resolveContainerUser(spec.user ?? image.config.user, passwd, group);
     if (!user.ok) return fail(user.message);
-    const env = containerEnvironment(image.config.env, spec.environment, user.user.home);
+    const env = containerEnvironment(image.config.env, spec.environment, user.user.home, agentPaths);
     const cwd = containerCwd(spec.workingDirectory, image.config.workingDir);
     const path = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
     const exe = await findContainerExecutable(view, args.args[0], path, cwd);

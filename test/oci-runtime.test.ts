@@ -170,9 +170,10 @@ test.serial('the container sees the image rootfs, its hostname, and only its own
 
 test.serial('host networking: the host hostname by default; a network namespace is joined by path', async (t) => {
   const b = box(t);
-  const r = await run(t, b, input(b, { command: sh('cat /etc/hostname; cat /proc/net/dev') }));
+  const r = await run(t, b, input(b, { command: sh('cat /etc/hostname; cat /proc/net/dev; cp /etc/hosts /mnt/mesos/sandbox/hosts') }));
   t.is(r.code, 0, r.stderr);
   t.true(r.stdout.startsWith(`${hostname()}\n`));
+  t.is(readFileSync(join(b.sandbox, 'hosts'), 'utf8'), readFileSync('/etc/hosts', 'utf8').replace(/\n?$/, '\n'));
   const hostIfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').filter((l) => l.includes(':')).length;
   t.is(r.stdout.split('\n').filter((l) => l.includes(':')).length, hostIfaces);
 
@@ -185,6 +186,7 @@ test.serial('host networking: the host hostname by default; a network namespace 
   const ifaces = r2.stdout.split('\n').filter((l) => l.includes(':')).map((l) => l.split(':')[0].trim());
   t.deepEqual(ifaces, ['lo']);
   t.is(r2.stdout.split('\n')[0], String(b2.id).slice(0, 12));
+  t.true(readFileSync(join(b2.runDir, 'bundle', 'hosts'), 'utf8').includes(`127.0.1.1\t${String(b2.id).slice(0, 12)}\n`));
 });
 
 test.serial('the sandbox is at /mnt/mesos/sandbox: a file written there is in the host sandbox', async (t) => {

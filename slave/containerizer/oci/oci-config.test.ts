@@ -22,9 +22,11 @@ test("containerCwd: the task's, else the image's, else /", (t) => {
   t.is(containerCwd(undefined, ''), '/');
 });
 
-test('hostsFile: localhost, the hostname, then host entries', (t) => {
+test('hostsFile: own namespace: localhost and the hostname; host networking: the host file, plus a given hostname', (t) => {
   t.is(hostsFile('web-1', undefined), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tweb-1\n');
-  t.is(hostsFile('h', '10.0.0.1 db'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\th\n10.0.0.1 db\n');
+  t.is(hostsFile(undefined, '127.0.0.1 localhost\n10.0.0.1 db'), '127.0.0.1 localhost\n10.0.0.1 db\n');
+  t.is(hostsFile('given', '10.0.0.1 db\n'), '10.0.0.1 db\n127.0.1.1\tgiven\n');
+  t.is(hostsFile(undefined, ''), '');
 });
 
 const base: OciConfigInput = {

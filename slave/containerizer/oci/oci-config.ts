@@ -144,10 +144,16 @@ export function containerCwd(taskWorkingDirectory: string | undefined, imageWork
   return pick.startsWith('/') ? pick : `/${pick}`;
 }
 
-/** /etc/hosts of the container: localhost, the container's hostname on 127.0.1.1, then (host networking) the host's own entries. */
-export function hostsFile(hostname: string, hostEntries: string | undefined): string {
-  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', `127.0.1.1\t${hostname}`];
-  return `${lines.join('\n')}\n${hostEntries === undefined || hostEntries === '' ? '' : `${hostEntries.replace(/\n?$/, '\n')}`}`;
+/**
+ * /etc/hosts of the container. Host networking (`hostEntries` = the host's file): the host's file,
+ * as Docker copies it, and a line for `hostname` only when one was given (a ContainerInfo
+ * hostname the host does not know). Own network namespace: localhost, and the hostname on
+ * 127.0.1.1.
+ */
+export function hostsFile(hostname: string | undefined, hostEntries: string | undefined): string {
+  const own = hostname === undefined ? [] : [`127.0.1.1\t${hostname}`];
+  if (hostEntries !== undefined) return `${hostEntries === '' ? '' : hostEntries.replace(/\n?$/, '\n')}${own.map((l) => `${l}\n`).join('')}`;
+  return `${['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...own].join('\n')}\n`;
 }
 
 export function buildOciConfig(input: OciConfigInput): OciConfig {

@@ -189,7 +189,7 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       const hostEntries = input.network.kind === 'host' ? await readFile('/etc/hosts', 'utf8').catch(() => undefined) : undefined;
       const etc = { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname'), resolvConf: join(bundle, 'resolv.conf') };
       await Promise.all([
-        writeFile(etc.hosts, hostsFile(hostname, hostEntries)),
+        writeFile(etc.hosts, hostsFile(input.network.kind === 'host' && (given === undefined || given === '') ? undefined : hostname, hostEntries)),
         writeFile(etc.hostname, `${hostname}\n`),
         resolvConf(input.network).then((text) => writeFile(etc.resolvConf, text)),
       ]);

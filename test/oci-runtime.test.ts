@@ -358,15 +358,21 @@ test.serial('recover (a new runtime on the same root) deletes the containers of 
   await until('both to run', () => runcState(known.id)?.status === 'running' && runcState(unknown.id)?.status === 'running');
   const unknownPid = runcState(unknown.id)!.pid;
 
+  const neverStarted = box(t); // prepared, then the agent died before the supervisor ran runc: a record and a mount, no runc state
+  const p = await runtime.prepare(input(neverStarted));
+  if (!p.ok) return t.fail(p.message);
+  t.is(mountsUnder(neverStarted.runDir).length, 1);
+
   const afterRestart = createOciRuntime({ root: runcRoot });
   const removed = await afterRestart.recover(new Set([known.id]));
-  t.deepEqual([...removed].sort(), [unknown.id, stopped.id].sort());
+  t.deepEqual([...removed].sort(), [unknown.id, stopped.id, neverStarted.id].sort());
   t.is(runcState(known.id)?.status, 'running');
   t.is(mountsUnder(join(known.runDir, 'bundle', 'rootfs')).length, 1);
   t.is(await exited(children[1]), 137);
   t.false(existsSync(`/proc/${unknownPid}`));
-  for (const b of [unknown, stopped]) {
+  for (const b of [unknown, stopped, neverStarted]) {
     t.false(runcIds().includes(b.id));
+    t.false(existsSync(join(runcRoot, `${b.id}.maestro.json`)));
     t.deepEqual(mountsUnder(b.runDir), []);
     t.false(existsSync(join(b.runDir, 'bundle')));
   }

@@ -19,8 +19,11 @@
  *
  * Under namespaces/pid the task is pid 1 of its namespace with its own /proc; unshare stays in the
  * host's namespace as its parent (the supervisor's task pid), passes its exit status on and
- * re-raises a signal that killed it; killing unshare with SIGKILL kills the whole namespace
- * (`--kill-child`: the child's parent-death signal; the kernel kills a pid namespace with its pid 1).
+ * re-raises a signal that killed it (except SIGKILL before util-linux 2.40: 2.38 exits 1 with
+ * `unshare: sigprocmask unblock failed`, util-linux#2614; the containerizer's kill also kills
+ * unshare, and an OOM kill is reported from the cgroup). Killing unshare with SIGKILL kills the
+ * whole namespace (`--kill-child`: the child's parent-death signal; the kernel kills a pid
+ * namespace with its pid 1).
  * unshare blocks SIGTERM and SIGINT while it waits and does not forward them; pid 1 only receives
  * a signal it has a handler for (SIGKILL excepted), so a SIGTERM reaches a task that traps it and
  * a kill must end in SIGKILL (the containerizer's does).

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../master/ports.ts';
 import { createImageStore, type ImageStoreOptions } from '../slave/images/local-image-store.ts';
+import { runImageCommand } from '../cli/image.ts';
 import { buildBusyboxDockerArchive, buildBusyboxOciLayout } from './support/test-images.ts';
 import { startTestRegistry, type TestRegistry } from './support/test-registry.ts';
 
@@ -278,4 +279,61 @@ test.serial('provisioning a stored image spawns no process and takes well under 
   t.is(spawned, 0);
   t.true(perCallMs < 1, `${perCallMs.toFixed(3)} ms per provision`);
   t.log(`${(perCallMs * 1000).toFixed(0)} µs per provision of a stored image`);
+});
+
+test('maestro image: import, list, rm, gc and failures with exit codes', async (t) => {
+  const dir = await tempDir(t, 'maestro-cli-');
+  const layout = join(dir, 'layout');
+  const built = buildBusyboxOciLayout(layout, { name: 'cli/one', tag: '1' });
+  const workDir = join(dir, 'work');
+  const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+    let out = '';
+    let err = '';
+    const code = await runImageCommand(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} });
+    return { code, out, err };
+  };
+  const imported = await cli('import', layout, `--work_dir=${workDir}`);
+  t.is(imported.code, 0, imported.err);
+  t.is(imported.out, `imported docker.io/cli/one:1 ${built.manifestDigest} (1.11 MB)\n`);
+  const table = await cli('list', `--work_dir=${workDir}`);
+  t.regex(table.out, /^REFERENCE\s+DIGEST\s+SIZE\s+STORED\ndocker\.io\/cli\/one:1\s+sha256:[0-9a-f]{12}\s+1\.11 MB\s+\d{4}-/);
+  // --work_dir means <work_dir>/store/docker, the agent's default.
+  const json = await cli('list', '--json', `--docker_store_dir=${join(workDir, 'store/docker')}`);
+  t.like(JSON.parse(json.out), [{ reference: 'docker.io/cli/one:1', manifestDigest: built.manifestDigest }]);
+  t.is((await cli('rm', 'cli/one:1', `--work_dir=${workDir}`)).code, 0);
+  const again = await cli('rm', 'cli/one:1', `--work_dir=${workDir}`);
+  t.is(again.code, 1);
+  t.regex(again.err, /no image 'cli\/one:1' in the store/);
+  const gc = await cli('gc', `--work_dir=${workDir}`);
+  t.is(gc.out, 'removed 3 blobs (1.11 MB) and 0 unpacked rootfs\n');
+  const pull = await cli('pull', '127.0.0.1:1/x:1', `--work_dir=${workDir}`);
+  t.is(pull.code, 1);
+  t.regex(pull.err, /^maestro image pull: registry 127\.0\.0\.1:1 is unreachable/);
+  t.is((await cli('frob', `--work_dir=${workDir}`)).code, 2);
+  t.regex((await cli('list')).err, /--docker_store_dir=DIR or <--work_dir=DIR>\/store\/docker/);
+  t.is((await cli('import', `--work_dir=${workDir}`)).code, 2);
+});
+
+test('a tar of an OCI layout imports; a registry with basic auth is pulled from with the config credentials', async (t) => {
+  const dir = await tempDir(t, 'maestro-oci-archive-');
+  const layout = join(dir, 'layout');
+  const built = buildBusyboxOciLayout(layout, { name: 'archived', tag: '7', cmd: ['true'] });
+  const archive = join(dir, 'layout.tar');
+  await sh('tar', ['-C', layout, '-cf', archive, 'oci-layout', 'index.json', 'blobs']);
+  const { store } = await newStore(t);
+  const imported = await store.import(archive);
+  t.true(imported.ok, imported.ok ? '' : imported.message);
+  if (imported.ok) t.like(imported.images, [{ reference: 'docker.io/library/archived:7', manifestDigest: built.manifestDigest }]);
+
+  const basic = await startTestRegistry({ auth: 'basic' });
+  t.teardown(() => basic.stop());
+  await basic.push(layout, 'team/archived:7');
+  const withCreds = await newStore(t, { config: basic.dockerConfig });
+  const pulled = await withCreds.store.pull(`${basic.host}/team/archived:7`);
+  t.true(pulled.ok, pulled.ok ? '' : pulled.message);
+  if (pulled.ok) t.is(pulled.image.manifestDigest, built.manifestDigest);
+  const without = await newStore(t, { config: undefined });
+  const refused = await without.store.pull(`${basic.host}/team/archived:7`);
+  t.false(refused.ok);
+  if (!refused.ok) t.regex(refused.message, new RegExp(`registry ${basic.host} requires credentials`));
 });

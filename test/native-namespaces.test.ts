@@ -4,8 +4,8 @@
  * /usr/bin/env -i --default-signal VARS... /bin/sh -c SCRIPT`), with the real util-linux unshare
  * and mount. Checked: pid 1 and a /proc of the task's own processes, exit codes, a SIGKILL to
  * unshare ending the whole namespace, the private /tmp, RO and RW volumes, created container
- * paths, a missing host path (exit 125 and the message), and that no mount is ever left in the
- * host's mount table. Every sandbox is under one directory of /var/tmp unique to this run (a
+ * paths, a missing host path (exit 125 and the message), a symlink out of the allowed host
+ * paths (exit 125), and that no mount is ever left in the host's mount table. Every sandbox is under one directory of /var/tmp unique to this run (a
  * sandbox under /tmp is refused by filesystem/linux), with a quote, a space and a newline in its
  * name so the quoting is exercised by the real shell; teardown unmounts anything found under it
  * (there should be nothing: asserted) and removes it, also on failure. Timings are printed, not
@@ -13,7 +13,7 @@
  */
 import test from 'ava';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { mesos } from '../proto/types.generated.ts';
 import { findNamespaceTools, type NamespaceTools } from '../slave/isolators/namespaces/namespace-tools.ts';
@@ -55,8 +55,8 @@ function sandbox(): string {
   return dir;
 }
 
-function prefix(options: NativeNamespacesOptions, sb: string, volumes: mesos.v1.Volume[] = []): readonly string[] {
-  const w = nativeNamespacesWrap(options, { sandbox: sb, volumes, tools: tools! });
+function prefix(options: NativeNamespacesOptions, sb: string, volumes: mesos.v1.Volume[] = [], allowedHostPaths?: string[]): readonly string[] {
+  const w = nativeNamespacesWrap(options, { sandbox: sb, volumes, allowedHostPaths, tools: tools! });
   if (!w.ok) throw new Error(w.message);
   return w.prefix;
 }
@@ -266,6 +266,22 @@ test.serial('a missing host path or absolute container path ends the task before
   const r2 = await run(prefix(BOTH, sb, [{ container_path: 'v', mode: 'RO', host_path: ROOT }, { container_path: missing, mode: 'RO', host_path: ROOT }]), 'touch ran', { cwd: sb }).done;
   t.deepEqual([r2.code, r2.stderr], [125, `maestro: volume 1: container path '${missing}' does not exist\n`]);
   t.false(existsSync(join(sb, 'ran')));
+  t.deepEqual(mountsUnderRoot(), []);
+});
+
+test.serial('allowed host paths: a symlink under an allowed path that leads out of it ends the task with 125; one that stays inside is mounted', async (t) => {
+  const sb = sandbox();
+  const allowed = join(ROOT, 'allowed');
+  const secret = join(ROOT, 'secret');
+  for (const d of [join(allowed, 'real'), secret]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(secret, 'key'), 'secret\n');
+  writeFileSync(join(allowed, 'real', 'ok'), 'fine\n');
+  symlinkSync(secret, join(allowed, 'escape'));
+  symlinkSync(join(allowed, 'real'), join(allowed, 'inside'));
+  const bad = await run(prefix(FS, sb, [{ container_path: 'v', mode: 'RO', host_path: join(allowed, 'escape') }], [allowed]), 'cat v/key', { cwd: sb }).done;
+  t.deepEqual([bad.code, bad.stdout, bad.stderr], [125, '', `maestro: volume 0: host path '${join(allowed, 'escape')}' resolves (symlinks followed) outside the allowed host paths and the sandbox\n`]);
+  const good = await run(prefix(FS, sb, [{ container_path: 'v', mode: 'RO', host_path: join(allowed, 'inside') }], [allowed]), 'cat v/ok', { cwd: sb }).done;
+  t.deepEqual([good.code, good.stdout, good.stderr], [0, 'fine\n', '']);
   t.deepEqual(mountsUnderRoot(), []);
 });
 

@@ -92,6 +92,33 @@ test('odd paths survive the shell: quotes, spaces, newlines, $ and backslashes c
   ]);
 });
 
+test('allowedHostPaths: each host path is also checked with its symlinks resolved, against the allowed paths and the sandbox', (t) => {
+  const volumes: mesos.v1.Volume[] = [{ container_path: 'd', mode: 'RW', host_path: '/data/x' }];
+  const script = prefixOf(FS, input({ volumes, allowedHostPaths: ['/data/', '/srv/share'] }))[7].split('\n');
+  t.regex(script[1], /^_maestro_under\(\) \{ /);
+  t.is(script[3], `_maestro_under '/data/x' '${SB}' '/data/' '/srv/share' || { printf '%s\\n' 'maestro: volume 0: host path '\\''/data/x'\\'' resolves (symlinks followed) outside the allowed host paths and the sandbox' >&2; exit 125; }`);
+  // Without a list, or with / in it, there is nothing to check.
+  t.false(prefixOf(FS, input({ volumes }))[7].includes('_maestro_under'));
+  t.false(prefixOf(FS, input({ volumes, allowedHostPaths: ['/data', '/'] }))[7].includes('_maestro_under'));
+});
+
+test('_maestro_under, run by the real /bin/sh: at or under a root after readlink -f, never matched by an unresolvable root', (t) => {
+  const script = prefixOf(FS, input({ volumes: [{ container_path: 'd', mode: 'RW', host_path: '/a/x' }], allowedHostPaths: ['/a'] }))[7].split('\n')[1];
+  const under = (...args: string[]): boolean => {
+    try {
+      execFileSync('/bin/sh', ['-c', `${script}\n_maestro_under "$@"`, 'sh', ...args]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  t.true(under('/usr/bin', '/usr'));
+  t.true(under('/usr', '/usr'));
+  t.false(under('/usr2', '/usr'));
+  t.false(under('/etc', '/usr', '/nonexistent-parent/x'));
+  t.true(under('/etc/../usr/lib', '/nonexistent-parent/x', '/usr'));
+});
+
 const refused: readonly { name: string; options: NativeNamespacesOptions; input: NativeNamespacesInput; message: string }[] = [
   { name: 'a sandbox under /tmp (the private /tmp would hide it)', options: FS, input: input({ sandbox: '/tmp/w/runs/c1' }), message: "filesystem/linux: the sandbox '/tmp/w/runs/c1' is under /tmp, which the task's private /tmp would hide (use a --work_dir outside /tmp)" },
   { name: 'a relative sandbox', options: BOTH, input: input({ sandbox: 'runs/c1' }), message: "filesystem/linux: the sandbox 'runs/c1' is not an absolute path" },

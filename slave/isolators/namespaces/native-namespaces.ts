@@ -12,10 +12,13 @@
  * where SCRIPT makes `<sandbox>/tmp` (mode 1777), the volumes as bind mounts (volume-plan.ts;
  * RW: `--rbind`; RO: a plain `--bind`, so that no writable submount comes along, then
  * `remount,bind,ro`), binds `<sandbox>/tmp` on /tmp (recursively; after the volumes, so that a host
- * path under the host's /tmp is still found), then `exec "$@"`. A host path, or an absolute
- * container path, that does not exist, or a mount that fails, ends the task before it runs:
- * `maestro: ...` on stderr and exit `NAMESPACE_SETUP_FAILED_EXIT` (125, as the cgroups join and
- * `env` report their own failures). The new mount namespace dies with its last process: nothing to unmount after the task.
+ * path under the host's /tmp is still found), then `exec "$@"`. With `allowedHostPaths` each host
+ * path is also checked with its symlinks resolved (`readlink -f`): it must stay under an allowed
+ * path or the sandbox. A host path, or an absolute container path, that does not exist, a host
+ * path that resolves elsewhere, or a mount that fails, ends the task before it runs: `maestro: ...`
+ * on stderr and exit `NAMESPACE_SETUP_FAILED_EXIT` (125, as the cgroups join and `env` report
+ * their own failures). The new mount namespace dies with its last process: nothing to unmount
+ * after the task.
  *
  * Under namespaces/pid the task is pid 1 of its namespace with its own /proc; unshare stays in the
  * host's namespace as its parent (the supervisor's task pid), passes its exit status on and
@@ -87,7 +90,10 @@ export function nativeNamespacesWrap(options: NativeNamespacesOptions, input: Na
   }
   const plan = planVolumes(sandbox, input.volumes, input.allowedHostPaths);
   if (!plan.ok) return plan;
-  const script = setupScript(sandbox, plan.mounts, input.tools.mount ?? 'mount');
+  const allowed = input.allowedHostPaths?.map((a) => posix.normalize(a));
+  // With a list of allowed host paths, symlinks must not lead out of them (or out of the sandbox).
+  const realRoots = allowed === undefined || allowed.includes('/') ? undefined : [sandbox, ...allowed];
+  const script = setupScript(sandbox, plan.mounts, input.tools.mount ?? 'mount', realRoots);
   return { ok: true, prefix: [...unshare, input.tools.sh, '-c', script, SETUP_SHELL_NAME] };
 }
 
@@ -96,15 +102,28 @@ function die(message: string): string {
   return `{ printf '%s\\n' ${shellQuote(`maestro: ${message}`)} >&2; exit ${NAMESPACE_SETUP_FAILED_EXIT}; }`;
 }
 
-function setupScript(sandbox: string, mounts: readonly VolumeMount[], mountTool: string): string {
+/**
+ * `_maestro_under PATH ROOT...`: PATH, symlinks resolved, is at or under one of the ROOTs (their
+ * symlinks resolved too; a ROOT that cannot be resolved matches nothing).
+ */
+const UNDER_FUNCTION =
+  '_maestro_under() { _maestro_r=$(readlink -f -- "$1") || return 1; shift; for _maestro_a; do ' +
+  '_maestro_a=$(readlink -f -- "$_maestro_a") && [ -n "$_maestro_a" ] || continue; ' +
+  'case "$_maestro_r" in "$_maestro_a"|"$_maestro_a"/*) return 0;; esac; done; return 1; }';
+
+function setupScript(sandbox: string, mounts: readonly VolumeMount[], mountTool: string, realRoots: readonly string[] | undefined): string {
   const q = shellQuote;
   const mount = `${q(mountTool)} -n`; // -n: nothing recorded in the host's utab for a namespace's mounts
   const tmp = q(`${sandbox}/tmp`);
   // Made first, bound last: a volume on the sandbox's `tmp` must not have its host source chmod'ed.
   const lines = [`mkdir -p ${tmp} && chmod 1777 ${tmp} || ${die(`cannot make the private ${PRIVATE_TMP} from '${sandbox}/tmp'`)}`];
+  if (realRoots !== undefined && mounts.length > 0) lines.push(UNDER_FUNCTION);
   for (const m of mounts) {
     const [s, t] = [q(m.source), q(m.target)];
     lines.push(`[ -e ${s} ] || ${die(`volume ${m.index}: host path '${m.source}' does not exist`)}`);
+    if (realRoots !== undefined) {
+      lines.push(`_maestro_under ${s} ${realRoots.map(q).join(' ')} || ${die(`volume ${m.index}: host path '${m.source}' resolves (symlinks followed) outside the allowed host paths and the sandbox`)}`);
+    }
     if (m.targetKind === 'existing') {
       lines.push(`[ -e ${t} ] || ${die(`volume ${m.index}: container path '${m.target}' does not exist`)}`);
     } else {

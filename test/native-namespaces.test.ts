@@ -5,11 +5,11 @@
  * and mount. Checked: pid 1 and a /proc of the task's own processes, exit codes, a SIGKILL to
  * unshare ending the whole namespace, the private /tmp, RO and RW volumes, created container
  * paths, a missing host path (exit 125 and the message), a symlink out of the allowed host
- * paths (exit 125), and that no mount is ever left in the host's mount table. Every sandbox is under one directory of /var/tmp unique to this run (a
- * sandbox under /tmp is refused by filesystem/linux), with a quote, a space and a newline in its
- * name so the quoting is exercised by the real shell; teardown unmounts anything found under it
- * (there should be nothing: asserted) and removes it, also on failure. Timings are printed, not
- * asserted.
+ * paths (exit 125), and that no mount is ever left in the host's mount table. Every sandbox is
+ * under one directory of /var/tmp unique to this run (a sandbox under /tmp is refused by
+ * filesystem/linux), with a quote, a space and a newline in its name so the quoting is exercised
+ * by the real shell; teardown unmounts anything found under it (there should be nothing:
+ * asserted) and removes it, also on failure. Timings are printed, not asserted.
  */
 import test from 'ava';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';

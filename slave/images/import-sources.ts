@@ -61,7 +61,7 @@ export async function listImportSources(path: string): Promise<SourcesResult> {
     return typeof sources === 'string' ? { ok: false, message: sources } : { ok: true, kind: 'oci-layout', sources };
   }
   const listing = await tarText(path, ['-tf', path]);
-  if (!listing.ok) return { ok: false, message: `corrupt archive ${path}: not a readable tar: ${listing.err}` };
+  if (!listing.ok) return { ok: false, message: `corrupt archive ${path}: not a readable tar: ${listing.err.split('\n')[0]}` };
   const entries = new Set(listing.out.split('\n').map((l) => l.replace(/^\.\//, '')));
   const member = (name: string): string => (listing.out.split('\n').includes(`./${name}`) ? `./${name}` : name);
   if (entries.has('manifest.json')) {

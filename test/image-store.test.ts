@@ -337,3 +337,18 @@ test('a tar of an OCI layout imports; a registry with basic auth is pulled from 
   t.false(refused.ok);
   if (!refused.ok) t.regex(refused.message, new RegExp(`registry ${basic.host} requires credentials`));
 });
+
+test('a damaged store is a failure of provision, not a throw', async (t) => {
+  const layout = await tempDir(t, 'maestro-layout-');
+  const built = buildBusyboxOciLayout(layout, { name: 'damaged', tag: '1' });
+  const { store, storeDir } = await newStore(t);
+  t.true((await store.import(layout)).ok);
+  await rm(join(storeDir, 'blobs/sha256', built.configDigest.slice(7)));
+  const noConfig = await createImageStore({ storeDir }).provision('damaged:1');
+  t.false(noConfig.ok);
+  if (!noConfig.ok) t.is(noConfig.message, `image 'docker.io/library/damaged:1' is damaged in the store: image config ${built.configDigest} is missing from the store's blobs`);
+  await writeFile(join(storeDir, 'index.json'), '{ not json');
+  const r = await createImageStore({ storeDir }).provision('damaged:1');
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.message, /^image store .*: provisioning 'damaged:1' failed: the image store's index .*index\.json is unreadable/);
+});

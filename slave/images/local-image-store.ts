@@ -255,8 +255,18 @@ export function createImageStore(opts: ImageStoreOptions): ImageStore {
     return { reference: t.reference, manifestDigest: t.manifestDigest, size: 'ok' in m ? 0 : m.size, storedAt: t.storedAt };
   }
 
+  /** Unexpected errors (an unreadable index, a full disk) become failures too: the launch path never throws. */
+  const guarded = async <T extends { ok: boolean }>(what: string, fn: () => Promise<T>): Promise<T | Failure> => {
+    try {
+      return await fn();
+    } catch (e) {
+      log?.error({ err: (e as Error).message }, `image store: ${what} failed`);
+      return fail(`image store ${dir}: ${what} failed: ${(e as Error).message}`);
+    }
+  };
+
   return {
-    async provision(reference, o) {
+    provision: (reference, o) => guarded(`provisioning '${reference}'`, async (): Promise<ImageResult> => {
       const parsed = parseReference(reference);
       if (!parsed.ok) return parsed;
       const ref = parsed.ref.normalized;
@@ -269,14 +279,14 @@ export function createImageStore(opts: ImageStoreOptions): ImageStore {
       const pulled = await pullOnce(ref);
       if (pulled.ok || o?.forcePull) return pulled;
       return fail(`image '${ref}' not found in the store and pulling it failed: ${pulled.message}`);
-    },
+    }),
 
-    pull(reference) {
+    pull: (reference) => guarded(`pulling '${reference}'`, async (): Promise<ImageResult> => {
       const parsed = parseReference(reference);
-      return parsed.ok ? pullOnce(parsed.ref.normalized) : Promise.resolve(parsed);
-    },
+      return parsed.ok ? pullOnce(parsed.ref.normalized) : parsed;
+    }),
 
-    async import(path, o) {
+    import: (path, o) => guarded(`importing ${path}`, async () => {
       await init();
       const listed = await listImportSources(path);
       if (!listed.ok) return listed;
@@ -314,8 +324,8 @@ export function createImageStore(opts: ImageStoreOptions): ImageStore {
         return result;
       }
       log?.info({ path, kind: listed.kind, references: result.map((e) => e.reference), ms: Date.now() - started }, 'images imported');
-      return { ok: true, images: await Promise.all(result.map(storedImage)) };
-    },
+      return { ok: true as const, images: await Promise.all(result.map(storedImage)) };
+    }),
 
     async list() {
       await init();

@@ -24,7 +24,9 @@ import { parseAttributes } from './attributes.ts';
 import { checkBoot } from './boot-id.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import { fetchUris } from './containerizer/fetcher.ts';
+import { createImageSupport } from './containerizer/create-image-support.ts';
 import { createPosixContainerizer } from './containerizer/posix-containerizer.ts';
+import { findNamespaceTools, type NamespaceTools } from './isolators/namespaces/namespace-tools.ts';
 import { createSandboxGc } from './gc/sandbox-gc.ts';
 import { createIsolation, DEFAULT_CGROUPS_ROOT, type Isolation } from './isolators/create-isolators.ts';
 import * as health from './health/index.ts';
@@ -45,10 +47,18 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'attributes', type: 'string', help: 'attributes of the agent: name:value;name:value' },
   { name: 'agent_token', type: 'string', help: 'token to present to a master that requires one (maestro)' },
   { name: 'containerizers', type: 'string', default: 'posix', help: 'containerizers to use (posix)' },
-  { name: 'isolation', type: 'string', default: 'posix/cpu,posix/mem', help: 'isolators, Mesos names: posix/cpu, posix/mem (usage measured, nothing enforced), or cgroups/cpu, cgroups/mem, cgroups/pids (enforced; root and cgroups v1 or v2)' },
+  { name: 'isolation', type: 'string', default: 'posix/cpu,posix/mem', help: 'isolators, Mesos names: posix/cpu, posix/mem (usage measured, nothing enforced), or cgroups/cpu, cgroups/mem, cgroups/pids (enforced; root and cgroups v1 or v2); namespaces/pid, filesystem/linux (tasks without an image: own pid namespace; private /tmp and volumes)' },
   { name: 'cgroups_root', type: 'string', default: DEFAULT_CGROUPS_ROOT, help: 'name of the cgroup under which each task gets its own (cgroups/* isolation), one path segment' },
   { name: 'cgroups_enable_cfs', type: 'boolean', default: false, help: 'with cgroups/cpu, also cap each task at its cpus with a CFS quota (shares only otherwise)' },
   { name: 'cgroups_pids_max', type: 'number', help: 'with cgroups/pids, the most processes and threads a task may have (maestro; no limit when absent)' },
+  { name: 'image_providers', type: 'string', default: 'docker', help: "image kinds containers may use: docker (Docker/OCI images, run by the OCI runtime), or '' for none (Mesos' default is none; maestro's is docker)" },
+  { name: 'docker_store_dir', type: 'string', help: 'directory of the local image store (default: <work_dir>/store/docker)' },
+  { name: 'docker_registry', type: 'string', default: 'https://registry-1.docker.io', help: 'registry of images whose name names none: https://host[:port], or http://host:port for a plain-http registry' },
+  { name: 'docker_config', type: 'string', help: 'Docker config.json with registry credentials ({"auths": {"host:port": {"auth": base64(user:password)}}}), a path' },
+  { name: 'oci_runtime', type: 'string', default: 'runc', help: 'the OCI runtime that runs containers with images, a name on PATH or a path (maestro)' },
+  { name: 'bridge_name', type: 'string', default: 'maestro0', help: 'the Linux bridge of BRIDGE-networked containers (maestro)' },
+  { name: 'bridge_subnet', type: 'string', default: '172.31.0.0/16', help: 'IPv4 subnet of the bridge; containers get addresses from it (maestro)' },
+  { name: 'allowed_host_paths', type: 'string', help: 'colon-separated directories under which host-path volumes may be (maestro; default: anywhere)' },
   { name: 'gc_delay', type: 'duration', default: 7 * 24 * 3600, help: 'how long a completed sandbox is kept at most' },
   { name: 'gc_disk_headroom', type: 'number', default: 0.1, help: 'disk fraction to keep free; fuller disks collect younger sandboxes' },
   { name: 'disk_watch_interval', type: 'duration', default: 60, help: 'how often disk usage is checked for garbage collection' },
@@ -142,10 +152,38 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const advertiseIp = (values.advertise_ip as string | undefined) ?? ip;
   const version = packageVersion();
   const store = new CheckpointStore(workDir);
+  const { pidNamespace, filesystemLinux } = isolation.namespaces;
+  let namespaceTools: NamespaceTools | undefined;
+  if (pidNamespace || filesystemLinux) {
+    namespaceTools = await findNamespaceTools();
+    if (namespaceTools === undefined) return fail('--isolation: namespaces/pid and filesystem/linux need util-linux unshare (>= 2.32, with --kill-child) and mount');
+    if (filesystemLinux && (workDir === '/tmp' || workDir.startsWith('/tmp/'))) {
+      return fail(`--work_dir: with filesystem/linux the work dir cannot be under /tmp (a task's private /tmp would hide its sandbox), got '${workDir}'`);
+    }
+  }
+  const allowedHostPaths = values.allowed_host_paths === undefined ? undefined : String(values.allowed_host_paths).split(':').filter((p) => p !== '');
+  if (allowedHostPaths?.some((p) => !p.startsWith('/'))) return fail(`--allowed_host_paths: expected absolute directories separated by ':', got '${values.allowed_host_paths}'`);
+  const images = createImageSupport({
+    workDir,
+    imageProviders: String(values.image_providers),
+    ...(values.docker_store_dir !== undefined ? { storeDir: resolve(values.docker_store_dir as string) } : {}),
+    registry: values.docker_registry as string,
+    ...(values.docker_config !== undefined ? { dockerConfig: values.docker_config as string } : {}),
+    ociRuntime: values.oci_runtime as string,
+    bridgeName: values.bridge_name as string,
+    bridgeSubnet: values.bridge_subnet as string,
+    cgroupsRoot: values.cgroups_root as string,
+    logger,
+  });
+  if (!images.ok) return fail(images.message);
+  for (const warning of images.warnings) logger.warn({ image_providers: values.image_providers }, warning);
   // Posix isolation adds nothing to what the containerizer measures itself: the chain goes in only with cgroups.
   const containerizer = createPosixContainerizer({
     logger,
     ...(isolation.cgroups !== undefined ? { isolation: { isolator: isolation.isolator, cgroups: isolation.cgroups } } : {}),
+    ...(namespaceTools !== undefined ? { namespaces: { pidNamespace, filesystemLinux, tools: namespaceTools, ...(allowedHostPaths !== undefined ? { allowedHostPaths } : {}) } } : {}),
+    ...(images.support !== undefined ? { images: images.support } : {}),
+    ...(images.unavailable !== undefined ? { imagesUnavailable: images.unavailable } : {}),
   });
   const gc = createSandboxGc({
     workDir, gcDelaySeconds: values.gc_delay as number, diskHeadroom: values.gc_disk_headroom as number,

@@ -121,10 +121,16 @@ const failures: Array<[string, LaunchSpec['command'], Partial<LaunchSpec>, RegEx
   ['missing absolute command', { shell: false, value: '/nope/cmd', arguments: [] }, {}, /\/nope\/cmd/],
   ['missing working directory', sh('true'), { workingDirectory: '/nonexistent-dir-xyz' }, /nonexistent-dir-xyz/],
   [
-    'a container image',
+    'a container image on a containerizer without image support',
     sh('true'),
     { container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'alpine' } } } } },
-    /container images need the OCI containerizer \(not available yet\)/,
+    /containers with images cannot run on this agent: no image support/,
+  ],
+  [
+    'volumes without filesystem/linux or an image',
+    sh('true'),
+    { container: { type: 'MESOS', volumes: [{ container_path: 'data', host_path: '/var/tmp', mode: 'RO' }] } },
+    /container\.volumes: volumes need the filesystem\/linux isolator/,
   ],
 ];
 for (const [name, command, extra, message] of failures) {

@@ -37,6 +37,11 @@ import type { mesos } from '../../proto/types.generated.ts';
 import type { CgroupsIsolator } from '../isolators/cgroups/cgroups-isolator.ts';
 import { cgroupJoinScript } from '../isolators/cgroups/join.ts';
 import type { ContainerLimitation, IsolatedContainer, Isolator } from '../isolators/isolator.ts';
+import { nativeNamespacesWrap } from '../isolators/namespaces/native-namespaces.ts';
+import type { NativeNamespacesOptions } from '../isolators/namespaces/native-namespaces.ts';
+import type { NamespaceTools } from '../isolators/namespaces/namespace-tools.ts';
+import { provisionImageContainer, readContainerRequest, releaseImageContainer } from './container-image.ts';
+import type { ImageRequest, ImageSupport, NetworkRequest } from './container-image.ts';
 import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-check.ts';
 import type { UserEntry } from './launch-check.ts';
 import { createLauncher } from './launcher.ts';
@@ -114,6 +119,12 @@ export interface PosixContainerizerOptions {
    * launch path runs nothing more.
    */
   readonly isolation?: { readonly isolator: Isolator; readonly cgroups: CgroupsIsolator | undefined };
+  /** `namespaces/pid` and `filesystem/linux` for tasks without an image (slave/isolators/namespaces). */
+  readonly namespaces?: NativeNamespacesOptions & { readonly allowedHostPaths?: readonly string[]; readonly tools?: NamespaceTools };
+  /** Containers with images (container-image.ts): the image store, OCI runtime and bridge network; absent = such tasks are refused. */
+  readonly images?: ImageSupport;
+  /** Why there is no image support (said in the failure of a task with an image). */
+  readonly imagesUnavailable?: string;
 }
 
 interface Tracked {
@@ -162,7 +173,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
    * calls `recover` only when its checkpoints hold containers; otherwise the first launch does it
    * with none known, so cgroups left by an earlier agent never outlive this one.
    */
-  let isolatorRecovered: Promise<void> | undefined;
+  let recoveredOnce: Promise<void> | undefined;
 
   const subreaper = setChildSubreaper();
   if (!subreaper.ok) logger.error({ reason: subreaper.message }, 'NOT a child subreaper: orphaned task processes re-parent to init and may outlive their container');
@@ -185,6 +196,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     env: await findTool(['/usr/bin/env', '/bin/env']),
     setpriv: await findTool(['/usr/bin/setpriv', '/bin/setpriv']),
     setsid: await findTool(['/usr/bin/setsid', '/bin/setsid']),
+    unshare: await findTool(['/usr/bin/unshare', '/bin/unshare']),
+    sh: await findTool(['/bin/sh', '/usr/bin/sh']),
   }))();
 
   function track(id: ContainerId, runDir: string, record: ContainerRecord, spawnedHere: boolean): Tracked {
@@ -402,9 +415,10 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
 
   async function launch(spec: LaunchSpec): Promise<LaunchResult> {
     if (containers.has(spec.containerId)) return { ok: false, message: `Container '${spec.containerId}' already exists` };
-    const image = spec.container?.mesos?.image ?? spec.container?.docker?.image;
-    if (image !== undefined || spec.container?.type === 'DOCKER') return { ok: false, message: 'container images need the OCI containerizer (not available yet)' };
-    const { env: envTool, setpriv, setsid } = await tools;
+    const request = readContainerRequest(spec.container, spec.resources);
+    if (!request.ok) return request;
+    if (request.image !== undefined && opts.images === undefined) return { ok: false, message: `containers with images cannot run on this agent: ${opts.imagesUnavailable ?? 'no image support'}` };
+    const { env: envTool, setpriv, setsid, unshare, sh } = await tools;
     if (envTool === undefined) return { ok: false, message: 'env(1) from coreutils is required to launch tasks' };
     if (setsid === undefined) return { ok: false, message: 'setsid(1) from util-linux is required to launch tasks' };
 
@@ -412,8 +426,24 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (!isDirectory(spec.runDir)) return { ok: false, message: `Run directory '${spec.runDir}' does not exist` };
     const workingDirectory = spec.workingDirectory ?? spec.sandbox;
     if (workingDirectory !== spec.sandbox && !isDirectory(workingDirectory)) return { ok: false, message: `Working directory '${workingDirectory}' does not exist` };
+    if (request.image !== undefined) return launchImage(spec, request.image, request.network, envTool);
     const environment: Record<string, string> = { ...spec.environment };
     if (environment.PATH === undefined) environment.PATH = DEFAULT_PATH;
+
+    let prefix: readonly string[] = [];
+    const ns = opts.namespaces;
+    if (ns !== undefined && (ns.pidNamespace || ns.filesystemLinux)) {
+      const nsTools = ns.tools ?? (unshare !== undefined && sh !== undefined ? { unshare, sh } : undefined);
+      if (nsTools === undefined) return { ok: false, message: 'unshare(1) from util-linux is required by namespaces/pid and filesystem/linux' };
+      const wrap = nativeNamespacesWrap(ns, {
+        sandbox: spec.sandbox, volumes: spec.container?.volumes ?? [], tools: nsTools,
+        ...(ns.allowedHostPaths !== undefined ? { allowedHostPaths: ns.allowedHostPaths } : {}),
+      });
+      if (!wrap.ok) return wrap;
+      prefix = wrap.prefix;
+    } else if ((spec.container?.volumes ?? []).length > 0) {
+      return { ok: false, message: 'container.volumes: volumes need the filesystem/linux isolator (--isolation=...,filesystem/linux) or a container image' };
+    }
 
     let asUser: string[] = [];
     if (spec.user !== undefined) {
@@ -437,34 +467,66 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       argv = [resolved.path, ...spec.command.arguments.slice(1)];
     }
 
-    let join: string | undefined;
-    if (isolator !== undefined) {
-      try {
-        await (isolatorRecovered ??= isolator.recover([]).then(() => undefined));
-        await isolator.prepare({ containerId: spec.containerId, resources: spec.resources });
-      } catch (e) {
-        return { ok: false, message: `Failed to prepare the isolators: ${messageOf(e)}` };
-      }
-      if (cgroups !== undefined) join = cgroupJoinScript(cgroups.procsFiles(spec.containerId));
-    }
-    const unprepare = async (): Promise<void> => {
-      if (isolator === undefined) return;
-      await isolator.cleanup(spec.containerId).catch((e: unknown) => {
-        logger.warn({ containerId: spec.containerId, error: messageOf(e) }, 'isolator cleanup after a failed launch failed');
-      });
-    };
+    const prepared = await prepareIsolators(spec);
+    if (!prepared.ok) return prepared;
+    const join = cgroups !== undefined && isolator !== undefined ? cgroupJoinScript(cgroups.procsFiles(spec.containerId)) : undefined;
+    return start(spec, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv, join, prefix }), {});
+  }
 
+  /** The isolators take the container (cgroups made) before its process exists; the first launch after a start recovers them first. */
+  async function prepareIsolators(spec: LaunchSpec): Promise<{ ok: true } | { ok: false; message: string }> {
+    await (recoveredOnce ??= recoverAll([]));
+    if (isolator === undefined) return { ok: true };
+    try {
+      await isolator.prepare({ containerId: spec.containerId, resources: spec.resources });
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, message: `Failed to prepare the isolators: ${messageOf(e)}` };
+    }
+  }
+
+  async function unprepareIsolators(id: ContainerId): Promise<void> {
+    if (isolator === undefined) return;
+    await isolator.cleanup(id).catch((e: unknown) => {
+      logger.warn({ containerId: id, error: messageOf(e) }, 'isolator cleanup after a failed launch failed');
+    });
+  }
+
+  /**
+   * A container with an image: provisioned (image, network, OCI bundle) after the isolators made
+   * its cgroup; the supervisor's task process execs `runc run`, which puts the container's init into
+   * that cgroup itself (no join script: runc stays outside, as the supervisor does).
+   */
+  async function launchImage(spec: LaunchSpec, image: ImageRequest, network: NetworkRequest, envTool: string): Promise<LaunchResult> {
+    const support = opts.images!;
+    const prepared = await prepareIsolators(spec);
+    if (!prepared.ok) return prepared;
+    const provisioned = await provisionImageContainer(spec, image, network, support);
+    if (!provisioned.ok) {
+      await unprepareIsolators(spec.containerId);
+      return provisioned;
+    }
+    const script = taskScript({ workingDirectory: spec.sandbox, sandbox: spec.sandbox, environment: { PATH: DEFAULT_PATH }, envTool, asUser: [], argv: provisioned.exec });
+    return start(spec, script, { runtime: 'oci', ...(provisioned.bridge ? { bridge: true } : {}), ...(provisioned.ip !== undefined ? { ip: provisioned.ip } : {}) });
+  }
+
+  /** task.sh written, the supervisor started through the launcher, the container tracked and watched. Undoes the preparation on failure. */
+  async function start(spec: LaunchSpec, script: string, extra: Pick<ContainerRecord, 'runtime' | 'bridge' | 'ip'>): Promise<LaunchResult> {
+    const undo = async (): Promise<void> => {
+      if (extra.runtime === 'oci' && opts.images !== undefined) await releaseImageContainer(spec.containerId, spec.runDir, opts.images, extra.bridge === true);
+      await unprepareIsolators(spec.containerId);
+    };
     let started: Awaited<ReturnType<Launcher['start']>>;
     try {
-      writeTaskScript(spec.runDir, taskScript({ workingDirectory, sandbox: spec.sandbox, environment, envTool, asUser, argv, join }));
+      writeTaskScript(spec.runDir, script);
       launcher ??= createLauncher({ supervisorPath: SUPERVISOR_PATH, timers, logger, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
       started = await launcher.start(spec.runDir);
     } catch (e) {
-      await unprepare();
+      await undo();
       throw e;
     }
     if (!started.ok) {
-      await unprepare();
+      await undo();
       const log = (await readRunFile(spec.runDir, RUN_FILES.supervisorLog)) ?? '';
       return { ok: false, message: `Failed to start the task supervisor: ${log.trim() === '' ? started.message : log.trim()}` };
     }
@@ -483,6 +545,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       marker,
       cpusLimit: cpus > 0 ? cpus : undefined,
       memLimitBytes: mem > 0 ? Math.round(mem * 1024 * 1024) : undefined,
+      ...extra,
     };
     const t = track(spec.containerId, spec.runDir, record, true);
     if (isolator !== undefined) {
@@ -544,14 +607,36 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       const record: ContainerRecord | undefined = parseContainerRecord((await readRunFile(c.runDir, RUN_FILES.container)) ?? '') ?? parsePids((await readRunFile(c.runDir, RUN_FILES.pids)) ?? '');
       if (record !== undefined) known.push({ containerId: c.containerId, resources: recordResources(record) });
     }
-    const run = isolator.recover(known).then(
+    await isolator.recover(known).then(
       (r) => {
         if (r.orphans.length > 0) logger.info({ orphans: r.orphans }, 'Destroyed containers the agent does not know');
       },
       (e: unknown) => logger.error({ error: messageOf(e) }, 'the isolators failed to recover'),
     );
-    isolatorRecovered = run;
-    await run;
+  }
+
+  /** The OCI runtime and the bridge keep the containers still running and remove every other one of theirs (a failure is logged). */
+  async function recoverRuntimes(running: ReadonlySet<ContainerId>): Promise<void> {
+    const images = opts.images;
+    if (images === undefined) return;
+    await images.runtime.recover(running).then(
+      (removed) => {
+        if (removed.length > 0) logger.info({ removed }, 'Deleted OCI containers the agent does not run');
+      },
+      (e: unknown) => logger.error({ error: messageOf(e) }, 'the OCI runtime failed to recover'),
+    );
+    await images.network?.recover(running).then(
+      (removed) => {
+        if (removed.length > 0) logger.info({ removed }, 'Removed container networks the agent does not run');
+      },
+      (e: unknown) => logger.error({ error: messageOf(e) }, 'the container network failed to recover'),
+    );
+  }
+
+  /** With no container known (a first start, or checkpoints without containers): whatever the isolators, runtime and bridge hold is an orphan. */
+  async function recoverAll(list: readonly RecoverableContainer[]): Promise<void> {
+    await recoverIsolators(list);
+    await recoverRuntimes(new Set());
   }
 
   return {
@@ -574,10 +659,15 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       signalAll(await members(t), signal);
     },
     async recover(list) {
-      if (isolator !== undefined) await recoverIsolators(list);
-      const out = new Map<ContainerId, 'running' | Termination>();
-      for (const c of list) out.set(c.containerId, await recoverOne(c));
-      return out;
+      const run = (async () => {
+        await recoverIsolators(list);
+        const out = new Map<ContainerId, 'running' | Termination>();
+        for (const c of list) out.set(c.containerId, await recoverOne(c));
+        await recoverRuntimes(new Set([...out].filter(([, r]) => r === 'running').map(([id]) => id)));
+        return out;
+      })();
+      recoveredOnce = run.then(() => undefined);
+      return run;
     },
     async update(id, resources) {
       const t = containers.get(id);
@@ -616,6 +706,10 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       removeRuntimeFiles(t.runDir);
       // task.sh holds the task's environment (secrets too): it goes with the container.
       for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`, CLAIM_FILE]) rmSync(join(t.runDir, name), { force: true });
+      if (t.record.runtime === 'oci' && opts.images !== undefined) {
+        const errors = await releaseImageContainer(id, t.runDir, opts.images, t.record.bridge === true);
+        for (const error of errors) logger.warn({ containerId: id, error }, 'container cleanup failed');
+      }
       // Last, so that a failure (reported to the caller) leaves the runtime files handled: no cgroup is left behind.
       if (isolator !== undefined && t.isolated) await isolator.cleanup(id);
     },

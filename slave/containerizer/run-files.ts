@@ -41,6 +41,12 @@ export interface ContainerRecord {
   /** From the launch's resources, so that usage after a recovery still carries the limits. */
   readonly cpusLimit?: number;
   readonly memLimitBytes?: number;
+  /** 'oci': a container with an image, run by `runc run --keep` under the supervisor (cleanup deletes its runtime state and rootfs). */
+  readonly runtime?: 'oci';
+  /** On the agent's bridge (its network namespace, veth and NAT rules go at cleanup). */
+  readonly bridge?: boolean;
+  /** Its address on the bridge. */
+  readonly ip?: string;
 }
 
 /** "exited N" / "signaled N" → termination; undefined when malformed. */

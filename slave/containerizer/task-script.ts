@@ -34,11 +34,16 @@ export interface TaskScriptInput {
    * isolation, and then the script is exactly as without isolators.
    */
   readonly join?: string;
+  /**
+   * Words exec'd before `env -i ...`, which they run in turn: `unshare ... /bin/sh -c SCRIPT` of
+   * namespaces/pid and filesystem/linux (slave/isolators/namespaces). Absent or empty: none.
+   */
+  readonly prefix?: readonly string[];
 }
 
 export function taskScript(input: TaskScriptInput): string {
   const env = Object.entries(input.environment).map(([k, v]) => `${k}=${v}`);
-  const words = [input.envTool, '-i', '--default-signal', ...env, ...input.asUser, ...input.argv].map(shellQuote);
+  const words = [...(input.prefix ?? []), input.envTool, '-i', '--default-signal', ...env, ...input.asUser, ...input.argv].map(shellQuote);
   return [
     `_maestro_sv_cwd=${shellQuote(input.workingDirectory)}`,
     `_maestro_sv_sandbox=${shellQuote(input.sandbox)}`,

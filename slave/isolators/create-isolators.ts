@@ -34,7 +34,14 @@ export interface IsolationOptions {
 }
 
 export type Isolation =
-  | { readonly ok: true; readonly isolator: Isolator; readonly cgroups: CgroupsIsolator | undefined; readonly warnings: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly isolator: Isolator;
+      readonly cgroups: CgroupsIsolator | undefined;
+      /** `namespaces/pid`, `filesystem/linux`: done by the launch path of tasks without an image (slave/isolators/namespaces), not by an isolator of the chain. */
+      readonly namespaces: { readonly pidNamespace: boolean; readonly filesystemLinux: boolean };
+      readonly warnings: readonly string[];
+    }
   | { readonly ok: false; readonly message: string };
 
 export function createIsolation(options: IsolationOptions): Isolation {
@@ -80,5 +87,6 @@ export function createIsolation(options: IsolationOptions): Isolation {
   }
   const missing = ['cgroups/cpu', 'cgroups/mem'].filter((n) => !(cgroupNames as readonly string[]).includes(n));
   if (missing.length > 0) warnings.push(posixIsolationWarning(missing));
-  return { ok: true, isolator: createIsolatorChain(chain), cgroups, warnings };
+  const namespaces = { pidNamespace: parsed.isolators.includes('namespaces/pid'), filesystemLinux: parsed.isolators.includes('filesystem/linux') };
+  return { ok: true, isolator: createIsolatorChain(chain), cgroups, namespaces, warnings };
 }

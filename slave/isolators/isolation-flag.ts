@@ -1,28 +1,30 @@
 /**
  * `--isolation`: the comma-separated isolator names of Mesos, validated. Pure.
  *
- * - implemented here: `cgroups/cpu`, `cgroups/mem`, `cgroups/pids`, `posix/cpu`, `posix/mem`;
- * - accepted and handled elsewhere (no isolator of this module): `posix/disk`, `filesystem/posix`,
- *   which the agent accepts today;
+ * - implemented here: `cgroups/cpu`, `cgroups/mem`, `cgroups/pids`, `posix/cpu`, `posix/mem`,
+ *   `namespaces/pid` and `filesystem/linux` (for tasks without an image: slave/isolators/namespaces;
+ *   a container with an image always gets both from the OCI runtime);
+ * - accepted and handled elsewhere (no isolator of this module): `posix/disk`, `filesystem/posix`;
+ *   `docker/runtime`, `volume/host_path`, `volume/sandbox_path` (what they do in Mesos, the image
+ *   config, host and sandbox volumes, the OCI runtime and filesystem/linux do for every task);
  * - other Mesos isolator names are refused as "not implemented yet", anything else as unknown;
  * - a name given twice, or a cgroups and a posix isolator of the same resource, is refused.
  * Every error message starts with `--isolation:` and names the offending entry.
  */
 
-export const IMPLEMENTED_ISOLATORS = ['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'posix/cpu', 'posix/mem'] as const;
+export const IMPLEMENTED_ISOLATORS = ['cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'posix/cpu', 'posix/mem', 'namespaces/pid', 'filesystem/linux'] as const;
 export type IsolatorName = (typeof IMPLEMENTED_ISOLATORS)[number];
 
 /** Names the agent accepts without an isolator of this module doing anything for them. */
-export const PASSIVE_ISOLATORS = ['posix/disk', 'filesystem/posix'] as const;
+export const PASSIVE_ISOLATORS = ['posix/disk', 'filesystem/posix', 'docker/runtime', 'volume/host_path', 'volume/sandbox_path'] as const;
 
 /** Mesos 1.x isolator names that maestro does not implement (yet). */
 const MESOS_ONLY = new Set([
   'cgroups/all', 'cgroups/blkio', 'cgroups/cpuset', 'cgroups/devices', 'cgroups/hugetlb', 'cgroups/net_cls',
-  'cgroups/net_prio', 'cgroups/perf_event', 'appc/runtime', 'disk/du', 'disk/xfs', 'docker/runtime', 'docker/volume',
-  'environment_secret', 'filesystem/linux', 'filesystem/shared', 'filesystem/windows', 'gpu/nvidia', 'linux/capabilities',
-  'linux/devices', 'linux/nnp', 'linux/seccomp', 'namespaces/ipc', 'namespaces/pid', 'network/cni', 'network/port_mapping',
-  'posix/rlimits', 'volume/csi', 'volume/host_path', 'volume/image', 'volume/sandbox_path', 'volume/secret',
-  'windows/cpu', 'windows/mem',
+  'cgroups/net_prio', 'cgroups/perf_event', 'appc/runtime', 'disk/du', 'disk/xfs', 'docker/volume',
+  'environment_secret', 'filesystem/shared', 'filesystem/windows', 'gpu/nvidia', 'linux/capabilities',
+  'linux/devices', 'linux/nnp', 'linux/seccomp', 'namespaces/ipc', 'network/cni', 'network/port_mapping',
+  'posix/rlimits', 'volume/csi', 'volume/image', 'volume/secret', 'windows/cpu', 'windows/mem',
 ]);
 
 export type IsolationParse =

@@ -1,0 +1,88 @@
+/**
+ * Containers with images on this agent, from its flags: the local image store
+ * (`--docker_store_dir`, `--docker_registry`, `--docker_config`), the OCI runtime
+ * (`--oci_runtime`, its state under `<work_dir>/runc`) and the bridge for BRIDGE networking
+ * (`--bridge_name`, `--bridge_subnet`, its state under `<work_dir>/network`).
+ *
+ * `--image_providers=''` turns images off; `docker` (maestro's default) turns them on when the
+ * host can run them: root and an OCI runtime. When it cannot, the agent still starts (native tasks
+ * run), says why loudly, and every task with an image fails with that reason. No bridge without
+ * iptables: BRIDGE containers then fail with the reason, host-networked ones run.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Logger } from '../../master/ports.ts';
+import { createImageStore, defaultStoreDir } from '../images/local-image-store.ts';
+import { createBridgeNetwork } from '../network/bridge-network.ts';
+import type { ImageSupport } from './container-image.ts';
+import { createOciRuntime } from './oci/runc-runtime.ts';
+
+export interface ImageSupportFlags {
+  readonly workDir: string;
+  readonly imageProviders: string;
+  readonly storeDir?: string;
+  readonly registry: string;
+  readonly dockerConfig?: string;
+  readonly ociRuntime: string;
+  readonly bridgeName: string;
+  readonly bridgeSubnet: string;
+  readonly cgroupsRoot: string;
+  readonly logger: Logger;
+  readonly isRoot?: boolean;
+}
+
+export type ImageSupportResult =
+  | { readonly ok: true; readonly support: ImageSupport | undefined; readonly unavailable?: string; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly flag: string; readonly message: string };
+
+/** The iptables chain and namespace prefix of a bridge: the default bridge keeps the plain names, any other gets its own (agents with different bridges never touch each other's rules). */
+export function bridgeNames(bridge: string): { chain: string; netnsPrefix: string } {
+  if (bridge === 'maestro0') return { chain: 'MAESTRO', netnsPrefix: 'maestro-' };
+  return { chain: `MAESTRO-${bridge}`.slice(0, 28), netnsPrefix: `${bridge}-` };
+}
+
+function onPath(tool: string): string | undefined {
+  if (tool.includes('/')) return tool;
+  try {
+    return execFileSync('/bin/sh', ['-c', `command -v "$1"`, 'sh', tool], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createImageSupport(flags: ImageSupportFlags): ImageSupportResult {
+  const providers = flags.imageProviders.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+  for (const p of providers) {
+    if (p !== 'docker') return { ok: false, flag: 'image_providers', message: `--image_providers: unknown image provider '${p}' (available: docker)` };
+  }
+  if (providers.length === 0) return { ok: true, support: undefined, unavailable: 'no image provider is enabled (--image_providers)', warnings: [] };
+  const isRoot = flags.isRoot ?? process.getuid?.() === 0;
+  if (!isRoot) {
+    const why = 'containers with images need root (the OCI runtime, overlay mounts, cgroups)';
+    return { ok: true, support: undefined, unavailable: why, warnings: [`IMAGES DISABLED: ${why}; tasks with an image will fail`] };
+  }
+  const runtimePath = onPath(flags.ociRuntime);
+  if (runtimePath === undefined) {
+    const why = `the OCI runtime '${flags.ociRuntime}' was not found (install runc, or give --oci_runtime)`;
+    return { ok: true, support: undefined, unavailable: why, warnings: [`IMAGES DISABLED: ${why}; tasks with an image will fail`] };
+  }
+  const store = createImageStore({
+    storeDir: flags.storeDir ?? defaultStoreDir(flags.workDir),
+    defaultRegistry: flags.registry,
+    ...(flags.dockerConfig !== undefined ? { config: flags.dockerConfig } : {}),
+    logger: flags.logger,
+  });
+  const runtime = createOciRuntime({ root: join(flags.workDir, 'runc'), runtime: runtimePath, logger: flags.logger });
+  const warnings: string[] = [];
+  let network: ImageSupport['network'];
+  if (onPath('iptables') === undefined || onPath('ip') === undefined) {
+    warnings.push('BRIDGE networking disabled: iptables or ip (iproute2) is missing; BRIDGE containers will fail');
+  } else {
+    try {
+      network = createBridgeNetwork({ bridge: flags.bridgeName, subnet: flags.bridgeSubnet, stateDir: join(flags.workDir, 'network'), logger: flags.logger, ...bridgeNames(flags.bridgeName) });
+    } catch (e) {
+      return { ok: false, flag: 'bridge_subnet', message: `--bridge_name/--bridge_subnet: ${(e as Error).message}` };
+    }
+  }
+  return { ok: true, support: { store, runtime, cgroupsRoot: flags.cgroupsRoot, ...(network !== undefined ? { network } : {}) }, warnings };
+}

@@ -102,7 +102,7 @@ export interface ImageSupport {
 }
 
 export type ProvisionedContainer =
-  | { readonly ok: true; readonly exec: readonly string[]; readonly bridge: boolean; readonly ip?: string }
+  | { readonly ok: true; readonly exec: readonly string[]; readonly pidFile: string; readonly bridge: boolean; readonly ip?: string }
   | { readonly ok: false; readonly message: string };
 
 /** Image, network, bundle: the words the supervisor's task process execs (`runc run ...`). */
@@ -130,7 +130,7 @@ export async function provisionImageContainer(
     await releaseImageContainer(spec.containerId, spec.runDir, support, network.kind === 'bridge');
     return { ok: false, message: prepared.message };
   }
-  return { ok: true, exec: prepared.exec, bridge: network.kind === 'bridge', ...(ip !== undefined ? { ip } : {}) };
+  return { ok: true, exec: prepared.exec, pidFile: prepared.pidFile, bridge: network.kind === 'bridge', ...(ip !== undefined ? { ip } : {}) };
 }
 
 /** Runtime state, rootfs mount and bundle, then the network. Idempotent; never throws. */

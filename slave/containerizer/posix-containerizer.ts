@@ -79,6 +79,8 @@ const REAP_DEBOUNCE_MS = 50;
 
 /** How often the supervisors of containers launched here are looked for in /proc besides SIGCHLD. */
 const SUPERVISOR_SWEEP_MS = 1000;
+/** How often a launch of a container with an image looks for its init's pid file. */
+const CONTAINER_INIT_POLL_MS = 2;
 /** How long a launch waits for its supervisor's handshake. */
 const HANDSHAKE_TIMEOUT_MS = 60_000;
 
@@ -507,7 +509,34 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       return provisioned;
     }
     const script = taskScript({ workingDirectory: spec.sandbox, sandbox: spec.sandbox, environment: { PATH: DEFAULT_PATH }, envTool, asUser: [], argv: provisioned.exec });
-    return start(spec, script, { runtime: 'oci', ...(provisioned.bridge ? { bridge: true } : {}), ...(provisioned.ip !== undefined ? { ip: provisioned.ip } : {}) });
+    const launched = await start(spec, script, { runtime: 'oci', ...(provisioned.bridge ? { bridge: true } : {}), ...(provisioned.ip !== undefined ? { ip: provisioned.ip } : {}) });
+    if (!launched.ok) return launched;
+    return containerInit(spec, provisioned.pidFile);
+  }
+
+  /**
+   * The launch of a container with an image is done once its init exists (the runtime's pid file),
+   * not when `runc run` was started: TASK_RUNNING means the task's process runs. A runtime that
+   * ends first failed to create the container: the launch fails with what it said, and the
+   * container is cleaned up here (the agent does not wait for a container whose launch failed).
+   */
+  async function containerInit(spec: LaunchSpec, pidFile: string): Promise<LaunchResult> {
+    const t = containers.get(spec.containerId);
+    if (t === undefined) return { ok: false, message: 'the container went away during its launch' };
+    for (let waited = 0; ; ) {
+      const pid = Number(readFileIfThere(pidFile)?.trim() || Number.NaN);
+      if (Number.isInteger(pid) && pid > 0) return { ok: true, pid };
+      if (t.ended || waited > HANDSHAKE_TIMEOUT_MS) {
+        if (!t.ended) await killContainer(t);
+        const termination = await t.termination;
+        const said = (readFileIfThere(join(spec.sandbox, 'stderr')) ?? '').trim().split('\n').slice(-3).join(' ').trim();
+        await cleanupContainer(spec.containerId);
+        return { ok: false, message: `The OCI runtime did not start the container: ${said !== '' ? said : termination.message}` };
+      }
+      // The runtime takes tens of milliseconds; a short poll costs nothing next to it.
+      await new Promise<void>((r) => timers.setTimeout(r, CONTAINER_INIT_POLL_MS));
+      waited += CONTAINER_INIT_POLL_MS;
+    }
   }
 
   /** task.sh written, the supervisor started through the launcher, the container tracked and watched. Undoes the preparation on failure. */
@@ -698,22 +727,32 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       const procs = (await members(t)).filter((p) => p.state !== 'Z');
       return usageOf(procs, clock.now(), t.record);
     },
-    async cleanup(id) {
-      const t = containers.get(id);
-      if (t === undefined) return;
-      if (t.poll !== undefined) timers.clear(t.poll);
-      containers.delete(id);
-      removeRuntimeFiles(t.runDir);
-      // task.sh holds the task's environment (secrets too): it goes with the container.
-      for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`, CLAIM_FILE]) rmSync(join(t.runDir, name), { force: true });
-      if (t.record.runtime === 'oci' && opts.images !== undefined) {
-        const errors = await releaseImageContainer(id, t.runDir, opts.images, t.record.bridge === true);
-        for (const error of errors) logger.warn({ containerId: id, error }, 'container cleanup failed');
-      }
-      // Last, so that a failure (reported to the caller) leaves the runtime files handled: no cgroup is left behind.
-      if (isolator !== undefined && t.isolated) await isolator.cleanup(id);
-    },
+    cleanup: cleanupContainer,
   };
+
+  async function cleanupContainer(id: ContainerId): Promise<void> {
+    const t = containers.get(id);
+    if (t === undefined) return;
+    if (t.poll !== undefined) timers.clear(t.poll);
+    containers.delete(id);
+    removeRuntimeFiles(t.runDir);
+    // task.sh holds the task's environment (secrets too): it goes with the container.
+    for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`, CLAIM_FILE]) rmSync(join(t.runDir, name), { force: true });
+    if (t.record.runtime === 'oci' && opts.images !== undefined) {
+      const errors = await releaseImageContainer(id, t.runDir, opts.images, t.record.bridge === true);
+      for (const error of errors) logger.warn({ containerId: id, error }, 'container cleanup failed');
+    }
+    // Last, so that a failure (reported to the caller) leaves the runtime files handled: no cgroup is left behind.
+    if (isolator !== undefined && t.isolated) await isolator.cleanup(id);
+  }
+}
+
+function readFileIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

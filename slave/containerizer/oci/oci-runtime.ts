@@ -36,6 +36,8 @@ export type OciPrepared =
       readonly ok: true;
       /** What the supervisor's task process execs (absolute runtime path first), e.g. `runc --root R run --keep --bundle B ID`. */
       readonly exec: readonly string[];
+      /** Written by the runtime with the container init's host pid once the container exists (runc `--pid-file`). */
+      readonly pidFile: string;
     }
   | { readonly ok: false; readonly message: string };
 

@@ -10,8 +10,9 @@
  *              `recover` can find whatever follows; then the bundle `<runDir>/bundle`: the rootfs
  *              (overlay over the image, rootfs-mount.ts), hosts/hostname/resolv.conf, config.json
  *              (oci-config.ts). A failure here undoes all of it.
- *           3. returns `runc --root R run --keep --no-new-keyring --bundle B ID`: the supervisor
- *              runs it in the foreground, runc's exit is the container's.
+ *           3. returns `runc --root R run --keep --no-new-keyring --pid-file B/init.pid --bundle B ID`:
+ *              the supervisor runs it in the foreground, runc's exit is the container's; the pid
+ *              file appears once the container's init exists.
  * cleanup   `runc delete --force` (a missing container is fine), unmount the rootfs, remove the
  *           bundle, the overlay dirs and the record. Idempotent; calls for one id are serialized.
  * recover   `runc list`: every container not in `running` is deleted; every record not in
@@ -203,7 +204,8 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       await removeLeftovers(runcId, spec.runDir).catch(() => undefined);
       return fail(`Failed to prepare the container's bundle: ${(e as Error).message}`);
     }
-    return { ok: true, exec: [runtime, '--root', root, 'run', '--keep', '--no-new-keyring', '--bundle', bundle, runcId] };
+    const pidFile = join(bundle, 'init.pid');
+    return { ok: true, exec: [runtime, '--root', root, 'run', '--keep', '--no-new-keyring', '--pid-file', pidFile, '--bundle', bundle, runcId], pidFile };
   }
 
   function cleanup(containerId: ContainerId, runDir: string): Promise<void> {

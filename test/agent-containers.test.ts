@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CgroupHierarchy } from '../slave/isolators/cgroups/hierarchy.ts';
-import { cleanupContainers, mountsUnder, natRulesOf, netnsOf, runcContainers } from './support/container-cleanup.ts';
+import { cleanupContainers, mountsUnder, natRulesOf, netnsOf, removeCgroupRoot, runcContainers } from './support/container-cleanup.ts';
 import { hostCgroups } from './support/host-cgroups.ts';
 import { frameworkInfo, subscribe, subscribeCall, type Json } from './support/http-scheduler.ts';
 import { startAgent, startMaster, type Flags, type MaestroProcess } from './support/maestro-process.ts';
@@ -66,7 +66,10 @@ async function containerCluster(t: ExecutionContext, extra: Flags = {}, workPare
   const i = ++n;
   const root = `maestro-test-${process.pid}-ct${i}`;
   const hierarchy = new CgroupHierarchy({ layout, root, subsystems: ['cpu', 'cpuacct', 'memory'] });
-  t.teardown(() => hierarchy.destroyAll());
+  t.teardown(() => {
+    hierarchy.destroyAll();
+    removeCgroupRoot(root);
+  });
   const workDir = mkdtempSync(join(workParent, 'maestro-ct-agent-'));
   t.teardown(() => rmSync(workDir, { recursive: true, force: true }));
   const bridge = { name: `mct${process.pid % 10000}x${i}`, subnet: `10.252.${(process.pid + i * 7) % 250}.0/24` };

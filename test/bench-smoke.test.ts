@@ -48,6 +48,7 @@ const CASES: ReadonlyArray<[file: string, args: string[], bench: string, simulat
   ['master-offers.bench.ts', ['20'], 'master-offers', true],
   ['status-updates.bench.ts', [], 'status-updates', true],
   ['agent-launch.bench.ts', ['20'], 'agent-launch', false],
+  ['container-launch.bench.ts', ['3'], 'container-launch', false],
 ];
 
 for (const [file, args, bench, simulated] of CASES) {

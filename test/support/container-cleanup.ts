@@ -5,7 +5,7 @@
  * agent by design (DESIGN.md §5), so a test must remove them itself, also on failure.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bridgeNames } from '../../slave/containerizer/create-image-support.ts';
 import { createBridgeNetwork } from '../../slave/network/bridge-network.ts';
@@ -49,4 +49,28 @@ export function netnsOf(bridgeName: string): string[] {
   const { netnsPrefix } = bridgeNames(bridgeName);
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   return r.stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(netnsPrefix));
+}
+
+/**
+ * runc makes a container's cgroup in every hierarchy (v1: devices, blkio, pids, ... besides the
+ * isolators' own), and `runc delete` removes the container's cgroup but not the parent, the
+ * agent's `--cgroups_root`. This removes `<hierarchy>/<root>` everywhere it exists, with any empty
+ * cgroups under it (deepest first); a cgroup that still has processes is left and named.
+ */
+export function removeCgroupRoot(root: string): string[] {
+  const left: string[] = [];
+  const base = '/sys/fs/cgroup';
+  for (const h of readdirSync(base)) {
+    const dir = join(base, h, root);
+    if (!existsSync(dir)) continue;
+    const dirs = spawnSync('find', [dir, '-depth', '-type', 'd'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '');
+    for (const d of dirs) {
+      try {
+        rmdirSync(d);
+      } catch {
+        left.push(d);
+      }
+    }
+  }
+  return left;
 }

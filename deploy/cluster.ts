@@ -133,7 +133,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       const name = `agent-${i + 1}`;
       mkdirSync(join(dir, name), { recursive: true });
       return startMember(name, ['agent', `--master=${masterHostPort}`, `--ip=${v.ip}`, `--port=${Number(v.agent_port) === 0 ? 0 : Number(v.agent_port) + i}`,
-        `--work_dir=${join(dir, name)}`, `--resources=${slice.resources}`, `--attributes=${slice.attributes}`], dir)
+        `--work_dir=${join(dir, name)}`, `--resources=${slice.resources}`, `--attributes=${slice.attributes}`,
+        // Agents on one host need bridges of their own (slave/containerizer/create-image-support.ts).
+        `--bridge_name=maestro-a${i + 1}`, `--bridge_subnet=172.30.${i + 1}.0/24`], dir)
         .then((r) => {
           members.push(r.member); // at once, so that a sibling's failure still stops it
           return { name, address: r.address, slice };

@@ -146,7 +146,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const app = createMasterApp({ scheduler: master, operator: master, logger, version, build });
   const link = attachAgentLink(app.server, master, logger);
 
-  await app.listen({ host: ip, port: config.port });
+  try {
+    await app.listen({ host: ip, port: config.port });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    process.stderr.write(`maestro master: --port: cannot listen on ${ip}:${config.port}: ${code === 'EADDRINUSE' ? 'the address is in use' : (e as Error).message}\n`);
+    // Timers and sockets the master started before it listened would keep the process up.
+    process.exit(1);
+  }
   const port = (app.server.address() as AddressInfo).port;
   config.port = port;
   flagText.port = String(port);

@@ -221,7 +221,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
   const build = readBuildInfo(fileURLToPath(new URL('..', import.meta.url)));
   const app = createAgentApp({ view: agent, executors: agent, logger, version, build });
-  await app.listen({ host: ip, port: values.port as number });
+  try {
+    await app.listen({ host: ip, port: values.port as number });
+  } catch (e) {
+    gc.stop();
+    const code = (e as NodeJS.ErrnoException).code;
+    return fail(`--port: cannot listen on ${ip}:${values.port}: ${code === 'EADDRINUSE' ? 'the address is in use' : (e as Error).message}`);
+  }
   const port = (app.server.address() as AddressInfo).port;
   agent.setEndpoint(advertiseIp, port);
 

@@ -165,13 +165,14 @@ test('bad isolation flags stop the agent before it starts, with a message naming
   t.teardown(() => rmSync(workDir, { recursive: true, force: true }));
   const cases: Array<[string[], string]> = [
     [['--isolation=cgroups/memory'], "maestro agent: --isolation: unknown isolator 'cgroups/memory'"],
-    [['--isolation=namespaces/pid'], "maestro agent: --isolation: 'namespaces/pid' is a Mesos isolator that maestro does not implement yet"],
+    [['--isolation=namespaces/ipc'], "maestro agent: --isolation: 'namespaces/ipc' is a Mesos isolator that maestro does not implement yet"],
     [['--isolation=cgroups/cpu,posix/cpu'], 'maestro agent: --isolation:'],
     [['--isolation=cgroups/cpu', '--cgroups_root=a/b'], "maestro agent: --cgroups_root: 'a/b' must be one path segment"],
     [['--isolation=cgroups/pids', '--cgroups_pids_max=0'], "maestro agent: --cgroups_pids_max: expected a positive whole number, got '0'"],
   ];
   for (const [flags, expected] of cases) {
-    const r = spawnSync(process.execPath, ['--import=tsx', 'bin/cli.ts', 'agent', '--master=127.0.0.1:1', `--work_dir=${workDir}`, ...flags], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    // A bound: an agent that wrongly accepts the flags would run until killed.
+    const r = spawnSync(process.execPath, ['--import=tsx', 'bin/cli.ts', 'agent', '--master=127.0.0.1:1', `--work_dir=${workDir}`, ...flags], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 60_000 });
     t.is(r.status, 1, flags.join(' '));
     t.true(r.stderr.startsWith(expected), `${flags.join(' ')}: ${r.stderr}`);
   }

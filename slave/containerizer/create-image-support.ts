@@ -35,10 +35,14 @@ export type ImageSupportResult =
   | { readonly ok: true; readonly support: ImageSupport | undefined; readonly unavailable?: string; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly flag: string; readonly message: string };
 
-/** The iptables chain and namespace prefix of a bridge: the default bridge keeps the plain names, any other gets its own (agents with different bridges never touch each other's rules). */
+/**
+ * The iptables chain and the network namespace prefix of a bridge, named after it: an agent's
+ * recovery removes the namespaces and rules under its own names that it has no record of, so two
+ * agents on one host (`maestro cluster up`) must have different bridges, and then never touch each
+ * other's. A chain name has at most 28 characters.
+ */
 export function bridgeNames(bridge: string): { chain: string; netnsPrefix: string } {
-  if (bridge === 'maestro0') return { chain: 'MAESTRO', netnsPrefix: 'maestro-' };
-  return { chain: `MAESTRO-${bridge}`.slice(0, 28), netnsPrefix: `${bridge}-` };
+  return { chain: `MAESTRO-${bridge}`.slice(0, 28), netnsPrefix: `${bridge}.` };
 }
 
 function onPath(tool: string): string | undefined {

@@ -31,6 +31,8 @@ export interface TaskEntry {
   readonly container?: string;
   /** The ContainerID reported in the task's statuses (with its parent for a nested container). */
   readonly containerStatusId: mesos.v1.ContainerID;
+  /** The container's networks once it launched (BRIDGE: its address), in every TaskStatus after that. */
+  networkInfos?: readonly mesos.v1.NetworkInfo[];
   /** A task group's id (its first task's id): the tasks killed together under the default executor. */
   readonly group?: string;
   /** A custom executor's task: checkpointed, so it may be sent to its executor. */

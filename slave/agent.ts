@@ -556,6 +556,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       return;
     }
     entry.phase = 'launched';
+    if (result.networkInfos !== undefined) entry.networkInfos = result.networkInfos;
     this.counters.launched++;
     this.watch(entry);
     if (isTerminalState(entry.state)) {
@@ -739,7 +740,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       executor_id: { value: entry.key.executorId },
       timestamp: this.deps.clock.now() / 1000,
       uuid: this.deps.ids.uuid(),
-      container_status: { container_id: entry.containerStatusId },
+      container_status: { container_id: entry.containerStatusId, ...(entry.networkInfos !== undefined ? { network_infos: [...entry.networkInfos] } : {}) },
       ...extra,
     };
     entry.statuses.push(status);

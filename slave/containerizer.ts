@@ -60,7 +60,14 @@ export type Termination =
       readonly resources: readonly mesos.v1.Resource[];
     };
 
-export type LaunchResult = { readonly ok: true; readonly pid: number } | { readonly ok: false; readonly message: string };
+export type LaunchResult =
+  | {
+      readonly ok: true;
+      readonly pid: number;
+      /** The container's own networks (BRIDGE: its address), for TaskStatus.container_status.network_infos; absent on the host network. */
+      readonly networkInfos?: readonly mesos.v1.NetworkInfo[];
+    }
+  | { readonly ok: false; readonly message: string };
 
 export interface RecoverableContainer {
   readonly containerId: ContainerId;

@@ -149,8 +149,12 @@ test.serial('a BRIDGE container answers on its mapped host port (127.0.0.1 throu
   const c = await containerCluster(t);
   const resources = [scalar('cpus', 0.1), scalar('mem', 64), { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31042, end: 31042 }] } }];
   await acceptOffer(c, (o) => launchOp(task(o, 'web', 'exec httpd -f -p 8080 -h /www', dockerContainer({ network: 'BRIDGE', port_mappings: [{ host_port: 31042, container_port: 8080, protocol: 'tcp' }] }), resources)));
-  await update(c, 'web', 'TASK_RUNNING', 60_000);
+  const running = await update(c, 'web', 'TASK_RUNNING', 60_000);
   t.is(netnsOf(c.bridge.name).length, 1, 'a network namespace of its own');
+  const [net] = running.update.status.container_status.network_infos as Json[];
+  t.is(net.name, 'mesos-bridge');
+  t.regex(net.ip_addresses[0].ip_address, new RegExp(`^${c.bridge.subnet.split('.').slice(0, 3).join('\\.')}\\.\\d+$`));
+  t.deepEqual(net.port_mappings, [{ host_port: 31042, container_port: 8080, protocol: 'tcp' }]);
   let body = '';
   for (let i = 0; i < 200 && body === ''; i++) {
     body = await fetch('http://127.0.0.1:31042/index.html').then((r) => r.text(), () => '');

@@ -511,7 +511,9 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const script = taskScript({ workingDirectory: spec.sandbox, sandbox: spec.sandbox, environment: { PATH: DEFAULT_PATH }, envTool, asUser: [], argv: provisioned.exec });
     const launched = await start(spec, script, { runtime: 'oci', ...(provisioned.bridge ? { bridge: true } : {}), ...(provisioned.ip !== undefined ? { ip: provisioned.ip } : {}) });
     if (!launched.ok) return launched;
-    return containerInit(spec, provisioned.pidFile);
+    const init = await containerInit(spec, provisioned.pidFile);
+    if (!init.ok || provisioned.ip === undefined) return init;
+    return { ...init, networkInfos: [bridgeNetworkInfo(provisioned.ip, network)] };
   }
 
   /**
@@ -745,6 +747,17 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     // Last, so that a failure (reported to the caller) leaves the runtime files handled: no cgroup is left behind.
     if (isolator !== undefined && t.isolated) await isolator.cleanup(id);
   }
+}
+
+/** What Mesos reports of a container on a bridge: its address and port mappings (NetworkInfo). */
+function bridgeNetworkInfo(ip: string, network: NetworkRequest): mesos.v1.NetworkInfo {
+  return {
+    name: 'mesos-bridge',
+    ip_addresses: [{ protocol: 'IPv4', ip_address: ip }],
+    ...(network.kind === 'bridge' && network.portMappings.length > 0
+      ? { port_mappings: network.portMappings.map((m) => ({ host_port: m.hostPort, container_port: m.containerPort, protocol: m.protocol })) }
+      : {}),
+  };
 }
 
 function readFileIfThere(path: string): string | undefined {

@@ -1439,6 +1439,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
     for (const e of this.tasks.values()) {
       if (e.phase !== 'launched' || e.container === undefined) continue;
       const c: Container = { framework_id: { value: e.key.frameworkId }, executor_id: { value: e.key.executorId }, container_id: e.containerStatusId };
+      if (e.networkInfos !== undefined) c.container_status = { container_id: e.containerStatusId, network_infos: [...e.networkInfos] };
       const ex = this.executors.get(ekey(e.key.frameworkId, e.key.executorId));
       if (ex?.info.name !== undefined) c.executor_name = ex.info.name;
       listed.push({ container: e.container, entry: c });

@@ -161,6 +161,12 @@ test.serial('a BRIDGE container answers on its mapped host port (127.0.0.1 throu
     if (body === '') await new Promise((r) => setTimeout(r, 50));
   }
   t.is(body, 'hello from the container\n');
+  // The operator API: the container with its network and its cgroup's figures.
+  const listed = await fetch(`${c.agentNow().url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ type: 'GET_CONTAINERS' }) }).then((r) => r.json()) as Json;
+  const [container] = listed.get_containers.containers as Json[];
+  t.deepEqual(container.container_status.network_infos, running.update.status.container_status.network_infos);
+  t.is(container.resource_statistics.mem_limit_bytes, 64 * 1024 * 1024);
+  t.true(container.resource_statistics.processes >= 1);
   const answer = await c.sub.call({ type: 'KILL', kill: { task_id: { value: 'web' } } });
   t.is(answer.status, 202);
   await update(c, 'web', 'TASK_KILLED', 30_000);

@@ -513,3 +513,18 @@ test('recovery after a reboot reports each task of a group as gone, without kill
     t.is(states(again, id).at(-1), 'TASK_FAILED', id);
   }
 });
+
+test('a task group with networks, or a default executor with an image or networks, is refused whole (TASK_ERROR, the field named)', async (t) => {
+  const h = harness(t);
+  register(h);
+  const bridged = { ...taskInfo('n1', 'cpus:0.1;mem:32'), container: { type: 'MESOS' as const, network_infos: [{ name: 'mesos-bridge' }] } };
+  launchGroup(h, [bridged, taskInfo('n2', 'cpus:0.1;mem:32')]);
+  await settle();
+  t.deepEqual(states(h, 'n2'), ['TASK_ERROR']);
+  t.regex(h.link.updates('n1')[0]!.message!, /task\.container\.network_infos: networks of tasks in a task group are not supported yet/);
+  const imaged = { ...defaultExecutor('E2'), container: { type: 'DOCKER' as const, docker: { image: 'busybox' } } };
+  launchGroup(h, [taskInfo('n3', 'cpus:0.1;mem:32')], imaged);
+  await settle();
+  t.regex(h.link.updates('n3')[0]!.message!, /executor\.container: a container \(image or networks\) for the default executor is not supported yet/);
+  t.is(h.containerizer.launched.length, 0);
+});

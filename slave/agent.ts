@@ -363,6 +363,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
   /** Why a task cannot run as it is (checked after resources); undefined when it can. */
   private taskProblem(task: mesos.v1.TaskInfo, kind: ExecutorKind): string | undefined {
     if (kind !== 'custom' && task.command === undefined) return 'Task has no CommandInfo to run';
+    // A task group's tasks share their executor's network in Mesos; maestro does not give a group a network of its own yet.
+    if (kind === 'default' && (task.container?.network_infos ?? []).length > 0) return 'task.container.network_infos: networks of tasks in a task group are not supported yet (their tasks use the host network)';
     const health = this.deps.health;
     if (health !== undefined) {
       const hc = task.health_check !== undefined ? health.validateHealthCheck(task.health_check) : undefined;
@@ -429,6 +431,9 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const entries = tasks.map((t) => this.newEntry(frameworkId, t, ex.info, kind, ex.key, groupId));
     let problem = resourceProblem !== undefined ? `Task uses resources the agent was not given: ${resourceProblem}` : undefined;
     if (problem === undefined && isNew && kind === 'custom' && executor.command === undefined) problem = 'ExecutorInfo has no CommandInfo to run';
+    if (problem === undefined && kind === 'default' && executor.container !== undefined && ((executor.container.network_infos ?? []).length > 0 || executor.container.type === 'DOCKER' || executor.container.mesos?.image !== undefined)) {
+      problem = 'executor.container: a container (image or networks) for the default executor is not supported yet; give images to the tasks of the group';
+    }
     for (const t of tasks) problem ??= this.taskProblem(t, kind);
     if (isNew) {
       (ex as { sandbox: string }).sandbox = this.deps.store.paths.sandbox(ex.key);

@@ -155,6 +155,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const { pidNamespace, filesystemLinux } = isolation.namespaces;
   let namespaceTools: NamespaceTools | undefined;
   if (pidNamespace || filesystemLinux) {
+    if (process.getuid?.() !== 0) return fail('--isolation: namespaces/pid and filesystem/linux need root (new namespaces and mounts)');
     namespaceTools = await findNamespaceTools();
     if (namespaceTools === undefined) return fail('--isolation: namespaces/pid and filesystem/linux need util-linux unshare (>= 2.32, with --kill-child) and mount');
     if (filesystemLinux && (workDir === '/tmp' || workDir.startsWith('/tmp/'))) {
@@ -173,6 +174,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     bridgeName: values.bridge_name as string,
     bridgeSubnet: values.bridge_subnet as string,
     cgroupsRoot: values.cgroups_root as string,
+    ...(allowedHostPaths !== undefined ? { allowedHostPaths } : {}),
     logger,
   });
   if (!images.ok) return fail(images.message);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Resources } from '../../common/resources/resources.ts';
 import type { mesos } from '../../proto/types.generated.ts';
-import { readContainerRequest } from './container-image.ts';
+import { readContainerRequest, volumeOutsideAllowed } from './container-image.ts';
 
 const ports = Resources.parse('cpus:1;mem:64;ports:[31000-31009]');
 const docker = (docker: Partial<mesos.v1.ContainerInfo.DockerInfo>, extra: Partial<mesos.v1.ContainerInfo> = {}): mesos.v1.ContainerInfo => ({
@@ -50,4 +50,16 @@ test('refusals name the field', (t) => {
     [{ type: 'MESOS', network_infos: [{ port_mappings: [{ host_port: 31000, container_port: 80 }] }] }, ports, "container.network_infos[0].port_mappings: port mappings need a bridge network (name 'mesos-bridge')"],
   ];
   for (const [container, resources, message] of cases) t.deepEqual(readContainerRequest(container, resources), { ok: false, message }, message);
+});
+
+test('volumes outside --allowed_host_paths are refused, by the path given and by where its symlinks lead; relative ones must stay in the sandbox', (t) => {
+  const links: Record<string, string> = { '/data/link': '/etc', '/data/ok': '/data/ok', '/sb': '/sb', '/sb/rel/dir': '/sb/rel/dir', '/sb/d': '/' };
+  const real = (p: string) => links[p];
+  const vol = (host_path: string): mesos.v1.Volume => ({ container_path: '/c', host_path, mode: 'RO' });
+  t.is(volumeOutsideAllowed([vol('/etc/passwd'), vol('rel/dir'), vol('new')], undefined, '/sb', real), undefined, 'no list: anywhere; a relative path that does not exist yet is made in the sandbox');
+  t.is(volumeOutsideAllowed([vol('/data/ok'), vol('rel/dir'), { container_path: '/s', mode: 'RW', source: { type: 'HOST_PATH', host_path: { path: '/data' } } }], ['/data/'], '/sb', real), undefined);
+  t.is(volumeOutsideAllowed([vol('/data/ok'), vol('/etc')], ['/data'], '/sb', real), "container.volumes[1].host_path: '/etc' is not under the allowed host paths (/data)");
+  t.is(volumeOutsideAllowed([vol('/data/link')], ['/data'], '/sb', real), "container.volumes[0].host_path: '/data/link' is not under the allowed host paths (/data)");
+  t.is(volumeOutsideAllowed([vol('/database')], ['/data'], '/sb', real), "container.volumes[0].host_path: '/database' is not under the allowed host paths (/data)");
+  t.is(volumeOutsideAllowed([vol('d')], undefined, '/sb', real), "container.volumes[0].host_path: 'd' leads out of the sandbox (to '/')");
 });

@@ -16,6 +16,7 @@
  * Invariants: a refused ContainerInfo is a failure value naming the field; after a failed
  * `provisionImageContainer` nothing of it is left (network detached, runtime cleaned up).
  */
+import { realpathSync } from 'node:fs';
 import type { Resources } from '../../common/resources/resources.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import type { ContainerId, LaunchSpec } from '../containerizer.ts';
@@ -99,6 +100,35 @@ export interface ImageSupport {
   readonly network?: ContainerNetwork;
   /** `--cgroups_root`: the container's cgroup path for runc is `/<root>/<container id>`, where the cgroups isolator made it. */
   readonly cgroupsRoot: string;
+  /** `--allowed_host_paths`: directories under which an absolute host-path volume may be; undefined = anywhere. */
+  readonly allowedHostPaths?: readonly string[];
+}
+
+/**
+ * A volume whose host side is not where it may be is refused before anything is made: an absolute
+ * host path outside `--allowed_host_paths` (as given, and with its symlinks resolved), and a
+ * relative one (in the sandbox) whose symlinks lead out of the sandbox (a fetched archive could
+ * carry `d -> /`, and a bind mount follows it).
+ */
+export function volumeOutsideAllowed(
+  volumes: readonly mesos.v1.Volume[], allowed: readonly string[] | undefined, sandbox: string, realpath: (p: string) => string | undefined,
+): string | undefined {
+  const at = (dirs: readonly string[], p: string) => dirs.some((a) => a === '/' || p === a || p.startsWith(`${a}/`));
+  const dirs = allowed?.map((a) => (a === '/' ? a : a.replace(/\/+$/, '')));
+  const box = realpath(sandbox) ?? sandbox;
+  for (const [i, v] of volumes.entries()) {
+    const host = v.host_path !== undefined && v.host_path !== '' ? v.host_path : v.source?.type === 'HOST_PATH' ? (v.source.host_path?.path ?? '') : '';
+    if (host === '') continue;
+    if (!host.startsWith('/')) {
+      const real = realpath(`${sandbox}/${host}`);
+      if (real !== undefined && !at([box], real)) return `container.volumes[${i}].host_path: '${host}' leads out of the sandbox (to '${real}')`;
+      continue;
+    }
+    if (dirs === undefined) continue;
+    const real = realpath(host) ?? host;
+    if (!at(dirs, host) || !at(dirs, real)) return `container.volumes[${i}].host_path: '${host}' is not under the allowed host paths (${dirs.join(':')})`;
+  }
+  return undefined;
 }
 
 export type ProvisionedContainer =
@@ -112,6 +142,14 @@ export async function provisionImageContainer(
   network: NetworkRequest,
   support: ImageSupport,
 ): Promise<ProvisionedContainer> {
+  const outside = volumeOutsideAllowed(spec.container?.volumes ?? [], support.allowedHostPaths, spec.sandbox, (p) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  });
+  if (outside !== undefined) return { ok: false, message: outside };
   const provisioned = await support.store.provision(image.reference, { forcePull: image.forcePull });
   if (!provisioned.ok) return { ok: false, message: `Failed to provision image '${image.reference}': ${provisioned.message}` };
   let netns: { kind: 'host' } | { kind: 'namespace'; netnsPath: string } = { kind: 'host' };

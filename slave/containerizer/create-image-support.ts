@@ -13,7 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Logger } from '../../master/ports.ts';
 import { createImageStore, defaultStoreDir } from '../images/local-image-store.ts';
+import { claimBridge, type Claim } from '../network/bridge-owner.ts';
 import { createBridgeNetwork } from '../network/bridge-network.ts';
+import type { ContainerNetwork } from '../network/container-network.ts';
 import type { ImageSupport } from './container-image.ts';
 import { createOciRuntime } from './oci/runc-runtime.ts';
 
@@ -27,6 +29,7 @@ export interface ImageSupportFlags {
   readonly bridgeName: string;
   readonly bridgeSubnet: string;
   readonly cgroupsRoot: string;
+  readonly allowedHostPaths?: readonly string[];
   readonly logger: Logger;
   readonly isRoot?: boolean;
 }
@@ -83,10 +86,48 @@ export function createImageSupport(flags: ImageSupportFlags): ImageSupportResult
     warnings.push('BRIDGE networking disabled: iptables or ip (iproute2) is missing; BRIDGE containers will fail');
   } else {
     try {
-      network = createBridgeNetwork({ bridge: flags.bridgeName, subnet: flags.bridgeSubnet, stateDir: join(flags.workDir, 'network'), logger: flags.logger, ...bridgeNames(flags.bridgeName) });
+      const bridge = createBridgeNetwork({ bridge: flags.bridgeName, subnet: flags.bridgeSubnet, stateDir: join(flags.workDir, 'network'), logger: flags.logger, ...bridgeNames(flags.bridgeName) });
+      network = ownedBridge(bridge, () => claimBridge(flags.bridgeName, flags.workDir), flags.logger);
     } catch (e) {
       return { ok: false, flag: 'bridge_subnet', message: `--bridge_name/--bridge_subnet: ${(e as Error).message}` };
     }
   }
-  return { ok: true, support: { store, runtime, cgroupsRoot: flags.cgroupsRoot, ...(network !== undefined ? { network } : {}) }, warnings };
+  return {
+    ok: true,
+    support: { store, runtime, cgroupsRoot: flags.cgroupsRoot, ...(network !== undefined ? { network } : {}), ...(flags.allowedHostPaths !== undefined ? { allowedHostPaths: flags.allowedHostPaths } : {}) },
+    warnings,
+  };
+}
+
+/**
+ * The bridge used only while this agent holds it (bridge-owner.ts): an attach claims it first
+ * (another agent holding it fails the attach, naming it); a recovery that cannot claim it leaves
+ * the bridge alone (it would remove the other agent's containers' networks). A claim lasts until
+ * the agent exits.
+ */
+export function ownedBridge(net: ContainerNetwork, claim: () => Claim, logger: Logger): ContainerNetwork {
+  let held = false;
+  const take = (): Claim => {
+    if (held) return { ok: true };
+    const c = claim();
+    held = c.ok;
+    return c;
+  };
+  return {
+    async attach(id, mappings) {
+      const c = take();
+      if (!c.ok) return { ok: false, message: c.message };
+      return net.attach(id, mappings);
+    },
+    detach: (id) => net.detach(id),
+    async recover(running) {
+      const c = take();
+      if (!c.ok) {
+        logger.warn({ reason: c.message }, 'bridge not recovered: another agent holds it');
+        return [];
+      }
+      return net.recover(running);
+    },
+    attached: () => net.attached(),
+  };
 }

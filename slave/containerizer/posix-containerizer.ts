@@ -25,7 +25,7 @@
  * a container is prepared before its process exists and cleaned up (no cgroup left) by `cleanup`,
  * by a launch that fails after the prepare, or by `recover` when the agent does not know it.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { chown, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +176,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
    * with none known, so cgroups left by an earlier agent never outlive this one.
    */
   let recoveredOnce: Promise<void> | undefined;
+  /** The last `update` of each container still being applied (updates of one container are applied in order). */
+  const updating = new Map<ContainerId, Promise<void>>();
 
   const subreaper = setChildSubreaper();
   if (!subreaper.ok) logger.error({ reason: subreaper.message }, 'NOT a child subreaper: orphaned task processes re-parent to init and may outlive their container');
@@ -420,6 +422,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const request = readContainerRequest(spec.container, spec.resources);
     if (!request.ok) return request;
     if (request.image !== undefined && opts.images === undefined) return { ok: false, message: `containers with images cannot run on this agent: ${opts.imagesUnavailable ?? 'no image support'}` };
+    if (request.network.kind === 'bridge' && opts.images?.network === undefined) return { ok: false, message: 'bridge networking is not available on this agent (iptables or ip missing, see its start log)' };
     const { env: envTool, setpriv, setsid, unshare, sh } = await tools;
     if (envTool === undefined) return { ok: false, message: 'env(1) from coreutils is required to launch tasks' };
     if (setsid === undefined) return { ok: false, message: 'setsid(1) from util-linux is required to launch tasks' };
@@ -503,7 +506,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const support = opts.images!;
     const prepared = await prepareIsolators(spec);
     if (!prepared.ok) return prepared;
-    const provisioned = await provisionImageContainer(spec, image, network, support);
+    const provisioned = await provisionImageContainer(spec, image, network, support).catch((e: unknown) => ({ ok: false as const, message: messageOf(e) }));
     if (!provisioned.ok) {
       await unprepareIsolators(spec.containerId);
       return provisioned;
@@ -525,19 +528,24 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   async function containerInit(spec: LaunchSpec, pidFile: string): Promise<LaunchResult> {
     const t = containers.get(spec.containerId);
     if (t === undefined) return { ok: false, message: 'the container went away during its launch' };
-    for (let waited = 0; ; ) {
-      const pid = Number(readFileIfThere(pidFile)?.trim() || Number.NaN);
+    for (let waited = 0, round = 0; ; round++) {
+      const pid = existsSync(pidFile) ? Number(readFileIfThere(pidFile)?.trim() || Number.NaN) : Number.NaN;
       if (Number.isInteger(pid) && pid > 0) return { ok: true, pid };
       if (t.ended || waited > HANDSHAKE_TIMEOUT_MS) {
-        if (!t.ended) await killContainer(t);
+        if (!t.ended) {
+          // A runtime stuck before its init joined the cgroup is not in it: the tree walk finds it.
+          await killContainer(t);
+          await killAll(t);
+        }
         const termination = await t.termination;
         const said = (readFileIfThere(join(spec.sandbox, 'stderr')) ?? '').trim().split('\n').slice(-3).join(' ').trim();
         await cleanupContainer(spec.containerId);
         return { ok: false, message: `The OCI runtime did not start the container: ${said !== '' ? said : termination.message}` };
       }
-      // The runtime takes tens of milliseconds; a short poll costs nothing next to it.
-      await new Promise<void>((r) => timers.setTimeout(r, CONTAINER_INIT_POLL_MS));
-      waited += CONTAINER_INIT_POLL_MS;
+      // The runtime takes tens of milliseconds: polled often at first (a stat is a few microseconds), then less.
+      const pause = round < 50 ? CONTAINER_INIT_POLL_MS : 25;
+      await new Promise<void>((r) => timers.setTimeout(r, pause));
+      waited += pause;
     }
   }
 
@@ -582,9 +590,12 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (isolator !== undefined) {
       t.isolated = true;
       // The task's subshell joined its cgroups itself before it exec'd; this repeats the move (harmless) and names the pid to posix isolators.
-      await isolator.isolate(spec.containerId, handshake).catch((e: unknown) => {
-        logger.warn({ containerId: spec.containerId, error: messageOf(e) }, 'isolate of the task process failed');
-      });
+      // Not for `runc run`: it stays outside (its heap is not the task's); runc puts the container's init in the cgroup.
+      if (extra.runtime !== 'oci') {
+        await isolator.isolate(spec.containerId, handshake).catch((e: unknown) => {
+          logger.warn({ containerId: spec.containerId, error: messageOf(e) }, 'isolate of the task process failed');
+        });
+      }
       void isolator.watch(spec.containerId).then((l) => onLimitation(t, l));
     }
     // The record is on disk before the end can be handled, so that a cleanup after `wait` leaves no record behind.
@@ -697,18 +708,28 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
         await recoverRuntimes(new Set([...out].filter(([, r]) => r === 'running').map(([id]) => id)));
         return out;
       })();
-      recoveredOnce = run.then(() => undefined);
+      recoveredOnce = run.then(() => undefined, () => undefined);
       return run;
     },
-    async update(id, resources) {
-      const t = containers.get(id);
-      if (t === undefined || t.ended) return;
-      const cpus = resources.scalar('cpus');
-      const mem = resources.scalar('mem');
-      // The record carries the limits that usage reports and that a recovery re-applies.
-      t.record = { ...t.record, cpusLimit: cpus > 0 ? cpus : undefined, memLimitBytes: mem > 0 ? Math.round(mem * 1024 * 1024) : undefined };
-      writeRunFileAtomic(t.runDir, RUN_FILES.container, JSON.stringify(t.record));
-      if (isolator !== undefined && t.isolated) await isolator.update(id, resources);
+    update(id, resources) {
+      // One at a time per container, in the order asked: the last one asked is what stays.
+      const previous = updating.get(id) ?? Promise.resolve();
+      const next = previous.then(async () => {
+        const t = containers.get(id);
+        if (t === undefined || t.ended) return;
+        if (isolator !== undefined && t.isolated) await isolator.update(id, resources);
+        const cpus = resources.scalar('cpus');
+        const mem = resources.scalar('mem');
+        // The record carries the limits that usage reports and that a recovery re-applies: written once they apply.
+        t.record = { ...t.record, cpusLimit: cpus > 0 ? cpus : undefined, memLimitBytes: mem > 0 ? Math.round(mem * 1024 * 1024) : undefined };
+        writeRunFileAtomic(t.runDir, RUN_FILES.container, JSON.stringify(t.record));
+      });
+      const settled = next.catch(() => undefined);
+      updating.set(id, settled);
+      void settled.then(() => {
+        if (updating.get(id) === settled) updating.delete(id);
+      });
+      return next;
     },
     async usage(id) {
       const t = containers.get(id);
@@ -740,8 +761,9 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     removeRuntimeFiles(t.runDir);
     // task.sh holds the task's environment (secrets too): it goes with the container.
     for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`, CLAIM_FILE]) rmSync(join(t.runDir, name), { force: true });
-    if (t.record.runtime === 'oci' && opts.images !== undefined) {
-      const errors = await releaseImageContainer(id, t.runDir, opts.images, t.record.bridge === true);
+    // A container whose record was not written yet when the agent died is known by its bundle; detach is idempotent, so a record without `bridge` still detaches.
+    if ((t.record.runtime === 'oci' || existsSync(join(t.runDir, 'bundle'))) && opts.images !== undefined) {
+      const errors = await releaseImageContainer(id, t.runDir, opts.images, true);
       for (const error of errors) logger.warn({ containerId: id, error }, 'container cleanup failed');
     }
     // Last, so that a failure (reported to the caller) leaves the runtime files handled: no cgroup is left behind.

@@ -14,12 +14,12 @@ test('containerEnvironment: image, then the task wins in place, MESOS_SANDBOX is
   t.true(containerEnvironment([], { PATH: '/host/default' }, '/', ['/host/default']).includes('PATH=/host/default'));
 });
 
-test("containerCwd: the task's, else the image's, else /", (t) => {
+test("containerCwd: the task's, else the image's, else the sandbox (as Mesos)", (t) => {
   t.is(containerCwd('/task', '/image'), '/task');
   t.is(containerCwd(undefined, '/image'), '/image');
   t.is(containerCwd('', 'image-rel'), '/image-rel');
-  t.is(containerCwd(undefined, undefined), '/');
-  t.is(containerCwd(undefined, ''), '/');
+  t.is(containerCwd(undefined, undefined), '/mnt/mesos/sandbox');
+  t.is(containerCwd(undefined, ''), '/mnt/mesos/sandbox');
 });
 
 test('hostsFile: own namespace: localhost and the hostname; host networking: the host file, plus a given hostname', (t) => {

@@ -138,9 +138,13 @@ export function containerEnvironment(imageEnv: readonly string[], taskEnv: Reado
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
-/** The working directory: the task's, else the image's, else `/`; relative ones are under `/`. */
+/**
+ * The working directory: the task's, else the image's WorkingDir, else the sandbox
+ * (`/mnt/mesos/sandbox`), as Mesos runs a task with an image (fetched files are there, so `./app`
+ * works); relative ones are under `/`.
+ */
 export function containerCwd(taskWorkingDirectory: string | undefined, imageWorkingDir: string | undefined): string {
-  const pick = [taskWorkingDirectory, imageWorkingDir].find((d) => d !== undefined && d !== '') ?? '/';
+  const pick = [taskWorkingDirectory, imageWorkingDir].find((d) => d !== undefined && d !== '') ?? SANDBOX_MOUNT;
   return pick.startsWith('/') ? pick : `/${pick}`;
 }
 

@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../master/ports.ts';
+import { mountOverlay, unmount } from './mount-syscall.ts';
 
 export interface MountEntry {
   readonly mountPoint: string;
@@ -69,7 +70,8 @@ export async function mountRootfs(lower: string, layout: RootfsLayout, logger: L
   if (/[:,\\]/.test(lower + upper + work)) {
     why = 'a path holds one of : , \\ that overlay options cannot carry';
   } else {
-    const mounted = await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, layout.rootfs]);
+    // The system call when koffi is there (no process on the launch path), else mount(8).
+    const mounted = mountOverlay(lower, upper, work, layout.rootfs) ?? (await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, layout.rootfs]));
     if (mounted.ok) return { ok: true, kind: 'overlay' };
     why = mounted.message;
   }
@@ -83,9 +85,9 @@ export async function mountRootfs(lower: string, layout: RootfsLayout, logger: L
 /** Unmounts every mount at `path` (stacked ones too): umount, then umount -l when busy. True when nothing is mounted there any more. */
 export async function unmountAll(path: string, logger: Logger): Promise<boolean> {
   for (let i = 0; i < 16 && (await isMountPoint(path)); i++) {
-    const plain = await run('umount', [path]);
+    const plain = unmount(path, false) ?? (await run('umount', [path]));
     if (plain.ok) continue;
-    const lazy = await run('umount', ['-l', path]);
+    const lazy = unmount(path, true) ?? (await run('umount', ['-l', path]));
     if (!lazy.ok) {
       logger.error({ path, error: lazy.message }, 'cannot unmount a container rootfs');
       return false;

@@ -118,7 +118,7 @@ test('a kill before the launch ends the task at once (REASON_TASK_KILLED_DURING_
   t.is(h.link.updates('t').length, 1);
 });
 
-test('a kill while the containerizer launches: TASK_KILLED at once, and the process that starts anyway is SIGKILLed', async (t) => {
+test('a kill while the containerizer launches: TASK_KILLED at once, the launch told to stop, and the process that starts anyway is SIGKILLed', async (t) => {
   const h = harness(t);
   register(h);
   let release!: () => void;
@@ -129,9 +129,10 @@ test('a kill while the containerizer launches: TASK_KILLED at once, and the proc
   h.agent.handle({ kill_task: { framework_id: { value: 'F' }, task_id: { value: 't' } } });
   await settle();
   t.deepEqual(h.link.updates('t').map((s) => s.state), ['TASK_KILLED']);
+  t.deepEqual(h.containerizer.signals.map(([, sig]) => sig), ['SIGKILL'], 'at once: the containerizer abandons a launch in flight');
   release();
   await settle();
-  t.deepEqual(h.containerizer.signals.map(([, sig]) => sig), ['SIGKILL']);
+  t.deepEqual(h.containerizer.signals.map(([, sig]) => sig), ['SIGKILL', 'SIGKILL'], 'and again once the launch returned');
   t.is(h.link.updates('t').length, 1);
 });
 

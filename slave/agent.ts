@@ -813,6 +813,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
     entry.killRequested = true;
     if (entry.phase === 'preparing') {
       this.emit(entry, 'TASK_KILLED', { reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it was launched' });
+      // A launch in flight (an image being pulled, a bundle being made) is abandoned by the containerizer.
+      if (entry.container !== undefined) void this.deps.containerizer.kill(asContainerId(entry.container), 'SIGKILL');
       if (entry.kind === 'custom') {
         entry.phase = 'ended';
         this.maybeCollect(entry);

@@ -131,6 +131,9 @@ export function volumeOutsideAllowed(
   return undefined;
 }
 
+/** The failure of a launch that a kill abandoned. */
+export const ABANDONED = 'the container was killed during its launch';
+
 export type ProvisionedContainer =
   | { readonly ok: true; readonly exec: readonly string[]; readonly pidFile: string; readonly bridge: boolean; readonly ip?: string }
   | { readonly ok: false; readonly message: string };
@@ -141,6 +144,8 @@ export async function provisionImageContainer(
   image: ImageRequest,
   network: NetworkRequest,
   support: ImageSupport,
+  /** True once a kill asked to abandon the launch: checked after the pull, the longest step. */
+  abandoned: () => boolean = () => false,
 ): Promise<ProvisionedContainer> {
   const outside = volumeOutsideAllowed(spec.container?.volumes ?? [], support.allowedHostPaths, spec.sandbox, (p) => {
     try {
@@ -152,6 +157,7 @@ export async function provisionImageContainer(
   if (outside !== undefined) return { ok: false, message: outside };
   const provisioned = await support.store.provision(image.reference, { forcePull: image.forcePull });
   if (!provisioned.ok) return { ok: false, message: `Failed to provision image '${image.reference}': ${provisioned.message}` };
+  if (abandoned()) return { ok: false, message: ABANDONED };
   let netns: { kind: 'host' } | { kind: 'namespace'; netnsPath: string } = { kind: 'host' };
   let ip: string | undefined;
   if (network.kind === 'bridge') {

@@ -40,7 +40,7 @@ import type { ContainerLimitation, IsolatedContainer, Isolator } from '../isolat
 import { nativeNamespacesWrap } from '../isolators/namespaces/native-namespaces.ts';
 import type { NativeNamespacesOptions } from '../isolators/namespaces/native-namespaces.ts';
 import type { NamespaceTools } from '../isolators/namespaces/namespace-tools.ts';
-import { provisionImageContainer, readContainerRequest, releaseImageContainer } from './container-image.ts';
+import { ABANDONED, provisionImageContainer, readContainerRequest, releaseImageContainer } from './container-image.ts';
 import type { ImageRequest, ImageSupport, NetworkRequest } from './container-image.ts';
 import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-check.ts';
 import type { UserEntry } from './launch-check.ts';
@@ -417,8 +417,22 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     }, RECOVERED_POLL_MS);
   }
 
+  /** Containers whose launch is in flight, and those of them a kill asked to abandon. */
+  const launching = new Set<ContainerId>();
+  const abandoned = new Set<ContainerId>();
+
   async function launch(spec: LaunchSpec): Promise<LaunchResult> {
-    if (containers.has(spec.containerId)) return { ok: false, message: `Container '${spec.containerId}' already exists` };
+    if (containers.has(spec.containerId) || launching.has(spec.containerId)) return { ok: false, message: `Container '${spec.containerId}' already exists` };
+    launching.add(spec.containerId);
+    try {
+      return await launchOne(spec);
+    } finally {
+      launching.delete(spec.containerId);
+      abandoned.delete(spec.containerId);
+    }
+  }
+
+  async function launchOne(spec: LaunchSpec): Promise<LaunchResult> {
     const request = readContainerRequest(spec.container, spec.resources);
     if (!request.ok) return request;
     if (request.image !== undefined && opts.images === undefined) return { ok: false, message: `containers with images cannot run on this agent: ${opts.imagesUnavailable ?? 'no image support'}` };
@@ -506,15 +520,25 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const support = opts.images!;
     const prepared = await prepareIsolators(spec);
     if (!prepared.ok) return prepared;
-    const provisioned = await provisionImageContainer(spec, image, network, support).catch((e: unknown) => ({ ok: false as const, message: messageOf(e) }));
-    if (!provisioned.ok) {
+    const provisioned = await provisionImageContainer(spec, image, network, support, () => abandoned.has(spec.containerId)).catch((e: unknown) => ({ ok: false as const, message: messageOf(e) }));
+    if (!provisioned.ok || abandoned.has(spec.containerId)) {
+      if (provisioned.ok) await releaseImageContainer(spec.containerId, spec.runDir, support, provisioned.bridge);
       await unprepareIsolators(spec.containerId);
-      return provisioned;
+      return provisioned.ok ? { ok: false, message: ABANDONED } : provisioned;
     }
     const script = taskScript({ workingDirectory: spec.sandbox, sandbox: spec.sandbox, environment: { PATH: DEFAULT_PATH }, envTool, asUser: [], argv: provisioned.exec });
     const launched = await start(spec, script, { runtime: 'oci', ...(provisioned.bridge ? { bridge: true } : {}), ...(provisioned.ip !== undefined ? { ip: provisioned.ip } : {}) });
     if (!launched.ok) return launched;
     const init = await containerInit(spec, provisioned.pidFile);
+    if (init.ok && abandoned.has(spec.containerId)) {
+      const t = containers.get(spec.containerId);
+      if (t !== undefined) {
+        await killContainer(t);
+        await t.termination;
+      }
+      await cleanupContainer(spec.containerId);
+      return { ok: false, message: ABANDONED };
+    }
     if (!init.ok || provisioned.ip === undefined) return init;
     return { ...init, networkInfos: [bridgeNetworkInfo(provisioned.ip, network)] };
   }
@@ -540,6 +564,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
         const termination = await t.termination;
         const said = (readFileIfThere(join(spec.sandbox, 'stderr')) ?? '').trim().split('\n').slice(-3).join(' ').trim();
         await cleanupContainer(spec.containerId);
+        if (abandoned.has(spec.containerId)) return { ok: false, message: ABANDONED };
         return { ok: false, message: `The OCI runtime did not start the container: ${said !== '' ? said : termination.message}` };
       }
       // The runtime takes tens of milliseconds: polled often at first (a stat is a few microseconds), then less.
@@ -686,6 +711,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     wait: (id) => containers.get(id)?.termination ?? Promise.resolve(unknownContainer(id)),
     async kill(id, signal) {
       const t = containers.get(id);
+      // A launch in flight is abandoned at its next step (a pull or a runtime start can take long).
+      if (launching.has(id) && (t === undefined || t.record.runtime === 'oci')) abandoned.add(id);
       if (t === undefined) return;
       if (signal === 'SIGKILL') return killContainer(t);
       if (cgroups !== undefined && t.isolated && cgroups.hierarchy.exists(id)) {

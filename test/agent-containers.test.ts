@@ -197,12 +197,20 @@ test.serial('a container outlives a kill -9 of its agent; after the restart its 
   await nothingLeft(t, c);
 });
 
-test.serial('an unknown image or a bad port mapping fails the task with REASON_CONTAINER_LAUNCH_FAILED and a message; nothing left', async (t) => {
-  const c = await containerCluster(t);
+test.serial('an unknown image, an unreachable registry, a bad port mapping or a volume outside --allowed_host_paths fails the task with REASON_CONTAINER_LAUNCH_FAILED and a message; nothing left', async (t) => {
+  const c = await containerCluster(t, { allowed_host_paths: '/var/tmp' });
   await acceptOffer(c, (o) => launchOp(
     task(o, 'nope', 'true', { container: { type: 'DOCKER', docker: { image: `${registry.host}/test/nope:1` } } }),
+    task(o, 'unreachable', 'true', { container: { type: 'DOCKER', docker: { image: '127.0.0.1:1/test/busybox:1' } } }),
     task(o, 'badport', 'true', dockerContainer({ network: 'BRIDGE', port_mappings: [{ host_port: 80, container_port: 80 }] })),
+    task(o, 'outside', 'true', { container: { type: 'DOCKER', docker: { image }, volumes: [{ container_path: '/host-etc', host_path: '/etc', mode: 'RO' }] } }),
   ));
+  const unreachable = await update(c, 'unreachable', 'TASK_FAILED', 60_000);
+  t.is(unreachable.update.status.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+  t.regex(unreachable.update.status.message, /127\.0\.0\.1:1/);
+  const outside = await update(c, 'outside', 'TASK_FAILED', 60_000);
+  t.is(outside.update.status.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+  t.regex(outside.update.status.message, /container\.volumes\[0\]\.host_path: '\/etc' is not under the allowed host paths \(\/var\/tmp\)/);
   const nope = await update(c, 'nope', 'TASK_FAILED', 60_000);
   t.is(nope.update.status.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
   t.regex(nope.update.status.message, /test\/nope:1/);

@@ -46,6 +46,9 @@ $B mount -t tmpfs -o mode=1777 tmpfs $N/dev/shm || die '/dev/shm'
 # cgroup v2 only, with the options systemd uses on a unified host.
 $B mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 $N/sys/fs/cgroup || die 'cgroup2'
 for d in tmp var/tmp; do $B mount -t tmpfs -o mode=1777 tmpfs $N/$d || die "tmpfs /$d"; done
+# tsx's transform cache (os.tmpdir()/tsx-<uid>) from the host: compiling every .ts file afresh
+# costs tens of seconds when the guest runs without KVM.
+for d in /lower/tmp/tsx-*; do [ -d "$d" ] && $B cp -a "$d" $N/tmp/; done
 $B mount -t tmpfs -o mode=755 tmpfs $N/run || die 'tmpfs /run'
 $B mkdir -p $N/run/cgroup-v2-vm $N/run/netns $N/run/lock
 $B mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=none results $N/run/cgroup-v2-vm || die 'mount 9p results failed'

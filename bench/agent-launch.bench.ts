@@ -35,6 +35,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emit, printTable } from './report.ts';
 import type { BenchResult } from './report.ts';
+import { spawnAgent } from './support/agent-process.ts';
 import { startMasterProcess, type MasterProcess } from './support/master-process.ts';
 import { collectOffers, expect202, inParallel } from './support/offer-cycle.ts';
 import { benchFrameworkInfo, subscribeScheduler, type BenchScheduler, type Json } from './support/scheduler-client.ts';
@@ -110,28 +111,10 @@ async function startAgentProcess(masterUrl: string, resources: string): Promise<
   cleanup.agentWorkDir = workDir;
   const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const master = masterUrl.replace(/^https?:\/\//, '');
-  const child = spawn(process.execPath, [
-    ...nodeArgs, join(root, 'bin', 'maestro.mjs'), 'agent', '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`,
-    `--master=${master}`, `--resources=${resources}`, '--quiet=true',
-  ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanup.agent = child;
-  let out = '';
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('"agent started"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`agent exited (code ${code}, signal ${sig}) before starting:\n${out}`));
-    });
-  });
+  const child = await spawnAgent([
+    '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, `--master=${master}`, `--resources=${resources}`, '--quiet=true',
+  ], nodeArgs, (c) => { cleanup.agent = c; });
+  const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
   return {
     pid: child.pid!,
     workDir,

@@ -24,12 +24,13 @@
  * a failure or SIGINT: the agent and master are killed, the containers deleted from runc, mounts
  * under the work dir unmounted, the cgroups root destroyed and the work dirs removed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emit, printTable, type BenchResult } from './report.ts';
 import { startMasterProcess, type MasterProcess } from './support/master-process.ts';
+import { spawnAgent } from './support/agent-process.ts';
 import { expect202 } from './support/offer-cycle.ts';
 import { benchFrameworkInfo, subscribeScheduler, type BenchScheduler, type Json } from './support/scheduler-client.ts';
 import { msBetween, percentile } from './support/stats.ts';
@@ -100,28 +101,10 @@ async function importImage(): Promise<string> {
 }
 
 async function startAgent(masterUrl: string): Promise<void> {
-  const child = spawn(process.execPath, [
-    join(root, 'bin', 'maestro.mjs'), 'agent', '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`,
-    `--master=${masterUrl.replace(/^https?:\/\//, '')}`, '--resources=cpus:64;mem:65536;disk:65536', '--quiet=true',
-    `--isolation=${config.isolation}`, `--cgroups_root=${CGROUPS_ROOT}`, '--image_providers=docker',
-  ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  agentChild = child;
-  let out = '';
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('"agent started"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`agent exited (code ${code}, signal ${sig}) before starting:\n${out}`));
-    });
-  });
+  await spawnAgent([
+    '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, `--master=${masterUrl.replace(/^https?:\/\//, '')}`,
+    '--resources=cpus:64;mem:65536;disk:65536', '--quiet=true', `--isolation=${config.isolation}`, `--cgroups_root=${CGROUPS_ROOT}`, '--image_providers=docker',
+  ], [], (child) => { agentChild = child; });
 }
 
 const scalar = (name: string, value: number): Json => ({ name, type: 'SCALAR', scalar: { value } });

@@ -5,10 +5,11 @@
  * agent by design (DESIGN.md §5), so a test must remove them itself, also on failure.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bridgeNames } from '../../slave/containerizer/create-image-support.ts';
 import { createBridgeNetwork } from '../../slave/network/bridge-network.ts';
+import { BRIDGE_OWNER_DIR } from '../../slave/network/bridge-owner.ts';
 
 /** Container ids runc knows under the agent's runc root. */
 export function runcContainers(workDir: string): string[] {
@@ -34,6 +35,8 @@ export async function cleanupContainers(workDir: string, bridge?: { name: string
     const net = createBridgeNetwork({ bridge: bridge.name, subnet: bridge.subnet, stateDir: join(workDir, 'network'), ...bridgeNames(bridge.name) });
     await net.recover(new Set());
     await net.removeHostSetup();
+    // The claim of an agent killed with SIGKILL (its exit hook never ran).
+    rmSync(join(BRIDGE_OWNER_DIR, `bridge-${bridge.name}.owner`), { force: true });
   }
 }
 

@@ -12,9 +12,14 @@ test('a bridge is claimed once per process; another live process holding it is n
   t.deepEqual(claimBridge('br-a', '/w/me', dir), { ok: true }, 'again: still ours');
   t.deepEqual(JSON.parse(readFileSync(join(dir, 'bridge-br-a.owner'), 'utf8')), { pid: process.pid, workDir: '/w/me' });
 
-  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  // A process whose command line names the claim's work dir, as an agent's does (--work_dir=...).
+  const other = spawn('sh', ['-c', 'sleep 30', 'sh', '--work_dir=/w/other'], { stdio: 'ignore' });
   t.teardown(() => other.kill('SIGKILL'));
   writeFileSync(join(dir, 'bridge-br-b.owner'), JSON.stringify({ pid: other.pid, workDir: '/w/other' }));
+  const reused = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.teardown(() => reused.kill('SIGKILL'));
+  writeFileSync(join(dir, 'bridge-br-r.owner'), JSON.stringify({ pid: reused.pid, workDir: '/w/gone' }));
+  t.deepEqual(claimBridge('br-r', '/w/me', dir), { ok: true }, 'a pid reused by a process that is not the agent: stale');
   t.deepEqual(claimBridge('br-b', '/w/me', dir), {
     ok: false,
     message: `bridge 'br-b' is used by the agent with pid ${other.pid} (work dir /w/other); give each agent on a host its own --bridge_name and --bridge_subnet`,

@@ -19,12 +19,17 @@ export interface BridgeOwner {
 
 export type Claim = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
-function alive(pid: number): boolean {
+/** The claim's agent still runs: its pid is alive and, where /proc says, its command line names the claim's work dir (a pid reused by another process is not the claim's agent). */
+function alive(owner: BridgeOwner): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(owner.pid, 0);
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${owner.pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.includes(owner.workDir));
+  } catch {
+    return true;
   }
 }
 
@@ -54,7 +59,7 @@ export function claimBridge(bridge: string, workDir: string, dir = BRIDGE_OWNER_
     }
     const owner = readOwner(file);
     if (owner?.pid === process.pid) return { ok: true };
-    if (owner !== undefined && alive(owner.pid)) {
+    if (owner !== undefined && alive(owner)) {
       return {
         ok: false,
         message: `bridge '${bridge}' is used by the agent with pid ${owner.pid} (work dir ${owner.workDir}); give each agent on a host its own --bridge_name and --bridge_subnet`,

@@ -15,28 +15,33 @@ export const BRIDGE_OWNER_DIR = '/run/maestro';
 export interface BridgeOwner {
   readonly pid: number;
   readonly workDir: string;
+  /** Its process's start time (/proc/<pid>/stat field 22). */
+  readonly started?: string;
 }
 
 export type Claim = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
-/** The claim's agent still runs: its pid is alive and, where /proc says, its command line names the claim's work dir (a pid reused by another process is not the claim's agent). */
-function alive(owner: BridgeOwner): boolean {
+/** Field 22 of /proc/<pid>/stat: when the process started (a pid reused later has another). */
+function startTime(pid: number): string | undefined {
   try {
-    process.kill(owner.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    return readFileSync(`/proc/${owner.pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.includes(owner.workDir));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
-    return true;
+    return undefined;
   }
+}
+
+/** The claim's agent still runs: its pid is alive and started when the claim says (not a pid reused by another process). */
+function alive(owner: BridgeOwner): boolean {
+  const started = startTime(owner.pid);
+  if (started === undefined) return false;
+  return owner.started === undefined || owner.started === started;
 }
 
 function readOwner(file: string): BridgeOwner | undefined {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<BridgeOwner>;
-    return typeof v.pid === 'number' && typeof v.workDir === 'string' ? { pid: v.pid, workDir: v.workDir } : undefined;
+    return typeof v.pid === 'number' && typeof v.workDir === 'string' ? { pid: v.pid, workDir: v.workDir, ...(typeof v.started === 'string' ? { started: v.started } : {}) } : undefined;
   } catch {
     return undefined;
   }
@@ -45,7 +50,8 @@ function readOwner(file: string): BridgeOwner | undefined {
 /** Claims `bridge` for this process (idempotent); the claim goes when the process exits. */
 export function claimBridge(bridge: string, workDir: string, dir = BRIDGE_OWNER_DIR): Claim {
   const file = join(dir, `bridge-${bridge}.owner`);
-  const me: BridgeOwner = { pid: process.pid, workDir };
+  const started = startTime(process.pid);
+  const me: BridgeOwner = { pid: process.pid, workDir, ...(started !== undefined ? { started } : {}) };
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -25,6 +25,7 @@ export interface ImageSupportFlags {
   readonly storeDir?: string;
   readonly registry: string;
   readonly dockerConfig?: string;
+  readonly insecureRegistries?: readonly string[];
   readonly ociRuntime: string;
   readonly bridgeName: string;
   readonly bridgeSubnet: string;
@@ -77,6 +78,7 @@ export function createImageSupport(flags: ImageSupportFlags): ImageSupportResult
     storeDir: flags.storeDir ?? defaultStoreDir(flags.workDir),
     defaultRegistry: flags.registry,
     ...(flags.dockerConfig !== undefined ? { config: flags.dockerConfig } : {}),
+    ...(flags.insecureRegistries !== undefined ? { insecureRegistries: flags.insecureRegistries } : {}),
     logger: flags.logger,
   });
   const runtime = createOciRuntime({ root: join(flags.workDir, 'runc'), runtime: runtimePath, logger: flags.logger });

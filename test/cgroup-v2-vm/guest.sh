@@ -13,8 +13,10 @@ B=/bin/busybox
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb
 off() {
   $B sync
+  # poweroff -f is the reboot(2) call itself; sysrq only queues the power-off, so PID 1 waits.
+  $B poweroff -f
   echo o >/proc/sysrq-trigger
-  $B sleep 30
+  while :; do $B sleep 1 2>/dev/null; done
 }
 trap off EXIT
 

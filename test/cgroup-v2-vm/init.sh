@@ -18,8 +18,9 @@ $B mount -t devtmpfs devtmpfs /dev
 die() {
   echo "cgroup-v2-vm init: $*" >/dev/console
   { $B grep -E '9p|overlay' /proc/filesystems; $B ls /sys/bus/virtio/devices /sys/bus/pci/devices; $B cat /proc/modules; $B dmesg | $B tail -20; } >/dev/console 2>&1
+  $B poweroff -f
   echo o >/proc/sysrq-trigger
-  $B sleep 30
+  while :; do $B sleep 1; done
 }
 
 # Modules in dependency order (modprobe --show-depends at build time).

@@ -33,7 +33,8 @@ say() { echo "cgroup-v2-vm: $*" >&2; }
 install_missing() {
   local pkgs=()
   command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86)
-  [ -x /bin/busybox ] && /bin/busybox --list | grep -qx switch_root || pkgs+=(busybox-static)
+  # The initramfs needs a static busybox (ldd fails on a static binary).
+  { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || pkgs+=(busybox-static)
   command -v cpio >/dev/null || pkgs+=(cpio)
   command -v modprobe >/dev/null || pkgs+=(kmod)
   ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || pkgs+=(linux-image-amd64)

@@ -160,10 +160,13 @@ test.serial('update: a container given more resources gets the new limits in its
   const launched = await containerizer.launch(s);
   if (!launched.ok) return t.fail(launched.message);
   const cg = hierarchy.cgroup(s.containerId);
-  t.is(readFileSync(join(cg.dir('cpu'), 'cpu.shares'), 'utf8').trim(), '512');
+  // v1 cpu.shares = 1024 × cpus; v2 cpu.weight = 1 + ⌊(shares − 2) × 9999 / 262142⌋ (512 → 20, 1536 → 59).
+  const v1 = layout.version === 1;
+  const share = () => readFileSync(join(cg.dir('cpu'), v1 ? 'cpu.shares' : 'cpu.weight'), 'utf8').trim();
+  t.is(share(), v1 ? '512' : '20');
   await containerizer.update(s.containerId, Resources.parse('cpus:1.5;mem:192'));
-  t.is(readFileSync(join(cg.dir('cpu'), 'cpu.shares'), 'utf8').trim(), '1536'); // 1024 × 1.5
-  t.is(Number(readFileSync(join(cg.dir('memory'), 'memory.limit_in_bytes'), 'utf8')), 192 * 1024 * 1024);
+  t.is(share(), v1 ? '1536' : '59');
+  t.is(Number(readFileSync(join(cg.dir('memory'), v1 ? 'memory.limit_in_bytes' : 'memory.max'), 'utf8')), 192 * 1024 * 1024);
   const usage = await containerizer.usage(s.containerId);
   t.is(usage?.cpus_limit, 1.5);
   t.is(usage?.mem_limit_bytes, 192 * 1024 * 1024);

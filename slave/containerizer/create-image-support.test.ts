@@ -21,13 +21,15 @@ test('an owned bridge: attach and recover go through only while this agent holds
   let claims = 0;
   const mine = ownedBridge(free, () => { claims++; return { ok: true }; }, silentLogger);
   await mine.recover(new Set());
+  t.is(claims, 0, 'nothing of this agent on the bridge: no claim, nothing recovered');
+  await mine.recover(new Set([asContainerId('c0')]));
   t.like(await mine.attach(asContainerId('c1'), []), { ok: true });
   t.deepEqual(free.calls, ['recover', 'attach c1']);
   t.is(claims, 1, 'claimed once');
 
   const taken = recordingNetwork();
   const theirs = ownedBridge(taken, () => ({ ok: false, message: "bridge 'maestro0' is used by the agent with pid 7" }), silentLogger);
-  t.deepEqual(await theirs.recover(new Set()), []);
+  t.deepEqual(await theirs.recover(new Set([asContainerId('c9')])), []);
   t.deepEqual(await theirs.attach(asContainerId('c2'), []), { ok: false, message: "bridge 'maestro0' is used by the agent with pid 7" });
   await theirs.detach(asContainerId('c2'));
   t.deepEqual(taken.calls, ['detach c2'], 'nothing but the idempotent detach reached the bridge');

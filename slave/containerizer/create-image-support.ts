@@ -104,8 +104,8 @@ export function createImageSupport(flags: ImageSupportFlags): ImageSupportResult
 /**
  * The bridge used only while this agent holds it (bridge-owner.ts): an attach claims it first
  * (another agent holding it fails the attach, naming it); a recovery that cannot claim it leaves
- * the bridge alone (it would remove the other agent's containers' networks). A claim lasts until
- * the agent exits.
+ * the bridge alone (it would remove the other agent's containers' networks), and one with nothing
+ * of this agent's to recover does not claim it. A claim lasts until the agent exits.
  */
 export function ownedBridge(net: ContainerNetwork, claim: () => Claim, logger: Logger): ContainerNetwork {
   let held = false;
@@ -123,6 +123,8 @@ export function ownedBridge(net: ContainerNetwork, claim: () => Claim, logger: L
     },
     detach: (id) => net.detach(id),
     async recover(running) {
+      // Nothing of this agent's on the bridge (no container, no record): nothing to recover, and no claim (an agent that never uses the bridge does not hold it).
+      if (!held && running.size === 0 && (await net.attached()).size === 0) return [];
       const c = take();
       if (!c.ok) {
         logger.warn({ reason: c.message }, 'bridge not recovered: another agent holds it');

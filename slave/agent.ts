@@ -566,7 +566,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
     this.watch(entry);
     if (isTerminalState(entry.state)) {
       // Killed while launching: TASK_KILLED is out already; the process goes at once.
-      void this.deps.containerizer.kill(asContainerId(containerId), 'SIGKILL');
+      this.signal(asContainerId(containerId), 'SIGKILL');
       return;
     }
     this.emit(entry, 'TASK_STARTING', {});
@@ -814,7 +814,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
     if (entry.phase === 'preparing') {
       this.emit(entry, 'TASK_KILLED', { reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it was launched' });
       // A launch in flight (an image being pulled, a bundle being made) is abandoned by the containerizer.
-      if (entry.container !== undefined) void this.deps.containerizer.kill(asContainerId(entry.container), 'SIGKILL');
+      if (entry.container !== undefined) this.signal(asContainerId(entry.container), 'SIGKILL');
       if (entry.kind === 'custom') {
         entry.phase = 'ended';
         this.maybeCollect(entry);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Resources } from '../../common/resources/resources.ts';
 import type { mesos } from '../../proto/types.generated.ts';
-import { readContainerRequest, volumeOutsideAllowed } from './container-image.ts';
+import { checkVolumes, readContainerRequest } from './container-image.ts';
 
 const ports = Resources.parse('cpus:1;mem:64;ports:[31000-31009]');
 const docker = (docker: Partial<mesos.v1.ContainerInfo.DockerInfo>, extra: Partial<mesos.v1.ContainerInfo> = {}): mesos.v1.ContainerInfo => ({
@@ -52,14 +52,28 @@ test('refusals name the field', (t) => {
   for (const [container, resources, message] of cases) t.deepEqual(readContainerRequest(container, resources), { ok: false, message }, message);
 });
 
-test('volumes outside --allowed_host_paths are refused, by the path given and by where its symlinks lead; relative ones must stay in the sandbox', (t) => {
-  const links: Record<string, string> = { '/data/link': '/etc', '/data/ok': '/data/ok', '/sb': '/sb', '/sb/rel/dir': '/sb/rel/dir', '/sb/d': '/' };
-  const real = (p: string) => links[p];
+test('volumes: absolute host paths under --allowed_host_paths (given and resolved; an allowed dir may be a symlink) are bound resolved; sandbox ones may not lead out of the sandbox', (t) => {
+  // The file system of this test: realpath of the paths that exist.
+  const fs: Record<string, string> = {
+    '/data': '/mnt/disk/data', '/data/ok': '/mnt/disk/data/ok', '/data/link': '/etc', '/etc': '/etc', '/mnt/disk/data': '/mnt/disk/data',
+    '/sb': '/sb', '/sb/rel': '/sb/rel', '/sb/rel/dir': '/sb/rel/dir', '/sb/d': '/', '/': '/',
+  };
+  const real = (p: string) => fs[p];
   const vol = (host_path: string): mesos.v1.Volume => ({ container_path: '/c', host_path, mode: 'RO' });
-  t.is(volumeOutsideAllowed([vol('/etc/passwd'), vol('rel/dir'), vol('new')], undefined, '/sb', real), undefined, 'no list: anywhere; a relative path that does not exist yet is made in the sandbox');
-  t.is(volumeOutsideAllowed([vol('/data/ok'), vol('rel/dir'), { container_path: '/s', mode: 'RW', source: { type: 'HOST_PATH', host_path: { path: '/data' } } }], ['/data/'], '/sb', real), undefined);
-  t.is(volumeOutsideAllowed([vol('/data/ok'), vol('/etc')], ['/data'], '/sb', real), "container.volumes[1].host_path: '/etc' is not under the allowed host paths (/data)");
-  t.is(volumeOutsideAllowed([vol('/data/link')], ['/data'], '/sb', real), "container.volumes[0].host_path: '/data/link' is not under the allowed host paths (/data)");
-  t.is(volumeOutsideAllowed([vol('/database')], ['/data'], '/sb', real), "container.volumes[0].host_path: '/database' is not under the allowed host paths (/data)");
-  t.is(volumeOutsideAllowed([vol('d')], undefined, '/sb', real), "container.volumes[0].host_path: 'd' leads out of the sandbox (to '/')");
+  const sandboxVol = (path: string): mesos.v1.Volume => ({ container_path: '/s', mode: 'RW', source: { type: 'SANDBOX_PATH', sandbox_path: { type: 'SELF', path } } });
+  const hostSource = (path: string): mesos.v1.Volume => ({ container_path: '/h', mode: 'RW', source: { type: 'HOST_PATH', host_path: { path } } });
+
+  const anywhere = checkVolumes([vol('/etc'), vol('rel/dir'), vol('new/dir'), sandboxVol('rel')], undefined, '/sb', real);
+  t.deepEqual(anywhere, { ok: true, volumes: [vol('/etc'), vol('rel/dir'), vol('new/dir'), sandboxVol('rel')] }, 'no list: anywhere; sandbox paths that do not exist yet are made in it');
+  t.deepEqual(checkVolumes([vol('/data/ok'), hostSource('/data')], ['/data/'], '/sb', real), { ok: true, volumes: [vol('/mnt/disk/data/ok'), hostSource('/mnt/disk/data')] }, 'bound by their resolved paths');
+  const refused: Array<[mesos.v1.Volume[], string[] | undefined, string]> = [
+    [[vol('/data/ok'), vol('/etc')], ['/data'], "container.volumes[1].host_path: '/etc' is not under the allowed host paths (/data)"],
+    [[vol('/data/link')], ['/data'], "container.volumes[0].host_path: '/data/link' is not under the allowed host paths (/data)"],
+    [[vol('/database')], ['/data'], "container.volumes[0].host_path: '/database' is not under the allowed host paths (/data)"],
+    [[vol('d')], undefined, "container.volumes[0]: 'd' leads out of the sandbox (to '/')"],
+    [[vol('d/root/.ssh')], undefined, "container.volumes[0]: 'd/root/.ssh' leads out of the sandbox (to '/')"],
+    [[sandboxVol('d')], undefined, "container.volumes[0]: 'd' leads out of the sandbox (to '/')"],
+    [[sandboxVol('../x')], undefined, "container.volumes[0]: '../x' leads out of the sandbox (to '/')"],
+  ];
+  for (const [volumes, allowed, message] of refused) t.deepEqual(checkVolumes(volumes, allowed, '/sb', real), { ok: false, message }, message);
 });

@@ -17,6 +17,7 @@
  * `provisionImageContainer` nothing of it is left (network detached, runtime cleaned up).
  */
 import { realpathSync } from 'node:fs';
+import { posix } from 'node:path';
 import type { Resources } from '../../common/resources/resources.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import type { ContainerId, LaunchSpec } from '../containerizer.ts';
@@ -105,30 +106,58 @@ export interface ImageSupport {
 }
 
 /**
- * A volume whose host side is not where it may be is refused before anything is made: an absolute
- * host path outside `--allowed_host_paths` (as given, and with its symlinks resolved), and a
- * relative one (in the sandbox) whose symlinks lead out of the sandbox (a fetched archive could
- * carry `d -> /`, and a bind mount follows it).
+ * Where a volume's host side really is, checked before the bundle is made (and after the pull, so
+ * that a symlink swapped in during a long pull is seen): an absolute host path must be under
+ * `--allowed_host_paths` (as given, and with its symlinks resolved; an allowed directory may
+ * itself be a symlink), and a sandbox one (a relative host path, or a SANDBOX_PATH source) must
+ * stay in the sandbox: the deepest part of it that exists, symlinks resolved, is inside the
+ * sandbox (a fetched archive could carry `d -> /`; a bind mount, and the mkdir of the missing
+ * rest, would follow it). Returns the volumes with every absolute host path replaced by its
+ * resolved path (what the runtime binds), or what is wrong, naming the volume.
  */
-export function volumeOutsideAllowed(
+export function checkVolumes(
   volumes: readonly mesos.v1.Volume[], allowed: readonly string[] | undefined, sandbox: string, realpath: (p: string) => string | undefined,
-): string | undefined {
+): { readonly ok: true; readonly volumes: mesos.v1.Volume[] } | { readonly ok: false; readonly message: string } {
   const at = (dirs: readonly string[], p: string) => dirs.some((a) => a === '/' || p === a || p.startsWith(`${a}/`));
-  const dirs = allowed?.map((a) => (a === '/' ? a : a.replace(/\/+$/, '')));
+  const given = allowed?.map((a) => (a === '/' ? a : a.replace(/\/+$/, '')));
+  const dirs = given === undefined ? undefined : [...new Set([...given, ...given.map((a) => realpath(a) ?? a)])];
   const box = realpath(sandbox) ?? sandbox;
+  /** The resolved path of the deepest existing ancestor of `p` (itself included). */
+  const deepestReal = (p: string): string => {
+    for (let q = p; ; q = posix.dirname(q)) {
+      const r = realpath(q);
+      if (r !== undefined) return r;
+      if (q === '/' || q === '.' || q === posix.dirname(q)) return q;
+    }
+  };
+  const out: mesos.v1.Volume[] = [];
   for (const [i, v] of volumes.entries()) {
+    const sandboxPath = v.source?.type === 'SANDBOX_PATH' ? (v.source.sandbox_path?.path ?? '') : undefined;
     const host = v.host_path !== undefined && v.host_path !== '' ? v.host_path : v.source?.type === 'HOST_PATH' ? (v.source.host_path?.path ?? '') : '';
-    if (host === '') continue;
-    if (!host.startsWith('/')) {
-      const real = realpath(`${sandbox}/${host}`);
-      if (real !== undefined && !at([box], real)) return `container.volumes[${i}].host_path: '${host}' leads out of the sandbox (to '${real}')`;
+    const inSandbox = sandboxPath ?? (host !== '' && !host.startsWith('/') ? host : undefined);
+    if (inSandbox !== undefined) {
+      const real = deepestReal(posix.join(sandbox, inSandbox));
+      if (!at([box], real)) return { ok: false, message: `container.volumes[${i}]: '${inSandbox}' leads out of the sandbox (to '${real}')` };
+      out.push(v);
       continue;
     }
-    if (dirs === undefined) continue;
-    const real = realpath(host) ?? host;
-    if (!at(dirs, host) || !at(dirs, real)) return `container.volumes[${i}].host_path: '${host}' is not under the allowed host paths (${dirs.join(':')})`;
+    if (host === '') {
+      out.push(v);
+      continue;
+    }
+    const real = realpath(host);
+    if (dirs !== undefined && (!at(dirs, host) || !at(dirs, real ?? host))) {
+      return { ok: false, message: `container.volumes[${i}].host_path: '${host}' is not under the allowed host paths (${(given ?? []).join(':')})` };
+    }
+    if (real === undefined) {
+      out.push(v);
+    } else if (v.host_path !== undefined && v.host_path !== '') {
+      out.push({ ...v, host_path: real });
+    } else {
+      out.push({ ...v, source: { ...v.source!, host_path: { ...v.source!.host_path, path: real } } });
+    }
   }
-  return undefined;
+  return { ok: true, volumes: out };
 }
 
 /** The failure of a launch that a kill abandoned. */
@@ -147,17 +176,19 @@ export async function provisionImageContainer(
   /** True once a kill asked to abandon the launch: checked after the pull, the longest step. */
   abandoned: () => boolean = () => false,
 ): Promise<ProvisionedContainer> {
-  const outside = volumeOutsideAllowed(spec.container?.volumes ?? [], support.allowedHostPaths, spec.sandbox, (p) => {
+  const provisioned = await support.store.provision(image.reference, { forcePull: image.forcePull });
+  if (!provisioned.ok) return { ok: false, message: `Failed to provision image '${image.reference}': ${provisioned.message}` };
+  if (abandoned()) return { ok: false, message: ABANDONED };
+  const volumes = checkVolumes(spec.container?.volumes ?? [], support.allowedHostPaths, spec.sandbox, (p) => {
     try {
       return realpathSync(p);
     } catch {
       return undefined;
     }
   });
-  if (outside !== undefined) return { ok: false, message: outside };
-  const provisioned = await support.store.provision(image.reference, { forcePull: image.forcePull });
-  if (!provisioned.ok) return { ok: false, message: `Failed to provision image '${image.reference}': ${provisioned.message}` };
-  if (abandoned()) return { ok: false, message: ABANDONED };
+  if (!volumes.ok) return volumes;
+  // The runtime binds the resolved host paths checked here.
+  if (spec.container !== undefined && (spec.container.volumes ?? []).length > 0) spec = { ...spec, container: { ...spec.container, volumes: volumes.volumes } };
   let netns: { kind: 'host' } | { kind: 'namespace'; netnsPath: string } = { kind: 'host' };
   let ip: string | undefined;
   if (network.kind === 'bridge') {

@@ -2,12 +2,18 @@
  * One agent per bridge on a host. An agent's bridge recovery removes the namespaces, veths and NAT
  * rules of its bridge that it has no record of, and its address leases know only its own
  * containers; two agents on one bridge would tear down each other's containers and hand out the
- * same addresses. So the first agent to use a bridge claims it, in a file under `/run/maestro`
- * (`bridge-<name>.owner`: its pid and work dir, created with O_EXCL), until it exits; a claim whose
- * process is gone is stale and taken over. Another agent that needs the bridge gets a failure
- * value that says which agent holds it and which flags to give.
+ * same addresses. So an agent that uses a bridge claims it, in a file under `/run/maestro`
+ * (`bridge-<name>.owner`: its pid, its process's start time and its work dir).
+ *
+ * The claim outlives its agent (tasks outlive it too, DESIGN.md §5): it is taken over only by the
+ * same work dir's next agent, or, once its agent is gone, by another agent when the claimant's work
+ * dir has no container on the bridge any more (no network record). A live claimant (pid alive
+ * with the claim's start time: a reused pid is not it) is never taken over. A claim is created
+ * whole (written to a temporary file, then linked into place) and taken over by rename, then read
+ * back. Another agent that needs the bridge gets a failure value that names the claimant and the
+ * flags to give.
  */
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BRIDGE_OWNER_DIR = '/run/maestro';
@@ -31,11 +37,10 @@ function startTime(pid: number): string | undefined {
   }
 }
 
-/** The claim's agent still runs: its pid is alive and started when the claim says (not a pid reused by another process). */
+/** The claim's agent still runs: its pid is alive and started when the claim says. */
 function alive(owner: BridgeOwner): boolean {
   const started = startTime(owner.pid);
-  if (started === undefined) return false;
-  return owner.started === undefined || owner.started === started;
+  return started !== undefined && (owner.started === undefined || owner.started === started);
 }
 
 function readOwner(file: string): BridgeOwner | undefined {
@@ -47,36 +52,56 @@ function readOwner(file: string): BridgeOwner | undefined {
   }
 }
 
-/** Claims `bridge` for this process (idempotent); the claim goes when the process exits. */
-export function claimBridge(bridge: string, workDir: string, dir = BRIDGE_OWNER_DIR): Claim {
+/** A work dir's agent still has containers on its bridge: network records (slave/network/network-state.ts) under `<work_dir>/network`. */
+export function hasNetworkRecords(workDir: string): boolean {
+  const dir = join(workDir, 'network');
+  try {
+    return existsSync(dir) && readdirSync(dir).some((n) => n.endsWith('.json'));
+  } catch {
+    return true;
+  }
+}
+
+/** Claims `bridge` for this process (idempotent). */
+export function claimBridge(bridge: string, workDir: string, dir = BRIDGE_OWNER_DIR, hasRecords: (workDir: string) => boolean = hasNetworkRecords): Claim {
   const file = join(dir, `bridge-${bridge}.owner`);
   const started = startTime(process.pid);
   const me: BridgeOwner = { pid: process.pid, workDir, ...(started !== undefined ? { started } : {}) };
+  const isMe = (o: BridgeOwner | undefined) => o !== undefined && o.pid === me.pid && o.started === me.started && o.workDir === me.workDir;
   mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const tmp = `${file}.${process.pid}.tmp`;
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
-      process.once('exit', () => {
-        if (readOwner(file)?.pid === process.pid) unlinkSync(file);
-      });
-      return { ok: true };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return { ok: false, message: `cannot claim bridge '${bridge}' in ${dir}: ${(e as Error).message}` };
-    }
     const owner = readOwner(file);
-    if (owner?.pid === process.pid) return { ok: true };
+    if (isMe(owner)) return { ok: true };
     if (owner !== undefined && alive(owner)) {
+      return { ok: false, message: `bridge '${bridge}' is used by the agent with pid ${owner.pid} (work dir ${owner.workDir}); give each agent on a host its own --bridge_name and --bridge_subnet` };
+    }
+    if (owner !== undefined && owner.workDir !== workDir && hasRecords(owner.workDir)) {
       return {
         ok: false,
-        message: `bridge '${bridge}' is used by the agent with pid ${owner.pid} (work dir ${owner.workDir}); give each agent on a host its own --bridge_name and --bridge_subnet`,
+        message: `bridge '${bridge}' holds containers of the agent with work dir ${owner.workDir} (not running now): start that agent again, or give this agent its own --bridge_name and --bridge_subnet`,
       };
     }
-    // Stale (its agent is gone) or unreadable (a claim being written, or a torn one): taken over.
     try {
-      unlinkSync(file);
-    } catch {
-      // Another agent took it over first: the next attempt reads its claim.
+      writeFileSync(tmp, JSON.stringify(me));
+      if (owner === undefined && !existsSync(file)) {
+        // No claim: created whole, and only if still absent (link fails on an existing name).
+        linkSync(tmp, file);
+        unlinkSync(tmp);
+      } else {
+        // Stale, or unreadable: replaced whole.
+        renameSync(tmp, file);
+      }
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Renamed already, or never written.
+      }
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return { ok: false, message: `cannot claim bridge '${bridge}' in ${dir}: ${(e as Error).message}` };
+      continue;
     }
+    if (isMe(readOwner(file))) return { ok: true };
   }
   return { ok: false, message: `cannot claim bridge '${bridge}': its claim in ${dir} keeps changing` };
 }

@@ -123,8 +123,8 @@ export function ownedBridge(net: ContainerNetwork, claim: () => Claim, logger: L
     },
     detach: (id) => net.detach(id),
     async recover(running) {
-      // Nothing of this agent's on the bridge (no container, no record): nothing to recover, and no claim (an agent that never uses the bridge does not hold it).
-      if (!held && running.size === 0 && (await net.attached()).size === 0) return [];
+      // No record of this agent's on the bridge (its state is written before any kernel object): nothing to recover, and no claim (an agent that never used the bridge does not hold it; `running` names native containers too).
+      if (!held && (await net.attached()).size === 0) return [];
       const c = take();
       if (!c.ok) {
         logger.warn({ reason: c.message }, 'bridge not recovered: another agent holds it');

@@ -611,7 +611,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const health = this.deps.health;
     if (health === undefined) return;
     const user = this.userOf(entry);
-    const ctx = { taskId: entry.key.taskId, sandbox: entry.sandbox, environment: entry.environment, ...(user !== undefined ? { user } : {}) };
+    const address = entry.networkInfos?.flatMap((n) => n.ip_addresses ?? []).find((a) => (a.protocol ?? 'IPv4') === 'IPv4')?.ip_address;
+    const ctx = { taskId: entry.key.taskId, sandbox: entry.sandbox, environment: entry.environment, ...(user !== undefined ? { user } : {}), ...(address !== undefined ? { address } : {}) };
     const { clock, timers } = this.deps;
     if (entry.info.health_check !== undefined) {
       entry.checks.push(health.startHealthCheck(entry.info.health_check, ctx, {

@@ -148,7 +148,9 @@ test.serial('an image pulled from a registry with token auth runs under runc in 
 test.serial('a BRIDGE container answers on its mapped host port (127.0.0.1 through the bridge); a kill removes its namespace and NAT rules', async (t) => {
   const c = await containerCluster(t);
   const resources = [scalar('cpus', 0.1), scalar('mem', 64), { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31042, end: 31042 }] } }];
-  await acceptOffer(c, (o) => launchOp(task(o, 'web', 'exec httpd -f -p 8080 -h /www', dockerContainer({ network: 'BRIDGE', port_mappings: [{ host_port: 31042, container_port: 8080, protocol: 'tcp' }] }), resources)));
+  // A Mesos-run HTTP health check on the container port: the agent probes the container's own address (Mesos probes from inside its namespace).
+  const healthCheck = { type: 'HTTP', http: { port: 8080, path: '/index.html' }, interval_seconds: 0.5, delay_seconds: 0, grace_period_seconds: 30 };
+  await acceptOffer(c, (o) => launchOp(task(o, 'web', 'exec httpd -f -p 8080 -h /www', { ...dockerContainer({ network: 'BRIDGE', port_mappings: [{ host_port: 31042, container_port: 8080, protocol: 'tcp' }] }), health_check: healthCheck }, resources)));
   const running = await update(c, 'web', 'TASK_RUNNING', 60_000);
   t.is(netnsOf(c.bridge.name).length, 1, 'a network namespace of its own');
   const [net] = running.update.status.container_status.network_infos as Json[];
@@ -161,6 +163,8 @@ test.serial('a BRIDGE container answers on its mapped host port (127.0.0.1 throu
     if (body === '') await new Promise((r) => setTimeout(r, 50));
   }
   t.is(body, 'hello from the container\n');
+  const healthy = await c.sub.waitForEvent('UPDATE', (e) => e.update.status.task_id.value === 'web' && e.update.status.healthy === true, 30_000);
+  t.is(healthy.update.status.reason, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED');
   // The operator API: the container with its network and its cgroup's figures.
   const listed = await fetch(`${c.agentNow().url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ type: 'GET_CONTAINERS' }) }).then((r) => r.json()) as Json;
   const [container] = listed.get_containers.containers as Json[];

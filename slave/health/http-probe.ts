@@ -1,5 +1,6 @@
 /**
- * HTTP probe: `GET <scheme>://127.0.0.1:<port><path>` (`[::1]` for protocol IPv6), as Mesos'
+ * HTTP probe: `GET <scheme>://127.0.0.1:<port><path>` (`[::1]` for protocol IPv6; for a task in a
+ * network namespace of its own, its address there: what Mesos' checker reaches from inside it), as Mesos'
  * checker does with `curl -s -S -L -k`: redirects are followed (at most MAX_REDIRECTS), TLS
  * certificates are not verified, the body is read and dropped, and the final status code is the
  * observation. Each request uses its own connection (no keep-alive), so an aborted or finished
@@ -19,8 +20,8 @@ export interface HttpProbeTarget {
   readonly protocol?: 'IPv4' | 'IPv6';
 }
 
-export function probeUrl(target: HttpProbeTarget): URL {
-  const host = target.protocol === 'IPv6' ? '[::1]' : '127.0.0.1';
+export function probeUrl(target: HttpProbeTarget, address?: string): URL {
+  const host = target.protocol === 'IPv6' ? '[::1]' : (address ?? '127.0.0.1');
   return new URL(`${target.scheme ?? 'http'}://${host}:${target.port}${target.path ?? ''}`);
 }
 
@@ -43,9 +44,9 @@ function drain(response: IncomingMessage): Promise<void> {
   });
 }
 
-export function createHttpProbe(target: HttpProbeTarget): Probe {
+export function createHttpProbe(target: HttpProbeTarget, address?: string): Probe {
   return async (signal): Promise<Observation> => {
-    let url = probeUrl(target);
+    let url = probeUrl(target, address);
     for (let hops = 0; ; hops++) {
       const result = await get(url, signal);
       if ('error' in result) return { kind: 'error', message: result.error };

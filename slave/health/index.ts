@@ -34,6 +34,12 @@ export interface ProbeContext {
   readonly environment: Readonly<Record<string, string>>;
   /** The task's user; a COMMAND probe runs as this user unless its CommandInfo names one. */
   readonly user?: string;
+  /**
+   * The task's IPv4 address in a network namespace of its own (a BRIDGE container): HTTP and TCP
+   * probes go there instead of the host's loopback, as Mesos' checker connects from inside the
+   * task's namespace. Absent: the host network.
+   */
+  readonly address?: string;
 }
 
 export function startHealthCheck(
@@ -45,8 +51,8 @@ export function startHealthCheck(
   if (error !== undefined) throw new Error(`Invalid health check for task '${ctx.taskId}': ${error}`);
   let probe: Probe;
   if (check.type === 'COMMAND') probe = createCommandProbe(check.command!, ctx);
-  else if (check.type === 'HTTP') probe = createHttpProbe(check.http!);
-  else probe = createTcpProbe(check.tcp!);
+  else if (check.type === 'HTTP') probe = createHttpProbe(check.http!, ctx.address);
+  else probe = createTcpProbe(check.tcp!, ctx.address);
   return runHealthCheck(check, probe, deps);
 }
 
@@ -59,7 +65,7 @@ export function startCheck(
   if (error !== undefined) throw new Error(`Invalid check for task '${ctx.taskId}': ${error}`);
   let probe: Probe;
   if (check.type === 'COMMAND') probe = createCommandProbe(check.command!.command, ctx);
-  else if (check.type === 'HTTP') probe = createHttpProbe(check.http!);
-  else probe = createTcpProbe(check.tcp!);
+  else if (check.type === 'HTTP') probe = createHttpProbe(check.http!, ctx.address);
+  else probe = createTcpProbe(check.tcp!, ctx.address);
   return runCheck(check, probe, deps);
 }

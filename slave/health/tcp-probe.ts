@@ -1,5 +1,6 @@
 /**
- * TCP probe: opens a connection to 127.0.0.1:<port> (`::1` for protocol IPv6) and closes it at
+ * TCP probe: opens a connection to 127.0.0.1:<port> (`::1` for protocol IPv6; a task in a network
+ * namespace of its own: its address there) and closes it at
  * once, as Mesos' mesos-tcp-connect helper does. `connected` when the handshake completes,
  * `error` with the reason otherwise; an abort destroys the socket.
  */
@@ -12,8 +13,8 @@ export interface TcpProbeTarget {
   readonly protocol?: 'IPv4' | 'IPv6';
 }
 
-export function createTcpProbe(target: TcpProbeTarget): Probe {
-  const host = target.protocol === 'IPv6' ? '::1' : '127.0.0.1';
+export function createTcpProbe(target: TcpProbeTarget, address?: string): Probe {
+  const host = target.protocol === 'IPv6' ? '::1' : (address ?? '127.0.0.1');
   return (signal) =>
     new Promise<Observation>((resolve) => {
       const socket = connect({ host, port: target.port });

@@ -612,7 +612,11 @@ export class Agent implements AgentView, ExecutorEndpoint {
     if (health === undefined) return;
     const user = this.userOf(entry);
     const address = entry.networkInfos?.flatMap((n) => n.ip_addresses ?? []).find((a) => (a.protocol ?? 'IPv4') === 'IPv4')?.ip_address;
-    const ctx = { taskId: entry.key.taskId, sandbox: entry.sandbox, environment: entry.environment, ...(user !== undefined ? { user } : {}), ...(address !== undefined ? { address } : {}) };
+    const inContainer = entry.container !== undefined ? this.deps.containerizer.execIn?.(asContainerId(entry.container)) : undefined;
+    const ctx = {
+      taskId: entry.key.taskId, sandbox: entry.sandbox, environment: entry.environment,
+      ...(user !== undefined ? { user } : {}), ...(address !== undefined ? { address } : {}), ...(inContainer !== undefined ? { inContainer } : {}),
+    };
     const { clock, timers } = this.deps;
     if (entry.info.health_check !== undefined) {
       entry.checks.push(health.startHealthCheck(entry.info.health_check, ctx, {

@@ -89,6 +89,12 @@ export interface Containerizer {
    * running is a no-op.
    */
   update(containerId: ContainerId, resources: Resources): Promise<void>;
+  /**
+   * The words that run a command inside the container (its root filesystem, namespaces and
+   * cgroups; a COMMAND check of a task with an image runs there, as Mesos runs it in the task's
+   * container), the command's argv to follow; undefined for a container on the host's filesystem.
+   */
+  execIn?(containerId: ContainerId): readonly string[] | undefined;
   /** Resource usage of a running container (Mesos ResourceStatistics; POSIX: from /proc). */
   usage(containerId: ContainerId): Promise<mesos.v1.ResourceStatistics | undefined>;
   /** Releases what the container holds (watchers, runtime files). Idempotent; after `wait` resolved. */

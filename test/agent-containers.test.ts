@@ -189,8 +189,11 @@ test.serial('an OOM kill inside a container ends it TASK_FAILED with REASON_CONT
 
 test.serial('a container outlives a kill -9 of its agent; after the restart its exit is reported and nothing is left', async (t) => {
   const c = await containerCluster(t);
-  await acceptOffer(c, (o) => launchOp(task(o, 'long', 'while [ ! -e /mnt/mesos/sandbox/go ]; do sleep 0.1; done; exit 3', dockerContainer())));
+  // A COMMAND health check runs inside the container: /etc/marker exists only in the image.
+  const healthCheck = { type: 'COMMAND', command: { value: 'test -e /etc/marker && test "$PWD" = /mnt/mesos/sandbox' }, interval_seconds: 0.5, delay_seconds: 0, grace_period_seconds: 30 };
+  await acceptOffer(c, (o) => launchOp(task(o, 'long', 'while [ ! -e /mnt/mesos/sandbox/go ]; do sleep 0.1; done; exit 3', { ...dockerContainer(), health_check: healthCheck })));
   await update(c, 'long', 'TASK_RUNNING', 60_000);
+  await c.sub.waitForEvent('UPDATE', (e) => e.update.status.task_id.value === 'long' && e.update.status.healthy === true, 30_000);
   const sandbox = sandboxOf(c, 'long');
   await c.agentNow().kill();
   t.is(runcContainers(c.workDir).length, 1, 'still running without its agent');

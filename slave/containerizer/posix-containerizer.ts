@@ -777,6 +777,11 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       const procs = (await members(t)).filter((p) => p.state !== 'Z');
       return usageOf(procs, clock.now(), t.record);
     },
+    execIn(id) {
+      const t = containers.get(id);
+      if (t === undefined || t.ended || t.record.runtime !== 'oci') return undefined;
+      return opts.images?.runtime.execWords?.(id);
+    },
     cleanup: cleanupContainer,
   };
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandLine, createCommandProbe, probeEnvironment } from './command-probe.ts';
+import { commandLine, containerCommandLine, createCommandProbe, probeEnvironment } from './command-probe.ts';
 import { setChildSubreaper } from '../containerizer/native.ts';
 import { readProcessTable, type ProcStat } from '../containerizer/proc-stat.ts';
 import { descendantsOf, killTree, reapOrphans } from './kill-tree.ts';
@@ -200,4 +200,12 @@ test('probeEnvironment: only VALUE variables of the command override the task en
     probeEnvironment({ A: '1', B: '2' }, { environment: { variables: [{ name: 'B', value: 'x' }, { name: 'S', type: 'SECRET', secret: { type: 'REFERENCE', reference: { name: 'r' } } }] } }),
     { A: '1', B: 'x' },
   );
+});
+
+test('in a container: the exec words, the check\'s own variables as --env, then the command (shell or argv) after the container id', (t) => {
+  const words = ['/usr/sbin/runc', '--root', '/w/runc', 'exec', 'c1'];
+  t.deepEqual(containerCommandLine(words, { value: 'test -e /x', environment: { variables: [{ name: 'A', value: '1' }] } }), {
+    file: '/usr/sbin/runc', argv0: '/usr/sbin/runc', args: ['--root', '/w/runc', 'exec', '--env', 'A=1', 'c1', '/bin/sh', '-c', 'test -e /x'],
+  });
+  t.deepEqual(containerCommandLine(words, { shell: false, value: '/bin/true', arguments: ['true', '-x'] }).args, ['--root', '/w/runc', 'exec', 'c1', '/bin/true', '-x']);
 });

@@ -22,6 +22,8 @@ export interface CommandProbeContext {
   readonly sandbox: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly user?: string;
+  /** The words that run a command inside the task's container (`runc exec ...`); absent: on the host. */
+  readonly inContainer?: readonly string[];
 }
 
 /** How a probe becomes another user: as the task does (setpriv with the user's groups), or Node's uid/gid (no supplementary groups) without setpriv. */
@@ -41,8 +43,24 @@ export function probeEnvironment(base: Readonly<Record<string, string>>, command
 /** Between looks for killed descendants to reap (an adapter's own wait, not the check's schedule). */
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 20).unref());
 
+/**
+ * In a container: `<exec words> [--env K=V ...] -- argv` (runc's exec), the container's own user,
+ * environment and working directory, plus the check command's variables; the command resolves in
+ * the container's root filesystem.
+ */
+export function containerCommandLine(words: readonly string[], command: mesos.v1.CommandInfo): { file: string; argv0: string; args: string[] } {
+  const value = command.value ?? '';
+  const shell = command.shell ?? true;
+  const argv = shell ? ['/bin/sh', '-c', value] : [value, ...(command.arguments ?? []).slice(1)];
+  const env = (command.environment?.variables ?? []).flatMap((v) => ((v.type ?? 'VALUE') === 'VALUE' && v.value !== undefined ? ['--env', `${v.name}=${v.value}`] : []));
+  const exec = [...words];
+  const id = exec.pop()!;
+  return { file: exec[0]!, argv0: exec[0]!, args: [...exec.slice(1), ...env, id, ...argv] };
+}
+
 export function createCommandProbe(command: mesos.v1.CommandInfo, ctx: CommandProbeContext): Probe {
   return async (signal) => {
+    if (ctx.inContainer !== undefined) return runCommand(command, ctx, undefined, signal, containerCommandLine(ctx.inContainer, command));
     const user = command.user ?? ctx.user;
     let switchTo: SwitchUser | undefined;
     if (user !== undefined) {
@@ -66,9 +84,11 @@ export function commandLine(command: mesos.v1.CommandInfo, switchTo: SwitchUser 
   return { file: switchTo.setpriv, argv0: 'setpriv', args: [`--reuid=${switchTo.uid}`, `--regid=${switchTo.gid}`, '--init-groups', '--', file, ...args] };
 }
 
-function runCommand(command: mesos.v1.CommandInfo, ctx: CommandProbeContext, switchTo: SwitchUser | undefined, signal: AbortSignal): Promise<Observation> {
+function runCommand(
+  command: mesos.v1.CommandInfo, ctx: CommandProbeContext, switchTo: SwitchUser | undefined, signal: AbortSignal,
+  line = commandLine(command, switchTo),
+): Promise<Observation> {
   return new Promise((resolve) => {
-    const line = commandLine(command, switchTo);
     let child: ChildProcess;
     try {
       child = spawn(line.file, line.args, {

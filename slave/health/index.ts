@@ -40,6 +40,12 @@ export interface ProbeContext {
    * task's namespace. Absent: the host network.
    */
   readonly address?: string;
+  /**
+   * For a task with an image: the words that run a command inside its container (`runc exec`); a
+   * COMMAND probe runs there (its root filesystem, its user and environment from the container,
+   * the check's own variables added), as Mesos runs the check in the task's container.
+   */
+  readonly inContainer?: readonly string[];
 }
 
 export function startHealthCheck(

@@ -47,4 +47,6 @@ export interface OciRuntime {
   cleanup(containerId: ContainerId, runDir: string): Promise<void>;
   /** After an agent restart: deletes every container of the runtime root not in `running`. Returns the ids removed. */
   recover(running: ReadonlySet<ContainerId>): Promise<readonly ContainerId[]>;
+  /** The words that run a command inside a running container (`runc --root R exec ID`), the command's argv to follow. */
+  execWords?(containerId: ContainerId): readonly string[];
 }

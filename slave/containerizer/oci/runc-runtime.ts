@@ -208,6 +208,10 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     return { ok: true, exec: [runtime, '--root', root, 'run', '--keep', '--no-new-keyring', '--pid-file', pidFile, '--bundle', bundle, runcId], pidFile };
   }
 
+  function execWords(containerId: ContainerId): readonly string[] {
+    return [runtime ?? 'runc', '--root', root, 'exec', runcContainerId(containerId)];
+  }
+
   function cleanup(containerId: ContainerId, runDir: string): Promise<void> {
     const runcId = runcContainerId(containerId);
     return serialized(runcId, async () => {
@@ -258,5 +262,5 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     return removed;
   }
 
-  return { prepare, cleanup, recover };
+  return { prepare, cleanup, recover, execWords };
 }

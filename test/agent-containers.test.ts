@@ -197,7 +197,10 @@ test.serial('a container outlives a kill -9 of its agent; after the restart its 
   const sandbox = sandboxOf(c, 'long');
   await c.agentNow().kill();
   t.is(runcContainers(c.workDir).length, 1, 'still running without its agent');
+  const cursor = c.sub.events.length;
   await c.restartAgent();
+  // The restarted agent checks the recovered container again, inside it.
+  await c.sub.waitForEvent('UPDATE', (e) => e.update.status.task_id.value === 'long' && e.update.status.healthy === true, 30_000, cursor);
   writeFileSync(join(sandbox, 'go'), '');
   const failed = await update(c, 'long', 'TASK_FAILED', 30_000);
   t.regex(failed.update.status.message, /status 3/);

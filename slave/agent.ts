@@ -1350,6 +1350,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
       const r = found.get(asContainerId(entry.container!));
       if (r === 'running') {
         running++;
+        const networkInfos = this.deps.containerizer.networkInfos?.(asContainerId(entry.container!));
+        if (networkInfos !== undefined) entry.networkInfos = networkInfos;
         this.watch(entry);
         if (entry.state === 'TASK_STAGING') this.emit(entry, 'TASK_STARTING', {});
         if (entry.state === 'TASK_STARTING') this.emit(entry, 'TASK_RUNNING', {});

@@ -95,6 +95,8 @@ export interface Containerizer {
    * container), the command's argv to follow; undefined for a container on the host's filesystem.
    */
   execIn?(containerId: ContainerId): readonly string[] | undefined;
+  /** The networks of a running container (what its launch returned), also after a recovery. */
+  networkInfos?(containerId: ContainerId): readonly mesos.v1.NetworkInfo[] | undefined;
   /** Resource usage of a running container (Mesos ResourceStatistics; POSIX: from /proc). */
   usage(containerId: ContainerId): Promise<mesos.v1.ResourceStatistics | undefined>;
   /** Releases what the container holds (watchers, runtime files). Idempotent; after `wait` resolved. */

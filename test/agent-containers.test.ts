@@ -171,6 +171,11 @@ test.serial('a BRIDGE container answers on its mapped host port (127.0.0.1 throu
   t.deepEqual(container.container_status.network_infos, running.update.status.container_status.network_infos);
   t.is(container.resource_statistics.mem_limit_bytes, 64 * 1024 * 1024);
   t.true(container.resource_statistics.processes >= 1);
+  // After a restart of the agent, the recovered container still reports its network.
+  await c.restartAgent();
+  const again = await fetch(`${c.agentNow().url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ type: 'GET_CONTAINERS' }) }).then((r) => r.json()) as Json;
+  t.deepEqual(again.get_containers.containers[0].container_status.network_infos, running.update.status.container_status.network_infos);
+  t.is(await fetch('http://127.0.0.1:31042/index.html').then((r) => r.text()), 'hello from the container\n', 'and still answers');
   const answer = await c.sub.call({ type: 'KILL', kill: { task_id: { value: 'web' } } });
   t.is(answer.status, 202);
   await update(c, 'web', 'TASK_KILLED', 30_000);

@@ -530,6 +530,15 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const launched = await start(spec, script, { runtime: 'oci', ...(provisioned.bridge ? { bridge: true } : {}), ...(provisioned.ip !== undefined ? { ip: provisioned.ip } : {}) });
     if (!launched.ok) return launched;
     const init = await containerInit(spec, provisioned.pidFile);
+    const networkInfos = provisioned.ip !== undefined ? [bridgeNetworkInfo(provisioned.ip, network)] : undefined;
+    if (init.ok && networkInfos !== undefined) {
+      // Kept in the record, so that a recovered container still reports its network.
+      const t = containers.get(spec.containerId);
+      if (t !== undefined) {
+        t.record = { ...t.record, networkInfos };
+        writeRunFileAtomic(spec.runDir, RUN_FILES.container, JSON.stringify(t.record));
+      }
+    }
     if (init.ok && abandoned.has(spec.containerId)) {
       const t = containers.get(spec.containerId);
       if (t !== undefined) {
@@ -539,8 +548,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       await cleanupContainer(spec.containerId);
       return { ok: false, message: ABANDONED };
     }
-    if (!init.ok || provisioned.ip === undefined) return init;
-    return { ...init, networkInfos: [bridgeNetworkInfo(provisioned.ip, network)] };
+    if (!init.ok || networkInfos === undefined) return init;
+    return { ...init, networkInfos };
   }
 
   /**
@@ -776,6 +785,10 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
       }
       const procs = (await members(t)).filter((p) => p.state !== 'Z');
       return usageOf(procs, clock.now(), t.record);
+    },
+    networkInfos(id) {
+      const t = containers.get(id);
+      return t === undefined || t.ended ? undefined : t.record.networkInfos;
     },
     execIn(id) {
       const t = containers.get(id);

@@ -18,6 +18,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Termination } from '../containerizer.ts';
+import type { mesos } from '../../proto/types.generated.ts';
 import { signalDescription } from '../signal-text.ts';
 
 /** The agent's one signal table (slave/signal-text.ts), re-exported for the containerizer's callers. */
@@ -47,6 +48,8 @@ export interface ContainerRecord {
   readonly bridge?: boolean;
   /** Its address on the bridge. */
   readonly ip?: string;
+  /** What its launch reported of its networks (TaskStatus.container_status.network_infos), for after a recovery. */
+  readonly networkInfos?: readonly mesos.v1.NetworkInfo[];
 }
 
 /** "exited N" / "signaled N" → termination; undefined when malformed. */

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { killTaskProcesses, startAgent, startMaster, type Flags, type MaestroProcess } from './support/maestro-process.ts';
 import { createSchedulerDriver, type SchedulerDriver, type SchedulerDriverOptions } from '../frameworks/sdk/scheduler-driver.ts';
 import type { FrameworkInfo, Offer, TaskStatus } from '../frameworks/sdk/scheduler-handler.ts';
+import { matchOffer } from '../frameworks/sdk/offer-matching.ts';
 
 type Recorded =
   | { readonly kind: 'subscribed'; readonly frameworkId: string }
@@ -111,14 +112,16 @@ function startDriver(t: ExecutionContext, masters: string[], extra: Partial<Sche
   return { driver, rec };
 }
 
-/** Waits for an offer and launches `sleep 30` as `taskId` on it; returns the offer. */
+/** Waits for an offer and launches `sleep 30` as `taskId` on it (resources picked by matchOffer: 0.1 cpus, 32 MB, one port); returns the offer. */
 async function launchSleep(t: ExecutionContext, driver: SchedulerDriver, rec: Recorder, taskId: string, from = 0): Promise<Offer> {
   const offer = (await rec.waitFor('offers', (e) => e.offers.length > 0, 20_000, from)).offers[0];
+  const match = matchOffer(offer, { scalars: { cpus: 0.1, mem: 32 }, ports: 1 });
+  if (!match.ok) throw new Error(`offer does not fit: ${match.reasons.join('; ')}`);
   const r = await driver.accept([offer.id.value], [{
     type: 'LAUNCH',
     launch: { task_infos: [{
       name: taskId, task_id: { value: taskId }, agent_id: offer.agent_id,
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+      resources: match.toProto(),
       command: { value: 'sleep 30', shell: true },
     }] },
   }], { refuse_seconds: 1 });

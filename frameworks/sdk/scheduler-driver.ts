@@ -13,7 +13,8 @@
  * or a 4xx refusal of SUBSCRIBE stops the driver for good.
  *
  * Invariants: handler calls happen one at a time in stream order, and only for the current
- * stream (events of a stream the driver gave up are dropped); an update with a uuid is
+ * stream (events of a stream the driver gave up are dropped; after an ERROR, the events that came
+ * before it are still handed over, then `error`); an update with a uuid is
  * acknowledged (auto mode) only after `handler.update` resolved, and never when it threw; calls
  * never throw (`CallResult`); demand is re-applied after every SUBSCRIBED.
  */
@@ -112,6 +113,8 @@ export function createSchedulerDriver(opts: SchedulerDriverOptions): SchedulerDr
   let reconciliation: { options: ReconciliationOptions; timer: TimerHandle } | undefined;
   let queue: Promise<void> = Promise.resolve();
   let heartbeatSeconds = 15;
+  /** A stream stopped by ERROR: the events that came before the ERROR are still handed over. */
+  let draining: number | undefined;
 
   const move = (event: DriverEvent): boolean => {
     const r = transition(state, event);
@@ -164,8 +167,9 @@ export function createSchedulerDriver(opts: SchedulerDriverOptions): SchedulerDr
     scheduleAttempt(delay);
   };
 
-  const stopWith = (message: string | undefined) => {
+  const stopWith = (message: string | undefined, drain?: number) => {
     if (state === 'STOPPED') return;
+    draining = drain;
     generation++;
     clearWatchdog();
     if (retryTimer !== undefined) timers.clear(retryTimer);
@@ -249,9 +253,12 @@ export function createSchedulerDriver(opts: SchedulerDriverOptions): SchedulerDr
     answer.body.on('close', () => ended('stream closed'));
   };
 
+  /** Whether queued handler calls of stream `gen` still run. */
+  const isLive = (gen: number) => gen === generation || gen === draining;
+
   const enqueue = (gen: number, what: string, fn: () => void | Promise<void>) => {
     queue = queue.then(async () => {
-      if (gen !== generation) return;
+      if (!isLive(gen)) return;
       await safely(what, fn);
     });
   };
@@ -284,7 +291,7 @@ export function createSchedulerDriver(opts: SchedulerDriverOptions): SchedulerDr
       case 'UPDATE': {
         const status = event.update!.status;
         queue = queue.then(async () => {
-          if (gen !== generation) return;
+          if (!isLive(gen)) return;
           const handled = await safely('update', () => handler.update(status));
           if (handled && autoAck && status.uuid !== undefined && status.uuid !== '' && status.agent_id !== undefined) {
             const r = await send({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
@@ -300,7 +307,7 @@ export function createSchedulerDriver(opts: SchedulerDriverOptions): SchedulerDr
         if (handler.message) enqueue(gen, 'message', () => handler.message!(event.message!));
         return;
       case 'ERROR':
-        return stopWith(event.error?.message ?? 'ERROR event without a message');
+        return stopWith(event.error?.message ?? 'ERROR event without a message', gen);
       default:
         log.debug({ type: event.type }, 'event ignored');
     }

@@ -90,12 +90,16 @@ function sandboxStdouts(agent: MaestroProcess, frameworkId: string, taskId: stri
   return files;
 }
 
-/** Asserts the master removed the framework (TEARDOWN) with every task completed in `state`, and the agent runs nothing of it. */
-async function assertTornDown(t: ExecutionContext, c: Cluster, frameworkId: string, tasks: Record<string, string>): Promise<void> {
+/**
+ * Asserts the master removed the framework with every task completed in the given state, and the
+ * agent runs nothing of it; returns the master's completed-framework record. The program
+ * subscribes with a failover_timeout of 60 s, so only its TEARDOWN removes it this soon.
+ */
+async function assertTornDown(t: ExecutionContext, c: Cluster, frameworkId: string, tasks: Record<string, string>): Promise<Json> {
   const frameworks = await getJson(c.master.url, '/master/frameworks');
   t.false((frameworks.frameworks as Json[]).some((f) => f.id === frameworkId), 'the framework is still registered');
   const completed = (frameworks.completed_frameworks as Json[]).find((f) => f.id === frameworkId);
-  if (completed === undefined) return void t.fail(`framework ${frameworkId} is not among the completed frameworks`);
+  if (completed === undefined) throw new Error(`framework ${frameworkId} is not among the completed frameworks`);
   t.false(completed.active);
   t.deepEqual(completed.tasks, []);
   t.deepEqual(Object.fromEntries((completed.completed_tasks as Json[]).map((task) => [task.id, task.state])), tasks);
@@ -104,6 +108,7 @@ async function assertTornDown(t: ExecutionContext, c: Cluster, frameworkId: stri
   const agentState = await getJson(c.agent.url, '/state');
   t.deepEqual(agentState.frameworks, [], 'the agent still runs a framework');
   await until(() => taskProcesses(c.agent.workDir).length === 0, 'the task processes to exit');
+  return completed;
 }
 
 test('echo hello: exit 0 after TASK_FINISHED and TEARDOWN; hello in the sandbox; the framework is completed, no task left', async (t) => {
@@ -151,12 +156,9 @@ test('--tasks 3 --cpus 0.5 --mem 64: three tasks on one offer, each with its own
     t.is(stdouts.length, 1);
     t.is(readFileSync(stdouts[0], 'utf8'), `hi from ${id}\n`);
   }
-  const finished = await getJson(c.master.url, '/master/frameworks');
-  const tasks = (finished.completed_frameworks as Json[]).find((f) => f.id === frameworkId)?.completed_tasks as Json[];
+  const completed = await assertTornDown(t, c, frameworkId, { 'hello-0': 'TASK_FINISHED', 'hello-1': 'TASK_FINISHED', 'hello-2': 'TASK_FINISHED' });
   // 0.5 cpus and 64 MB each, as asked.
-  t.deepEqual(tasks.map((task) => task.resources.cpus), [0.5, 0.5, 0.5]);
-  t.deepEqual(tasks.map((task) => task.resources.mem), [64, 64, 64]);
-  await assertTornDown(t, c, frameworkId, { 'hello-0': 'TASK_FINISHED', 'hello-1': 'TASK_FINISHED', 'hello-2': 'TASK_FINISHED' });
+  t.deepEqual((completed.completed_tasks as Json[]).map((task) => [task.resources.cpus, task.resources.mem]), [[0.5, 64], [0.5, 64], [0.5, 64]]);
 });
 
 test('a non-leader answers 307: the program follows Location to the leader and runs there', async (t) => {

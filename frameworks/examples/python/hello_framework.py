@@ -94,10 +94,10 @@ class Framework:
             "name": "hello-python",
             "roles": ["*"],                # the default role: unreserved resources
             "capabilities": [{"type": "MULTI_ROLE"}],
-            # 0: when our connection drops, the master removes the framework (and kills its
-            # tasks) at once. A long-running framework sets a timeout, persists the framework
-            # id and re-subscribes with framework_info.id set, before the timeout, to fail over.
-            "failover_timeout": 0,
+            # If our connection drops, the master keeps the framework and its tasks this many
+            # seconds for us (or a successor given our framework id) to re-subscribe with
+            # framework_info.id set. Hence TEARDOWN when we are done: 0 would remove us at once.
+            "failover_timeout": 60,
         }
         response, sock = self.post({"type": "SUBSCRIBE", "subscribe": {"framework_info": framework_info}},
                                    {"Content-Type": "application/json", "Accept": "application/json"},
@@ -242,8 +242,8 @@ class Framework:
 
     def teardown_and_exit(self, code):
         # TEARDOWN removes the framework: its tasks are killed, its offers rescinded, and the
-        # master ends our event stream. Without it the master would keep the framework for
-        # failover_timeout after we disconnect.
+        # master ends our event stream. Without it the master would keep the framework, and any
+        # task still running, for failover_timeout after we disconnect.
         self.call({"type": "TEARDOWN"})
         log(f"TEARDOWN sent; exiting {code}")
         raise SystemExit(code)

@@ -179,3 +179,15 @@ test('a non-leader answers 307: the program follows Location to the leader and r
   t.is(redirected, 1);
   await assertTornDown(t, c, frameworkIdOf(run), { 'hello-0': 'TASK_FINISHED' });
 });
+
+test('no master at the address: exit 2 with the reason, no traceback', async (t) => {
+  // A port that was just free: a server listened there and closed.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const run = await runFramework(t, ['--master', `127.0.0.1:${port}`, '--command', 'true']);
+  t.is(run.code, 2, run.stdout + run.stderr);
+  t.is(run.stdout, `cannot talk to the master at 127.0.0.1:${port}: [Errno 111] Connection refused\n`);
+  t.is(run.stderr, '');
+});

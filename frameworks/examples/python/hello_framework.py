@@ -73,7 +73,8 @@ class Framework:
             conn.close()
             log(f"REDIRECT {self.master} is not the leader; the leader is {location.netloc}")
             self.master = location.netloc
-        raise SystemExit(f"more than {MAX_REDIRECTS} redirects")
+        log(f"more than {MAX_REDIRECTS} redirects")
+        raise SystemExit(2)
 
     def call(self, call):
         """Sends a call (anything but SUBSCRIBE) on its own connection; the master answers 202."""
@@ -257,7 +258,11 @@ def main():
     parser.add_argument("--cpus", type=float, default=0.1, help="cpus per task")
     parser.add_argument("--mem", type=float, default=32, help="memory per task, MB")
     args = parser.parse_args()
-    Framework(args.master, args.command, args.tasks, args.cpus, args.mem).run()
+    try:
+        Framework(args.master, args.command, args.tasks, args.cpus, args.mem).run()
+    except OSError as error:  # connection refused or reset: no master there, or it went away
+        log(f"cannot talk to the master at {args.master}: {error}")
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,9 @@ import { systemClock, systemTimers } from '../../master/ports.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import { startCheck, startHealthCheck, type ProbeContext } from './index.ts';
 
-const sandbox = mkdtempSync(join(tmpdir(), 'maestro-health-index-'));
+// Made by a hook, not at load: a run that selects none of these tests (ava --match) leaves nothing behind.
+const sandbox = join(tmpdir(), `maestro-health-index-${process.pid}-${randomBytes(4).toString('hex')}`);
+test.before(() => mkdirSync(sandbox));
 test.after.always(() => rmSync(sandbox, { recursive: true, force: true }));
 const ctx: ProbeContext = { taskId: 't1', sandbox, environment: { PATH: '/usr/bin:/bin' } };
 

@@ -3,8 +3,8 @@
  * and whatever runs a task's processes. Today that is the POSIX containerizer
  * (slave/containerizer/posix-containerizer.ts): each task runs under a tiny `sh` supervisor that
  * is not the agent, so a task outlives an agent crash and its exit status is written to a file
- * (DESIGN.md §5), optionally under the cgroups isolators (slave/isolators, `--isolation`); OCI
- * runtimes of the isolation milestone plug in here too.
+ * (DESIGN.md §5), optionally under the cgroups isolators and namespaces (slave/isolators,
+ * `--isolation`), and tasks with an image run by an OCI runtime (runc) under the same supervisor.
  *
  * Invariants: `launch` returns only once the task's process exists (or with a failure value, never
  * a throw for an expected failure such as a missing command or an unknown user); `wait` resolves

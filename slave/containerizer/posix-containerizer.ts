@@ -10,7 +10,11 @@
  * before it execs (task.sh), isolate + watch after the handshake, a limitation (OOM) kills the
  * container and ends it `limited`, SIGKILL and the end-of-container sweep kill the cgroup, usage
  * comes from the isolators, cleanup removes the cgroups, recover re-arms the known containers and
- * destroys orphan cgroups.
+ * destroys orphan cgroups. With `namespaces` the task's exec words are wrapped in `unshare`
+ * (slave/isolators/namespaces). A task with an image (container-image.ts) is provisioned (image,
+ * bridge, OCI bundle) after the isolators and its task process execs `runc run`; its launch ends
+ * once the container's init exists, and cleanup and recovery also release the runtime's state,
+ * the rootfs mount and the network.
  *
  * Lifecycle of one container here: launch (checks, task.sh, launcher request, handshake,
  * checkpoint) → watched (the supervisor re-parented to the agent, a child subreaper: its exit is

@@ -162,14 +162,18 @@ test('SIGKILL mid-run, restart with the same --state: failover to the same id, t
   t.is(frameworkIdOf(second.output()), frameworkId);
   t.regex(second.output(), new RegExp(`^subscribed ${frameworkId} \\(failover\\)$`, 'm'));
   t.regex(second.output(), /^task-0-1 TASK_RUNNING REASON_RECONCILIATION$/m);
-  // Offers keep coming every 50 ms unless suppressed; give a duplicate launch time to happen.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Give a duplicate launch time to happen: the first run's ACCEPT left a 5 s refuse filter on the
+  // rest of the agent (filters outlive a failover), after it a framework that wants to launch gets
+  // an offer within one 50 ms allocation interval.
+  await new Promise((r) => setTimeout(r, 6500));
   const frameworks = await getJson(c.master.url, '/master/frameworks');
   const registered = (frameworks.frameworks as Json[]).filter((f) => f.id === frameworkId);
   t.is(registered.length, 1);
   t.true(registered[0].active, 'the failed-over framework is not active');
   t.deepEqual((registered[0].tasks as Json[]).map((task) => [task.id, task.state]), [['task-0-1', 'TASK_RUNNING']]);
   t.false(/^launched /m.test(second.output()), second.output());
+  // Nothing pending: it subscribed suppressed, so no offer came to decline once the filter expired.
+  t.false(/^declined /m.test(second.output()), second.output());
   t.deepEqual(runningTaskIds(c.agent), ['task-0-1'], 'task processes on the agent');
 
   writeFileSync(release, '');

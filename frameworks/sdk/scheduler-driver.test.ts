@@ -244,6 +244,22 @@ test('setDemand: SUPPRESS/REVIVE once per change, SUPPRESS again after a re-subs
   t.deepEqual(s.calls.map((c) => c.type), ['SUPPRESS', 'REVIVE', 'SUPPRESS', 'SUPPRESS']);
   s.callStatus = 400;
   t.deepEqual(await driver.kill('t1'), { ok: false, status: 400, message: 'Bad call' });
+  // A REVIVE that failed is not recorded: the same demand asked again is sent again.
+  t.like(await driver.setDemand(true), { ok: false, status: 400 });
+  s.callStatus = 202;
+  t.deepEqual(await driver.setDemand(true), { ok: true });
+  t.deepEqual(s.calls.map((c) => c.type).slice(-3), ['KILL', 'REVIVE', 'REVIVE']);
+});
+
+test('setDemand(true) before a (re-)subscription: REVIVE once SUBSCRIBED (filters of an earlier subscription would hold back offers)', async (t) => {
+  const { s, driver } = setup();
+  s.answers.push(stream(s));
+  await driver.setDemand(true);
+  driver.start();
+  await settle();
+  send(s.streams[0], subscribedEvent());
+  for (let i = 0; i < 3; i++) await settle();
+  t.deepEqual(s.calls.map((c) => c.type), ['REVIVE']);
 });
 
 test('periodic reconciliation: explicit then implicit at SUBSCRIBED and every interval', async (t) => {

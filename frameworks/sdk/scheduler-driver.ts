@@ -277,7 +277,9 @@ export function createSchedulerDriver(opts: SchedulerDriverOptions): SchedulerDr
         log.info({ frameworkId, master: current }, 'subscribed');
         enqueue(gen, 'subscribed', () => handler.subscribed(sub.framework_id.value, sub.master_info));
         enqueue(gen, 'demand', async () => {
+          // Re-applied: suppressed again, or revived (the filters of an earlier subscription would otherwise hold back the offers it wants).
           if (demand === false) await send({ type: 'SUPPRESS', suppress: {} });
+          else if (demand === true) await send({ type: 'REVIVE', revive: {} });
         });
         if (reconciliation) enqueue(gen, 'reconcile', () => reconcileRound(reconciliation!.options));
         return;
@@ -357,10 +359,14 @@ export function createSchedulerDriver(opts: SchedulerDriverOptions): SchedulerDr
     acknowledge: (ack) => send({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: ack.agentId }, task_id: { value: ack.taskId }, uuid: ack.uuid } }),
     async setDemand(hasDemand) {
       if (demand === hasDemand) return { ok: true };
+      const previous = demand;
       demand = hasDemand;
-      // While not subscribed the new demand is applied at the next SUBSCRIBED (SUBSCRIBE itself revives).
+      // While not subscribed the new demand is applied at the next SUBSCRIBED.
       if (state !== 'SUBSCRIBED') return { ok: true };
-      return hasDemand ? driver.revive() : driver.suppress();
+      const result = hasDemand ? await driver.revive() : await driver.suppress();
+      // Not applied: a later setDemand with the same value tries again.
+      if (!result.ok && demand === hasDemand) demand = previous;
+      return result;
     },
     startReconciliation(options) {
       if (reconciliation) timers.clear(reconciliation.timer);

@@ -90,10 +90,17 @@ async function containerCluster(t: ExecutionContext, extra: Flags = {}, workPare
     master, sub, frameworkId: sub.frameworkId(), workDir, root, hierarchy, bridge,
     get agent() { return agent; },
     agentNow: () => agent,
+    /** Kill -9 and start again on the same work dir and port; resolves once the master has it back (re-registered, active): a call before that could miss it. */
     async restartAgent() {
       const port = new URL(agent.url).port;
       await agent.kill();
       agent = await startAgent(master.url, { ...flags, port }, { workDir });
+      for (let i = 0; ; i++) {
+        const slaves = ((await fetch(`${master.url}/master/slaves`).then((r) => r.json())) as Json).slaves as Json[];
+        if (slaves.length === 1 && slaves[0].reregistered_time !== undefined && slaves[0].active === true) break;
+        if (i >= 400) throw new Error('the restarted agent did not re-register');
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
   };
   autoAck(c);

@@ -18,7 +18,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { codec } from '../proto/codec.ts';
 import type { maestro } from '../proto/types.generated.ts';
-import type { AgentConnection, Logger } from './ports.ts';
+import type { Logger } from '../common/ports.ts';
+import type { AgentConnection } from './ports.ts';
 
 export const AGENT_PATH = '/maestro/agent/v1';
 

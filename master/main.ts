@@ -17,7 +17,8 @@ import { createMasterApp } from './http/app.ts';
 import { attachAgentLink, AGENT_PATH } from './agent-link.ts';
 import { Master, type MasterConfig } from './master.ts';
 import { readBuildInfo } from './build-info.ts';
-import { createIdGenerator, systemClock, systemTimers } from './ports.ts';
+import { systemClock, systemTimers } from '../common/ports.ts';
+import { createIdGenerator } from './ports.ts';
 
 export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'ip', type: 'string', default: '127.0.0.1', help: 'IP address to listen on' },

@@ -16,7 +16,7 @@ import type { AgentId, ExecutorId, FrameworkId, OfferId, StreamId, TaskId } from
 import type { Resources } from '../common/resources/resources.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import type { EventSink } from './scheduler-endpoint.ts';
-import type { TimerHandle } from './ports.ts';
+import type { TimerHandle } from '../common/ports.ts';
 
 export interface TaskRecord {
   /** The Mesos Task view (state, statuses, resources as allocated). */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createTimers, MAX_HOST_DELAY_MS, type HostTimers } from './ports.ts';
+import { createTimers, MAX_HOST_DELAY_MS, type HostTimers } from '../common/ports.ts';
 
 /** Host timeouts on a manual clock; records every delay it is asked for. */
 function fakeHost() {

@@ -8,7 +8,8 @@ import { asStreamId, type FrameworkId } from '../common/ids.ts';
 import { Resources } from '../common/resources/resources.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import { Master, type MasterConfig } from './master.ts';
-import { createIdGenerator, silentLogger, type AgentConnection, type Clock, type TimerHandle, type Timers } from './ports.ts';
+import { silentLogger, type Clock, type TimerHandle, type Timers } from '../common/ports.ts';
+import { createIdGenerator, type AgentConnection } from './ports.ts';
 import type { EventSink, SchedulerEvent } from './scheduler-endpoint.ts';
 
 type Envelope = maestro.agent.Envelope;

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Resources } from '../common/resources/resources.ts';
-import type { TimerHandle } from '../master/ports.ts';
+import type { TimerHandle } from '../common/ports.ts';
 import type { mesos } from '../proto/types.generated.ts';
 import type { Termination } from './containerizer.ts';
 import type { ExecutorSink } from './executor-endpoint.ts';

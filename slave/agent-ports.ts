@@ -5,7 +5,7 @@
  * ports and the real core.
  */
 import type { Resources } from '../common/resources/resources.ts';
-import type { Clock, Logger, Timers } from '../master/ports.ts';
+import type { Clock, Logger, Timers } from '../common/ports.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 import type { Containerizer } from './containerizer.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../common/resources/resources.ts';
 import { ManualTime } from '../master/test-fixtures.ts';
-import { silentLogger } from '../master/ports.ts';
+import { silentLogger } from '../common/ports.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import { Agent } from './agent.ts';
 import type { AgentDeps, SandboxCollector } from './agent-ports.ts';

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { FlagError, formatHelp, parseFlags, type FlagSpec, type FlagValues } from '../common/flags.ts';
 import { readBuildInfo } from '../master/build-info.ts';
-import { systemClock, systemTimers } from '../master/ports.ts';
+import { systemClock, systemTimers } from '../common/ports.ts';
 import { Agent } from './agent.ts';
 import { parseAttributes } from './attributes.ts';
 import { checkBoot } from './boot-id.ts';

@@ -8,7 +8,7 @@ import type { ExecutionContext } from 'ava';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { codec } from '../proto/codec.ts';
-import { silentLogger, systemTimers } from '../master/ports.ts';
+import { silentLogger, systemTimers } from '../common/ports.ts';
 import type { maestro } from '../proto/types.generated.ts';
 import { MasterLink, parseMasters, type Envelope } from './master-link.ts';
 

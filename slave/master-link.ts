@@ -19,7 +19,7 @@
 import WebSocket from 'ws';
 import { codec } from '../proto/codec.ts';
 import type { maestro } from '../proto/types.generated.ts';
-import type { Logger, TimerHandle, Timers } from '../master/ports.ts';
+import type { Logger, TimerHandle, Timers } from '../common/ports.ts';
 
 export type Envelope = maestro.agent.Envelope;
 

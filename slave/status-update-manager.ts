@@ -21,7 +21,7 @@
  * I/O goes through ports (the journal, the send function, timers), so the manager is tested with
  * fakes.
  */
-import type { Timers, TimerHandle } from '../master/ports.ts';
+import type { Timers, TimerHandle } from '../common/ports.ts';
 import type { maestro, mesos } from '../proto/types.generated.ts';
 import { isTerminalState } from './task-state-machine.ts';
 

@@ -8,7 +8,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { lstat, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '../master/ports.ts';
+import type { Logger } from '../common/ports.ts';
 import { createImageStore, type ImageStoreOptions } from '../slave/images/local-image-store.ts';
 import { runImageCommand } from '../cli/image.ts';
 import { buildBusyboxDockerArchive, buildBusyboxOciLayout } from './support/test-images.ts';

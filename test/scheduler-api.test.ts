@@ -12,7 +12,8 @@ import { createAllocator } from '../master/allocator/index.ts';
 import { createMasterApp } from '../master/http/app.ts';
 import type { Ticker } from '../master/http/event-stream.ts';
 import { Master } from '../master/master.ts';
-import { createIdGenerator, systemClock, systemTimers, type AgentConnection, type Logger } from '../master/ports.ts';
+import { systemClock, systemTimers, type Logger } from '../common/ports.ts';
+import { createIdGenerator, type AgentConnection } from '../master/ports.ts';
 import type { maestro } from '../proto/types.generated.ts';
 import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json, type Subscription } from './support/http-scheduler.ts';
 

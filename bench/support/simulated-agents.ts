@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Resources } from '../../common/resources/resources.ts';
-import { silentLogger, systemClock, systemTimers } from '../../master/ports.ts';
+import { silentLogger, systemClock, systemTimers } from '../../common/ports.ts';
 import type { maestro } from '../../proto/types.generated.ts';
 import { newCounters, SIMULATED_AGENT_RESOURCES, type SimulationCounters } from '../../slave/simulate/simulated-agent.ts';
 import { SimulatedFleet } from '../../slave/simulate/simulated-fleet.ts';

@@ -7,7 +7,7 @@
  * Invariants: every delay is within [min(initialMs, maxMs)/2, maxMs]; `reset()` (after a
  * successful subscription) starts over at attempt 0.
  */
-import { Rng } from '../../master/allocator/rng.ts';
+import { Rng } from '../../common/rng.ts';
 
 /** Uniform numbers in [0, 1). */
 export interface RandomSource {

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import type { TimerHandle, Timers } from '../../master/ports.ts';
+import type { TimerHandle, Timers } from '../../common/ports.ts';
 import { createSchedulerDriver, type SchedulerDriver } from './scheduler-driver.ts';
 import { encodeRecord } from './recordio-decoder.ts';
 import type { SchedulerHandler, TaskStatus } from './scheduler-handler.ts';

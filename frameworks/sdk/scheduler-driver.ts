@@ -18,8 +18,8 @@
  * acknowledged (auto mode) only after `handler.update` resolved, and never when it threw; calls
  * never throw (`CallResult`); demand is re-applied after every SUBSCRIBED.
  */
-import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
-import { silentLogger, systemClock, systemTimers } from '../../master/ports.ts';
+import type { Clock, Logger, TimerHandle, Timers } from '../../common/ports.ts';
+import { silentLogger, systemClock, systemTimers } from '../../common/ports.ts';
 import { createBackoff, createSeededRandom, type BackoffOptions, type RandomSource } from './backoff.ts';
 import { transition, type DriverEvent, type DriverState } from './driver-state.ts';
 import { createRecordIoDecoder } from './recordio-decoder.ts';

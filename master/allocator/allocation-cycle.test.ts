@@ -6,7 +6,7 @@ import type { AgentState, FrameworkState, RoleState } from './allocator-state.ts
 import { runAllocationCycle } from './allocation-cycle.ts';
 import type { CycleInput } from './allocation-cycle.ts';
 import { toMinQuantity } from './hierarchical-allocator.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../common/rng.ts';
 import { createSorter } from './sorter/create-sorter.ts';
 import type { Sorter } from './sorter/sorter.ts';
 

@@ -27,7 +27,7 @@ import type { OfferDecision, Quota } from './allocator.ts';
 import type { AgentState, FrameworkState, MinQuantity, RoleState } from './allocator-state.ts';
 import { isFiltered } from './decline-filters.ts';
 import { QuotaTracker } from './quota-tracker.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../common/rng.ts';
 import type { Sorter } from './sorter/sorter.ts';
 
 export interface CycleInput {

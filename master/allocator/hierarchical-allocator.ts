@@ -22,7 +22,7 @@ import { addScalars } from './allocator-state.ts';
 import type { AgentState, FrameworkState, MinQuantity, RoleState, ScalarMap } from './allocator-state.ts';
 import { runAllocationCycle } from './allocation-cycle.ts';
 import { addDeclineFilter, expireFilters, refuseSecondsOf } from './decline-filters.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../common/rng.ts';
 import { createSorter } from './sorter/create-sorter.ts';
 import type { Sorter } from './sorter/sorter.ts';
 

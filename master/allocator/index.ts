@@ -8,4 +8,4 @@ export { runAllocationCycle } from './allocation-cycle.ts';
 export type { CycleInput, CycleResult } from './allocation-cycle.ts';
 export type { Sorter } from './sorter/sorter.ts';
 export { createSorter } from './sorter/create-sorter.ts';
-export { Rng } from './rng.ts';
+export { Rng } from '../../common/rng.ts';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { silentLogger } from '../../master/ports.ts';
+import { silentLogger } from '../../common/ports.ts';
 import { asContainerId } from '../containerizer.ts';
 import type { ContainerNetwork } from '../network/container-network.ts';
 import { bridgeNames, createImageSupport, ownedBridge } from './create-image-support.ts';

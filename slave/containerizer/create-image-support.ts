@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Logger } from '../../master/ports.ts';
+import type { Logger } from '../../common/ports.ts';
 import { createImageStore, defaultStoreDir } from '../images/local-image-store.ts';
 import { claimBridge, type Claim } from '../network/bridge-owner.ts';
 import { createBridgeNetwork } from '../network/bridge-network.ts';

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../common/resources/resources.ts';
-import { createTimers, silentLogger } from '../../master/ports.ts';
+import { createTimers, silentLogger } from '../../common/ports.ts';
 import { asContainerId } from '../containerizer.ts';
 import type { Containerizer, LaunchSpec } from '../containerizer.ts';
 import { writeFile } from 'node:fs/promises';

@@ -18,7 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { exists } from './run-files.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger, Timers } from '../../master/ports.ts';
+import type { Logger, Timers } from '../../common/ports.ts';
 import { CLAIM_FILE, encodeRequest, parseReply } from './task-script.ts';
 
 export const LAUNCHER_PATH = fileURLToPath(new URL('./launcher.sh', import.meta.url));

@@ -33,8 +33,8 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { chown, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
-import { createTimers, silentLogger, systemClock } from '../../master/ports.ts';
+import type { Clock, Logger, TimerHandle, Timers } from '../../common/ports.ts';
+import { createTimers, silentLogger, systemClock } from '../../common/ports.ts';
 import { Resources } from '../../common/resources/resources.ts';
 import type { ContainerId, Containerizer, LaunchResult, LaunchSpec, RecoverableContainer, Termination } from '../containerizer.ts';
 import type { mesos } from '../../proto/types.generated.ts';

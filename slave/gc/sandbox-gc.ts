@@ -13,7 +13,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
+import type { Clock, Logger, TimerHandle, Timers } from '../../common/ports.ts';
 import { GcSchedule } from './gc-schedule.ts';
 import { gcTargets, removeJailed } from './sandbox-jail.ts';
 

@@ -6,7 +6,7 @@
  * complete (timeout, could not start, killed) yields the empty status, which is news only after
  * a real result.
  */
-import type { Clock, Timers } from '../../master/ports.ts';
+import type { Clock, Timers } from '../../common/ports.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import { checkTiming } from './config.ts';
 import type { CheckHandle } from './health-checker.ts';

@@ -4,7 +4,7 @@
  * tests run the whole checker on a manual clock with scripted probe results; index.ts passes
  * the real COMMAND/HTTP/TCP probe.
  */
-import type { Clock, Timers } from '../../master/ports.ts';
+import type { Clock, Timers } from '../../common/ports.ts';
 import { healthCheckTiming, healthPolicy } from './config.ts';
 import { applyVerdict, startHealth, type HealthState } from './health-state.ts';
 import { startProbeLoop, type Probe } from './probe-loop.ts';

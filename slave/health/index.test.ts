@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock, systemTimers } from '../../master/ports.ts';
+import { systemClock, systemTimers } from '../../common/ports.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import { startCheck, startHealthCheck, type ProbeContext } from './index.ts';
 

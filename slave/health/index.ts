@@ -10,7 +10,7 @@
  * expect a valid check (they throw on an invalid one: that is a bug in the caller).
  * See README.md for the state diagram.
  */
-import type { Clock, Timers } from '../../master/ports.ts';
+import type { Clock, Timers } from '../../common/ports.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import { runCheck, type CheckerHandle } from './checker.ts';
 import { createCommandProbe } from './command-probe.ts';

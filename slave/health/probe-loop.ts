@@ -13,7 +13,7 @@
  * before `stop()` finished it, never after `stop()`; a result that arrives after the probe's
  * timeout is dropped.
  */
-import type { TimerHandle, Timers } from '../../master/ports.ts';
+import type { TimerHandle, Timers } from '../../common/ports.ts';
 import type { ProbeTiming } from './config.ts';
 import type { Observation, ProbeOutcome } from './probe-result.ts';
 

@@ -23,7 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../master/ports.ts';
+import type { Logger } from '../../common/ports.ts';
 import { parseImageConfig, parseManifest, type ManifestInfo } from './image-config.ts';
 import type { GcResult, ImageConfig, ImageResult, ImageStore, StoredImage } from './image-store.ts';
 import { listImportSources } from './import-sources.ts';

@@ -23,8 +23,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../master/ports.ts';
-import { silentLogger } from '../../master/ports.ts';
+import type { Logger } from '../../common/ports.ts';
+import { silentLogger } from '../../common/ports.ts';
 import type { ContainerId } from '../containerizer.ts';
 import type { AttachedNetwork, AttachResult, ContainerNetwork, PortMapping } from './container-network.ts';
 import { describeFailure, runHostCommand } from './host-command.ts';

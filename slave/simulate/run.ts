@@ -21,7 +21,7 @@ import { hostname as osHostname } from 'node:os';
 import { pino } from 'pino';
 import { Resources } from '../../common/resources/resources.ts';
 import { FlagError, type FlagValues } from '../../common/flags.ts';
-import { systemClock, systemTimers } from '../../master/ports.ts';
+import { systemClock, systemTimers } from '../../common/ports.ts';
 import { parseAttributes } from '../attributes.ts';
 import { parseMasters } from '../master-link.ts';
 import { newCounters, SIMULATED_AGENT_RESOURCES, type SimulationCounters } from './simulated-agent.ts';

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { Resources } from '../../common/resources/resources.ts';
 import { ManualTime } from '../../master/test-fixtures.ts';
-import { silentLogger } from '../../master/ports.ts';
+import { silentLogger } from '../../common/ports.ts';
 import type { maestro, mesos } from '../../proto/types.generated.ts';
 import type { MasterPort } from '../agent-ports.ts';
 import { DURATION_LABEL, EXIT_CODE_LABEL, MAX_COMPLETED_TASKS, newCounters, SimulatedAgent, SIMULATED_AGENT_RESOURCES, type SimulationShared } from './simulated-agent.ts';

@@ -33,7 +33,7 @@
  * resources shared by every agent of a fleet. Time, timers and uuids come from ports.
  */
 import { Resources } from '../../common/resources/resources.ts';
-import type { Clock, Logger, TimerHandle, Timers } from '../../master/ports.ts';
+import type { Clock, Logger, TimerHandle, Timers } from '../../common/ports.ts';
 import type { maestro, mesos } from '../../proto/types.generated.ts';
 import { fitsInto } from '../agent-books.ts';
 import type { MasterPort } from '../agent-ports.ts';

@@ -12,7 +12,7 @@
  * Invariant: per agent the fleet holds the agent, its link and a few closures; everything the
  * agents share (resources, counters, clock, timers, logger) is one object.
  */
-import type { Logger, TimerHandle } from '../../master/ports.ts';
+import type { Logger, TimerHandle } from '../../common/ports.ts';
 import type { maestro, mesos } from '../../proto/types.generated.ts';
 import { MasterLink } from '../master-link.ts';
 import { SimulatedAgent, type SimulationShared } from './simulated-agent.ts';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { Resources } from '../../../common/resources/resources.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../../common/rng.ts';
 import { DrfSorter } from './drf-sorter.ts';
 
 const R = (t: string) => Resources.parse(t);

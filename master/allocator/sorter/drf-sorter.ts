@@ -18,7 +18,7 @@
  */
 import type { Resources } from '../../../common/resources/resources.ts';
 import { resourceName, resourceNameId } from '../../../common/resources/resource.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../../common/rng.ts';
 import type { Sorter } from './sorter.ts';
 
 /**

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../../common/rng.ts';
 import { RandomSorter } from './random-sorter.ts';
 
 function sorter(hierarchical: boolean, clients: readonly string[]): RandomSorter {

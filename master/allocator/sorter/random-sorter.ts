@@ -13,7 +13,7 @@
  * The order is a function of the sorter's state and the RNG alone.
  */
 import type { Resources } from '../../../common/resources/resources.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../../common/rng.ts';
 import { DrfSorter } from './drf-sorter.ts';
 import type { SorterTreeNode } from './drf-sorter.ts';
 import type { Sorter } from './sorter.ts';

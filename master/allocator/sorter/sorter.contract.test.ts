@@ -4,7 +4,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { Resources } from '../../../common/resources/resources.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../../common/rng.ts';
 import { createSorter } from './create-sorter.ts';
 import type { SorterKind } from './create-sorter.ts';
 

@@ -10,7 +10,7 @@
  * - `clone` is deep: mutating the clone never changes the original.
  */
 import type { Resources } from '../../../common/resources/resources.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../../common/rng.ts';
 
 export interface Sorter {
   readonly kind: 'drf' | 'random';

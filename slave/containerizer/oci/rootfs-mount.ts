@@ -11,7 +11,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../../master/ports.ts';
+import type { Logger } from '../../../common/ports.ts';
 import { mountOverlay, unmount } from './mount-syscall.ts';
 
 export interface MountEntry {

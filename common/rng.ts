@@ -1,7 +1,8 @@
 /**
- * A tiny seeded pseudo-random generator (mulberry32) for the allocator's agent shuffle and the
- * random sorter. The whole state is one 32-bit integer, so a cycle can copy it, run, and hand the
- * advanced state back: the same seed always yields the same sequence.
+ * A tiny seeded pseudo-random generator (mulberry32) for the allocator's agent shuffle, the
+ * random sorter and the framework SDK's backoff jitter. The whole state is one 32-bit integer, so
+ * a cycle can copy it, run, and hand the advanced state back: the same seed always yields the same
+ * sequence.
  */
 export class Rng {
   private s: number;

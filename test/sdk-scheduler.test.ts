@@ -83,7 +83,8 @@ async function startMasterProcess(t: ExecutionContext, flags: Flags = {}): Promi
 }
 
 async function startAgentProcess(t: ExecutionContext, master: MaestroProcess): Promise<MaestroProcess> {
-  const agent = await startAgent(master.url, { resources: 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]' });
+  // A short reconnection backoff: after a master restart the agent is back within a second, not after its doubling (up to a minute) ran up while the master was down.
+  const agent = await startAgent(master.url, { resources: 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]', registration_backoff_factor: '100ms' });
   t.teardown(async () => {
     killTaskProcesses(agent.workDir);
     await agent.stop();
@@ -275,7 +276,7 @@ test('master restart on the same port: the driver reconnects with backoff, re-su
     await driver.reconcile([{ taskId: 'survivor', agentId: running.status.agent_id!.value }]);
     const answer = await rec.waitFor('update', (e) => e.status.task_id.value === 'survivor' && e.status.reason === 'REASON_RECONCILIATION', 5000, from).catch(() => undefined);
     return answer?.status.state === 'TASK_RUNNING';
-  }, 'the task to be RUNNING at the new master', 60);
+  }, 'the task to be RUNNING at the new master', 300);
   t.true((await agentTasks(agent)).some((x) => x.task_id.value === 'survivor' && x.state === 'TASK_RUNNING'));
   t.deepEqual(await driver.kill('survivor'), { ok: true });
   await rec.waitFor('update', (e) => e.status.task_id.value === 'survivor' && e.status.state === 'TASK_KILLED', 20_000, mark);

@@ -18,12 +18,13 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killTaskProcesses, startAgent, startMaster, taskProcesses, type MaestroProcess } from './support/maestro-process.ts';
 import { getJson, type Json } from './support/http-scheduler.ts';
 import { until } from './support/task-cluster.ts';
+import { taskStdouts } from './support/sandboxes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const program = join(root, 'frameworks', 'examples', 'python', 'hello_framework.py');
@@ -76,18 +77,9 @@ function frameworkIdOf(run: Run): string {
   return m[1];
 }
 
-/** The stdout files of a task's runs in the agent's sandboxes (slave/paths.ts layout). */
+/** The stdout files of a task's runs in the agent's sandboxes. */
 function sandboxStdouts(agent: MaestroProcess, frameworkId: string, taskId: string): string[] {
-  const slaves = join(agent.workDir, 'slaves');
-  const files: string[] = [];
-  for (const agentId of existsSync(slaves) ? readdirSync(slaves) : []) {
-    const runs = join(slaves, agentId, 'frameworks', frameworkId, 'executors', taskId, 'runs');
-    if (!existsSync(runs)) continue;
-    for (const run of readdirSync(runs)) {
-      if (run !== 'latest' && existsSync(join(runs, run, 'stdout'))) files.push(join(runs, run, 'stdout'));
-    }
-  }
-  return files;
+  return taskStdouts(agent.workDir, frameworkId, taskId);
 }
 
 /**

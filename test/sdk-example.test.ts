@@ -13,13 +13,14 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killTaskProcesses, startAgent, startMaster, taskProcesses, type MaestroProcess } from './support/maestro-process.ts';
 import { getJson, type Json } from './support/http-scheduler.ts';
 import { until } from './support/task-cluster.ts';
+import { taskStdouts } from './support/sandboxes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const program = join(root, 'frameworks', 'examples', 'typescript', 'sleep-framework.ts');
@@ -72,17 +73,9 @@ function frameworkIdOf(output: string): string {
   return m[1];
 }
 
-/** The stdout files of a task's runs in the agent's sandboxes (slave/paths.ts layout). */
+/** The stdout files of a task's runs in the agent's sandboxes. */
 function sandboxStdouts(agent: MaestroProcess, frameworkId: string, taskId: string): string[] {
-  const slaves = join(agent.workDir, 'slaves');
-  const files: string[] = [];
-  for (const agentId of existsSync(slaves) ? readdirSync(slaves) : []) {
-    const runs = join(slaves, agentId, 'frameworks', frameworkId, 'executors', taskId, 'runs');
-    for (const run of existsSync(runs) ? readdirSync(runs) : []) {
-      if (run !== 'latest' && existsSync(join(runs, run, 'stdout'))) files.push(join(runs, run, 'stdout'));
-    }
-  }
-  return files;
+  return taskStdouts(agent.workDir, frameworkId, taskId);
 }
 
 /** The task ids (MESOS_TASK_ID) of the live task processes under the agent's work dir. */

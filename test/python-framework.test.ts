@@ -21,9 +21,9 @@ import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { killTaskProcesses, startAgent, startMaster, taskProcesses, type MaestroProcess } from './support/maestro-process.ts';
+import { taskProcesses, type MaestroProcess } from './support/maestro-process.ts';
 import { getJson, type Json } from './support/http-scheduler.ts';
-import { until } from './support/task-cluster.ts';
+import { startMasterAndAgent, until } from './support/task-cluster.ts';
 import { taskStdouts } from './support/sandboxes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,13 +37,7 @@ interface Cluster {
 }
 
 async function startCluster(t: ExecutionContext): Promise<Cluster> {
-  const master = await startMaster({ allocation_interval: '50ms', quiet: true });
-  t.teardown(() => master.stop());
-  const agent = await startAgent(master.url, { resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]' });
-  t.teardown(async () => {
-    killTaskProcesses(agent.workDir);
-    await agent.stop();
-  });
+  const { master, agent } = await startMasterAndAgent(t, { resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]' });
   return { master, agent, address: new URL(master.url).host };
 }
 

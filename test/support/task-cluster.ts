@@ -20,14 +20,20 @@ export interface Cluster {
   readonly frameworkId: string;
 }
 
-export async function startCluster(t: ExecutionContext, opts: { agentFlags?: Flags; framework?: Json } = {}): Promise<Cluster> {
+/** A master (50 ms allocation interval) and one agent; teardown stops both and kills the agent's task processes, also on failure. */
+export async function startMasterAndAgent(t: ExecutionContext, agentFlags: Flags = {}): Promise<{ master: MaestroProcess; agent: MaestroProcess }> {
   const master = await startMaster({ allocation_interval: '50ms', quiet: true });
   t.teardown(() => master.stop());
-  const agent = await startAgent(master.url, { resources: 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]', ...opts.agentFlags });
+  const agent = await startAgent(master.url, { resources: 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]', ...agentFlags });
   t.teardown(async () => {
     killTaskProcesses(agent.workDir);
     await agent.stop();
   });
+  return { master, agent };
+}
+
+export async function startCluster(t: ExecutionContext, opts: { agentFlags?: Flags; framework?: Json } = {}): Promise<Cluster> {
+  const { master, agent } = await startMasterAndAgent(t, opts.agentFlags);
   const sub = await subscribe(master.url, subscribeCall(opts.framework ?? frameworkInfo({ name: 'agent-test' })));
   t.teardown(() => sub.close());
   t.is(sub.status, 200, sub.errorText);

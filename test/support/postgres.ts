@@ -1,0 +1,122 @@
+/**
+ * A fresh PostgreSQL database per test. The server, chosen once per test process:
+ *   1. `MAESTRO_TEST_DATABASE_URL` or `DATABASE_URL` (a url whose user may CREATE DATABASE);
+ *   2. else the local server at 127.0.0.1:5432 (user `postgres`, trust), if it answers;
+ *   3. else one embedded PostgreSQL (common/db/embedded-postgres.ts) in a temp dir, stopped when
+ *      the process exits (its pdeathsig, and a SIGINT from our 'exit' handler) and its dir then
+ *      removed by a small detached watcher, also when the process was killed.
+ * `MAESTRO_TEST_EMBEDDED_POSTGRES=1` forces 3 (a fresh Debian machine has no PostgreSQL).
+ *
+ * Each `createTestDatabase()` creates a uniquely named database; `drop()` removes it
+ * `WITH (FORCE)` (PostgreSQL 13+), so connections a failed test left open do not block it.
+ * Call `drop` from `t.teardown`.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { silentLogger } from '../../common/ports.ts';
+import { startEmbeddedPostgres } from '../../common/db/embedded-postgres.ts';
+
+export type TestServerKind = 'env' | 'local' | 'embedded';
+
+export interface TestDatabase {
+  readonly url: string;
+  /** The database's name. */
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+interface TestServer {
+  readonly kind: TestServerKind;
+  /** A url of the server's maintenance database, for CREATE/DROP DATABASE. */
+  readonly adminUrl: string;
+}
+
+const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+let server: Promise<TestServer> | undefined;
+let counter = 0;
+
+/** Which server this process's test databases live on (starts it if needed). */
+export async function testServerKind(): Promise<TestServerKind> {
+  return (await testServer()).kind;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const { adminUrl } = await testServer();
+  const name = `maestro_test_${process.pid}_${++counter}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  let dropped: Promise<void> | undefined;
+  return {
+    url: u.toString(),
+    name,
+    drop: () => (dropped ??= adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+  };
+}
+
+function testServer(): Promise<TestServer> {
+  server ??= chooseServer();
+  return server;
+}
+
+async function chooseServer(): Promise<TestServer> {
+  if (process.env.MAESTRO_TEST_EMBEDDED_POSTGRES !== '1') {
+    const fromEnv = process.env.MAESTRO_TEST_DATABASE_URL || process.env.DATABASE_URL;
+    if (fromEnv) return { kind: 'env', adminUrl: fromEnv };
+    if (await answers(LOCAL_URL)) return { kind: 'local', adminUrl: LOCAL_URL };
+  }
+  return startEmbeddedServer();
+}
+
+async function startEmbeddedServer(): Promise<TestServer> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'maestro-test-pg-'));
+  await fs.chmod(dir, 0o755); // the server runs as `postgres` when we are root
+  let pg_: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
+  try {
+    pg_ = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), logger: silentLogger });
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  // Removes the dir once both this process and the server are gone, however this process ends.
+  spawn('/bin/sh', ['-c', 'while kill -0 "$1" 2>/dev/null || kill -0 "$2" 2>/dev/null; do sleep 0.2; done; rm -rf "$3"', 'sh',
+    String(process.pid), String(pg_.pid), dir], { detached: true, stdio: 'ignore' }).unref();
+  process.once('exit', () => {
+    try {
+      process.kill(pg_.pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  });
+  return { kind: 'embedded', adminUrl: pg_.urlFor('postgres') };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

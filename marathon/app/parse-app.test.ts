@@ -37,16 +37,16 @@ test('app-simple.json: every Marathon default filled in', (t) => {
 
 test('app-check-http-example.json: relative id, named port; the Mesos check is accepted and dropped', (t) => {
   const app = ok(fixture('app-check-http-example.json'));
-  t.is(app.id, '/http-index-test');
+  t.is<string, string>(app.id, '/http-index-test');
   t.deepEqual(app.portDefinitions, [{ port: 0, protocol: 'tcp', name: 'http' }]);
   t.false('check' in app);
 });
 
 test('apps_create.json: both apps parse, dependencies kept absolute', (t) => {
   const [a, b] = (fixture('apps_create.json') as unknown[]).map((j) => ok(j));
-  t.is(a.id, '/test/sleep60');
+  t.is<string, string>(a.id, '/test/sleep60');
   t.deepEqual(a.dependencies, ['/test/sleep120', '/other/namespace/or/app']);
-  t.is(b.id, '/test/sleep120');
+  t.is<string, string>(b.id, '/test/sleep120');
   t.is(b.mem, 9);
 });
 
@@ -106,7 +106,7 @@ test('relative ids and dependencies resolve against the base group and the app p
   ];
   for (const [id, expected] of cases) {
     const r = parseApp({ id, cmd: 'x' }, { now: T0, base });
-    t.is(r.ok ? r.value.id : undefined, expected, id);
+    t.is<string | undefined, string | undefined>(r.ok ? r.value.id : undefined, expected, id);
   }
   t.deepEqual(ok({ id: '/a/b/c', cmd: 'x', dependencies: ['d', '../e'] }).dependencies, ['/a/b/d', '/a/e']);
 });
@@ -271,7 +271,7 @@ const appJsonArb = fc.record({
   fetch: fc.option(fc.array(fc.record({ uri: fc.constantFrom('http://x/a.tgz', 'http://x/b'), cache: fc.boolean() })), { nil: undefined }),
 });
 
-function toInput(a: fc.RecordValue<typeof appJsonArb> extends never ? never : any): Record<string, unknown> {
+function toInput(a: typeof appJsonArb extends fc.Arbitrary<infer V> ? V : never): Record<string, unknown> {
   const { networking, health, ...rest } = a;
   const out: Record<string, unknown> = { ...rest, cmd: rest.cmd ?? 'true' };
   if (networking === 'bridge') out.networks = [{ mode: 'container/bridge' }];

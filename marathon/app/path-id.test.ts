@@ -11,13 +11,13 @@ test('parsePathId: absolute and relative, Marathon segment rules', (t) => {
     ['../../../x', undefined], ['', undefined], ['/A', undefined], ['/a_b', undefined], ['/-a', undefined],
     ['/a-', undefined], ['/a..b', undefined], ['/a b', undefined],
   ];
-  for (const [raw, expected] of cases) t.is(parsePathId(raw, base), expected, raw);
+  for (const [raw, expected] of cases) t.is<string | undefined, string | undefined>(parsePathId(raw, base), expected, raw);
 });
 
 test('parentOf and isUnder (equal counts as under)', (t) => {
-  t.is(parentOf(asPathId('/a/b')), '/a');
-  t.is(parentOf(asPathId('/a')), '/');
-  t.is(parentOf(asPathId('/')), '/');
+  t.is<string, string>(parentOf(asPathId('/a/b')), '/a');
+  t.is<string, string>(parentOf(asPathId('/a')), '/');
+  t.is<string, string>(parentOf(asPathId('/')), '/');
   const cases: [string, string, boolean][] = [
     ['/a/b', '/a', true], ['/a', '/a', true], ['/ab', '/a', false], ['/a', '/a/b', false], ['/x', '/', true], ['/', '/', true],
   ];

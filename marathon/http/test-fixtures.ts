@@ -90,6 +90,18 @@ export function deployment(id: string, over: Partial<Deployment> = {}): Deployme
   };
 }
 
+/** The root group holding `apps`, with every group their ids imply (`/a/b/c` -> groups `/a`, `/a/b`). */
+export function treeOf(apps: readonly AppDefinition[]): Group {
+  const build = (id: string): Group => {
+    const prefix = id === '/' ? '/' : `${id}/`;
+    const below = apps.filter((a) => a.id.startsWith(prefix));
+    const direct = below.filter((a) => !a.id.slice(prefix.length).includes('/'));
+    const childNames = [...new Set(below.filter((a) => a.id.slice(prefix.length).includes('/')).map((a) => a.id.slice(prefix.length).split('/')[0]))];
+    return group(id, direct, childNames.map((n) => build(`${prefix}${n}`)));
+  };
+  return build('/');
+}
+
 export type ChangeCall = { readonly method: string; readonly args: readonly unknown[] };
 
 /** An in-memory MarathonService: reads from fields, changes recorded in `calls`. */
@@ -112,7 +124,7 @@ export class FakeService implements MarathonService {
   cancelResult: Awaited<ReturnType<MarathonService['cancelDeployment']>> | undefined;
 
   constructor(apps: readonly AppDefinition[] = []) {
-    this.root = group('/', apps);
+    this.root = treeOf(apps);
   }
 
   rootGroup(): Group { return this.root; }

@@ -1,0 +1,142 @@
+/**
+ * Marathon's `/metrics` (the Dropwizard JSON Marathon 1.x serves: `version`, `counters`, `gauges`,
+ * `histograms`, `meters`, `timers`) and `/metrics/prometheus` (the same values in the Prometheus
+ * text format). Gauges are read from the core when asked (apps, groups, instances by state,
+ * deployments, launch queue, leadership, uptime); HTTP request counts and durations are recorded
+ * by the app's hooks into `HttpMetrics`.
+ *
+ * Invariants: pure apart from the recorder's own state; time comes from the Clock port.
+ * Names follow Marathon 1.9 (`marathon.apps.active.gauge`, `marathon.http.requests.duration.timer`, ...).
+ */
+import type { Clock } from '../../common/ports.ts';
+import type { Group } from '../model.ts';
+import type { MarathonService } from '../ports.ts';
+import { isActive } from './app-info.ts';
+
+export interface HttpMetrics {
+  started(): void;
+  finished(status: number, durationMs: number): void;
+  snapshot(): { readonly active: number; readonly responses: Readonly<Record<string, number>>; readonly durationsMs: readonly number[]; readonly count: number };
+}
+
+/** Request counters by status class and a window of the last `window` durations. */
+export function createHttpMetrics(window = 1024): HttpMetrics {
+  let active = 0;
+  let count = 0;
+  const responses: Record<string, number> = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+  const durations: number[] = [];
+  return {
+    started: () => { active++; },
+    finished: (status, durationMs) => {
+      active = Math.max(0, active - 1);
+      count++;
+      const cls = `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
+      responses[cls] = (responses[cls] ?? 0) + 1;
+      durations.push(durationMs);
+      if (durations.length > window) durations.shift();
+    },
+    snapshot: () => ({ active, responses: { ...responses }, durationsMs: [...durations], count }),
+  };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[idx];
+}
+
+/** Dropwizard's histogram/timer statistics over samples (in the samples' unit). */
+export function summary(samples: readonly number[]): Record<string, number> {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  const mean = n === 0 ? 0 : sorted.reduce((s, x) => s + x, 0) / n;
+  const variance = n === 0 ? 0 : sorted.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
+  return {
+    count: n,
+    min: n === 0 ? 0 : sorted[0],
+    max: n === 0 ? 0 : sorted[n - 1],
+    mean,
+    stddev: Math.sqrt(variance),
+    p50: quantile(sorted, 0.5),
+    p75: quantile(sorted, 0.75),
+    p95: quantile(sorted, 0.95),
+    p98: quantile(sorted, 0.98),
+    p99: quantile(sorted, 0.99),
+    p999: quantile(sorted, 0.999),
+  };
+}
+
+const countGroups = (g: Group): number => g.groups.reduce((s, c) => s + 1 + countGroups(c), 0);
+
+export interface MetricsSnapshot {
+  readonly version: string;
+  readonly counters: Record<string, { count: number }>;
+  readonly gauges: Record<string, { value: number }>;
+  readonly histograms: Record<string, Record<string, number>>;
+  readonly meters: Record<string, Record<string, number | string>>;
+  readonly timers: Record<string, Record<string, number | string>>;
+}
+
+export function metricsSnapshot(service: MarathonService, http: HttpMetrics, clock: Clock, startedAtMs: number): MetricsSnapshot {
+  const instances = service.instances().filter(isActive);
+  const byState = (s: string) => instances.filter((i) => i.state === s).length;
+  const status = service.status();
+  const queue = service.queue();
+  const h = http.snapshot();
+  const uptimeMs = Math.max(0, clock.now() - startedAtMs);
+  const seconds = Math.max(uptimeMs / 1000, 1e-9);
+  const gauges: Record<string, { value: number }> = {
+    'marathon.apps.active.gauge': { value: service.apps().length },
+    'marathon.groups.active.gauge': { value: countGroups(service.rootGroup()) },
+    'marathon.deployments.active.gauge': { value: service.deployments().length },
+    'marathon.instances.running.gauge': { value: byState('TASK_RUNNING') },
+    'marathon.instances.staged.gauge': { value: instances.filter((i) => i.state === 'TASK_STAGING' || i.state === 'TASK_STARTING' || i.state === undefined).length },
+    'marathon.instances.unreachable.gauge': { value: byState('TASK_UNREACHABLE') },
+    'marathon.instances.launch-overdue.gauge': { value: queue.filter((q) => q.delay.overdue).reduce((s, q) => s + q.count, 0) },
+    'marathon.instances.inflight-kills.gauge': { value: instances.filter((i) => i.goal !== 'Running').length },
+    'marathon.leadership.gauge': { value: status.isLeader ? 1 : 0 },
+    'marathon.mesos.subscribed.gauge': { value: status.subscribed ? 1 : 0 },
+    'marathon.http.requests.active.gauge': { value: h.active },
+    'marathon.uptime.gauge.seconds': { value: uptimeMs / 1000 },
+  };
+  const meters: MetricsSnapshot['meters'] = {};
+  for (const [cls, n] of Object.entries(h.responses)) {
+    meters[`marathon.http.responses.${cls}.rate`] = { count: n, mean_rate: n / seconds, units: 'events/second' };
+  }
+  const d = summary(h.durationsMs.map((ms) => ms / 1000));
+  return {
+    version: '4.0.0',
+    counters: { 'marathon.http.requests.count': { count: h.count } },
+    gauges,
+    histograms: {},
+    meters,
+    timers: {
+      'marathon.http.requests.duration.timer.seconds': {
+        ...d, count: h.count, mean_rate: h.count / seconds, duration_units: 'seconds', rate_units: 'calls/second',
+      },
+    },
+  };
+}
+
+const promName = (name: string): string => name.replace(/[^a-zA-Z0-9_]/g, '_');
+
+/** The snapshot in the Prometheus text exposition format (0.0.4). */
+export function prometheusText(m: MetricsSnapshot): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: string, value: number, labels = '') => {
+    const n = promName(name);
+    lines.push(`# TYPE ${n} ${type}`, `${n}${labels} ${Number.isFinite(value) ? value : 0}`);
+  };
+  for (const [name, c] of Object.entries(m.counters)) metric(name, 'counter', c.count);
+  for (const [name, g] of Object.entries(m.gauges)) metric(name, 'gauge', g.value);
+  for (const [name, v] of Object.entries(m.meters)) metric(`${name}_count`, 'counter', Number(v.count));
+  for (const [name, t] of Object.entries(m.timers)) {
+    const n = promName(name);
+    lines.push(`# TYPE ${n} summary`);
+    for (const [q, key] of [['0.5', 'p50'], ['0.75', 'p75'], ['0.95', 'p95'], ['0.99', 'p99'], ['0.999', 'p999']] as const) {
+      lines.push(`${n}{quantile="${q}"} ${Number(t[key])}`);
+    }
+    lines.push(`${n}_count ${Number(t.count)}`, `${n}_sum ${Number(t.mean) * Number(t.count)}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -38,5 +38,7 @@ export function discoveryPorts(mode: NetworkMode, declared: readonly DeclaredPor
 }
 
 export function discoveryInfo(name: string, mode: NetworkMode, declared: readonly DeclaredPort[], hostPorts: readonly (number | undefined)[]): mesos.v1.DiscoveryInfo {
-  return { visibility: 'FRAMEWORK', name, ports: { ports: discoveryPorts(mode, declared, hostPorts) } };
+  const ports = discoveryPorts(mode, declared, hostPorts);
+  // Canonical message form: an empty repeated field is absent (proto/codec.ts).
+  return { visibility: 'FRAMEWORK', name, ports: ports.length > 0 ? { ports } : {} };
 }

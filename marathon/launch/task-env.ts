@@ -2,7 +2,7 @@
  * The environment Marathon gives a task, in the order it is built (a later entry of the same
  * name replaces an earlier one in place, so the app's own `env` wins over everything injected):
  *
- *   MESOS_TASK_ID, MARATHON_APP_ID, MARATHON_APP_VERSION, MARATHON_APP_DOCKER_IMAGE (with an image),
+ *   MESOS_TASK_ID, MARATHON_APP_ID, MARATHON_APP_VERSION, MARATHON_APP_DOCKER_IMAGE (DOCKER containers),
  *   MARATHON_APP_RESOURCE_CPUS/MEM/DISK (Java double text: `1.0`, `0.5`), MARATHON_APP_RESOURCE_GPUS
  *   (integer), MARATHON_APP_LABELS (escaped label names, space-separated), MARATHON_APP_LABEL_<NAME>;
  *   PORT<n> per declared port, PORT_<requested port>, PORT_<NAME> (named ports with a host port),
@@ -47,7 +47,8 @@ export function taskContextEnv(app: AppDefinition, taskId: string): [string, str
     ['MARATHON_APP_ID', app.id],
     ['MARATHON_APP_VERSION', app.version],
   ];
-  const image = app.container?.docker?.image;
+  // Marathon sets it for DOCKER containers only (a MESOS container's image is not a `Docker` there).
+  const image = app.container?.type === 'DOCKER' ? app.container.docker?.image : undefined;
   if (image !== undefined && image !== '') out.push(['MARATHON_APP_DOCKER_IMAGE', image]);
   out.push(
     ['MARATHON_APP_RESOURCE_CPUS', javaDouble(app.cpus)],

@@ -1,5 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { codec } from '../../proto/codec.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import type { AppDefinition, Container } from '../model.ts';
 import { createOfferPool } from '../placement/offer-pool.ts';
@@ -33,6 +35,19 @@ function place(a: AppDefinition, o: mesos.v1.Offer): Match {
   return r.match;
 }
 
+const taskCodec = codec('mesos.v1.TaskInfo');
+
+/** Built TaskInfos are canonical messages: they survive protobuf and JSON round trips unchanged. */
+function build(a: AppDefinition, taskId: string, m: Match): mesos.v1.TaskInfo {
+  const task = buildTaskInfo(a, { taskId }, m);
+  const viaBytes = taskCodec.decode(taskCodec.encode(task));
+  const viaJson = taskCodec.fromJson(JSON.parse(JSON.stringify(taskCodec.toJson(task))));
+  for (const [how, back] of [['protobuf', viaBytes], ['JSON', viaJson]] as const) {
+    if (!isDeepStrictEqual(back, task)) throw new Error(`not canonical (${how}):\n${JSON.stringify(task)}\n${JSON.stringify(back)}`);
+  }
+  return task;
+}
+
 const envOf = (t: mesos.v1.TaskInfo) => (t.command?.environment?.variables ?? []).map((v) => [v.name, v.value]);
 
 test('name: the app id as a host name, segments reversed (Marathon toHostname)', (t) => {
@@ -44,7 +59,7 @@ test('app.json example: exact TaskInfo (docker bridge, args, fetch, labels, env,
   const o = offer().allocatedTo('mesos_role').hostname('srv2.example').agentId('S1')
     .cpus(1, { role: 'mesos_role' }).mem(512, { role: 'mesos_role' }).ports(31000, 31005, { role: 'mesos_role' }).build();
   const m = place(a, o);
-  const task = buildTaskInfo(a, { taskId: 'foo.1' }, m);
+  const task = build(a, 'foo.1', m);
   t.is(task.name, 'foo');
   t.deepEqual(task.task_id, { value: 'foo.1' });
   t.deepEqual(task.agent_id, { value: 'S1' });
@@ -114,7 +129,7 @@ test('simple app (app-simple.json): shell command, host ports, exact env', (t) =
   const a = app({ id: j.id, cmd: j.cmd, cpus: j.cpus, mem: j.mem, disk: j.disk, instances: j.instances,
     portDefinitions: [{ port: 10000, protocol: 'tcp', name: 'web' }, { port: 10001, protocol: 'udp,tcp' }] });
   const m = place(a, offer().hostname('h1').ports(31000, 31009).cpus(1).mem(64).build());
-  const task = buildTaskInfo(a, { taskId: 'simple.7' }, m);
+  const task = build(a, 'simple.7', m);
   t.deepEqual(m.hostPorts, [31000, 31001]);
   t.deepEqual(task.command, { environment: task.command?.environment, value: 'sleep 1000' }); // shell unset = true
   t.deepEqual(envOf(task), [
@@ -146,4 +161,61 @@ test('simple app (app-simple.json): shell command, host ports, exact env', (t) =
     { name: 'mem', type: 'SCALAR', scalar: { value: 16 }, allocation_info: { role: '*' } },
     { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31001 }] }, allocation_info: { role: '*' } },
   ]);
+});
+
+test('args without a container: shell off, value is args[0] (the command executor execs it)', (t) => {
+  const a = app({ cmd: undefined, args: ['/bin/echo', 'hi'], portDefinitions: [] });
+  const task = build(a, 't', place(a, offer().cpus(2).mem(256).build()));
+  t.is(task.command?.shell, false);
+  t.is(task.command?.value, '/bin/echo');
+  t.deepEqual(task.command?.arguments, ['/bin/echo', 'hi']);
+  t.deepEqual(task.discovery, { visibility: 'FRAMEWORK', name: 'app', ports: {} });
+});
+
+test('requirePorts keeps the declared order of fixed ports (Marathon #2865)', (t) => {
+  const a = app({ id: '/product/frontend', requirePorts: true, portDefinitions: [{ port: 25552, protocol: 'tcp' }, { port: 25551, protocol: 'tcp' }] });
+  const m = place(a, offer().cpus(2).mem(256).ports(25000, 26000).build());
+  const env = new Map(envOf(build(a, 't', m)));
+  t.deepEqual(m.hostPorts, [25552, 25551]);
+  t.is(env.get('PORT0'), '25552');
+  t.is(env.get('PORT_25552'), '25552');
+  t.is(env.get('PORT1'), '25551');
+  t.is(env.get('PORT_25551'), '25551');
+});
+
+test('MESOS container on the bridge with a MESOS_HTTP check on the container port', (t) => {
+  const a = app({
+    id: '/web', networks: [{ mode: 'container/bridge' }], portDefinitions: [],
+    container: { type: 'MESOS', docker: { image: 'nginx', forcePullImage: true, privileged: false, parameters: [] }, volumes: [],
+      portMappings: [{ containerPort: 80, hostPort: 0, servicePort: 10000, protocol: 'tcp', name: 'http' }] },
+    healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0, path: '/', gracePeriodSeconds: 10, intervalSeconds: 5, timeoutSeconds: 2, maxConsecutiveFailures: 3, delaySeconds: 1 }],
+  });
+  const task = build(a, 'web.1', place(a, offer().cpus(2).mem(256).ports(31000, 31001).build()));
+  t.deepEqual(task.container, {
+    type: 'MESOS',
+    mesos: { image: { type: 'DOCKER', docker: { name: 'nginx' }, cached: false } },
+    network_infos: [{ ip_addresses: [{}], name: 'mesos-bridge', port_mappings: [{ host_port: 31000, container_port: 80, protocol: 'tcp' }] }],
+  });
+  t.deepEqual(task.health_check, {
+    type: 'HTTP', http: { scheme: 'http', port: 80, path: '/' },
+    delay_seconds: 1, interval_seconds: 5, timeout_seconds: 2, consecutive_failures: 3, grace_period_seconds: 10,
+  });
+  t.false(new Map(envOf(task)).has('MARATHON_APP_DOCKER_IMAGE')); // DOCKER containers only, as Marathon
+});
+
+test('a custom executor path runs the command through a fresh executor', (t) => {
+  const a = app({ executor: '/opt/exec', cmd: 'run --fast', portDefinitions: [] });
+  const task = build(a, 'x.1', place(a, offer().cpus(2).mem(256).build()));
+  t.is(task.command, undefined);
+  t.deepEqual(task.executor?.executor_id, { value: 'marathon-x.1' });
+  t.is(task.executor?.command?.value, "chmod ug+rx '/opt/exec' && exec '/opt/exec' run --fast");
+  t.is(task.executor?.command?.shell, true);
+});
+
+test('the TaskInfo does not share objects with the match', (t) => {
+  const a = app();
+  const m = place(a, offer().cpus(2).mem(256).ports(31000, 31001).build());
+  const task = build(a, 't', m);
+  task.resources![0].name = 'changed';
+  t.not(m.resources[0].name, 'changed');
 });

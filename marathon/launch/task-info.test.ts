@@ -48,7 +48,7 @@ function build(a: AppDefinition, taskId: string, m: Match): mesos.v1.TaskInfo {
   return task;
 }
 
-const envOf = (t: mesos.v1.TaskInfo) => (t.command?.environment?.variables ?? []).map((v) => [v.name, v.value]);
+const envOf = (t: mesos.v1.TaskInfo): [string, string | undefined][] => (t.command?.environment?.variables ?? []).map((v) => [v.name, v.value]);
 
 test('name: the app id as a host name, segments reversed (Marathon toHostname)', (t) => {
   for (const [id, want] of [['/foo', 'foo'], ['/prod/web', 'web.prod'], ['/a/b/c', 'c.b.a']] as const) t.is(appHostName(id), want);

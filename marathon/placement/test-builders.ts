@@ -78,7 +78,7 @@ export class OfferBuilder {
 export const offer = (): OfferBuilder => new OfferBuilder();
 
 /** A normalised app with Marathon's defaults (cpus 1, mem 128, one dynamic port, role '*'). */
-export function app(over: Partial<AppDefinition> & { id?: string } = {}): AppDefinition {
+export function app(over: Omit<Partial<AppDefinition>, 'id'> & { readonly id?: string } = {}): AppDefinition {
   const { id, ...rest } = over;
   return {
     id: asPathId(id ?? '/app'),

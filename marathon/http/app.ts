@@ -8,7 +8,7 @@
  * forwards the request to the leader, or answers 503 when none is known; `/ping`, `/metrics*`
  * and `/v2/leader` are always answered locally. Closing the app ends every event stream first.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { systemClock, systemTimers, type Clock, type Timers } from '../../common/ports.ts';
 import type { MarathonEvent } from '../model.ts';
@@ -56,7 +56,8 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
     loggerInstance: logger === false ? undefined : logger,
     logger: logger === false ? false : undefined,
     bodyLimit: BODY_LIMIT_BYTES,
-    disableRequestLogging: true,
+    // Per-request lines go to debug (onResponse hook), not info.
+    logController: new LogController({ disableRequestLogging: true }),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   const clock = opts.clock ?? systemClock;
   const metrics = createHttpMetrics();

@@ -71,6 +71,8 @@ export function parseLabelSelector(input: string): LabelSelectorResult {
     if (pos >= input.length) break;
     if (input[pos] !== ',') return bad("expected ','");
     pos++;
+    skipSpaces();
+    if (pos >= input.length) return bad('expected a term after the comma');
   }
   return { ok: true, terms };
 }

@@ -99,6 +99,9 @@ test('gpu scheduling behaviour restricted keeps GPU agents for GPU apps', (t) =>
   const r = placeInstance(app(), pool, [], { gpuSchedulingBehavior: 'restricted' });
   t.deepEqual(r.ok ? [] : r.reasons, ['DeclinedScarceResources']);
   t.true(placeInstance(app({ gpus: 1 }), pool, [], { gpuSchedulingBehavior: 'restricted' }).ok);
+  t.true(placeInstance(app({ labels: { GPU_SCHEDULING_BEHAVIOR: 'unrestricted' } }), pool, [], { gpuSchedulingBehavior: 'restricted' }).ok); // label wins
+  const byLabel = placeInstance(app({ labels: { GPU_SCHEDULING_BEHAVIOR: 'restricted' } }), pool, []);
+  t.deepEqual(byLabel.ok ? [] : byLabel.reasons, ['DeclinedScarceResources']);
 });
 
 test('repeated placement on one pool packs instances until a resource runs out', (t) => {

@@ -9,7 +9,7 @@
  *   maintenance  the agent is not in (or draining towards) a maintenance window   [needs `now`]
  *   scalars      cpus, mem, disk, gpus from the usable resources (frameworks/sdk matchOffer)
  *   ports        the declared host ports from the usable port ranges (port-match.ts)
- *   scarce       GPU agents are kept for GPU apps            [gpuSchedulingBehavior 'restricted']
+ *   scarce       GPU agents are kept for GPU apps   [gpuSchedulingBehavior or app label 'restricted']
  *
  * Invariants: a match takes only resources the pool holds (no port or scalar is used twice across
  * repeated placements on the returned pools); the same inputs give the same answer. Pure.
@@ -104,9 +104,14 @@ function maintenanceFilter({ pool }: Step, options: PlacementOptions): boolean {
   return u.durationNanos !== undefined && u.startNanos + u.durationNanos < nowNanos;
 }
 
-/** Under 'restricted', an app without GPUs does not take an agent that has them. */
+/**
+ * Under 'restricted', an app without GPUs does not take an agent that has them; an app's label
+ * `GPU_SCHEDULING_BEHAVIOR` (restricted | unrestricted) overrides the flag, as in Marathon.
+ */
 function scarceFilter({ app, pool }: Step, options: PlacementOptions): boolean {
-  return !(options.gpuSchedulingBehavior === 'restricted' && app.gpus === 0 && pool.offeredGpus);
+  const label = app.labels.GPU_SCHEDULING_BEHAVIOR;
+  const behavior = label === 'restricted' || label === 'unrestricted' ? label : options.gpuSchedulingBehavior;
+  return !(behavior === 'restricted' && app.gpus === 0 && pool.offeredGpus);
 }
 
 const SCALAR_REASON: Readonly<Record<string, RejectReason>> = {

@@ -37,6 +37,11 @@ interface Scenario {
   oldCount: number;
   /** Old instances not yet running at the start. */
   oldLaunching: number;
+  /**
+   * Old instances running but failing their health checks (with health checks only): for good in
+   * a restart (it must replace them anyway), for a few ticks otherwise (a scale waits for them).
+   */
+  oldUnhealthy: number;
   /** New-version instances already running (an earlier, interrupted run). */
   newCount: number;
   seed: number;
@@ -63,11 +68,12 @@ class Simulator {
     return 1 + this.rng.nextInt(3);
   }
 
-  /** An instance that is already up at tick 0 (healthy and ready). */
-  seedRunning(version: string): void {
+  /** An instance that is already up at tick 0 (ready; healthy from tick `healthyAt`). */
+  seedRunning(version: string, healthyAt = -2): void {
     const id = `i-${this.nextId++}`;
-    this.instances.push(instance(id, { version, condition: 'Running', healthy: this.app.healthChecks.length > 0 ? true : undefined, stagedAt: tsOf(-100 + this.nextId), startedAt: tsOf(-100 + this.nextId) }));
-    this.schedule.set(id, { staging: -5, starting: -4, running: -3, healthy: -2, ready: -1 });
+    const hc = this.app.healthChecks.length > 0;
+    this.instances.push(instance(id, { version, condition: 'Running', healthy: hc ? healthyAt <= 0 : undefined, stagedAt: tsOf(-100 + this.nextId), startedAt: tsOf(-100 + this.nextId) }));
+    this.schedule.set(id, { staging: -5, starting: -4, running: -3, healthy: healthyAt, ready: -1 });
   }
 
   launch(version: string, mayFail: boolean): void {
@@ -141,6 +147,7 @@ const scenario = (action: DeploymentActionName): fc.Arbitrary<Scenario> => fc.re
   killSelection: fc.constantFrom('YOUNGEST_FIRST' as const, 'OLDEST_FIRST' as const),
   oldCount: fc.integer({ min: 0, max: 7 }),
   oldLaunching: fc.integer({ min: 0, max: 2 }),
+  oldUnhealthy: fc.integer({ min: 0, max: 2 }),
   newCount: fc.integer({ min: 0, max: 3 }),
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
@@ -159,6 +166,8 @@ function setUp(s: Scenario): Simulator {
   const sim = new Simulator(target, s.seed);
   for (let k = 0; k < s.oldCount; k++) sim.seedRunning(V1);
   for (let k = 0; k < s.oldLaunching; k++) sim.launch(V1, false);
+  const recovery = s.action === 'RestartApplication' ? Number.POSITIVE_INFINITY : 5;
+  if (s.healthChecks) for (let k = 0; k < s.oldUnhealthy; k++) sim.seedRunning(V1, recovery);
   for (let k = 0; k < s.newCount; k++) sim.seedRunning(V2);
   return sim;
 }

@@ -100,6 +100,12 @@ const scaleCases: { name: string; app: AppDefinition; instances: Instance[]; not
     notReady: ['b'],
     expected: { launch: 0, kill: [], done: false },
   },
+  {
+    name: 'an unreachable (still active) instance counts but holds the step',
+    app: scaleApp(2),
+    instances: [up('a', V2), up('u', V2, 0, { condition: 'Unreachable' })],
+    expected: { launch: 0, kill: [], done: false },
+  },
   { name: 'scale to 0 with nothing: done', app: scaleApp(0), instances: [], expected: { launch: 0, kill: [], done: true } },
 ];
 
@@ -224,6 +230,13 @@ const restartCases: { name: string; app: AppDefinition; instances: Instance[]; n
     app: restartApp(2, 1, 0),
     instances: [...olds(2), up('old-s', V1, 9, { condition: 'Staging' })],
     expected: { launch: 0, kill: ['old-s'], done: false },
+  },
+  {
+    name: 'an unreachable old instance is killed at once; an inactive one takes no capacity',
+    app: restartApp(2, 1, 0),
+    instances: [up('old-0', V1, 0), up('old-u', V1, 1, { condition: 'Unreachable' }), up('old-i', V1, 2, { condition: 'UnreachableInactive' })],
+    // min 2, max 3; active: old-0, old-u = 2 -> room for 1
+    expected: { launch: 1, kill: ['old-i', 'old-u'], done: false },
   },
   {
     name: 'all new healthy, old gone: done',

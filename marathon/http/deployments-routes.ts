@@ -5,7 +5,6 @@
  * `{deploymentId, version}`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deployment } from '../model.ts';
 import { deploymentToJson } from '../deployment/deployment-json.ts';
 import { sendDeployment, sendJson, type RouteContext } from './context.ts';
 import { ERRORS, fromServiceError, sendError } from './errors.ts';
@@ -16,18 +15,8 @@ type Req = FastifyRequest<{ Querystring: Query; Params: { id: string } }>;
 export function registerDeploymentsRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { service } = ctx;
 
-  /** The actions of the current step, with the readiness results of their apps. */
-  const currentActions = (d: Deployment) => {
-    const step = d.steps[Math.max(0, d.currentStep - 1)];
-    return (step?.actions ?? []).map((a) => ({
-      action: a.action,
-      app: a.app,
-      readinessCheckResults: service.readiness(a.app).map((r) => ({ ...r })),
-    }));
-  };
-
   app.get('/v2/deployments', (_request, reply) =>
-    sendJson(reply, 200, service.deployments().map((d) => deploymentToJson(d, currentActions(d)))));
+    sendJson(reply, 200, service.deployments().map((d) => deploymentToJson(d, (appId) => service.readiness(appId)))));
 
   app.delete('/v2/deployments/:id', async (request: Req, reply) => {
     const flags = boolParams(request.query, { force: false });

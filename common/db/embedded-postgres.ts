@@ -48,6 +48,11 @@ export interface EmbeddedPostgresOptions {
   readonly logger: Logger;
   /** How long to wait for the server to accept connections (default 60 s). */
   readonly startTimeoutMs?: number;
+  /**
+   * Stop the server when this process dies, however it dies (default true). False only to test
+   * the recovery from a server left running.
+   */
+  readonly dieWithOwner?: boolean;
 }
 
 export interface EmbeddedPostgres {
@@ -85,8 +90,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await stopLeftoverServer(dataDir, log);
     if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await initialise(dir, bin, runAs, log);
 
-    const server = await startServer(dir, bin, runAs, password, opts.startTimeoutMs ?? 60_000, log);
-    return server;
+    return await startServer(dir, bin, runAs, password, opts.startTimeoutMs ?? 60_000, opts.dieWithOwner ?? true, log);
   } catch (err) {
     await fs.rm(path.join(dir, 'owner.pid'), { force: true });
     throw err;
@@ -353,11 +357,12 @@ async function canConnect(url: string): Promise<boolean> {
 }
 
 async function startServer(
-  dir: string, bin: Binaries, runAs: RunAs | undefined, password: string, timeoutMs: number, log: Logger,
+  dir: string, bin: Binaries, runAs: RunAs | undefined, password: string, timeoutMs: number, dieWithOwner: boolean, log: Logger,
 ): Promise<EmbeddedPostgres> {
   const dataDir = path.join(dir, 'data');
   const logFile = path.join(dir, 'postgres.log');
-  const pdeath = await hasSetpriv();
+  const pdeath = dieWithOwner && (await hasSetpriv());
+  if (dieWithOwner && !pdeath) log.warn({}, 'no setpriv --pdeathsig here: the embedded PostgreSQL may outlive a killed maestro (the next start stops it)');
   const attempts = 3; // another process may take the port between our probe and the server's bind
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();

@@ -29,10 +29,13 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-interface TestServer {
+export interface TestServer {
   readonly kind: TestServerKind;
   /** A url of the server's maintenance database, for CREATE/DROP DATABASE. */
   readonly adminUrl: string;
+  /** Embedded only: the temp dir and the postmaster's pid (both gone after this process exits). */
+  readonly dir?: string;
+  readonly pid?: number;
 }
 
 const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -40,9 +43,9 @@ const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 let server: Promise<TestServer> | undefined;
 let counter = 0;
 
-/** Which server this process's test databases live on (starts it if needed). */
-export async function testServerKind(): Promise<TestServerKind> {
-  return (await testServer()).kind;
+/** The server this process's test databases live on (started if needed). */
+export function testServerInfo(): Promise<TestServer> {
+  return testServer();
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -93,7 +96,7 @@ async function startEmbeddedServer(): Promise<TestServer> {
       // already gone
     }
   });
-  return { kind: 'embedded', adminUrl: pg_.urlFor('postgres') };
+  return { kind: 'embedded', adminUrl: pg_.urlFor('postgres'), dir, pid: pg_.pid };
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -19,8 +19,8 @@ import type {
   AppDefinition, Deployment, DeploymentAction, DeploymentStep, Group, PathId, Timestamp,
 } from '../model.ts';
 import { isConfigChange, isScaleChange } from '../app/app-change.ts';
-import { appsById } from './group-walk.ts';
-import { batchesByLayer, dependencyGraph, layersOf } from './dependency-graph.ts';
+import { allApps } from '../app/group.ts';
+import { batchesByLayer, layersOf } from './dependency-graph.ts';
 
 export interface PlanOptions {
   readonly id: string;
@@ -37,8 +37,8 @@ function changeAction(from: AppDefinition, to: AppDefinition, forced: boolean): 
 }
 
 export function planDeployment(original: Group, target: Group, opts: PlanOptions): Deployment {
-  const before = appsById(original);
-  const after = appsById(target);
+  const before = new Map(allApps(original).map((a) => [a.id, a]));
+  const after = new Map(allApps(target).map((a) => [a.id, a]));
   const forced = new Set(opts.restart ?? []);
 
   const removed = [...before.keys()].filter((id) => !after.has(id));
@@ -50,7 +50,7 @@ export function planDeployment(original: Group, target: Group, opts: PlanOptions
   };
 
   // 1. stops: dependents first, so nothing runs without what it depends on.
-  const stopBatches = batchesByLayer(removed, layersOf(dependencyGraph(original))).reverse();
+  const stopBatches = batchesByLayer(removed, layersOf(original)).reverse();
   for (const batch of stopBatches) push(batch.map((app) => ({ action: 'StopApplication', app })));
 
   // 2. new apps registered at 0 instances.
@@ -63,7 +63,7 @@ export function planDeployment(original: Group, target: Group, opts: PlanOptions
     const action = from === undefined ? 'ScaleApplication' : changeAction(from, to, forced.has(id));
     if (action !== undefined) changes.set(id, action);
   }
-  const targetLayers = layersOf(dependencyGraph(target));
+  const targetLayers = layersOf(target);
   for (const batch of batchesByLayer(changes.keys(), targetLayers)) {
     push(batch.map((app) => ({ action: changes.get(app)!, app })));
   }

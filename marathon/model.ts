@@ -296,7 +296,7 @@ export interface OfferStats {
   readonly unusedOffersCount: number;
   readonly lastUnusedOfferAt?: Timestamp;
   readonly lastUsedOfferAt?: Timestamp;
-  /** reason code -> count over the offers processed since the app was queued. */
+  /** reason code -> offers it was the first (in Marathon's filter order) to reject since the app was queued. */
   readonly rejectSummary: Readonly<Record<string, number>>;
   readonly lastUnusedOffers: readonly { readonly offerId: string; readonly agentId: string; readonly hostname: string; readonly reasons: readonly string[]; readonly timestamp: Timestamp }[];
 }

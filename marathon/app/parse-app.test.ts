@@ -294,3 +294,20 @@ test('property: any valid app round-trips through appToJson and keeps its versio
   }), { numRuns: 300 });
   t.pass();
 });
+
+const KEYS = ['id', 'cmd', 'args', 'instances', 'cpus', 'mem', 'env', 'labels', 'constraints', 'container', 'networks', 'ports',
+  'portDefinitions', 'healthChecks', 'readinessChecks', 'fetch', 'uris', 'upgradeStrategy', 'unreachableStrategy', 'secrets',
+  'ipAddress', 'residency', 'dependencies', 'killSelection', 'acceptedResourceRoles'];
+
+test('property: parseApp never throws; it answers a value or details with JSON paths', (t) => {
+  const anyApp = fc.oneof(
+    fc.anything(),
+    fc.dictionary(fc.constantFrom(...KEYS), fc.anything({ maxDepth: 3 })),
+    fc.record({ id: fc.constantFrom('/a', 'b', '/C'), cmd: fc.constant('x'), container: fc.anything({ maxDepth: 3 }) }),
+  );
+  fc.assert(fc.property(anyApp, (json) => {
+    const r = parseApp(json, { now: T0 });
+    return r.ok ? r.value.version === T0 : r.details.length > 0 && r.details.every((d) => d.path.startsWith('/') && d.errors.length > 0);
+  }), { numRuns: 1000 });
+  t.pass();
+});

@@ -28,7 +28,8 @@ import { registerTasksRoutes } from './tasks-routes.ts';
 
 /** App definitions and group updates can be large; Marathon's default limit is about 1 MB per app. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
-const KEEP_ALIVE_MS = 15_000;
+/** Jetty's EventSourceServlet (Marathon's SSE) heartbeat period. */
+const KEEP_ALIVE_MS = 10_000;
 const LOCAL_PATHS = [/^\/ping$/, /^\/metrics(\/.*)?$/, /^\/v2\/leader$/];
 
 export interface MarathonAppOptions {
@@ -46,7 +47,7 @@ export interface MarathonAppOptions {
   readonly publish?: (event: MarathonEvent) => void;
   /** DELETE /v2/leader: give up leadership. */
   readonly abdicate?: () => Promise<void>;
-  /** SSE keep-alive interval (default 15 s). */
+  /** SSE keep-alive interval (default 10 s). */
   readonly keepAliveMs?: number;
 }
 

@@ -139,6 +139,14 @@ test('plan-format=light strips plans; a bad plan-format is a 400', async (t) => 
   const text = await s.until((x) => x.includes('deployment_success'));
   t.deepEqual(messages(text)[0][1].plan, { id: 'd', steps: [], version: NOW });
   s.close();
-  const bad = await app.inject({ method: 'GET', url: '/v2/events?plan-format=heavy' });
+  const bad = await app.inject({ method: 'GET', url: '/v2/events?plan-format=heavy', headers: { accept: 'text/event-stream' } });
   t.is(bad.statusCode, 400);
+});
+
+test('without Accept: text/event-stream the stream is refused with 405, as Marathon\'s servlet does', async (t) => {
+  const service = new FakeService();
+  const { app } = makeApp(service);
+  const r = await app.inject({ method: 'GET', url: '/v2/events', headers: { accept: 'application/json' } });
+  t.is(r.statusCode, 405);
+  t.is(service.listeners.size, 0);
 });

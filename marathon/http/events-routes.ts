@@ -4,6 +4,7 @@
  * `keepAliveMs` keeps proxies from closing an idle stream. `event_type` (repeatable) keeps only
  * those types; `plan-format=light` drops `original` and `target` from deployment plans.
  *
+ * A request must accept `text/event-stream` (else 405, as Marathon's servlet answers).
  * A stream publishes `event_stream_attached` when it opens (after subscribing, so it sees its own)
  * and `event_stream_detached` when the client leaves. Closing the app ends every open stream.
  *
@@ -44,6 +45,11 @@ export function registerEventsRoutes(app: FastifyInstance, ctx: RouteContext): E
   const open = new Set<{ send: (e: MarathonEvent) => void; close: () => void }>();
 
   app.get('/v2/events', (request: Req, reply) => {
+    // Marathon serves the stream through Jetty's EventSourceServlet, which answers a GET without
+    // `Accept: text/event-stream` with the servlet default, 405.
+    if (!(request.headers.accept ?? '').includes('text/event-stream')) {
+      return sendError(reply, { status: 405, body: { message: 'HTTP method GET is not supported by this URL without Accept: text/event-stream' } });
+    }
     const format = stringParam(request.query, 'plan-format') ?? 'full';
     if (format !== 'full' && format !== 'light') {
       return sendError(reply, ERRORS.badRequest(`Invalid value '${format}' for query parameter 'plan-format': expected full or light`));

@@ -1,7 +1,8 @@
 /**
  * `/v2/groups`: show a group (embedding sub-groups and apps as `embed` asks: `group.groups`,
  * `group.apps`, `group.apps.tasks`, ...; both groups and apps when none is given), create
- * (POST), replace or scale (PUT, `{scaleBy}`), delete, and a group's versions.
+ * (POST), replace or scale (PUT, `{scaleBy}`), delete, a group's versions, and
+ * `/v2/groups/{id}/apps` (the subtree's apps, as a JSON array).
  *
  * Group JSON leaves out `enforceRole`: python-marathon's `MarathonGroup` refuses unknown fields.
  * Only the current version of a group is known to the core (the port keeps app versions, not
@@ -12,6 +13,7 @@ import type { AppDefinition, Group, PathId } from '../model.ts';
 import { findGroup, groupToJson, parseGroup } from '../app/group.ts';
 import { ROOT } from '../app/path-id.ts';
 import { appInfoJson, resolveAppEmbed, type AppEmbed } from './app-info.ts';
+import { transitiveApps } from './apps-routes.ts';
 import { absoluteUrl, displayId, sendDeployment, sendJson, urlPathId, type RouteContext } from './context.ts';
 import { ERRORS, fromServiceError, sendError } from './errors.ts';
 import { boolParams, isObject, listParam, parseJsonBody, type Query } from './query.ts';
@@ -75,6 +77,13 @@ export function registerGroupsRoutes(app: FastifyInstance, ctx: RouteContext): v
       const embed = resolveGroupEmbed([]);
       return sendJson(reply, 200, shape(groupToJson(g, appJson(embed.app)), embed));
     }
+    if ((m = suffix.match(/^(?:(.*)\/)?apps$/)) !== null) {
+      // Marathon: `/v2/groups/{id}/apps` lists the apps of the group's subtree.
+      const g = groupAt(m[1] ?? '');
+      if (g === undefined) return sendError(reply, ERRORS.unknownGroup(displayId(m[1] ?? '')));
+      const embed = resolveAppEmbed(listParam(request.query, 'embed'));
+      return sendJson(reply, 200, transitiveApps(g).map(appJson(embed)));
+    }
     return show(request, reply, suffix);
   };
 
@@ -96,8 +105,11 @@ export function registerGroupsRoutes(app: FastifyInstance, ctx: RouteContext): v
     const parsed = parseGroup(json, { now: ctx.nowIso(), base });
     if (!parsed.ok) return sendError(reply, ERRORS.invalidObject(parsed.details));
     const g = parsed.value;
-    if (findGroup(service.rootGroup(), g.id) !== undefined || service.app(g.id) !== undefined) {
+    if (findGroup(service.rootGroup(), g.id) !== undefined) {
       return sendError(reply, { status: 409, body: { message: `Group ${g.id} is already created. Use PUT to change this group.` } });
+    }
+    if (service.app(g.id) !== undefined) {
+      return sendError(reply, { status: 409, body: { message: `An app with the path ${g.id} already exists.` } });
     }
     const r = await service.putGroup(g, { force: flags.value.force, create: true });
     if (!r.ok) return sendError(reply, fromServiceError(r));
@@ -106,8 +118,11 @@ export function registerGroupsRoutes(app: FastifyInstance, ctx: RouteContext): v
   };
 
   const update = async (request: Req, reply: FastifyReply) => {
-    const flags = boolParams(request.query, { force: false });
+    const flags = boolParams(request.query, { force: false, dryRun: false });
     if (!flags.ok) return sendError(reply, flags.error);
+    // A dry run answers the plan's steps; the planner is not behind the service port, and going
+    // ahead with the change instead would do what the client asked not to.
+    if (flags.value.dryRun) return sendError(reply, ERRORS.notImplemented('dryRun is not supported by this marathon'));
     const raw = suffixOf(request);
     const id: PathId | undefined = raw === '' ? ROOT : urlPathId(raw);
     if (id === undefined) return sendError(reply, ERRORS.invalidObject([{ path: '/id', errors: [`'${displayId(raw)}' is not a valid path id`] }]));

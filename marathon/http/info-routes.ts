@@ -1,6 +1,7 @@
 /**
  * `/v2/info` (Marathon's info document: name, version, leader, framework id, `marathon_config`,
- * `zookeeper_config`, `http_config`), `/v2/leader` (GET: `{leader}` or 404; DELETE: abdicate, 202),
+ * `zookeeper_config`, `http_config`), `/v2/leader` (GET: `{leader}` or 404 "There is no leader"; DELETE: 200
+ * `{"message":"Leadership abdicated"}`, then abdication; 404 when not leading),
  * `/ping` and `/metrics`, `/metrics/prometheus`.
  *
  * `marathon_config` carries only keys python-marathon's `MarathonConfig` accepts, with this
@@ -64,8 +65,12 @@ export function registerInfoRoutes(app: FastifyInstance, ctx: RouteContext, deps
   app.delete('/v2/leader', async (_request, reply) => {
     if (!ctx.service.status().isLeader) return sendError(reply, ERRORS.notFound('There is no leader'));
     if (deps.abdicate === undefined) return sendError(reply, ERRORS.notImplemented('This marathon cannot abdicate: no abdication is wired in'));
-    await deps.abdicate();
-    return sendJson(reply, 202, { message: 'Leadership abdicated' });
+    const abdicate = deps.abdicate;
+    // As Marathon: the answer goes out first, then leadership is given up.
+    reply.raw.once('finish', () => {
+      abdicate().catch((err: unknown) => reply.log.error({ err }, 'abdication failed'));
+    });
+    return sendJson(reply, 200, { message: 'Leadership abdicated' });
   });
 
   app.get('/ping', (_request, reply) => reply.code(200).type('text/plain; charset=utf-8').header('Cache-Control', 'must-revalidate,no-cache,no-store').send('pong'));

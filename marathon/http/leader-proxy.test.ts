@@ -11,7 +11,7 @@ const status = (over: Partial<MarathonStatus>): MarathonStatus => ({
   leader: 'b:8080', isLeader: false, frameworkId: undefined, elected: true, master: undefined, subscribed: false, ...over,
 });
 
-const decisions: [string, MarathonStatus, boolean, boolean, string][] = [
+const decisions: [string, MarathonStatus, boolean, boolean, ReturnType<typeof leaderDecision>['kind']][] = [
   ['leading', status({ isLeader: true, leader: 'a:8080' }), true, false, 'serve'],
   ['another leads, proxy on', status({}), true, false, 'forward'],
   ['another leads, proxy off', status({}), false, false, 'redirect'],

@@ -2,12 +2,13 @@
  * `/v2/tasks`: every app's tasks (JSON or Marathon's text/plain listing, optionally filtered by
  * `status`), and `POST /v2/tasks/delete` to kill tasks by id (`scale`, `wipe`, `force`).
  *
- * Invariants: `status` values are Mesos task states without the `TASK_` prefix, any case
- * (`running`, `staging`); an unknown one is a 400. Unknown task ids in a kill are ignored, as in
- * Marathon; `scale` with `wipe` is a 400 and changes nothing.
+ * Marathon 1.x facts kept: `status` / `status[]` know `running` and `staging` (any case, matched
+ * on the instance condition) and ignore other values; a malformed task id in a kill is a 400
+ * ("Invalid task id 'x'."), a well-formed unknown one is ignored; `scale` with `wipe` is a 400.
+ * A refused request changes nothing.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppDefinition } from '../model.ts';
+import type { AppDefinition, InstanceCondition } from '../model.ts';
 import { isActive } from './app-info.ts';
 import { sendDeployment, sendJson, wantsText, type RouteContext } from './context.ts';
 import { ERRORS, fromServiceError, sendError } from './errors.ts';
@@ -16,23 +17,22 @@ import { taskJson, tasksText } from './task-json.ts';
 
 type Req = FastifyRequest<{ Querystring: Query }>;
 
-const STATES = new Set([
-  'STAGING', 'STARTING', 'RUNNING', 'KILLING', 'FINISHED', 'FAILED', 'KILLED', 'ERROR', 'LOST', 'DROPPED',
-  'UNREACHABLE', 'GONE', 'GONE_BY_OPERATOR', 'UNKNOWN',
-]);
+/** Marathon's `toTaskState`: the statuses it filters by, as instance conditions. */
+const CONDITIONS: Readonly<Record<string, InstanceCondition>> = { running: 'Running', staging: 'Staging' };
+
+/** A task id has the app part and the instance part around a dot (`prod_web.instance-<uuid>._app.1`). */
+const isTaskIdShaped = (id: string): boolean => /^[^./][^/]*\.[^/]+$/.test(id);
 
 export function registerTasksRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { service } = ctx;
 
   app.get('/v2/tasks', (request: Req, reply) => {
-    const statuses = [...listParam(request.query, 'status'), ...listParam(request.query, 'status[]')].map((s) => s.toUpperCase());
-    const bad = statuses.find((s) => !STATES.has(s));
-    if (bad !== undefined) return sendError(reply, ERRORS.badRequest(`Unknown task status '${bad.toLowerCase()}'`));
-    const wanted = new Set(statuses.map((s) => `TASK_${s}`));
+    const statuses = [...listParam(request.query, 'status'), ...listParam(request.query, 'status[]')];
+    const wanted = new Set(statuses.map((s) => CONDITIONS[s.toLowerCase()]).filter((c) => c !== undefined));
     const apps = new Map<string, AppDefinition>(service.apps().map((a) => [a.id, a]));
     const instances = service.instances()
       .filter(isActive)
-      .filter((i) => wanted.size === 0 || (i.state !== undefined && wanted.has(i.state)));
+      .filter((i) => wanted.size === 0 || wanted.has(i.condition));
     if (wantsText(request)) {
       const appList = [...apps.values()];
       return reply.code(200).type('text/plain; charset=utf-8').send(tasksText(appList, (a) => instances.filter((i) => i.appId === a.id)));
@@ -51,6 +51,8 @@ export function registerTasksRoutes(app: FastifyInstance, ctx: RouteContext): vo
     if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) {
       return sendError(reply, ERRORS.invalidJson([{ path: '/ids', errors: ['error.expected.jsarray of task ids'] }]));
     }
+    const malformed = (ids as string[]).find((id) => !isTaskIdShaped(id));
+    if (malformed !== undefined) return sendError(reply, ERRORS.badRequest(`Invalid task id '${malformed}'.`));
     const known = (ids as string[]).map((id) => service.instance(id)).filter((i) => i !== undefined && isActive(i));
     const r = await service.killTasks(known.map((i) => i!.taskId), { force, scale, wipe });
     if (!r.ok) return sendError(reply, fromServiceError(r));

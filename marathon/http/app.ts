@@ -79,15 +79,19 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
     nowIso: () => new Date(clock.now()).toISOString(),
   };
 
-  const startedAt = new WeakMap<FastifyRequest, number>();
-  app.addHook('onRequest', (request, _reply, done) => {
+  // Counted on the raw response, not in onResponse: a hijacked event stream never reaches onResponse.
+  app.addHook('onRequest', (request, reply, done) => {
     metrics.started();
-    startedAt.set(request, clock.now());
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    metrics.finished(reply.statusCode, clock.now() - (startedAt.get(request) ?? clock.now()));
-    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request completed');
+    const started = clock.now();
+    let counted = false;
+    const finish = () => {
+      if (counted) return;
+      counted = true;
+      metrics.finished(reply.raw.statusCode, clock.now() - started);
+      request.log.debug({ method: request.method, url: request.url, statusCode: reply.raw.statusCode }, 'request completed');
+    };
+    reply.raw.once('finish', finish);
+    reply.raw.once('close', finish);
     done();
   });
 
@@ -124,7 +128,7 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
 
   app.setNotFoundHandler((request, reply) => sendError(reply, ERRORS.notFound(`No route for ${request.method} ${request.url.split('?')[0]}`)));
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, { status: 413, body: { message: error.message } });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, ERRORS.bodyTooLarge(error.message));
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
     return sendError(reply, { status, body: { message: error.message } });

@@ -48,7 +48,7 @@ export function registerEventsRoutes(app: FastifyInstance, ctx: RouteContext): E
     // Marathon serves the stream through Jetty's EventSourceServlet, which answers a GET without
     // `Accept: text/event-stream` with the servlet default, 405.
     if (!(request.headers.accept ?? '').includes('text/event-stream')) {
-      return sendError(reply, { status: 405, body: { message: 'HTTP method GET is not supported by this URL without Accept: text/event-stream' } });
+      return sendError(reply, ERRORS.methodNotAllowed('HTTP method GET is not supported by this URL without Accept: text/event-stream'));
     }
     const format = stringParam(request.query, 'plan-format') ?? 'full';
     if (format !== 'full' && format !== 'light') {

@@ -106,10 +106,10 @@ export function registerGroupsRoutes(app: FastifyInstance, ctx: RouteContext): v
     if (!parsed.ok) return sendError(reply, ERRORS.invalidObject(parsed.details));
     const g = parsed.value;
     if (findGroup(service.rootGroup(), g.id) !== undefined) {
-      return sendError(reply, { status: 409, body: { message: `Group ${g.id} is already created. Use PUT to change this group.` } });
+      return sendError(reply, ERRORS.groupExists(g.id));
     }
     if (service.app(g.id) !== undefined) {
-      return sendError(reply, { status: 409, body: { message: `An app with the path ${g.id} already exists.` } });
+      return sendError(reply, ERRORS.appPathExists(g.id));
     }
     const r = await service.putGroup(g, { force: flags.value.force, create: true });
     if (!r.ok) return sendError(reply, fromServiceError(r));

@@ -314,3 +314,18 @@ test('unknown routes: 404 with a JSON message', async (t) => {
   t.is(r.status, 404);
   t.deepEqual(r.json, { message: 'No route for GET /v2/nothing' });
 });
+
+test('/metrics: an open event stream is an active request until it closes', async (t) => {
+  const { app } = makeApp(service());
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => app.close());
+  const port = (app.server.address() as { port: number }).port;
+  const controller = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${port}/v2/events`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+  t.is(res.status, 200);
+  const active = async () => ((await (await fetch(`http://127.0.0.1:${port}/metrics`)).json()) as { gauges: Record<string, { value: number }> }).gauges['marathon.http.requests.active.gauge'].value;
+  t.is(await active(), 2); // the stream and this /metrics request
+  controller.abort();
+  for (let k = 0; k < 100 && (await active()) !== 1; k++) await new Promise((r) => setTimeout(r, 10));
+  t.is(await active(), 1);
+});

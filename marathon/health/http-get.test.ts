@@ -81,5 +81,5 @@ test('httpGet: an abort settles with an error and closes the connection', async 
 });
 
 test('httpGet: an unsupported scheme is an error', async (t) => {
-  t.deepEqual(await httpGet(new URL('ftp://127.0.0.1/'), signal()), { ok: false, error: "GET ftp://127.0.0.1/ failed: unsupported scheme 'ftp:'" });
+  t.deepEqual(await httpGet(new URL('ftp://127.0.0.1/'), signal()), { ok: false, error: "GET ftp://127.0.0.1/ failed: unsupported scheme 'ftp:'", cause: "unsupported scheme 'ftp:'" });
 });

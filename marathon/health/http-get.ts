@@ -27,7 +27,8 @@ export interface HttpGetResponse {
 
 export type HttpGetResult =
   | { readonly ok: true; readonly response: HttpGetResponse }
-  | { readonly ok: false; readonly error: string };
+  /** `error`: `GET <url> failed: <cause>`; `cause`: why alone. */
+  | { readonly ok: false; readonly error: string; readonly cause: string };
 
 export interface HttpGetOptions {
   /** Keep the body (readiness checks); health checks read and drop it. */
@@ -72,7 +73,7 @@ export function httpGet(url: URL, signal: AbortSignal, options: HttpGetOptions =
       settled = true;
       resolve(result);
     };
-    const failed = (why: string) => settle({ ok: false, error: `GET ${url.href} failed: ${why}` });
+    const failed = (why: string) => settle({ ok: false, error: `GET ${url.href} failed: ${why}`, cause: why });
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       failed(`unsupported scheme '${url.protocol}'`);
       return;

@@ -7,6 +7,7 @@ import { healthCheck } from './test-fixtures.ts';
 
 const http = healthCheck({ protocol: 'HTTP' }) as MarathonRunCheck['check'];
 const http1xx = healthCheck({ protocol: 'HTTP', ignoreHttp1xx: true }) as MarathonRunCheck['check'];
+const https1xx = healthCheck({ protocol: 'HTTPS', ignoreHttp1xx: true }) as MarathonRunCheck['check'];
 const tcp = healthCheck({ protocol: 'TCP', path: undefined }) as MarathonRunCheck['check'];
 const response = (statusCode: number): ProbeOutcome => ({ kind: 'response', statusCode });
 
@@ -21,6 +22,7 @@ const cases: readonly [string, MarathonRunCheck['check'], ProbeOutcome, HealthOu
   ['102 unhealthy without ignoreHttp1xx', http, response(102), { kind: 'unhealthy', cause: '102 Processing' }],
   ['102 ignored with ignoreHttp1xx', http1xx, response(102), { kind: 'ignored' }],
   ['199 ignored with ignoreHttp1xx', http1xx, response(199), { kind: 'ignored' }],
+  ['HTTPS: 102 unhealthy even with ignoreHttp1xx (as Marathon)', https1xx, response(102), { kind: 'unhealthy', cause: '102 Processing' }],
   ['500 still unhealthy with ignoreHttp1xx', http1xx, response(500), { kind: 'unhealthy', cause: '500 Internal Server Error' }],
   ['TCP connected', tcp, { kind: 'connected' }, { kind: 'healthy' }],
   ['TCP refused', tcp, { kind: 'error', message: 'connect ECONNREFUSED 127.0.0.1:1' }, { kind: 'unhealthy', cause: 'connect ECONNREFUSED 127.0.0.1:1' }],

@@ -2,7 +2,7 @@
  * What a probe's observation means for a Marathon-run health check. Pure.
  *
  * Marathon's rules (HealthCheckWorker): an HTTP(S) answer in [200, 399] is healthy (redirects are
- * not followed: a 3xx is healthy as it is); a 1xx with `ignoreHttp1xx` is ignored (the health
+ * not followed: a 3xx is healthy as it is); a 1xx with `ignoreHttp1xx` on an HTTP check is ignored (the health
  * stays as it was); any other answer is unhealthy with the status as its cause
  * (`503 Service Unavailable`); a TCP connect that opens is healthy; an error (refused, reset,
  * no address) is unhealthy with its message; a probe past `timeoutSeconds` is unhealthy.
@@ -26,7 +26,8 @@ export function healthOutcome(check: MarathonRunCheck['check'], outcome: ProbeOu
     case 'response': {
       const status = outcome.statusCode;
       if (isHealthyStatusCode(status)) return { kind: 'healthy' };
-      if (status >= 100 && status < 200 && check.ignoreHttp1xx === true) return { kind: 'ignored' };
+      // Marathon 1.x honours ignoreHttp1xx for HTTP checks only (its HTTPS path has no such branch).
+      if (status >= 100 && status < 200 && check.ignoreHttp1xx === true && check.protocol === 'HTTP') return { kind: 'ignored' };
       return { kind: 'unhealthy', cause: statusText(status) };
     }
     case 'connected':

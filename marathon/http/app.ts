@@ -118,8 +118,15 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
         headers: { ...request.headers, 'x-forwarded-for': request.ip },
         body: typeof request.body === 'string' ? request.body : undefined,
       });
-      reply.code(answer.status).headers(endToEndHeaders(answer.headers)).header(VIA_HEADER, `1.1 ${self}`);
-      return reply.send(answer.body);
+      // Relayed by hand: headers go out at once (an idle event stream sends no body for a while,
+      // and Node holds headers back until the first body write), then the body as it flows.
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(answer.status, { ...endToEndHeaders(answer.headers), [VIA_HEADER]: `1.1 ${self}` });
+      raw.flushHeaders();
+      answer.body.pipe(raw);
+      raw.on('close', () => answer.body.destroy());
+      answer.body.on('error', () => raw.destroy());
     } catch (e) {
       request.log.warn({ err: e, leader }, 'forwarding to the leader failed');
       return sendError(reply, ERRORS.leaderUnreachable(leader));

@@ -2,6 +2,9 @@ import test from 'ava';
 import { appDef, deployment, FakeService, instance, T0 } from './test-fixtures.ts';
 import { call, makeApp } from './test-app.ts';
 import { pythonModel, unknownKeys } from '../app/python-client-models.ts';
+import fc from 'fast-check';
+import { splitAppPath } from './apps-routes.ts';
+import type { MarathonEvent } from '../model.ts';
 import { asPathId } from '../model.ts';
 
 const pyApp = pythonModel('app.py', 'MarathonApp');
@@ -281,4 +284,36 @@ test('GET /v2/apps/{id}/versions and /versions/{v}', async (t) => {
   t.is(v.status, 200);
   t.is(v.json.version, '2026-11-22T09:00:00.000Z');
   t.deepEqual(unknownKeys(pyApp, v.json), []);
+});
+
+test('changes publish api_post_event with the client address, the URI and the definition', async (t) => {
+  const published: MarathonEvent[] = [];
+  const { app } = makeApp(serviceWithWeb(), { publish: (e) => published.push(e) });
+  await call(app, 'POST', '/v2/apps?force=true', { id: '/x', cmd: 'c' });
+  await call(app, 'PUT', '/v2/apps/prod/web', { instances: 2 });
+  t.deepEqual(published.map((e) => [e.eventType, e.clientIp, e.uri, (e.appDefinition as { id: string }).id]), [
+    ['api_post_event', '127.0.0.1', '/v2/apps', '/x'],
+    ['api_post_event', '127.0.0.1', '/v2/apps/prod/web', '/prod/web'],
+  ]);
+  await call(app, 'POST', '/v2/apps', { id: '/prod/web', cmd: 'c' });
+  t.is(published.length, 2); // a refused request publishes nothing
+});
+
+test('splitAppPath (property): an app id and a sub-resource suffix come back apart', (t) => {
+  const segment = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?$/);
+  const id = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
+  const taskId = fc.stringMatching(/^[a-z0-9_]{1,8}\.instance-[a-f0-9]{1,8}$/);
+  fc.assert(fc.property(id, taskId, (raw, task) => {
+    const checks: [string, object][] = [
+      [raw, { kind: 'app', raw }],
+      [`${raw}/tasks`, { kind: 'tasks', raw }],
+      [`${raw}/tasks/${task}`, { kind: 'task', raw, taskId: task }],
+      [`${raw}/versions`, { kind: 'versions', raw }],
+      [`${raw}/versions/2026-11-22T10:00:00.000Z`, { kind: 'version', raw, version: '2026-11-22T10:00:00.000Z' }],
+      [`${raw}/restart`, { kind: 'restart', raw }],
+      [`${raw}/*`, { kind: 'groupApps', raw }],
+    ];
+    return checks.every(([suffix, expected]) => JSON.stringify(splitAppPath(suffix)) === JSON.stringify(expected));
+  }));
+  t.pass();
 });

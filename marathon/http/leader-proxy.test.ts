@@ -112,3 +112,28 @@ test('an unreachable leader: 502 with a message', async (t) => {
   t.is(r.status, 502);
   t.deepEqual(r.json, { message: `Could not reach the current leader at 127.0.0.1:${port}` });
 });
+
+test('the event stream is relayed through a non-leader as it flows', async (t) => {
+  const leaderService = new FakeService();
+  const { app: leaderApp } = makeApp(leaderService);
+  const leaderPort = await listen(leaderApp);
+  const followerService = new FakeService();
+  followerService.statusValue = { ...followerService.statusValue, isLeader: false, leader: `127.0.0.1:${leaderPort}` };
+  const { app: follower } = makeApp(followerService, { proxy: createHttpLeaderProxy({ self: 'localhost:8080' }) });
+  const followerPort = await listen(follower);
+  t.teardown(async () => { await follower.close(); await leaderApp.close(); });
+  const controller = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${followerPort}/v2/events?event_type=app_terminated_event`, {
+    headers: { accept: 'text/event-stream' }, signal: controller.signal,
+  });
+  t.is(res.status, 200);
+  t.regex(String(res.headers.get('content-type')), /^text\/event-stream/);
+  for (let k = 0; k < 100 && leaderService.listeners.size === 0; k++) await new Promise((r) => setTimeout(r, 10));
+  leaderService.emit({ eventType: 'app_terminated_event', timestamp: '2026-11-22T12:00:00.000Z', appId: '/x' });
+  const reader = res.body!.getReader();
+  let text = '';
+  while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+  t.is(text, 'event: app_terminated_event\ndata: {"eventType":"app_terminated_event","timestamp":"2026-11-22T12:00:00.000Z","appId":"/x"}\n\n');
+  t.is(followerService.listeners.size, 0);
+  controller.abort();
+});

@@ -130,6 +130,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   private readonly failures = new Map<PathId, TaskFailure>();
   private readonly backoffs = new Map<PathId, BackoffState>();
   private readonly ready = new Map<string, ReadinessResult>();
+  /** Instances whose readiness checks run (until ready); the others count as ready. */
+  private readonly readinessTracked = new Set<string>();
   private readonly killSentAt = new Map<string, number>();
   private readonly wanted = new Map<PathId, { count: number; since: Timestamp }>();
   private readonly stats: OfferStatsBook;
@@ -434,10 +436,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     }
     for (const appId of plan.affectedApps) if (!findApp(target, appId)) this.backoffs.delete(appId);
     if (eventType === 'group_change_success') this.publish(ev.groupChangeSuccessEvent(target.id, version, version));
-    for (const app of allApps(target)) {
-      const old = findApp(before, app.id);
-      if (eventType === 'api_post_event' && (!old || old.version !== app.version)) this.publish(ev.apiPostEvent('', `/v2/apps${app.id}`, app, version));
-    }
+    // api_post_event is the REST layer's: it knows the client and the URI.
     for (const appId of plan.affectedApps) if (!findApp(target, appId)) this.publish(ev.appTerminatedEvent(appId, version));
     if (plan.steps.length > 0) {
       this.deploymentsById.set(plan.id, plan);
@@ -614,12 +613,16 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (!app) return;
     const target: CheckTarget = { instanceId: i.instanceId, taskId: i.taskId, host: i.host, ports: i.ports, startedAt: i.startedAt ? Date.parse(i.startedAt) : this.opts.clock.now() };
     if (this.health && usesMarathonChecks(app)) this.health.track(target, app);
-    if (this.readinessRunner && app.readinessChecks.length > 0 && !this.ready.get(i.instanceId)?.ready) this.readinessRunner.track(target, app);
+    if (this.readinessRunner && app.readinessChecks.length > 0 && !this.ready.get(i.instanceId)?.ready) {
+      this.readinessRunner.track(target, app);
+      this.readinessTracked.add(i.instanceId);
+    }
   }
 
   private untrackChecks(instanceId: string): void {
     this.health?.untrack(instanceId);
     this.readinessRunner?.untrack(instanceId);
+    this.readinessTracked.delete(instanceId);
   }
 
   private onHealthResults(instanceId: string, results: readonly import('../model.ts').HealthResult[]): void {
@@ -651,12 +654,16 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (!this.instancesById.has(instanceId)) return;
     const before = this.ready.get(instanceId)?.ready;
     this.ready.set(instanceId, result);
-    if (result.ready) this.readinessRunner?.untrack(instanceId);
+    if (result.ready) {
+      this.readinessRunner?.untrack(instanceId);
+      this.readinessTracked.delete(instanceId);
+    }
     if (before !== result.ready) this.scheduleEvaluate();
   }
 
   private isReady(instanceId: string, app: AppDefinition): boolean {
-    return app.readinessChecks.length === 0 || this.ready.get(instanceId)?.ready === true;
+    // An instance whose checks do not run (it predates this leader's deployment) is not held back.
+    return app.readinessChecks.length === 0 || this.ready.get(instanceId)?.ready === true || !this.readinessTracked.has(instanceId);
   }
 
   // --- the evaluation loop ------------------------------------------------------------------------

@@ -63,7 +63,8 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
   const clock = opts.clock ?? systemClock;
   const metrics = createHttpMetrics();
   const startedAtMs = clock.now();
-  const self = `${opts.config.hostname}:${opts.config.httpPort}`;
+  // Read at each request: the composition root learns its port only once it listens (port 0).
+  const self = () => `${opts.config.hostname}:${opts.config.httpPort}`;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -98,7 +99,7 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
   app.addHook('preHandler', async (request, reply) => {
     const path = request.url.split('?')[0];
     if (LOCAL_PATHS.some((p) => p.test(path))) return;
-    const decision = leaderDecision(opts.service.status(), self, {
+    const decision = leaderDecision(opts.service.status(), self(), {
       proxyEnabled: opts.config.leaderProxy && opts.proxy !== undefined,
       alreadyForwarded: request.headers[VIA_HEADER] !== undefined,
     });
@@ -122,7 +123,7 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
       // and Node holds headers back until the first body write), then the body as it flows.
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(answer.status, { ...endToEndHeaders(answer.headers), [VIA_HEADER]: `1.1 ${self}` });
+      raw.writeHead(answer.status, { ...endToEndHeaders(answer.headers), [VIA_HEADER]: `1.1 ${self()}` });
       raw.flushHeaders();
       answer.body.pipe(raw);
       raw.on('close', () => answer.body.destroy());

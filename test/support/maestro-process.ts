@@ -36,12 +36,14 @@ export interface StartOptions {
   readonly timeoutMs?: number;
   /** Node flags for the process (`--cpu-prof`, say), before the script. */
   readonly nodeArgs?: readonly string[];
+  /** The flags that make it listen on an ephemeral loopback port (default `--ip=127.0.0.1 --port=0`). */
+  readonly listenFlags?: Flags;
 }
 
 /** Starts `maestro <subcommand>` and resolves once it logs `startedMessage` with an `address` field. */
 export async function startMaestro(subcommand: string, flags: Flags, startedMessage: string, timeoutMs = 30_000, options: StartOptions = {}): Promise<MaestroProcess> {
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), `maestro-${subcommand}-`));
-  const args = [...(options.nodeArgs ?? []), '--import=tsx', join(root, 'bin', 'cli.ts'), subcommand, '--ip=127.0.0.1', '--port=0', `--work_dir=${workDir}`, ...flagArgs(flags)];
+  const args = [...(options.nodeArgs ?? []), '--import=tsx', join(root, 'bin', 'cli.ts'), subcommand, ...flagArgs(options.listenFlags ?? { ip: '127.0.0.1', port: 0 }), `--work_dir=${workDir}`, ...flagArgs(flags)];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let out = '';
   let exited = false;

@@ -7,9 +7,10 @@
  *      removed by a small detached watcher, also when the process was killed.
  * `MAESTRO_TEST_EMBEDDED_POSTGRES=1` forces 3 (a fresh Debian machine has no PostgreSQL).
  *
- * Each `createTestDatabase()` creates a uniquely named database; `drop()` removes it
- * `WITH (FORCE)` (PostgreSQL 13+), so connections a failed test left open do not block it.
- * Call `drop` from `t.teardown`.
+ * Each `createTestDatabase()` creates a uniquely named database (`maestro_test_<pid>_<n>_<hex>`);
+ * `drop()` removes it `WITH (FORCE)` (PostgreSQL 13+), so connections a failed test left open do
+ * not block it. Call `drop` from `t.teardown`. (Databases of a killed test process stay: a
+ * server may be shared by test runs in other pid namespaces, so a pid in a name proves nothing.)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

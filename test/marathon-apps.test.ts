@@ -142,7 +142,12 @@ test('UNIQUE hostname and GROUP_BY rack spread instances across agents with dist
 });
 
 test('a rolling restart of an HTTP app with health checks never drops below the minimum healthy capacity', async (t) => {
-  const c = await startMarathonCluster(t, [{}, {}]);
+  // Marathon probes the agent's hostname: here it must resolve (to loopback); the agents share the
+  // host, so their port ranges must not overlap (the servers bind the ports they are given).
+  const c = await startMarathonCluster(t, [
+    { hostname: '127.0.0.1', resources: 'cpus:4;mem:4096;disk:4096;ports:[31000-31499]' },
+    { hostname: 'localhost', resources: 'cpus:4;mem:4096;disk:4096;ports:[31500-31999]' },
+  ]);
   const m = c.marathon.url;
   const app = {
     id: '/web',

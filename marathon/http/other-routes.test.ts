@@ -220,9 +220,19 @@ test('GET /v2/queue: the fixture\'s shape (without role), lastUnusedOffers only 
   const fixtureItem = fixture('queue.json').queue[1];
   t.deepEqual(keysOf(item), keysOf(fixtureItem).filter((k) => k !== 'role' && k !== 'lastUnusedOffers'));
   t.deepEqual(keysOf(item.processedOffersSummary), keysOf(fixtureItem.processedOffersSummary));
+  // A funnel in Marathon's filter order: each reason sees what the ones before it let through
+  // (as the fixture: cpus 75 of 123, memory 15 of the 48 left).
   t.deepEqual(item.processedOffersSummary.rejectSummaryLastOffers, [
+    { reason: 'UnfulfilledRole', declined: 0, processed: 123 },
+    { reason: 'UnfulfilledConstraint', declined: 0, processed: 123 },
+    { reason: 'NoCorrespondingReservationFound', declined: 0, processed: 123 },
+    { reason: 'AgentMaintenance', declined: 0, processed: 123 },
     { reason: 'InsufficientCpus', declined: 75, processed: 123 },
-    { reason: 'InsufficientMemory', declined: 15, processed: 123 },
+    { reason: 'InsufficientMemory', declined: 15, processed: 48 },
+    { reason: 'InsufficientDisk', declined: 0, processed: 33 },
+    { reason: 'InsufficientGpus', declined: 0, processed: 33 },
+    { reason: 'InsufficientPorts', declined: 0, processed: 33 },
+    { reason: 'DeclinedScarceResources', declined: 0, processed: 33 },
   ]);
   const embedded = await call(app, 'GET', '/v2/queue?embed=lastUnusedOffers');
   t.deepEqual(keysOf(embedded.json.queue[0].lastUnusedOffers[0]), keysOf(fixtureItem.lastUnusedOffers[0]));

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { QueueEntry } from '../ports.ts';
 import { appToJson } from '../app/app-json.ts';
+import { rejectFunnel } from '../core/offer-stats.ts';
 import { displayId, sendJson, urlPathId, type RouteContext } from './context.ts';
 import { ERRORS, sendError } from './errors.ts';
 import { listParam, type Query } from './query.ts';
@@ -17,9 +18,7 @@ type Req = FastifyRequest<{ Querystring: Query; Params: { '*': string } }>;
 
 export function queueEntryJson(e: QueueEntry, embedOffers: boolean): Record<string, unknown> {
   const s = e.stats;
-  const summary = Object.entries(s.rejectSummary)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([reason, declined]) => ({ reason, declined, processed: s.processedOffersCount }));
+  const summary = rejectFunnel(s);
   return {
     count: e.count,
     delay: { timeLeftSeconds: e.delay.timeLeftSeconds, overdue: e.delay.overdue },

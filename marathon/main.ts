@@ -219,6 +219,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       force.unref();
       clearInterval(refreshLeader);
       driver?.stop();
+      await core?.idle().catch(() => undefined); // staged instance writes land before the database closes
       core?.stop();
       await app.close();
       await election.stop();

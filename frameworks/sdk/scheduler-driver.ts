@@ -296,8 +296,11 @@ export function createSchedulerDriver(opts: SchedulerDriverOptions): SchedulerDr
           if (!isLive(gen)) return;
           const handled = await safely('update', () => handler.update(status));
           if (handled && autoAck && status.uuid !== undefined && status.uuid !== '' && status.agent_id !== undefined) {
-            const r = await send({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
-            if (!r.ok) log.warn({ taskId: status.task_id.value, status: r.status, message: r.message }, 'acknowledgement failed');
+            // Sent, not awaited: the next event need not wait a round trip (acks of different
+            // updates are independent; a lost one makes the agent resend the update).
+            void send({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } }).then((r) => {
+              if (!r.ok) log.warn({ taskId: status.task_id.value, status: r.status, message: r.message }, 'acknowledgement failed');
+            });
           }
         });
         return;

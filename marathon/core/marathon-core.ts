@@ -12,7 +12,9 @@
  * Invariants:
  * - every change runs inside one `Serial` job, so it reads the state it persists against;
  * - an instance is persisted as Provisioned before its LAUNCH is sent (a restarted marathon knows
- *   every task it may have launched: no duplicate instances), and deleted once terminal;
+ *   every task it may have launched: no duplicate instances); later conditions and its deletion
+ *   once terminal are staged and written in batches (`stage`): reconciliation at start recovers
+ *   what a crash lost of them, and no write overtakes an older one of the same instance;
  * - the root group is always the target of the newest deployment; deployments only move tasks;
  * - an app is driven by the current step of the deployment that holds it, or, held by none, kept at
  *   `instances` (dead instances replaced, extras killed); an app waiting for a later step is left alone;
@@ -141,6 +143,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   private driver: CoreDriver | undefined;
   private frameworkId: string | undefined;
   private evaluateQueued = false;
+  private readonly staged = new Map<string, StoreOperation>();
+  private flushQueued = false;
   private demand = 0;
   private tick: TimerHandle | undefined;
   private stopped = false;
@@ -179,7 +183,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
 
   /** Resolves once every change queued so far has been applied (tests, shutdown). */
   idle(): Promise<void> {
-    return this.serial.run(() => undefined);
+    return this.serial.run(() => this.flush());
   }
 
   /** The framework id the driver should fail over to (persisted). */
@@ -335,7 +339,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         return { ok: true as const, killed: targets, deploymentId: result.deploymentId, version: result.version };
       }
       if (opts.wipe) {
-        await this.opts.store.apply(targets.map((i) => ({ op: 'deleteInstance', instanceId: i.instanceId })));
+        await this.persist(targets.map((i) => ({ op: 'deleteInstance', instanceId: i.instanceId })));
         for (const i of targets) {
           this.instancesById.delete(i.instanceId);
           this.untrackChecks(i.instanceId);
@@ -343,7 +347,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         }
       } else {
         const stopping = targets.map((i) => (i.goal === 'Running' ? { ...i, goal: 'Stopped' as const } : i));
-        await this.opts.store.apply(stopping.map((instance) => ({ op: 'putInstance', instance })));
+        await this.persist(stopping.map((instance) => ({ op: 'putInstance', instance })));
         for (const i of stopping) this.instancesById.set(i.instanceId, i);
         await this.sendKills(stopping.map((i) => i.instanceId));
       }
@@ -357,7 +361,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       const d = this.deploymentsById.get(id);
       if (!d) return notFound(`DeploymentPlan ${id} does not exist`);
       if (opts.force) {
-        await this.opts.store.apply([{ op: 'deleteDeployment', deploymentId: id }]);
+        await this.persist([{ op: 'deleteDeployment', deploymentId: id }]);
         this.deploymentsById.delete(id);
         this.publish(ev.deploymentFailedEvent(d, this.nowIso()));
         this.scheduleEvaluate();
@@ -422,7 +426,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       ...(plan.steps.length > 0 ? [{ op: 'putDeployment', deployment: plan } as const] : []),
       ...instances.map((instance): StoreOperation => ({ op: 'putInstance', instance })),
     ];
-    await this.opts.store.apply(ops);
+    await this.persist(ops);
     const before = this.root;
     this.root = target;
     for (const c of conflicts) {
@@ -454,7 +458,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     return this.serial.run(async () => {
       const first = this.frameworkId === undefined;
       if (this.frameworkId !== frameworkId) {
-        await this.opts.store.apply([{ op: 'putFrameworkId', frameworkId }]);
+        await this.persist([{ op: 'putFrameworkId', frameworkId }]);
         this.frameworkId = frameworkId;
       }
       this.publish(first ? ev.schedulerRegisteredEvent(frameworkId, this.driver?.master ?? '', this.nowIso()) : ev.schedulerReregisteredEvent(this.driver?.master ?? '', this.nowIso()));
@@ -510,7 +514,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     this.stats.record(round, isoOf(now));
     const launched = round.launches.flatMap((l) => l.instances);
     if (launched.length > 0) {
-      await this.opts.store.apply(launched.map((instance) => ({ op: 'putInstance', instance })));
+      await this.persist(launched.map((instance) => ({ op: 'putInstance', instance })));
       for (const i of launched) {
         this.instancesById.set(i.instanceId, i);
         const w = this.wanted.get(i.appId);
@@ -524,7 +528,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     });
     if (refused.length > 0) {
       this.opts.logger.warn({ tasks: refused.length }, 'the master refused a launch; the instances are forgotten and launched again');
-      await this.opts.store.apply(refused.map((i) => ({ op: 'deleteInstance', instanceId: i.instanceId })));
+      await this.persist(refused.map((i) => ({ op: 'deleteInstance', instanceId: i.instanceId })));
       for (const i of refused) this.instancesById.delete(i.instanceId);
     }
     if (round.declined.length > 0) {
@@ -567,7 +571,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         ops.push({ op: 'putTaskFailure', failure: f });
         this.failures.set(next.appId, f);
       }
-      await this.opts.store.apply(ops);
+      for (const op of ops) this.stage(op);
       this.instancesById.delete(next.instanceId);
       this.killSentAt.delete(next.instanceId);
       this.ready.delete(next.instanceId);
@@ -581,7 +585,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       return;
     }
     if (change.conditionChanged && (next.condition === 'Running' || next.condition === 'Unreachable' || current.condition === 'Unreachable')) {
-      await this.opts.store.apply([{ op: 'putInstance', instance: next }]);
+      this.stage({ op: 'putInstance', instance: next });
     }
     this.instancesById.set(next.instanceId, next);
     if (change.conditionChanged) {
@@ -644,7 +648,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     this.publish(ev.failedHealthCheckEvent(i, check, this.nowIso()));
     this.publish(ev.unhealthyInstanceKillEvent(i, cause, this.nowIso()));
     const stopping: Instance = { ...i, goal: 'Stopped' };
-    await this.opts.store.apply([{ op: 'putInstance', instance: stopping }]);
+    await this.persist([{ op: 'putInstance', instance: stopping }]);
     this.instancesById.set(instanceId, stopping);
     await this.sendKills([instanceId]);
     this.scheduleEvaluate();
@@ -736,11 +740,11 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         const next: Deployment = { ...d, currentStep: d.currentStep + 1 };
         if (step) this.publish(ev.deploymentStepSuccessEvent(d, this.nowIso()));
         if (next.currentStep > d.steps.length) {
-          await this.opts.store.apply([{ op: 'deleteDeployment', deploymentId: d.id }]);
+          await this.persist([{ op: 'deleteDeployment', deploymentId: d.id }]);
           this.deploymentsById.delete(d.id);
           this.publish(ev.deploymentSuccessEvent(d, this.nowIso()));
         } else {
-          await this.opts.store.apply([{ op: 'putDeployment', deployment: next }]);
+          await this.persist([{ op: 'putDeployment', deployment: next }]);
           this.deploymentsById.set(d.id, next);
           this.publish(ev.deploymentInfoEvent(next, this.nowIso()));
         }
@@ -778,7 +782,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       stopping.push(i.goal === 'Running' ? { ...i, goal } : i);
     }
     if (stopping.length === 0) return;
-    await this.opts.store.apply(stopping.map((instance) => ({ op: 'putInstance', instance })));
+    await this.persist(stopping.map((instance) => ({ op: 'putInstance', instance })));
     for (const i of stopping) this.instancesById.set(i.instanceId, i);
     await this.sendKills(stopping.map((i) => i.instanceId));
   }
@@ -822,13 +826,13 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (now - since >= strategy.inactiveAfterSeconds * 1000 && i.condition === 'Unreachable') {
       const inactive: Instance = { ...i, condition: 'UnreachableInactive' };
       this.instancesById.set(i.instanceId, inactive);
-      void this.opts.store.apply([{ op: 'putInstance', instance: inactive }]);
+      this.stage({ op: 'putInstance', instance: inactive });
       this.scheduleEvaluate();
     }
   }
 
   private async expunge(i: Instance): Promise<void> {
-    await this.opts.store.apply([{ op: 'deleteInstance', instanceId: i.instanceId }]);
+    await this.persist([{ op: 'deleteInstance', instanceId: i.instanceId }]);
     this.instancesById.delete(i.instanceId);
     this.untrackChecks(i.instanceId);
     this.publish(ev.instanceChangedEvent({ ...i, condition: 'Gone' }, this.nowIso()));
@@ -854,6 +858,55 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   }
 
   // --- events ---------------------------------------------------------------------------------
+
+  // --- persistence ---------------------------------------------------------------------------
+
+  /**
+   * Writes `ops` after every staged write, in one transaction each: a change never overtakes an
+   * earlier staged state of the same instance.
+   */
+  private async persist(ops: readonly StoreOperation[]): Promise<void> {
+    await this.flush();
+    await this.opts.store.apply(ops);
+  }
+
+  /**
+   * Stages a write that may land a moment later (a status update's new condition, a finished
+   * instance): what the master reports is recovered by reconciliation after a restart, so the
+   * update is acknowledged without waiting for the database, and many land in one transaction.
+   * Writes that guard against duplicates (Provisioned before LAUNCH, goals) go through `persist`.
+   */
+  private stage(op: StoreOperation): void {
+    const key = op.op === 'putInstance' ? `i:${op.instance.instanceId}` : op.op === 'deleteInstance' ? `i:${op.instanceId}`
+      : op.op === 'putTaskFailure' ? `f:${op.failure.appId}` : `x:${this.staged.size}:${op.op}`;
+    this.staged.delete(key); // re-inserted last: the map keeps write order
+    this.staged.set(key, op);
+    if (this.flushQueued || this.stopped) return;
+    this.flushQueued = true;
+    this.opts.timers.setTimeout(() => {
+      this.flushQueued = false;
+      void this.serial.run(() => this.flush()).catch((e: unknown) => {
+        this.opts.logger.error({ error: e instanceof Error ? e.message : String(e) }, 'writing instance states failed; retrying');
+        this.opts.timers.setTimeout(() => void this.serial.run(() => this.flush()).catch(() => undefined), 1000);
+      });
+    }, 0);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.staged.size === 0) return;
+    const batch = [...this.staged];
+    this.staged.clear();
+    try {
+      await this.opts.store.apply(batch.map(([, op]) => op));
+    } catch (e) {
+      // Put back what no newer write replaced, in front of it, and let the caller see the error.
+      const newer = new Map(this.staged);
+      this.staged.clear();
+      for (const [k, op] of batch) if (!newer.has(k)) this.staged.set(k, op);
+      for (const [k, op] of newer) this.staged.set(k, op);
+      throw e;
+    }
+  }
 
   private publish(event: MarathonEvent): void {
     this.opts.events.publish(event);

@@ -49,6 +49,8 @@ const CASES: ReadonlyArray<[file: string, args: string[], bench: string, simulat
   ['status-updates.bench.ts', [], 'status-updates', true],
   ['agent-launch.bench.ts', ['20'], 'agent-launch', false],
   ['container-launch.bench.ts', ['3'], 'container-launch', false],
+  // Simulated and real agents both: each figure says which in agents_kind.
+  ['marathon-deploy.bench.ts', ['10', '20', '3', '4', '3'], 'marathon-deploy', false],
 ];
 
 for (const [file, args, bench, simulated] of CASES) {

@@ -5,10 +5,11 @@
  * it). Logs go to `<dir>/<name>.log`; progress and URLs go to the terminal. Ctrl-C (SIGINT) or
  * SIGTERM stops every member cleanly (SIGTERM, then SIGKILL after 10 s).
  *
- * Members today: the master and `--agents` agents (2 by default). The agents share this host, so
- * each is given an equal slice of its cpus and memory and its own port range, and a distinct
- * `rack` attribute so that placement has something to work with. Marathon and batch join here as
- * they land.
+ * Members today: the master, `--agents` agents (2 by default) and marathon. The agents share this
+ * host, so each is given an equal slice of its cpus and memory and its own port range, and a
+ * distinct `rack` attribute so that placement has something to work with. Marathon keeps its state
+ * in PostgreSQL: `--database` / DATABASE_URL, or an embedded server under `<dir>/marathon` (so a
+ * second run finds its apps again). The batch framework joins here when it lands.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -22,6 +23,8 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'ip', type: 'string', default: '127.0.0.1', help: 'address every member listens on' },
   { name: 'master_port', type: 'number', default: 5050, help: 'port of the master (its web UI and APIs)' },
   { name: 'agents', type: 'number', default: 2, help: 'how many agents to run (each gets an equal share of this host)' },
+  { name: 'marathon_port', type: 'number', default: 8080, help: 'port of marathon (its REST API v2)' },
+  { name: 'database', type: 'string', help: 'PostgreSQL url for marathon (also DATABASE_URL); default: an embedded PostgreSQL in <dir>/marathon' },
   { name: 'agent_port', type: 'number', default: 5051, help: 'port of the first agent; the others follow (0: ephemeral ports, but then a second run cannot take the agents back: a changed port is a different agent, as in Mesos)' },
 ];
 
@@ -93,7 +96,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const [action] = parsed.positional;
   if (parsed.help || action === undefined) {
-    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (a master and agents) until Ctrl-C.', FLAGS));
+    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (a master, agents and marathon) until Ctrl-C.', FLAGS));
     return;
   }
   if (action !== 'up') {
@@ -117,6 +120,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   process.once('SIGTERM', () => void shutdown());
 
   const t0 = Date.now();
+  let marathonAddress = '';
   process.stdout.write(`state directory: ${dir}\n`);
   try {
     process.stdout.write('starting master... ');
@@ -148,11 +152,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       agentLines.push(`  ${a.name.padEnd(16)}  ${a.address}  (${a.slice.resources}; ${a.slice.attributes})`);
     }
     process.stdout.write(`started ${n} agent${n === 1 ? '' : 's'}\n`);
+    process.stdout.write('starting marathon... ');
+    mkdirSync(join(dir, 'marathon'), { recursive: true });
+    const database = (v.database as string | undefined) ?? env.DATABASE_URL;
+    const marathon = await startMember('marathon', ['marathon', `--master=${masterHostPort}`, `--http_address=${v.ip}`, `--http_port=${v.marathon_port}`,
+      `--work_dir=${join(dir, 'marathon')}`, ...(database === undefined || database === '' ? [] : [`--database=${database}`])], dir);
+    members.push(marathon.member);
+    process.stdout.write(`${marathon.address}\n`);
+    marathonAddress = marathon.address;
     process.stdout.write([
       '',
       `cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       `  master            ${address}  (scheduler API ${address}/api/v1/scheduler, state ${address}/master/state)`,
       ...agentLines,
+      `  marathon          ${marathonAddress}  (REST API ${marathonAddress}/v2/apps, events ${marathonAddress}/v2/events)`,
       `  logs              ${dir}/*.log`,
       'Press Ctrl-C to stop.',
       '',

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,21 +35,25 @@ async function freePortPair(): Promise<number> {
   throw new Error('no two consecutive free ports');
 }
 
-async function clusterUp(dir: string, agentPort: number): Promise<{ masterUrl: string; stop(): Promise<string> }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'maestro.mjs'), 'cluster', 'up', `--dir=${dir}`, '--master_port=0', `--agent_port=${agentPort}`, '--agents=2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function clusterUp(dir: string, agentPort: number): Promise<{ masterUrl: string; marathonUrl: string; stop(): Promise<string> }> {
+  const env = { ...process.env };
+  delete env.DATABASE_URL; // the embedded PostgreSQL, as on a fresh machine
+  const child = spawn(process.execPath, [join(root, 'bin', 'maestro.mjs'), 'cluster', 'up', `--dir=${dir}`, '--master_port=0', '--marathon_port=0', `--agent_port=${agentPort}`, '--agents=2'], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cluster did not come up:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`cluster did not come up:\n${out}\n${logs(dir)}`)), 90_000);
     const check = () => { if (out.includes('Press Ctrl-C')) { clearTimeout(timer); resolve(); } };
     child.stdout.on('data', check);
     child.once('exit', () => { clearTimeout(timer); reject(new Error(`cluster exited:\n${out}\n${logs(dir)}`)); });
   });
   const masterUrl = /master\s+(http:\/\/[\d.]+:\d+)/.exec(out)![1];
+  const marathonUrl = /marathon\s+(http:\/\/[\d.]+:\d+)/.exec(out)![1];
   return {
     masterUrl,
+    marathonUrl,
     async stop() {
       child.kill('SIGINT');
       const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -79,8 +83,22 @@ test('agent slices share the host and never overlap ports', (t) => {
   t.is(agentSlice(0, 8, 2, 1000).resources, 'cpus:0.5;mem:256;disk:10240;ports:[31000-31999]'); // floors
 });
 
-test('cluster up starts a master and two agents, stops on Ctrl-C, and a second run reuses the state', async (t) => {
+/** The app's running task count once it has no deployment (undefined until then). */
+async function runningTasks(marathonUrl: string, appId: string, want: number): Promise<number> {
+  for (let i = 0; i < 600; i++) {
+    const r = await fetch(`${marathonUrl}/v2/apps${appId}`);
+    if (r.status === 200) {
+      const { app } = (await r.json()) as { app: { tasksRunning: number; deployments: unknown[] } };
+      if (app.deployments.length === 0 && app.tasksRunning === want) return app.tasksRunning;
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`${appId} never ran ${want} tasks`);
+}
+
+test('cluster up starts a master, two agents and marathon, stops on Ctrl-C, and a second run reuses the state', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-cluster-'));
+  chmodSync(dir, 0o755); // the embedded PostgreSQL runs as user postgres and must reach its data dir
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
   const agentPort = await freePortPair();
@@ -90,6 +108,12 @@ test('cluster up starts a master and two agents, stops on Ctrl-C, and a second r
   const agents = await slaves(first.masterUrl, 2);
   t.deepEqual(agents.map((s) => s.attributes.rack).sort(), ['r1', 'r2']);
   t.deepEqual(agents.map((s) => s.resources.ports).sort(), ['[31000-31999]', '[32000-32999]']);
+  const created = await fetch(`${first.marathonUrl}/v2/apps`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: '/hello', cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances: 2, constraints: [['rack', 'UNIQUE']] }),
+  });
+  t.is(created.status, 201, await created.text());
+  t.is(await runningTasks(first.marathonUrl, '/hello', 2), 2);
   const out = await first.stop();
   stopped = true;
   t.regex(out, /stopped\n/);
@@ -98,4 +122,6 @@ test('cluster up starts a master and two agents, stops on Ctrl-C, and a second r
   t.teardown(() => second.stop());
   const again = await slaves(second.masterUrl, 2);
   t.deepEqual(again.map((s) => s.id).sort(), agents.map((s) => s.id).sort(), 'the agents come back with their checkpointed ids');
+  // Marathon's embedded PostgreSQL kept the app: it runs again on the second cluster.
+  t.is(await runningTasks(second.marathonUrl, '/hello', 2), 2);
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentSlice } from '../deploy/cluster.ts';
+import { killTaskProcesses } from './support/maestro-process.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -99,7 +100,10 @@ async function runningTasks(marathonUrl: string, appId: string, want: number): P
 test('cluster up starts a master, two agents and marathon, stops on Ctrl-C, and a second run reuses the state', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-cluster-'));
   chmodSync(dir, 0o755); // the embedded PostgreSQL runs as user postgres and must reach its data dir
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  t.teardown(() => {
+    killTaskProcesses(dir); // the app's tasks outlive the cluster by design
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const agentPort = await freePortPair();
   const first = await clusterUp(dir, agentPort);

@@ -42,6 +42,9 @@ export const MARATHON_FLAGS: readonly FlagSpec[] = [
   { name: 'failover_timeout', type: 'number', default: 604800, help: 'seconds the master keeps the tasks of a disconnected marathon' },
   { name: 'decline_offer_duration', type: 'number', default: 120000, help: 'ms an unused offer stays declined while no app wants one' },
   { name: 'reconciliation_interval', type: 'number', default: 600000, help: 'ms between task reconciliations' },
+  { name: 'task_launch_confirm_timeout', type: 'number', default: 300000, help: 'ms to wait for a task to enter TASK_STAGING before killing it' },
+  { name: 'task_launch_timeout', type: 'number', default: 300000, help: 'ms to wait for a task to enter TASK_RUNNING before killing it' },
+  { name: 'kill_retry_timeout', type: 'number', default: 10000, help: 'ms after which an unconfirmed task kill is sent again' },
   { name: 'leader_proxy', type: 'boolean', default: true, help: 'forward requests that reach a follower to the leader' },
   { name: 'logging_level', type: 'string', default: 'INFO', help: 'INFO, WARNING or ERROR' },
 ];
@@ -143,7 +146,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const c = createMarathonCore({
       store,
       state,
-      config: { ...DEFAULT_CORE_CONFIG, address, declineOfferSeconds: (values.decline_offer_duration as number) / 1000 },
+      config: {
+        ...DEFAULT_CORE_CONFIG,
+        address,
+        declineOfferSeconds: (values.decline_offer_duration as number) / 1000,
+        launchConfirmTimeoutMs: values.task_launch_confirm_timeout as number,
+        launchTimeoutMs: values.task_launch_timeout as number,
+        killRetryMs: values.kill_retry_timeout as number,
+      },
       clock: systemClock,
       timers: systemTimers,
       logger: logger as Logger,

@@ -4,7 +4,9 @@
  * (the unreachable strategy decides when it stops counting and when it is expunged).
  *
  * Invariants: a status never brings an instance back from a terminal condition; `startedAt` is set
- * once, at the first TASK_RUNNING; health is kept when an update does not say.
+ * once, at the first TASK_RUNNING; health is kept when an update does not say; TASK_UNREACHABLE
+ * again (every reconciliation repeats it) leaves an `UnreachableInactive` instance inactive, so it
+ * does not count for its app again while its replacement runs.
  */
 import type { mesos } from '../../proto/types.generated.ts';
 import type { Instance, InstanceCondition, TaskStateName, Timestamp } from '../model.ts';
@@ -54,7 +56,7 @@ export interface StatusChange {
 export function applyStatus(instance: Instance, status: mesos.v1.TaskStatus, now: number): StatusChange | undefined {
   if (isTerminalCondition(instance.condition)) return undefined;
   const state = status.state as TaskStateName;
-  const condition = conditionOf(state);
+  const condition = instance.condition === 'UnreachableInactive' && state === 'TASK_UNREACHABLE' ? 'UnreachableInactive' : conditionOf(state);
   const at = isoOf(now);
   const addresses = (status.container_status?.network_infos ?? [])
     .flatMap((n) => n.ip_addresses ?? [])
@@ -68,7 +70,7 @@ export function applyStatus(instance: Instance, status: mesos.v1.TaskStatus, now
     ...(condition === 'Running' && instance.startedAt === undefined ? { startedAt: at } : {}),
     ...(healthy === undefined ? {} : { healthy }),
     ...(addresses.length > 0 ? { ipAddresses: addresses } : {}),
-    ...(condition === 'Unreachable' ? { unreachableSince: instance.unreachableSince ?? at } : { unreachableSince: undefined }),
+    ...(condition === 'Unreachable' || condition === 'UnreachableInactive' ? { unreachableSince: instance.unreachableSince ?? at } : { unreachableSince: undefined }),
   };
   if (next.unreachableSince === undefined) delete (next as { unreachableSince?: string }).unreachableSince;
   return {

@@ -2,7 +2,9 @@
  * The core against the in-memory store (one implementation of the store port, run through the
  * same contract suite as PostgreSQL's) and a recording driver (the driver port): deployments,
  * launches from offers, status updates, replacement with backoff, kills with scaling, 409s, and
- * a restart from the stored state that launches nothing twice. Time is manual.
+ * a restart from the stored state that launches nothing twice; the unreachable strategy (inactive
+ * stays inactive, stopped unreachable instances expunged, no health kill while unreachable), launch
+ * backoff (what backs off, when it resets), launch timeouts, and rollback. Time is manual.
  */
 import test from 'ava';
 import type { mesos } from '../../proto/types.generated.ts';
@@ -15,7 +17,9 @@ import { createEventBus } from '../events/index.ts';
 import type { AppDefinition, MarathonEvent } from '../model.ts';
 import { asPathId } from '../model.ts';
 import type { MarathonStore } from '../ports.ts';
-import { createMarathonCore, DEFAULT_CORE_CONFIG, type CoreDriver, type MarathonCore } from './marathon-core.ts';
+import {
+  createMarathonCore, DEFAULT_CORE_CONFIG, type CheckRunner, type CoreDriver, type HealthCallbacks, type MarathonCore, type MarathonCoreConfig,
+} from './marathon-core.ts';
 
 class RecordingDriver implements CoreDriver {
   state = 'SUBSCRIBED';
@@ -92,19 +96,26 @@ interface Harness {
   settle(): Promise<void>;
 }
 
-async function harness(store: MarathonStore = createMemoryMarathonStore(), time = new ManualTime()): Promise<Harness> {
+interface HarnessOptions {
+  readonly config?: Partial<MarathonCoreConfig>;
+  /** A health runner fake (the check runner is a port): the test feeds results through the callbacks. */
+  readonly health?: (callbacks: HealthCallbacks) => CheckRunner;
+}
+
+async function harness(store: MarathonStore = createMemoryMarathonStore(), time = new ManualTime(), options: HarnessOptions = {}): Promise<Harness> {
   const bus = createEventBus();
   const events: MarathonEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const core = createMarathonCore({
     store,
     state: await store.load(),
-    config: { ...DEFAULT_CORE_CONFIG, address: '127.0.0.1:8080' },
+    config: { ...DEFAULT_CORE_CONFIG, address: '127.0.0.1:8080', ...options.config },
     clock: time,
     timers: time,
     logger: silentLogger,
     newId: () => `00000000-0000-0000-0000-${String(++idSeq).padStart(12, '0')}`,
     events: bus,
+    ...(options.health === undefined ? {} : { health: options.health }),
   });
   const driver = new RecordingDriver();
   core.attach(driver);
@@ -250,4 +261,226 @@ test('a status update of a task marathon does not know is answered with a kill',
   const h = await harness();
   await h.core.update(status('stray.instance-1._app.1', 'TASK_RUNNING'));
   t.deepEqual(h.driver.killed, ['stray.instance-1._app.1']);
+});
+
+/** Launches `n` instances of a new app on agent a1 and runs them; returns their task ids. */
+async function deployRunning(h: Harness, json: Record<string, unknown>): Promise<string[]> {
+  const before = h.driver.launchedTasks().length;
+  const created = await h.core.createApp(app(h.time, json), { force: false });
+  if (!created.ok) throw new Error(created.message);
+  await h.settle();
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const ids = h.driver.launchedTasks().slice(before).map((task) => task.task_id.value);
+  await runAll(h, ids);
+  return ids;
+}
+
+const conditionOf = (h: Harness, taskId: string) => h.core.instance(taskId)?.condition;
+
+test('an inactive unreachable instance stays inactive when reconciliation repeats TASK_UNREACHABLE (no kill, no second replacement)', async (t) => {
+  const h = await harness();
+  const [task] = await deployRunning(h, { id: '/part', instances: 1, unreachableStrategy: { inactiveAfterSeconds: 10, expungeAfterSeconds: 1000 } });
+  await h.core.update(status(task, 'TASK_UNREACHABLE'));
+  await h.settle();
+  t.is(conditionOf(h, task), 'Unreachable');
+  t.deepEqual(h.core.queue(), [], 'still counted: no replacement before inactiveAfterSeconds');
+  h.time.advance(10_000);
+  await h.settle();
+  t.is(conditionOf(h, task), 'UnreachableInactive');
+  t.is(h.core.queue()[0]?.count, 1, 'one replacement wanted');
+
+  t.true(h.events.some((e) => e.eventType === 'instance_changed_event' && e.condition === 'UnreachableInactive'), 'the inactive condition is announced');
+
+  // The master answers every reconciliation with TASK_UNREACHABLE again.
+  const seen = h.events.length;
+  await h.core.update(status(task, 'TASK_UNREACHABLE'));
+  await h.settle();
+  t.is(conditionOf(h, task), 'UnreachableInactive', 'the repeated update does not make it count again');
+  t.deepEqual(h.events.slice(seen).filter((e) => e.eventType === 'instance_changed_event'), [], 'no condition change');
+  t.deepEqual(h.driver.killed, [], 'nothing killed');
+  t.is(h.core.queue()[0]?.count, 1);
+  t.is(h.core.instance(task)?.goal, 'Running');
+});
+
+test('deleting an app expunges its unreachable instances at once (Marathon expunges instead of killing) and its deployment ends', async (t) => {
+  const h = await harness();
+  const [a, b] = await deployRunning(h, { id: '/gone', instances: 2, unreachableStrategy: 'disabled' });
+  await h.core.update(status(a, 'TASK_UNREACHABLE'));
+  await h.settle();
+  const deleted = await h.core.deleteApp(asPathId('/gone'), { force: false });
+  t.true(deleted.ok);
+  await h.settle();
+  t.deepEqual(h.driver.killed, [b], 'a kill for the reachable one only');
+  t.is(h.core.instance(a), undefined, 'the unreachable one is forgotten');
+  t.false((await h.store.load()).instances.some((i) => i.taskId === a), 'and deleted from the store');
+  await h.core.update(status(b, 'TASK_KILLED'));
+  await h.settle();
+  t.deepEqual(h.core.deployments(), [], 'the stop finished');
+  t.deepEqual(h.core.instances(), []);
+
+  // The agent comes back: the task is unknown now, so it is killed.
+  await h.core.update(status(a, 'TASK_RUNNING'));
+  t.deepEqual(h.driver.killed, [b, a]);
+});
+
+test('an inactive unreachable instance of a deleted app is expunged, not kept forever', async (t) => {
+  const h = await harness();
+  const [a] = await deployRunning(h, { id: '/inact', instances: 1, unreachableStrategy: { inactiveAfterSeconds: 5, expungeAfterSeconds: 100_000 } });
+  await h.core.update(status(a, 'TASK_UNREACHABLE'));
+  h.time.advance(5_000);
+  await h.settle();
+  t.is(conditionOf(h, a), 'UnreachableInactive');
+  await h.core.deleteApp(asPathId('/inact'), { force: false });
+  await h.settle();
+  t.deepEqual(h.core.instances(), [], 'nothing of the app is left');
+  t.deepEqual(h.core.deployments(), []);
+  t.deepEqual((await h.store.load()).instances, []);
+});
+
+test('a failing Marathon health check does not kill an unreachable instance (the unreachable strategy decides)', async (t) => {
+  let callbacks: HealthCallbacks | undefined;
+  const runner: CheckRunner = { track: () => undefined, untrack: () => undefined, stop: () => undefined };
+  const h = await harness(createMemoryMarathonStore(), new ManualTime(), { health: (cb) => { callbacks = cb; return runner; } });
+  const [task] = await deployRunning(h, {
+    id: '/hc', instances: 1, portDefinitions: [{ port: 0 }], unreachableStrategy: { inactiveAfterSeconds: 300, expungeAfterSeconds: 600 },
+    healthChecks: [{ protocol: 'HTTP', path: '/', portIndex: 0, maxConsecutiveFailures: 3 }],
+  });
+  await h.core.update(status(task, 'TASK_UNREACHABLE'));
+  await h.settle();
+  const app = h.core.app(asPathId('/hc'))!;
+  callbacks!.onUnhealthy(h.core.instance(task)!.instanceId, app.healthChecks[0], 'connect ECONNREFUSED');
+  await h.settle();
+  t.deepEqual(h.driver.killed, []);
+  t.is(h.core.instance(task)?.goal, 'Running');
+  t.deepEqual(h.core.queue(), [], 'no replacement before inactiveAfterSeconds');
+});
+
+test('the launch backoff resets once maxLaunchDelaySeconds pass without a failure (Marathon\'s overdue delays)', async (t) => {
+  const h = await harness();
+  const [first] = await deployRunning(h, { id: '/flaky', instances: 1, backoffSeconds: 10, backoffFactor: 2, maxLaunchDelaySeconds: 60 });
+  await h.core.update(status(first, 'TASK_FAILED'));
+  await h.settle();
+  t.is(h.core.queue()[0]?.delay.timeLeftSeconds, 10); // first failure: 10 s
+  h.time.advance(10_000);
+  await h.settle();
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const second = h.driver.launchedTasks().at(-1)!.task_id.value;
+  await runAll(h, [second]);
+  await h.core.update(status(second, 'TASK_FAILED'));
+  await h.settle();
+  t.is(h.core.queue()[0]?.delay.timeLeftSeconds, 20, 'a failure soon after: 10 x 2');
+  h.time.advance(20_000);
+  await h.settle();
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const third = h.driver.launchedTasks().at(-1)!.task_id.value;
+  await runAll(h, [third]);
+  h.time.advance(61_000); // > maxLaunchDelaySeconds since the last failure
+  await h.settle();
+  await h.core.update(status(third, 'TASK_FAILED'));
+  await h.settle();
+  t.is(h.core.queue()[0]?.delay.timeLeftSeconds, 10, 'a failure long after starts again at backoffSeconds, not 40');
+});
+
+test('a task killed by someone else is replaced without backoff (Killed is not rate-limit-worthy); a finished one backs off', async (t) => {
+  const h = await harness();
+  const [a, b] = await deployRunning(h, { id: '/ext', instances: 2, backoffSeconds: 30 });
+  await h.core.update(status(a, 'TASK_KILLED'));
+  await h.settle();
+  t.is(h.core.queue()[0]?.count, 1);
+  t.is(h.core.queue()[0]?.delay.timeLeftSeconds, 0, 'no delay');
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const c = h.driver.launchedTasks().at(-1)!.task_id.value;
+  t.not(c, a, 'replaced at once');
+  await runAll(h, [c]);
+  await h.core.update(status(b, 'TASK_FINISHED'));
+  await h.settle();
+  t.is(h.core.queue()[0]?.delay.timeLeftSeconds, 30, 'Finished is rate-limit-worthy');
+});
+
+test('a launch never confirmed (no TASK_STAGING) and a task that never reaches TASK_RUNNING are killed after the launch timeouts and replaced', async (t) => {
+  const h = await harness();
+  await h.core.subscribed('fw-1');
+  await h.core.createApp(app(h.time, { id: '/stuck', instances: 2 }), { force: false });
+  await h.settle();
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const [lost, staging] = h.driver.launchedTasks().map((task) => task.task_id.value);
+  await h.core.update(status(staging, 'TASK_STAGING'));
+  await h.settle();
+  h.time.advance(299_000);
+  await h.settle();
+  t.deepEqual(h.driver.killed, [], 'nothing before 300 s');
+  h.time.advance(2_000);
+  await h.settle();
+  t.deepEqual([...h.driver.killed].sort(), [lost, staging].sort(), 'both killed after 300 s');
+  // The master answers the kill of a task it never saw through reconciliation.
+  await h.core.update(status(lost, 'TASK_GONE'));
+  await h.core.update(status(staging, 'TASK_KILLED'));
+  await h.settle();
+  t.is(h.core.queue()[0]?.count, 2, 'both replaced');
+  t.is(h.core.queue()[0]?.delay.timeLeftSeconds, 0, 'a kill marathon asked for is no failure');
+});
+
+test('rolling back a configuration change restores the original version: only the instances of the cancelled config are replaced', async (t) => {
+  const h = await harness();
+  const originals = await deployRunning(h, { id: '/rb', instances: 2, cmd: 'sleep 1000' });
+  const v0 = h.core.app(asPathId('/rb'))!.version;
+  h.time.advance(1_000);
+  await h.settle();
+  const changed = await h.core.putApps([app(h.time, { id: '/rb', instances: 2, cmd: 'sleep 2000', upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } })], { force: false });
+  t.true(changed.ok);
+  await h.settle();
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const fresh = h.driver.launchedTasks().at(-1)!.task_id.value;
+  await runAll(h, [fresh]); // one new instance runs; one original is being killed
+  h.time.advance(1_000);
+  const rollback = await h.core.cancelDeployment(changed.ok ? changed.deploymentId : '', { force: false });
+  t.true(rollback.ok);
+  await h.settle();
+  const restored = h.core.app(asPathId('/rb'))!;
+  t.is(restored.cmd, 'sleep 1000');
+  t.is(restored.version, v0, 'the original definition, version included');
+  const killedOriginals = originals.filter((id) => h.driver.killed.includes(id));
+  t.is(killedOriginals.length, 1, 'the change had replaced one original');
+  for (const id of killedOriginals) await h.core.update(status(id, 'TASK_KILLED'));
+  await h.settle();
+  t.false(h.driver.killed.includes(fresh), 'kept until a replacement is healthy (minimumHealthCapacity 1)');
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const back = h.driver.launchedTasks().at(-1)!;
+  t.true(back.command?.value?.includes('sleep 1000'), 'the replacement runs the original command');
+  await runAll(h, [back.task_id.value]);
+  t.true(h.driver.killed.includes(fresh), 'the instance of the cancelled config is replaced');
+  const untouched = originals.filter((id) => !killedOriginals.includes(id));
+  t.is(untouched.length, 1);
+  t.is(h.core.instance(untouched[0])?.goal, 'Running', 'an original instance is kept');
+});
+
+test('a marathon restarted long after a launch waits for reconciliation before it counts the launch as overdue', async (t) => {
+  const store = createMemoryMarathonStore();
+  const time = new ManualTime();
+  const h = await harness(store, time);
+  await h.core.createApp(app(time, { id: '/late', instances: 1 }), { force: false });
+  await h.settle();
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const [task] = h.driver.launchedTasks().map((x) => x.task_id.value);
+  h.core.stop();
+  time.advance(600_000); // down for 10 minutes; the task started meanwhile
+
+  const again = await harness(store, time);
+  await again.core.subscribed('fw-1');
+  time.advance(5_000);
+  await again.settle();
+  t.deepEqual(again.driver.killed, [], 'not killed at once');
+  await again.core.update(status(task, 'TASK_RUNNING')); // the reconciliation answer
+  time.advance(400_000);
+  await again.settle();
+  t.deepEqual(again.driver.killed, []);
+  t.is(again.core.instance(task)?.condition, 'Running');
 });

@@ -18,7 +18,12 @@
  * - the root group is always the target of the newest deployment; deployments only move tasks;
  * - an app is driven by the current step of the deployment that holds it, or, held by none, kept at
  *   `instances` (dead instances replaced, extras killed); an app waiting for a later step is left alone;
- * - offers are suppressed while no app wants instances, revived when one starts to.
+ * - offers are suppressed while no app wants instances, revived when one starts to;
+ * - an unreachable instance is never sent a kill: asked to stop, it is expunged (as Marathon's kill
+ *   service does), so nothing of a removed app lingers; if its task comes back, it is unknown and killed;
+ * - a launch backoff advances on Marathon's rate-limit-worthy ends (Failed, Error, Dropped, Gone,
+ *   Finished; not a kill) and is dropped once `maxLaunchDelaySeconds` pass after the failure that set it;
+ * - every change of the maps runs inside the serial queue (timers and callbacks enqueue, never act).
  */
 import type { mesos } from '../../proto/types.generated.ts';
 import type { Clock, Logger, TimerHandle, Timers } from '../../common/ports.ts';
@@ -84,8 +89,12 @@ export interface MarathonCoreConfig {
   readonly declineOfferSeconds: number;
   /** Seconds a declined offer stays filtered while apps wait for a better one. */
   readonly retryOfferSeconds: number;
-  /** How often kills of instances that are still alive are sent again. */
+  /** How often kills of instances that are still alive are sent again (Marathon's --kill_retry_timeout). */
   readonly killRetryMs: number;
+  /** A launch not confirmed by TASK_STAGING within this is killed and replaced (--task_launch_confirm_timeout). */
+  readonly launchConfirmTimeoutMs: number;
+  /** A task not TASK_RUNNING within this of its launch is killed and replaced (--task_launch_timeout). */
+  readonly launchTimeoutMs: number;
   /** Period of the housekeeping tick (unreachable strategy, kill retries, backoff expiry). */
   readonly tickMs: number;
 }
@@ -93,7 +102,9 @@ export interface MarathonCoreConfig {
 export const DEFAULT_CORE_CONFIG: Omit<MarathonCoreConfig, 'address'> = {
   declineOfferSeconds: 120,
   retryOfferSeconds: 5,
-  killRetryMs: 30_000,
+  killRetryMs: 10_000,
+  launchConfirmTimeoutMs: 300_000,
+  launchTimeoutMs: 300_000,
   tickMs: 1_000,
 };
 
@@ -148,6 +159,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   private demand = 0;
   private tick: TimerHandle | undefined;
   private stopped = false;
+  /** When this core last subscribed: launch timeouts count from here at the earliest (reconciliation first). */
+  private subscribedAt: number | undefined;
 
   constructor(private readonly opts: MarathonCoreOptions) {
     const s = opts.state;
@@ -341,8 +354,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       if (opts.wipe) {
         await this.persist(targets.map((i) => ({ op: 'deleteInstance', instanceId: i.instanceId })));
         for (const i of targets) {
-          this.instancesById.delete(i.instanceId);
-          this.untrackChecks(i.instanceId);
+          this.forget(i.instanceId);
           void this.driver?.kill(i.taskId, i.agentId);
         }
       } else {
@@ -372,7 +384,9 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         let target = root;
         for (const appId of d.affectedApps) {
           const before = findApp(d.original, appId);
-          if (before) target = withApps(target, [{ ...before, version, versionInfo: { ...before.versionInfo, lastConfigChangeAt: version } }], version);
+          // The original definition as it was, version included (Marathon's revert): its instances are
+          // current again and stay; only those of the cancelled configuration are replaced.
+          if (before) target = withApps(target, [before], version);
           else if (findApp(target, appId)) target = withoutApp(target, appId, version);
         }
         return target;
@@ -466,6 +480,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       // Explicit for what we know (unknown ones come back LOST/UNKNOWN and are replaced), implicit for strays.
       if (known.length > 0) void this.driver?.reconcile(known);
       void this.driver?.reconcile([]);
+      this.subscribedAt = this.opts.clock.now();
       this.demand = -1;
       this.scheduleEvaluate();
     });
@@ -562,8 +577,9 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (change.terminal) {
       const ops: StoreOperation[] = [{ op: 'deleteInstance', instanceId: next.instanceId }];
       const byUs = current.goal !== 'Running';
-      const failure = !byUs && (isFailureState(state) || state === 'TASK_KILLED' || state === 'TASK_FINISHED');
-      if (failure && state !== 'TASK_FINISHED') {
+      // Marathon's NotifyRateLimiterStep: Failed, Error, Dropped, Gone (and Lost), Finished back off; a kill does not.
+      const limitWorthy = !byUs && (isFailureState(state) || state === 'TASK_FINISHED');
+      if (!byUs && (isFailureState(state) || state === 'TASK_KILLED')) {
         const f: TaskFailure = {
           appId: next.appId, host: next.host, message: status.message ?? '', state, taskId, instanceId: next.instanceId,
           slaveId: next.agentId, timestamp: isoOf(now), version: next.version,
@@ -572,11 +588,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         this.failures.set(next.appId, f);
       }
       for (const op of ops) this.stage(op);
-      this.instancesById.delete(next.instanceId);
-      this.killSentAt.delete(next.instanceId);
-      this.ready.delete(next.instanceId);
-      this.untrackChecks(next.instanceId);
-      if (failure) {
+      this.forget(next.instanceId);
+      if (limitWorthy) {
         const app = findApp(this.root, next.appId);
         if (app) this.backoffs.set(app.id, nextBackoff(app, this.backoffs.get(app.id), now));
       }
@@ -591,7 +604,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (change.conditionChanged) {
       this.publish(ev.instanceChangedEvent(next, isoOf(now)));
       if (next.condition === 'Running') this.trackChecks(next);
-      if (next.condition === 'Unreachable') this.applyUnreachableStrategy(next, now);
+      if (next.condition === 'Unreachable') await this.applyUnreachableStrategy(next, now);
     }
     if (change.healthChanged && next.healthy !== undefined) {
       this.publish(ev.instanceHealthChangedEvent(next, next.healthy, isoOf(now)));
@@ -644,7 +657,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
 
   private async onUnhealthy(instanceId: string, check: import('../model.ts').HealthCheck, cause: string): Promise<void> {
     const i = this.instancesById.get(instanceId);
-    if (!i || i.goal !== 'Running') return;
+    // An unreachable instance cannot answer its checks; the unreachable strategy decides its fate.
+    if (!i || i.goal !== 'Running' || i.condition !== 'Running') return;
     this.publish(ev.failedHealthCheckEvent(i, check, this.nowIso()));
     this.publish(ev.unhealthyInstanceKillEvent(i, cause, this.nowIso()));
     const stopping: Instance = { ...i, goal: 'Stopped' };
@@ -707,14 +721,15 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (held) {
       const { deployment, action } = held;
       const app = action.action === 'StopApplication' ? findApp(deployment.original, appId) : findApp(this.root, appId) ?? findApp(deployment.target, appId);
-      if (!app) return { launch: 0, kill: counted.filter((i) => i.goal === 'Running').map((i) => i.instanceId), done: counted.length === 0, driving: true };
-      const d = actionProgress({ action, app, instances: counted, isReady: (id) => this.isReady(id, app) });
+      // A stop takes every instance, inactive unreachable ones too (they are expunged, not left behind).
+      if (!app) return { launch: 0, kill: instances.filter((i) => i.goal === 'Running').map((i) => i.instanceId), done: counted.length === 0, driving: true };
+      const d = actionProgress({ action, app, instances: action.action === 'StopApplication' ? instances : counted, isReady: (id) => this.isReady(id, app) });
       return { ...d, driving: true };
     }
     const app = findApp(this.root, appId);
     if (!app) {
       // Instances of an app that no longer exists (a forced cancel, a restart that found strays).
-      return { launch: 0, kill: counted.filter((i) => i.goal === 'Running').map((i) => i.instanceId), done: true, driving: false };
+      return { launch: 0, kill: instances.filter((i) => i.goal === 'Running').map((i) => i.instanceId), done: true, driving: false };
     }
     const d = actionProgress({ action: { action: 'ScaleApplication', app: appId }, app, instances: counted, isReady: () => true });
     return { ...d, done: true, driving: false };
@@ -787,14 +802,19 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     await this.sendKills(stopping.map((i) => i.instanceId));
   }
 
+  /**
+   * Kills instances; an unreachable one is expunged instead (Marathon's kill service: no kill can
+   * reach it, and a stop must not wait for its agent). Should its task come back, it is unknown and killed.
+   */
   private async sendKills(instanceIds: readonly string[]): Promise<void> {
+    const known = instanceIds.map((id) => this.instancesById.get(id)).filter((i): i is Instance => i !== undefined);
+    const unreachable = known.filter((i) => i.condition === 'Unreachable' || i.condition === 'UnreachableInactive');
+    if (unreachable.length > 0) await this.expunge(unreachable);
     const now = this.opts.clock.now();
     const driver = this.driver;
     if (!driver) return;
-    await Promise.all(instanceIds.map((id) => {
-      const i = this.instancesById.get(id);
-      if (!i) return undefined;
-      this.killSentAt.set(id, now);
+    await Promise.all(known.filter((i) => !unreachable.includes(i)).map((i) => {
+      this.killSentAt.set(i.instanceId, now);
       return driver.kill(i.taskId, i.agentId);
     }));
   }
@@ -814,46 +834,84 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
 
   // --- housekeeping ---------------------------------------------------------------------------
 
-  private applyUnreachableStrategy(i: Instance, now: number): void {
+  private async applyUnreachableStrategy(i: Instance, now: number): Promise<void> {
     const app = findApp(this.root, i.appId);
     const strategy = app?.unreachableStrategy;
     if (!strategy || strategy === 'disabled' || i.unreachableSince === undefined) return;
     const since = Date.parse(i.unreachableSince);
     if (now - since >= strategy.expungeAfterSeconds * 1000) {
-      void this.expunge(i);
+      await this.expunge([i]);
       return;
     }
     if (now - since >= strategy.inactiveAfterSeconds * 1000 && i.condition === 'Unreachable') {
       const inactive: Instance = { ...i, condition: 'UnreachableInactive' };
       this.instancesById.set(i.instanceId, inactive);
       this.stage({ op: 'putInstance', instance: inactive });
+      this.publish(ev.instanceChangedEvent(inactive, isoOf(now)));
       this.scheduleEvaluate();
     }
   }
 
-  private async expunge(i: Instance): Promise<void> {
-    await this.persist([{ op: 'deleteInstance', instanceId: i.instanceId }]);
-    this.instancesById.delete(i.instanceId);
-    this.untrackChecks(i.instanceId);
-    this.publish(ev.instanceChangedEvent({ ...i, condition: 'Gone' }, this.nowIso()));
+  /** Forgets instances whose tasks cannot be reached (Marathon's ForceExpunge); a replacement follows. */
+  private async expunge(instances: readonly Instance[]): Promise<void> {
+    await this.persist(instances.map((i): StoreOperation => ({ op: 'deleteInstance', instanceId: i.instanceId })));
+    for (const i of instances) {
+      this.forget(i.instanceId);
+      this.publish(ev.instanceChangedEvent({ ...i, condition: 'Gone' }, this.nowIso()));
+    }
     this.scheduleEvaluate();
+  }
+
+  /** Drops everything the core keeps about an instance (it ended or was expunged). */
+  private forget(instanceId: string): void {
+    this.instancesById.delete(instanceId);
+    this.killSentAt.delete(instanceId);
+    this.ready.delete(instanceId);
+    this.untrackChecks(instanceId);
+  }
+
+  /** Launches that take too long (Marathon's overdue tasks): never confirmed by TASK_STAGING, or never running. */
+  private overdueLaunches(now: number): string[] {
+    if (this.subscribedAt === undefined || this.driver?.state !== 'SUBSCRIBED') return [];
+    const { launchConfirmTimeoutMs, launchTimeoutMs } = this.opts.config;
+    const out: string[] = [];
+    for (const i of this.instancesById.values()) {
+      if (i.goal !== 'Running') continue;
+      // Counted from the subscription at the earliest: a restarted marathon first hears what reconciliation says.
+      const since = Math.max(Date.parse(i.stagedAt), this.subscribedAt);
+      if (i.condition === 'Provisioned' && now - since > launchConfirmTimeoutMs) out.push(i.instanceId);
+      else if ((i.condition === 'Staging' || i.condition === 'Starting') && now - since > launchTimeoutMs) out.push(i.instanceId);
+    }
+    return out;
   }
 
   private async housekeeping(): Promise<void> {
     if (this.stopped) return;
     const now = this.opts.clock.now();
     const retry: string[] = [];
-    for (const i of this.instancesById.values()) {
-      if (i.condition === 'Unreachable' || i.condition === 'UnreachableInactive') this.applyUnreachableStrategy(i, now);
+    for (const i of [...this.instancesById.values()]) {
+      if (i.condition === 'Unreachable' || i.condition === 'UnreachableInactive') await this.applyUnreachableStrategy(i, now);
+      // A kill that got no answer is sent again; one of an instance that became unreachable meanwhile expunges it.
       if (i.goal !== 'Running' && now - (this.killSentAt.get(i.instanceId) ?? 0) >= this.opts.config.killRetryMs) retry.push(i.instanceId);
     }
     if (retry.length > 0) await this.sendKills(retry);
+    const overdue = this.overdueLaunches(now);
+    if (overdue.length > 0) {
+      this.opts.logger.warn({ instances: overdue }, 'launches overdue (no TASK_STAGING / TASK_RUNNING in time); killing them');
+      await this.stopInstances(overdue);
+      this.scheduleEvaluate();
+    }
     // A backoff that just ran out makes its app launchable again.
     for (const [appId, b] of this.backoffs) {
       if (b.until <= now && b.until > now - this.opts.config.tickMs && (this.wanted.get(appId)?.count ?? 0) > 0) {
         await this.driver?.revive();
         break;
       }
+    }
+    // Marathon's cleanUpOverdueDelays: a delay is dropped once maxLaunchDelaySeconds passed since the failure that set it.
+    for (const [appId, b] of [...this.backoffs]) {
+      const app = findApp(this.root, appId);
+      if (!app || now > b.until - b.delaySeconds * 1000 + app.maxLaunchDelaySeconds * 1000) this.backoffs.delete(appId);
     }
   }
 

@@ -6,12 +6,14 @@
  * Invariants: inputs are never mutated; a changed group and each of its ancestors get the
  * operation's `version` (Marathon bumps every group on the path of a change); untouched groups
  * and apps keep their objects and versions; parents missing on the way to a new app or group
- * are created empty, with `version`.
+ * are created empty, with `version`. A definition that enters the tree (withApps, withGroup) gets
+ * its 0 service ports assigned (service-ports.ts), as Marathon does on every root change.
  */
 import type { AppDefinition, Group, PathId, Timestamp } from '../model.ts';
 import { stableJson } from './app-change.ts';
-import { emptyGroup, emptyRoot, findApp, findGroup } from './group-query.ts';
+import { allApps, emptyGroup, emptyRoot, findApp, findGroup } from './group-query.ts';
 import { ancestry, isUnder, parentOf, ROOT, segmentsOf } from './path-id.ts';
+import { assignServicePorts, takenServicePorts } from './service-ports.ts';
 
 export { allApps, allGroups, emptyRoot, findApp, findGroup } from './group-query.ts';
 export { dependencyEdges, GROUP_MSG, unresolvedDependencies, validateRoot } from './group-validate.ts';
@@ -36,11 +38,18 @@ function updateAt(root: Group, target: PathId, fn: (g: Group) => Group, version:
   return go(root, segmentsOf(root.id).length);
 }
 
+/** Ports in use by the old tree and by the explicit ports of what comes in (Marathon's `taken`). */
+function takenBy(root: Group, incoming: readonly AppDefinition[]): Set<number> {
+  return takenServicePorts([...allApps(root), ...incoming]);
+}
+
 /** Creates or replaces each app in its parent group (creating missing groups). */
 export function withApps(root: Group, apps: readonly AppDefinition[], version: Timestamp): Group {
   let out = root;
-  for (const app of apps) {
-    const current = findApp(out, app.id);
+  const taken = takenBy(root, apps);
+  for (const given of apps) {
+    const current = findApp(out, given.id);
+    const app = assignServicePorts(given, findApp(root, given.id) ?? current, taken);
     if (current !== undefined && (current === app || stableJson(current) === stableJson(app))) continue;
     out = updateAt(out, parentOf(app.id), (g) => ({
       ...g,
@@ -55,8 +64,15 @@ export function withoutApp(root: Group, id: PathId, version: Timestamp): Group {
   return updateAt(root, parentOf(id), (g) => ({ ...g, apps: g.apps.filter((a) => a.id !== id) }), version);
 }
 
-/** Replaces the subtree at `group.id` with `group` (kept as given); ancestors get `version`. */
-export function withGroup(root: Group, group: Group, version: Timestamp): Group {
+/** Replaces the subtree at `group.id` with `group` (kept as given but for assigned service ports); ancestors get `version`. */
+export function withGroup(root: Group, given: Group, version: Timestamp): Group {
+  const taken = takenBy(root, allApps(given));
+  const assign = (g: Group): Group => {
+    const apps = g.apps.map((a) => assignServicePorts(a, findApp(root, a.id), taken));
+    const groups = g.groups.map(assign);
+    return apps.every((a, i) => a === g.apps[i]) && groups.every((c, i) => c === g.groups[i]) ? g : { ...g, apps, groups };
+  };
+  const group = assign(given);
   if (group.id === ROOT || group.id === root.id) return group;
   return updateAt(root, parentOf(group.id), (parent) => {
     const present = parent.groups.some((g) => g.id === group.id);

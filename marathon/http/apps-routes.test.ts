@@ -116,6 +116,7 @@ test('POST /v2/apps: 201, Location, deployment header, the app with zero counts 
   t.is(r.headers['marathon-deployment-id'], 'dep-1');
   t.like(r.json, { id: '/new-app', cmd: 'sleep 100', cpus: 0.5, mem: 64, tasksStaged: 0, tasksRunning: 0, tasksHealthy: 0, tasksUnhealthy: 0, deployments: [{ id: 'dep-1' }] });
   t.is(r.json.version, '2026-11-22T12:00:00.000Z');
+  t.deepEqual(r.json.portDefinitions, [{ port: 10000, protocol: 'tcp', name: 'default' }], 'the stored definition: its service port assigned');
   t.deepEqual(unknownKeys(pyApp, r.json), []);
   t.is(service.calls.length, 1);
   t.is(service.calls[0].method, 'createApp');

@@ -111,8 +111,10 @@ export function registerAppsRoutes(app: FastifyInstance, ctx: RouteContext): voi
     return service.createApp(def, { force: flags.value.force }).then((r) => {
       if (!r.ok) return sendError(reply, fromServiceError(r));
       postEvent(request, def);
+      // As stored: the root change assigns dynamic service ports (port 0 -> 10000, ...).
+      const stored = service.app(def.id) ?? def;
       const json = {
-        ...appToJson(def), tasksStaged: 0, tasksRunning: 0, tasksHealthy: 0, tasksUnhealthy: 0, deployments: [{ id: r.deploymentId }],
+        ...appToJson(stored), tasksStaged: 0, tasksRunning: 0, tasksHealthy: 0, tasksUnhealthy: 0, deployments: [{ id: r.deploymentId }],
       };
       reply.header('Location', absoluteUrl(request, `/v2/apps${def.id}`)).header(DEPLOYMENT_HEADER, r.deploymentId);
       return sendJson(reply, 201, json);

@@ -9,6 +9,7 @@
  * is a PostgreSQL lock) but present, as clients read it as an object.
  */
 import type { FastifyInstance } from 'fastify';
+import { LOCAL_PORT_MAX, LOCAL_PORT_MIN } from '../app/service-ports.ts';
 import { sendJson, type RouteContext } from './context.ts';
 import { ERRORS, sendError } from './errors.ts';
 import { metricsSnapshot, prometheusText, type HttpMetrics } from './metrics.ts';
@@ -41,8 +42,8 @@ export function infoJson(ctx: RouteContext): Record<string, unknown> {
       hostname: config.hostname,
       leader_proxy_connection_timeout_ms: 5000,
       leader_proxy_read_timeout_ms: 10000,
-      local_port_min: 10000,
-      local_port_max: 20000,
+      local_port_min: LOCAL_PORT_MIN,
+      local_port_max: LOCAL_PORT_MAX,
       master: config.master,
       mesos_leader_ui_url: status.master !== undefined ? `${status.master.replace(/\/+$/, '')}/` : masterUi,
       mesos_role: config.role,

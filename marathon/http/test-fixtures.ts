@@ -8,6 +8,7 @@ import type {
   AppDefinition, Deployment, Group, Instance, MarathonEvent, PathId, ReadinessResult, TaskFailure, Timestamp,
 } from '../model.ts';
 import { asPathId } from '../model.ts';
+import { withApps } from '../app/group.ts';
 import type {
   ChangeOptions, ChangeResult, MarathonService, MarathonStatus, QueueEntry, ServiceError,
 } from '../ports.ts';
@@ -153,7 +154,11 @@ export class FakeService implements MarathonService {
     this.calls.push({ method, args });
     return Promise.resolve(result);
   }
-  createApp(app: AppDefinition, opts: ChangeOptions): Promise<ChangeResult> { return this.record('createApp', [app, opts], this.nextResult); }
+  /** Like the core, a successful create puts the app into the tree (service ports assigned there). */
+  createApp(app: AppDefinition, opts: ChangeOptions): Promise<ChangeResult> {
+    if (this.nextResult.ok) this.root = withApps(this.root, [app], this.nextResult.version);
+    return this.record('createApp', [app, opts], this.nextResult);
+  }
   putApps(apps: readonly AppDefinition[], opts: ChangeOptions): Promise<ChangeResult> { return this.record('putApps', [apps, opts], this.nextResult); }
   deleteApp(id: PathId, opts: ChangeOptions): Promise<ChangeResult> { return this.record('deleteApp', [id, opts], this.nextResult); }
   restartApp(id: PathId, opts: ChangeOptions): Promise<ChangeResult> { return this.record('restartApp', [id, opts], this.nextResult); }

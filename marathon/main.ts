@@ -161,6 +161,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       events,
       health: (cb) => createHealthRunner({ timers: systemTimers, clock: systemClock, logger, onResults: cb.onResults, onUnhealthy: cb.onUnhealthy }),
       readiness: (onResult) => createReadinessRunner({ timers: systemTimers, clock: systemClock, logger, onResult }),
+      onFatal: (message) => {
+        // Marathon's suicide: the master will not take this framework (removed, or failed over by
+        // another scheduler); leading on would accept changes nothing carries out.
+        logger.error({ message }, 'the master refused the framework; giving up leadership and exiting');
+        void (async () => {
+          await election?.stop().catch(() => undefined);
+          process.exit(1);
+        })();
+      },
     });
     const d = createSchedulerDriver({
       masters,
@@ -174,7 +183,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         webui_url: `http://${address}`,
         capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }, { type: 'GPU_RESOURCES' }],
       },
-      ...(state.frameworkId === undefined ? {} : { frameworkId: state.frameworkId }),
+      ...(c.persistedFrameworkId() === undefined ? {} : { frameworkId: c.persistedFrameworkId() }),
       handler: c,
       logger,
     });

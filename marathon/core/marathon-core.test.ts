@@ -100,6 +100,7 @@ interface HarnessOptions {
   readonly config?: Partial<MarathonCoreConfig>;
   /** A health runner fake (the check runner is a port): the test feeds results through the callbacks. */
   readonly health?: (callbacks: HealthCallbacks) => CheckRunner;
+  readonly onFatal?: (message: string) => void;
 }
 
 async function harness(store: MarathonStore = createMemoryMarathonStore(), time = new ManualTime(), options: HarnessOptions = {}): Promise<Harness> {
@@ -116,6 +117,7 @@ async function harness(store: MarathonStore = createMemoryMarathonStore(), time 
     newId: () => `00000000-0000-0000-0000-${String(++idSeq).padStart(12, '0')}`,
     events: bus,
     ...(options.health === undefined ? {} : { health: options.health }),
+    ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }),
   });
   const driver = new RecordingDriver();
   core.attach(driver);
@@ -483,4 +485,57 @@ test('a marathon restarted long after a launch waits for reconciliation before i
   await again.settle();
   t.deepEqual(again.driver.killed, []);
   t.is(again.core.instance(task)?.condition, 'Running');
+});
+
+test('a deleted app leaves no lastTaskFailure behind for an app created later under its id', async (t) => {
+  const h = await harness();
+  const [a] = await deployRunning(h, { id: '/reborn', instances: 1 });
+  await h.core.update(status(a, 'TASK_FAILED'));
+  await h.settle();
+  t.is(h.core.lastTaskFailure(asPathId('/reborn'))?.taskId, a);
+  await h.core.deleteApp(asPathId('/reborn'), { force: true });
+  await h.settle();
+  await h.core.createApp(app(h.time, { id: '/reborn', instances: 0 }), { force: false });
+  await h.settle();
+  t.is(h.core.lastTaskFailure(asPathId('/reborn')), undefined, 'as the store has it');
+  t.is((await h.store.load()).taskFailures.length, 0);
+});
+
+test('a framework the master removed: the persisted framework id is dropped and the core reports the fatal error (Marathon exits)', async (t) => {
+  const fatal: string[] = [];
+  const store = createMemoryMarathonStore();
+  const time = new ManualTime();
+  const h = await harness(store, time, { onFatal: (m) => fatal.push(m) });
+  await h.core.subscribed('fw-old');
+  t.is(h.core.persistedFrameworkId(), 'fw-old');
+  await h.core.error('Framework has been removed');
+  await h.settle();
+  t.deepEqual(fatal, ['Framework has been removed']);
+  t.is(h.core.persistedFrameworkId(), undefined);
+  const again = await harness(store, time);
+  t.is(again.core.persistedFrameworkId(), undefined, 'the next leader registers anew');
+
+  // Any other refusal (another scheduler failed this one over) is fatal too, the id is kept.
+  await again.core.subscribed('fw-new');
+  const other: string[] = [];
+  const third = await harness(store, time, { onFatal: (m) => other.push(m) });
+  await third.core.error('Framework failed over');
+  t.deepEqual(other, ['Framework failed over']);
+  t.is(third.core.persistedFrameworkId(), 'fw-new');
+});
+
+test('a launch the master refused publishes no instance of it, and the instances are launched again', async (t) => {
+  const h = await harness();
+  h.driver.accept = (offerIds, ops) => {
+    h.driver.accepted.push({ offerIds, tasks: ops.flatMap((o) => o.launch?.task_infos ?? []) });
+    return Promise.resolve({ ok: false, status: 400, message: 'bad' });
+  };
+  await h.core.createApp(app(h.time, { id: '/refused', instances: 1 }), { force: false });
+  await h.settle();
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  t.is(h.driver.launchedTasks().length, 1);
+  t.deepEqual(h.core.instances(), []);
+  t.false(h.events.some((e) => e.eventType === 'instance_changed_event'), 'no event for an instance that never was');
+  t.is(h.core.queue()[0]?.count, 1);
 });

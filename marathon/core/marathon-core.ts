@@ -120,7 +120,15 @@ export interface MarathonCoreOptions {
   /** Factories of the check runners; the callbacks feed results back into the core. */
   readonly health?: (callbacks: HealthCallbacks) => CheckRunner;
   readonly readiness?: (onResult: (instanceId: string, result: ReadinessResult) => void) => CheckRunner;
+  /**
+   * The master refused this framework for good (ERROR, or a SUBSCRIBE refused): the driver has
+   * stopped, so this marathon must stop leading (Marathon's suicide). Called after the state is saved.
+   */
+  readonly onFatal?: (message: string) => void;
 }
+
+/** Mesos' message for a framework id that was torn down: it may never subscribe again. */
+const FRAMEWORK_REMOVED = 'Framework has been removed';
 
 export interface HealthCallbacks {
   onResults(instanceId: string, results: readonly import('../model.ts').HealthResult[]): void;
@@ -154,6 +162,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   private driver: CoreDriver | undefined;
   private frameworkId: string | undefined;
   private evaluateQueued = false;
+  private housekeepingQueued = false;
   private readonly staged = new Map<string, StoreOperation>();
   private flushQueued = false;
   private demand = 0;
@@ -168,7 +177,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     for (const i of s.instances) this.instancesById.set(i.instanceId, i);
     for (const d of s.deployments) this.deploymentsById.set(d.id, d);
     for (const f of s.taskFailures) this.failures.set(f.appId, f);
-    this.frameworkId = s.frameworkId;
+    // An empty id is a dropped one (the store port can only put a framework id).
+    this.frameworkId = s.frameworkId === '' ? undefined : s.frameworkId;
     this.stats = createOfferStats();
     this.health = opts.health?.({
       onResults: (id, results) => void this.serial.run(() => this.onHealthResults(id, results)),
@@ -183,7 +193,15 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   /** Connects the core to the scheduler driver and starts housekeeping. */
   attach(driver: CoreDriver): void {
     this.driver = driver;
-    this.tick = this.opts.timers.setInterval(() => void this.serial.run(() => this.housekeeping()), this.opts.config.tickMs);
+    this.tick = this.opts.timers.setInterval(() => {
+      // One tick at a time in the queue: a slow database must not pile ticks up behind it.
+      if (this.housekeepingQueued) return;
+      this.housekeepingQueued = true;
+      void this.serial.run(() => {
+        this.housekeepingQueued = false;
+        return this.housekeeping();
+      }).catch((e: unknown) => this.opts.logger.error({ error: e instanceof Error ? e.message : String(e) }, 'housekeeping failed'));
+    }, this.opts.config.tickMs);
     this.scheduleEvaluate();
   }
 
@@ -452,7 +470,11 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       const old = findApp(before, app.id);
       if (!old || isConfigChange(old, app) || restart.includes(app.id)) this.backoffs.delete(app.id);
     }
-    for (const appId of plan.affectedApps) if (!findApp(target, appId)) this.backoffs.delete(appId);
+    for (const appId of plan.affectedApps) {
+      if (findApp(target, appId)) continue;
+      this.backoffs.delete(appId);
+      this.failures.delete(appId); // the store drops them with the app
+    }
     if (eventType === 'group_change_success') this.publish(ev.groupChangeSuccessEvent(target.id, version, version));
     // api_post_event is the REST layer's: it knows the client and the URI.
     for (const appId of plan.affectedApps) if (!findApp(target, appId)) this.publish(ev.appTerminatedEvent(appId, version));
@@ -498,8 +520,15 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     return this.serial.run(() => this.handleStatus(status));
   }
 
-  error(message: string): void {
-    this.opts.logger.error({ message }, 'the master refused this framework');
+  error(message: string): Promise<void> {
+    this.opts.logger.error({ message }, 'the master refused this framework; this marathon stops leading');
+    return this.serial.run(async () => {
+      if (message.includes(FRAMEWORK_REMOVED) && this.frameworkId !== undefined) {
+        // Marathon forgets a removed framework id, so the next leader registers anew.
+        await this.persist([{ op: 'putFrameworkId', frameworkId: '' }]);
+        this.frameworkId = undefined;
+      }
+    }).finally(() => this.opts.onFatal?.(message));
   }
 
   disconnected(): void {
@@ -551,7 +580,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       await driver.decline(round.declined, { refuse_seconds: waiting ? this.opts.config.retryOfferSeconds : this.opts.config.declineOfferSeconds });
     }
     if (launched.length > 0) {
-      for (const i of launched) this.publish(ev.instanceChangedEvent(i, isoOf(now)));
+      for (const i of launched) if (!refused.includes(i)) this.publish(ev.instanceChangedEvent(i, isoOf(now)));
       this.scheduleEvaluate();
     }
   }
@@ -690,8 +719,11 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (this.evaluateQueued || this.stopped) return;
     this.evaluateQueued = true;
     this.opts.timers.setTimeout(() => {
-      this.evaluateQueued = false;
-      void this.serial.run(() => this.evaluate()).catch((e: unknown) => {
+      // Queued until it runs: changes that arrive while the queue is busy share one evaluation.
+      void this.serial.run(() => {
+        this.evaluateQueued = false;
+        return this.evaluate();
+      }).catch((e: unknown) => {
         this.opts.logger.error({ error: e instanceof Error ? e.message : String(e) }, 'evaluation failed; retrying');
         this.opts.timers.setTimeout(() => this.scheduleEvaluate(), 1000);
       });

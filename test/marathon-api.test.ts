@@ -138,6 +138,7 @@ test('every request example is accepted by a real marathon (app.json refused wit
     t.true(key in info.body.marathon_config, `marathon_config.${key}`);
   }
   t.true(info.body.elected);
+  t.is(info.body.marathon_config.mesos_leader_ui_url, `${c.master.url.replace(/\/+$/, '')}/`);
   t.is(info.body.frameworkId.length > 0, true);
 
   // --- group.json: POST /v2/groups of the root group as published. Adapted: its apps run Docker
@@ -237,6 +238,9 @@ test('deployments roll back or stop; queue delay, versions, list filters and emb
   const delay = await call(m, 'DELETE', '/v2/queue/rb/delay');
   t.is(delay.status, 204, delay.text);
   t.is(delay.text, '');
+  const notQueued = await call(m, 'DELETE', '/v2/queue/other/delay');
+  t.is(notQueued.status, 404, 'a running app is not in the launch queue');
+  t.deepEqual(notQueued.body, { message: 'Application /other not found in tasks queue.' });
   t.is((await call(m, 'DELETE', '/v2/queue/nope/delay')).status, 404);
 
   // Without force: a rollback deployment; the app returns to its previous definition.
@@ -244,10 +248,12 @@ test('deployments roll back or stop; queue delay, versions, list filters and emb
   t.is(rollback.status, 200, rollback.text);
   t.truthy(rollback.body.deploymentId);
   t.not(rollback.body.deploymentId, stuckId);
-  await appSettled(m, '/rb', 1);
+  const [back] = await appSettled(m, '/rb', 1);
   const rolled = (await call(m, 'GET', '/v2/apps/rb')).body.app;
   t.is(rolled.cpus, 0.1);
   t.is(rolled.cmd, 'sleep 1000');
+  t.is(rolled.version, created.body.version, 'the original definition, version included');
+  t.is(back.id, first.id, 'the task of the original definition kept running');
   t.false(((await call(m, 'GET', '/v2/deployments')).body as Json[]).some((d) => d.id === stuckId));
 
   // With force: the deployment just stops (202, no body); the app keeps the new definition.

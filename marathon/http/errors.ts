@@ -30,6 +30,7 @@ export const ERRORS = {
   unknownGroup: (id: string, version?: string) => error(404, `Group '${id}' does not exist${version === undefined ? '' : ` in version ${version}`}`),
   unknownTask: (id: string) => error(404, `Task '${id}' does not exist`),
   unknownDeployment: (id: string) => error(404, `DeploymentPlan ${id} does not exist`),
+  notInQueue: (id: string) => error(404, `Application ${id} not found in tasks queue.`),
   appExists: (id: string) => error(409, `An app with id [${id}] already exists.`),
   appLocked: (deploymentIds: readonly string[]) => error(409,
     `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.`,

@@ -21,10 +21,15 @@ export interface InfoDeps {
   readonly abdicate?: () => Promise<void>;
 }
 
+/** Marathon's `mesos_leader_ui_url`: an http(s) URL with a trailing slash, from `host:port` or a URL. */
+export function masterUiUrl(master: string): string {
+  const url = /^https?:\/\//.test(master) ? master : `http://${master}`;
+  return `${url.replace(/\/+$/, '')}/`;
+}
+
 export function infoJson(ctx: RouteContext): Record<string, unknown> {
   const { config } = ctx;
   const status = ctx.service.status();
-  const masterUi = config.master.startsWith('http') ? `${config.master.replace(/\/+$/, '')}/` : `http://${config.master}/`;
   return {
     name: 'marathon',
     version: config.version,
@@ -45,7 +50,7 @@ export function infoJson(ctx: RouteContext): Record<string, unknown> {
       local_port_min: LOCAL_PORT_MIN,
       local_port_max: LOCAL_PORT_MAX,
       master: config.master,
-      mesos_leader_ui_url: status.master !== undefined ? `${status.master.replace(/\/+$/, '')}/` : masterUi,
+      mesos_leader_ui_url: masterUiUrl(status.master ?? config.master),
       mesos_role: config.role,
       webui_url: `http://${config.hostname}:${config.httpPort}`,
     },

@@ -4,6 +4,7 @@ import { asPathId } from '../model.ts';
 import { pythonModel, unknownKeys } from '../app/python-client-models.ts';
 import { appDef, deployment, FakeService, instance, T0 } from './test-fixtures.ts';
 import { call, makeApp } from './test-app.ts';
+import { masterUiUrl } from './info-routes.ts';
 
 const FIXTURES = '/work/shared/fixtures/marathon-api-examples';
 const fixture = (name: string) => JSON.parse(readFileSync(`${FIXTURES}/${name}`, 'utf8'));
@@ -241,14 +242,24 @@ test('GET /v2/queue: the fixture\'s shape (without role), lastUnusedOffers only 
   t.deepEqual(unknownKeys(py, embedded.json.queue[0]), []);
 });
 
-test('DELETE /v2/queue/{id}/delay: 204 for a known app, 404 otherwise', async (t) => {
-  const { app, service: s } = makeApp(service());
+test('DELETE /v2/queue/{id}/delay: 204 for an app in the launch queue; 404 with Marathon\'s message otherwise (known but not queued, unknown)', async (t) => {
+  const base = service();
+  base.queueEntries = [{
+    app: base.app(asPathId('/prod/web'))!, count: 1, delay: { timeLeftSeconds: 30, overdue: false }, since: T0,
+    stats: { processedOffersCount: 0, unusedOffersCount: 0, rejectSummary: {}, lastUnusedOffers: [] },
+  }];
+  const { app, service: s } = makeApp(base);
   const r = await call(app, 'DELETE', '/v2/queue/prod/web/delay');
   t.is(r.status, 204);
+  t.is(r.text, '');
   t.deepEqual(s.calls[0], { method: 'resetDelay', args: ['/prod/web'] });
+  const notQueued = await call(app, 'DELETE', '/v2/queue/tools/registry/delay');
+  t.is(notQueued.status, 404);
+  t.deepEqual(notQueued.json, { message: 'Application /tools/registry not found in tasks queue.' });
   const unknown = await call(app, 'DELETE', '/v2/queue/nope/delay');
   t.is(unknown.status, 404);
-  t.deepEqual(unknown.json, { message: "App '/nope' does not exist" });
+  t.deepEqual(unknown.json, { message: 'Application /nope not found in tasks queue.' });
+  t.is(s.calls.length, 1, 'only the queued app\'s delay was reset');
 });
 
 // ---- info, leader, ping, metrics -----------------------------------------------------------------
@@ -262,6 +273,15 @@ test('GET /v2/info: the fixture\'s top-level shape; marathon_config keys python-
   const pyConfig = pythonModel('info.py', 'MarathonConfig');
   t.deepEqual(Object.keys(r.json.marathon_config).filter((k) => !pyConfig.params.has(k)), []);
   t.like(r.json.marathon_config, { master: 'http://127.0.0.1:5050', framework_name: 'marathon', failover_timeout: 604800, mesos_role: '*' });
+});
+
+test('masterUiUrl: mesos_leader_ui_url is a URL with a trailing slash, also from a bare host:port', (t) => {
+  const cases: [string, string][] = [
+    ['127.0.0.1:5050', 'http://127.0.0.1:5050/'],
+    ['http://m:5050', 'http://m:5050/'],
+    ['https://m:5050//', 'https://m:5050/'],
+  ];
+  for (const [given, expected] of cases) t.is(masterUiUrl(given), expected, given);
 });
 
 test('GET /v2/leader: {leader}; 404 "There is no leader" when none', async (t) => {

@@ -54,7 +54,9 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: RouteContext): vo
     const m = request.params['*'].match(/^(.*)\/delay\/?$/);
     if (m === null) return sendError(reply, ERRORS.notFound(`No route for DELETE ${request.url.split('?')[0]}`));
     const id = urlPathId(m[1]);
-    if (id === undefined || !service.resetDelay(id)) return sendError(reply, ERRORS.unknownApp(displayId(m[1])));
+    // Marathon resets only the delay of an app in the launch queue (its 404 says so).
+    const queued = id !== undefined && service.queue().some((e) => e.app.id === id);
+    if (!queued || !service.resetDelay(id)) return sendError(reply, ERRORS.notInQueue(id ?? displayId(m[1])));
     return reply.code(204).send();
   });
 }

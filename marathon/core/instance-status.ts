@@ -6,7 +6,8 @@
  * Invariants: a status never brings an instance back from a terminal condition; `startedAt` is set
  * once, at the first TASK_RUNNING; health is kept when an update does not say; TASK_UNREACHABLE
  * again (every reconciliation repeats it) leaves an `UnreachableInactive` instance inactive, so it
- * does not count for its app again while its replacement runs.
+ * does not count for its app again while its replacement runs; `unreachableSince` is the status'
+ * `unreachable_time` when the master gives one (never later than now), else the time it arrived.
  */
 import type { mesos } from '../../proto/types.generated.ts';
 import type { Instance, InstanceCondition, TaskStateName, Timestamp } from '../model.ts';
@@ -63,6 +64,9 @@ export function applyStatus(instance: Instance, status: mesos.v1.TaskStatus, now
     .filter((a) => a.ip_address !== undefined && a.ip_address !== '')
     .map((a) => ({ ipAddress: a.ip_address as string, protocol: a.protocol === 'IPv6' ? 'IPv6' as const : 'IPv4' as const }));
   const healthy = status.healthy ?? instance.healthy;
+  // Mesos says since when the agent is unreachable; a marathon that hears of it late counts from then.
+  const reportedNs = Number(status.unreachable_time?.nanoseconds ?? Number.NaN);
+  const unreachableAt = Number.isFinite(reportedNs) && reportedNs > 0 ? isoOf(Math.min(now, Math.floor(reportedNs / 1e6))) : at;
   const next: Instance = {
     ...instance,
     condition,
@@ -70,7 +74,7 @@ export function applyStatus(instance: Instance, status: mesos.v1.TaskStatus, now
     ...(condition === 'Running' && instance.startedAt === undefined ? { startedAt: at } : {}),
     ...(healthy === undefined ? {} : { healthy }),
     ...(addresses.length > 0 ? { ipAddresses: addresses } : {}),
-    ...(condition === 'Unreachable' || condition === 'UnreachableInactive' ? { unreachableSince: instance.unreachableSince ?? at } : { unreachableSince: undefined }),
+    ...(condition === 'Unreachable' || condition === 'UnreachableInactive' ? { unreachableSince: instance.unreachableSince ?? unreachableAt } : { unreachableSince: undefined }),
   };
   if (next.unreachableSince === undefined) delete (next as { unreachableSince?: string }).unreachableSince;
   return {

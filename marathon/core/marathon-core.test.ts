@@ -539,3 +539,14 @@ test('a launch the master refused publishes no instance of it, and the instances
   t.false(h.events.some((e) => e.eventType === 'instance_changed_event'), 'no event for an instance that never was');
   t.is(h.core.queue()[0]?.count, 1);
 });
+
+test('the unreachable strategy counts from the unreachable_time the master reports (a marathon that was away hears of it late)', async (t) => {
+  const h = await harness();
+  const [task] = await deployRunning(h, { id: '/late-news', instances: 1, unreachableStrategy: { inactiveAfterSeconds: 10, expungeAfterSeconds: 1000 } });
+  const since = h.time.now() - 20_000; // unreachable for 20 s already
+  await h.core.update({ ...status(task, 'TASK_UNREACHABLE'), unreachable_time: { nanoseconds: since * 1e6 } });
+  await h.settle();
+  t.is(h.core.instance(task)?.unreachableSince, new Date(since).toISOString());
+  t.is(conditionOf(h, task), 'UnreachableInactive', 'inactive at once: 20 s > inactiveAfterSeconds');
+  t.is(h.core.queue()[0]?.count, 1);
+});

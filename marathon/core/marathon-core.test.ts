@@ -550,3 +550,18 @@ test('the unreachable strategy counts from the unreachable_time the master repor
   t.is(conditionOf(h, task), 'UnreachableInactive', 'inactive at once: 20 s > inactiveAfterSeconds');
   t.is(h.core.queue()[0]?.count, 1);
 });
+
+test('rolling back a /restart (nothing to revert) still stops the cancelled deployment', async (t) => {
+  const h = await harness();
+  await deployRunning(h, { id: '/rs', instances: 2 });
+  h.time.advance(1_000);
+  const restarted = await h.core.restartApp(asPathId('/rs'), { force: false });
+  t.true(restarted.ok);
+  await h.settle();
+  t.is(h.core.deployments().length, 1);
+  const rollback = await h.core.cancelDeployment(restarted.ok ? restarted.deploymentId : '', { force: false });
+  t.true(rollback.ok);
+  await h.settle();
+  t.deepEqual(h.core.deployments().map((d) => d.id).filter((id) => restarted.ok && id === restarted.deploymentId), [], 'the restart is cancelled');
+  t.true(h.events.some((e) => e.eventType === 'deployment_failed' && restarted.ok && (e.plan as { id: string } | undefined)?.id === restarted.deploymentId));
+});

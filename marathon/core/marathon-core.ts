@@ -397,7 +397,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         this.scheduleEvaluate();
         return { ok: true as const };
       }
-      // Rollback: the affected apps go back to what they were before the deployment.
+      // Rollback: the affected apps go back to what they were before the deployment, which stops
+      // even when there is nothing to revert (a /restart): it is cancelled with the change.
       return this.applyChange({ force: true }, (root, version) => {
         let target = root;
         for (const appId of d.affectedApps) {
@@ -408,7 +409,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
           else if (findApp(target, appId)) target = withoutApp(target, appId, version);
         }
         return target;
-      }, 'api_post_event');
+      }, 'api_post_event', [], [], d);
     });
   }
 
@@ -434,6 +435,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     eventType: string,
     restart: readonly PathId[] = [],
     instances: readonly Instance[] = [],
+    cancel?: Deployment,
   ): Promise<ChangeResult> {
     const now = this.opts.clock.now();
     const version = isoOf(now);
@@ -444,6 +446,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (problems.length > 0) return { ok: false, status: 422, message: 'Object is not valid', details: problems };
     const plan = planDeployment(this.root, target, { id: this.opts.newId(), version, restart });
     const conflicts = conflictingDeployments(this.deployments(), plan.affectedApps);
+    if (cancel !== undefined && !conflicts.some((c) => c.id === cancel.id)) conflicts.push(cancel);
     if (conflicts.length > 0 && !opts.force) {
       return {
         ok: false,

@@ -78,7 +78,8 @@ test('every request example is accepted by a real marathon (app.json refused wit
   }
   t.is((await call(m, 'DELETE', '/v2/apps/foo?force=true')).status, 200);
 
-  // --- app-simple.json POST, then app_patch.json PATCH (its id must be the app's: /foo -> /simple).
+  // --- app-simple.json POST, then app_patch.json PATCH as published: the path names the app, the
+  // body's id (/foo) is overridden by it, as in Marathon.
   const simple = await call(m, 'POST', '/v2/apps', fixture('app-simple.json'));
   t.is(simple.status, 201, simple.text);
   t.is(simple.body.id, '/simple');
@@ -86,8 +87,9 @@ test('every request example is accepted by a real marathon (app.json refused wit
   t.is(simple.body.portDefinitions.length, 1);
   t.true(simple.body.portDefinitions[0].port >= 10000 && simple.body.portDefinitions[0].port < 20000, simple.text);
   const simpleTasks = await appSettled(m, '/simple', 2);
-  const patch = await call(m, 'PATCH', '/v2/apps/simple', { ...fixture('app_patch.json'), id: '/simple' });
+  const patch = await call(m, 'PATCH', '/v2/apps/simple', fixture('app_patch.json'));
   t.is(patch.status, 200, patch.text);
+  t.is((await call(m, 'GET', '/v2/apps/foo')).status, 404, 'the body id does not create another app');
   t.truthy(patch.body.deploymentId);
   t.deepEqual(Object.keys(patch.body).sort(), Object.keys(fixture('deployments_result.json')).sort());
 

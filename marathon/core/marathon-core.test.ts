@@ -565,3 +565,17 @@ test('rolling back a /restart (nothing to revert) still stops the cancelled depl
   t.deepEqual(h.core.deployments().map((d) => d.id).filter((id) => restarted.ok && id === restarted.deploymentId), [], 'the restart is cancelled');
   t.true(h.events.some((e) => e.eventType === 'deployment_failed' && restarted.ok && (e.plan as { id: string } | undefined)?.id === restarted.deploymentId));
 });
+
+test('offers are revived when a backoff runs out, even when the housekeeping round comes late', async (t) => {
+  const h = await harness();
+  const [a] = await deployRunning(h, { id: '/revive', instances: 1, backoffSeconds: 10 });
+  await h.core.update(status(a, 'TASK_FAILED'));
+  await h.settle();
+  const revives = h.driver.revives;
+  h.time.advance(12_000); // one late round 2 s after the deadline (a busy queue skips ticks)
+  await h.settle();
+  t.is(h.driver.revives, revives + 1, 'REVIVE: the declined offers come back for the launch');
+  h.time.advance(5_000);
+  await h.settle();
+  t.is(h.driver.revives, revives + 1, 'once');
+});

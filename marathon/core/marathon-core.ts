@@ -163,6 +163,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   private frameworkId: string | undefined;
   private evaluateQueued = false;
   private housekeepingQueued = false;
+  private lastHousekeeping: number | undefined;
+  private attachedAt = 0;
   private readonly staged = new Map<string, StoreOperation>();
   private flushQueued = false;
   private demand = 0;
@@ -193,6 +195,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   /** Connects the core to the scheduler driver and starts housekeeping. */
   attach(driver: CoreDriver): void {
     this.driver = driver;
+    this.attachedAt = this.opts.clock.now();
     this.tick = this.opts.timers.setInterval(() => {
       // One tick at a time in the queue: a slow database must not pile ticks up behind it.
       if (this.housekeepingQueued) return;
@@ -936,9 +939,12 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       await this.stopInstances(overdue);
       this.scheduleEvaluate();
     }
-    // A backoff that just ran out makes its app launchable again.
+    // A backoff that ran out since the last round makes its app launchable again (a late or
+    // skipped tick does not miss it).
+    const since = this.lastHousekeeping ?? this.attachedAt;
+    this.lastHousekeeping = now;
     for (const [appId, b] of this.backoffs) {
-      if (b.until <= now && b.until > now - this.opts.config.tickMs && (this.wanted.get(appId)?.count ?? 0) > 0) {
+      if (b.until <= now && b.until > since && (this.wanted.get(appId)?.count ?? 0) > 0) {
         await this.driver?.revive();
         break;
       }

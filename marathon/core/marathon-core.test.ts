@@ -579,3 +579,16 @@ test('offers are revived when a backoff runs out, even when the housekeeping rou
   await h.settle();
   t.is(h.driver.revives, revives + 1, 'once');
 });
+
+test('offers that arrive right after a scale-down launch nothing for the instances no longer wanted', async (t) => {
+  const h = await harness();
+  await h.core.createApp(app(h.time, { id: '/shrink', instances: 5 }), { force: false });
+  await h.settle();
+  t.is(h.core.queue()[0]?.count, 5);
+  // The scale-down and an offer are queued together, before any evaluation.
+  const scaled = h.core.putApps([app(h.time, { id: '/shrink', instances: 0 })], { force: true });
+  const offered = h.core.offers([offer('a1')]);
+  await Promise.all([scaled, offered]);
+  await h.settle();
+  t.is(h.driver.launchedTasks().length, 0, 'nothing launched for the old count');
+});

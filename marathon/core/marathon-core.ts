@@ -472,6 +472,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       this.publish(ev.deploymentFailedEvent(c, version));
     }
     for (const i of instances) this.instancesById.set(i.instanceId, i);
+    // What the apps want is recomputed by the next evaluation: offers handled before it launch nothing for them.
+    for (const appId of plan.affectedApps) this.wanted.delete(appId);
     for (const app of allApps(target)) {
       const old = findApp(before, app.id);
       if (!old || isConfigChange(old, app) || restart.includes(app.id)) this.backoffs.delete(app.id);

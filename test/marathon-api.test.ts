@@ -8,6 +8,7 @@
  * Deviations from the examples' keys are listed beside each comparison with the reason.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { appSettled, call, eventually, openEventStream, startMarathonCluster, type Json } from './support/marathon-cluster.ts';
 
@@ -40,6 +41,29 @@ function missingKeys(expected: Json, actual: Json, prefix = ''): string[] {
 }
 
 const without = (paths: readonly string[], allowed: readonly string[]): string[] => paths.filter((p) => !allowed.includes(p));
+
+/** The client is Debian's package: Debian's interpreter, isolated (-I: the checkout's marathon/ must not shadow it). */
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/** Parses the listings of a real marathon with python3-marathon's client and models (argv[1]: its URL). */
+const PYTHON_PARSE = `
+import sys
+from marathon import MarathonClient
+c = MarathonClient(sys.argv[1])
+apps = c.list_apps(embed_tasks=True, embed_counts=True, embed_deployments=True, embed_readiness=True,
+                   embed_last_task_failure=True, embed_task_stats=True)
+for a in apps:
+    c.get_app(a.id, embed_tasks=True, embed_counts=True, embed_deployments=True, embed_readiness=True,
+              embed_last_task_failure=True, embed_task_stats=True)
+    c.list_versions(a.id)
+c.list_groups()
+c.get_group('/tools')
+tasks = c.list_tasks()
+deployments = c.list_deployments()
+queue = c.list_queue(embed_last_unused_offers=True)
+c.get_info()
+print('apps', len(apps), 'tasks', len(tasks), 'deployments', len(deployments), 'queue', len(queue))
+`;
 
 /** The deviations every app response shares with the examples (Marathon ≥ 1.5 serves the same). */
 const APP_DEVIATIONS = [
@@ -76,7 +100,10 @@ test('every request example is accepted by a real marathon (app.json refused wit
   for (const key of ['tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'version', 'versionInfo']) {
     t.true(key in fooGet.body.app, `GET /v2/apps/{id} has ${key}`);
   }
-  t.is((await call(m, 'DELETE', '/v2/apps/foo?force=true')).status, 200);
+  // python3-marathon parses it below; its MarathonApp has no `tty` parameter (documented in app-json.ts).
+  const { tty: _tty, ...fooForPython } = fixedApp;
+  const fooReplaced = await call(m, 'PUT', '/v2/apps/foo?partialUpdate=false&force=true', fooForPython);
+  t.is(fooReplaced.status, 200, fooReplaced.text);
 
   // --- app-simple.json POST, then app_patch.json PATCH as published: the path names the app, the
   // body's id (/foo) is overridden by it, as in Marathon.
@@ -87,9 +114,10 @@ test('every request example is accepted by a real marathon (app.json refused wit
   t.is(simple.body.portDefinitions.length, 1);
   t.true(simple.body.portDefinitions[0].port >= 10000 && simple.body.portDefinitions[0].port < 20000, simple.text);
   const simpleTasks = await appSettled(m, '/simple', 2);
+  const fooVersion = (await call(m, 'GET', '/v2/apps/foo')).body.app.version as string;
   const patch = await call(m, 'PATCH', '/v2/apps/simple', fixture('app_patch.json'));
   t.is(patch.status, 200, patch.text);
-  t.is((await call(m, 'GET', '/v2/apps/foo')).status, 404, 'the body id does not create another app');
+  t.is((await call(m, 'GET', '/v2/apps/foo')).body.app.version, fooVersion, 'the body id (/foo) changes nothing there');
   t.truthy(patch.body.deploymentId);
   t.deepEqual(Object.keys(patch.body).sort(), Object.keys(fixture('deployments_result.json')).sort());
 
@@ -174,6 +202,14 @@ test('every request example is accepted by a real marathon (app.json refused wit
   const tools = await call(m, 'GET', '/v2/groups/tools');
   t.deepEqual((tools.body.apps as Json[]).map((a) => a.id).sort(), ['/tools/datadog-agent', '/tools/oauth-server']);
   t.deepEqual((tools.body.groups as Json[]).map((g) => g.id).sort(), ['/tools/docker', '/tools/log']);
+  // python3-marathon (unmodified) parses every listing of this real state into its models: /foo
+  // (docker, port mappings, volumes, readiness checks, secrets, fetch), the group.json apps, the
+  // running ones with tasks, the deployments and the queue.
+  const py = spawnSync(DEBIAN_PYTHON, ['-I', '-c', PYTHON_PARSE, m], { encoding: 'utf8', timeout: 60_000 });
+  t.is(py.status, 0, `${py.stdout}\n${py.stderr}`);
+  t.regex(py.stdout, /^apps \d+ tasks \d+ deployments [1-9]\d* queue [1-9]\d*/);
+  t.is((await call(m, 'DELETE', '/v2/apps/foo?force=true')).status, 200);
+
   const gone = await call(m, 'DELETE', '/v2/groups/tools?force=true');
   t.is(gone.status, 200, gone.text);
   await eventually(async () => (await call(m, 'GET', '/v2/groups/tools')).status === 404, '/tools to be gone');

@@ -303,6 +303,13 @@ test('deployments roll back or stop; queue delay, versions, list filters and emb
   t.is((await call(m, 'GET', '/v2/apps/rb')).body.app.cmd, 'sleep 3000');
   t.is((await call(m, 'DELETE', '/v2/deployments/no-such-deployment')).status, 404);
 
+  // Rolling back the deployment that created an app removes the app.
+  const born = await call(m, 'POST', '/v2/apps', { id: '/unborn', cmd: 'sleep 1000', cpus: 64, mem: 16, instances: 1 });
+  t.is(born.status, 201, born.text);
+  const unmade = await call(m, 'DELETE', `/v2/deployments/${born.body.deployments[0].id}`);
+  t.is(unmade.status, 200, unmade.text);
+  await eventually(async () => (await call(m, 'GET', '/v2/apps/unborn')).status === 404, 'the rolled-back creation to remove /unborn');
+
   // Versions: create, the rolled-back change, the rollback, the forced change.
   const versions = await call(m, 'GET', '/v2/apps/rb/versions');
   t.is(versions.status, 200);

@@ -34,6 +34,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
+const POOL_END_TIMEOUT_MS = 5_000;
+
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   if (opts.url !== undefined && opts.url !== '') {
     const pool = await openPool(opts.url, opts);
@@ -50,7 +52,12 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
       url,
       embedded: true,
       close: once(async () => {
-        await pool.end().catch((err: unknown) => opts.logger.warn({ err }, 'closing the database pool failed'));
+        // A client never released would hold pool.end() forever; the server's fast shutdown ends it anyway.
+        const ended = pool.end().catch((err: unknown) => opts.logger.warn({ err: (err as Error).message }, 'closing the database pool failed'));
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((r) => { timer = setTimeout(r, POOL_END_TIMEOUT_MS); });
+        await Promise.race([ended, late]);
+        clearTimeout(timer);
         await server.stop();
       }),
     };

@@ -229,18 +229,23 @@ async function ensurePassword(dir: string, runAs: RunAs | undefined): Promise<st
 
 // --- a server left behind --------------------------------------------------------------------
 
-async function cmdlineOf(pid: number): Promise<string[] | undefined> {
-  try {
-    return (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-  } catch {
-    return undefined;
-  }
+/**
+ * Whether `pid` is a postmaster of `dataDir`: a postmaster works in its data directory (its cwd)
+ * and was given it with -D (its command line); either is enough.
+ */
+async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
+  const real = await fs.realpath(dataDir).catch(() => dataDir);
+  const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+  if (cwd === real || cwd === dataDir) return true;
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.split('\0').some((arg) => arg === dataDir || arg === real);
 }
 
 /**
- * A previous owner died and its server still runs (no pdeathsig): stop it, so that this start
- * is the only server on the directory. A `postmaster.pid` naming a pid that is not a postmaster
- * of this directory (the pid was reused) is removed: PostgreSQL would refuse to start over it.
+ * A previous owner died and its server still runs (no pdeathsig, or still shutting down): stop
+ * it, so that this start is the only server on the directory. A `postmaster.pid` naming a pid
+ * that is not a postmaster of this directory (the pid was reused) is removed: PostgreSQL would
+ * refuse to start over it.
  */
 async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
@@ -248,8 +253,7 @@ async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
   if (text === undefined) return;
   const pid = Number.parseInt(text.split('\n')[0] ?? '', 10);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // PostgreSQL itself ignores a dead pid
-  const cmdline = await cmdlineOf(pid);
-  if (cmdline?.includes(dataDir)) {
+  if (await isPostmasterOf(pid, dataDir)) {
     log.warn({ pid, dataDir }, 'a PostgreSQL server left by a previous owner still runs on this directory: stopping it');
     await stopPid(pid, log);
     return;

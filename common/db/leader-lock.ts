@@ -72,6 +72,8 @@ export const leaderMigrations: readonly Migration[] = [{
 interface Session {
   readonly client: pg.Client;
   lost: boolean;
+  /** Fails a pending connect: pg never settles `connect()` when `end()` is called meanwhile. */
+  abortConnect?: (err: Error) => void;
 }
 
 const CURRENT_LEADER_SQL = `
@@ -97,6 +99,8 @@ export function createLeaderElection(opts: LeaderElectionOptions): LeaderElectio
   let retry: TimerHandle | undefined;
   let keepalive: TimerHandle | undefined;
   let attempting: Promise<void> | undefined;
+  /** A session being opened: `stop()` ends it rather than wait out a connect timeout. */
+  let opening: Session | undefined;
   let schemaReady = false;
 
   const newClient = (): pg.Client =>
@@ -117,6 +121,7 @@ export function createLeaderElection(opts: LeaderElectionOptions): LeaderElectio
   function lose(s: Session, reason: string): void {
     if (s.lost) return;
     s.lost = true;
+    s.abortConnect?.(new Error(reason));
     if (session === s) session = undefined;
     s.client.end().catch(() => {});
     if (state === 'leader') {
@@ -137,8 +142,13 @@ export function createLeaderElection(opts: LeaderElectionOptions): LeaderElectio
     const s: Session = { client, lost: false };
     client.on('error', (err: Error) => lose(s, `database session error: ${err.message}`));
     client.on('end', () => lose(s, 'database session ended'));
+    opening = s;
     try {
-      await client.connect();
+      await new Promise<void>((resolve, reject) => {
+        s.abortConnect = reject;
+        client.connect().then(() => resolve(), reject);
+      });
+      s.abortConnect = undefined;
       await client.query('SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 5');
       await client.query("SELECT set_config('application_name', $1, false)", [`maestro ${opts.component} leader election`.slice(0, 63)]);
       if (!schemaReady) {
@@ -148,6 +158,8 @@ export function createLeaderElection(opts: LeaderElectionOptions): LeaderElectio
     } catch (err) {
       lose(s, `could not open the lock session: ${(err as Error).message}`);
       throw err;
+    } finally {
+      if (opening === s) opening = undefined;
     }
     return s;
   }
@@ -230,6 +242,7 @@ export function createLeaderElection(opts: LeaderElectionOptions): LeaderElectio
       state = 'stopped';
       retry = clearTimer(retry);
       keepalive = clearTimer(keepalive);
+      if (opening) lose(opening, 'election stopped');
       await attempting;
       const s = session;
       session = undefined;

@@ -112,10 +112,17 @@ function isPool(db: Queryable): db is pg.Pool {
   return db instanceof pg.Pool || ('totalCount' in db && 'idleCount' in db);
 }
 
-/** Runs `fn` on one client: checked out of a pool (and released), or the client given. */
+/**
+ * Runs `fn` on one client: checked out of a pool (and released), or the client given. A
+ * checked-out client has no 'error' listener of the pool's; one is added here, so a session the
+ * server ends while we hold it (or while a broken client closes) rejects the query in flight
+ * instead of crashing the process.
+ */
 export async function withClient<T>(db: Queryable, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
   if (!isPool(db)) return fn(db);
   const client = await db.connect();
+  const ignore = (): void => {};
+  client.on('error', ignore);
   let broken: Error | undefined;
   try {
     return await fn(client);
@@ -123,7 +130,9 @@ export async function withClient<T>(db: Queryable, fn: (client: pg.ClientBase) =
     broken = err as Error;
     throw err;
   } finally {
-    // A client whose transaction or lock state is unknown is not handed back to the pool.
+    // A client whose transaction or lock state is unknown is not handed back to the pool; it
+    // keeps its listener while it closes.
+    if (!broken) client.removeListener('error', ignore);
     client.release(broken);
   }
 }

@@ -296,6 +296,8 @@ test('changes publish api_post_event with the client address, the URI and the de
     ['api_post_event', '127.0.0.1', '/v2/apps', '/x'],
     ['api_post_event', '127.0.0.1', '/v2/apps/prod/web', '/prod/web'],
   ]);
+  // The definition as stored: its dynamic service port assigned (serviceWithWeb's apps hold 10000).
+  t.deepEqual((published[0].appDefinition as { portDefinitions: unknown }).portDefinitions, [{ port: 10001, protocol: 'tcp', name: 'default' }]);
   await call(app, 'POST', '/v2/apps', { id: '/prod/web', cmd: 'c' });
   t.is(published.length, 2); // a refused request publishes nothing
 });

@@ -72,8 +72,9 @@ export function registerAppsRoutes(app: FastifyInstance, ctx: RouteContext): voi
     return found === undefined ? fail(ERRORS.unknownApp(displayId(raw))) : ok(found);
   };
 
+  /** After a change: the definition as stored (dynamic service ports assigned), as Marathon posts it. */
   const postEvent = (request: FastifyRequest, a: AppDefinition): void => {
-    ctx.publish(apiPostEvent(request.ip, request.url.split('?')[0], a, ctx.nowIso()));
+    ctx.publish(apiPostEvent(request.ip, request.url.split('?')[0], service.app(a.id) ?? a, ctx.nowIso()));
   };
 
   // ---- list and create -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../ports.ts';
 import { createTestDatabase } from '../../test/support/postgres.ts';
 import { openDatabase, redactUrl } from './database.ts';
+import { RELOCATED_ROOT } from './embedded-postgres.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -88,6 +89,27 @@ test('embedded: a restart finds its data (initialised once, in <workDir>/postgre
   t.deepEqual((await second.pool.query('SELECT x FROM kept')).rows, [{ x: 'hello' }]);
   t.is((await fs.stat(path.join(dir, 'postgres', 'data', 'PG_VERSION'))).ino, versionFile.ino); // not re-initialised
   t.is(((await fs.stat(path.join(dir, 'postgres', 'password'))).mode & 0o777), 0o600);
+});
+
+test('embedded: a work dir the server\'s user cannot reach (a checkout under a 0700 home) gets the server relocated and linked', async (t) => {
+  const home = await workDir(t); // 0700, like /root
+  const dir = path.join(home, 'checkout', 'work');
+  const first = await openDatabase({ workDir: dir, logger: silentLogger });
+  const link = path.join(dir, 'postgres');
+  const target = await fs.realpath(link);
+  t.teardown(async () => {
+    await first.close();
+    await fs.rm(target, { recursive: true, force: true });
+  });
+  t.true((await fs.lstat(link)).isSymbolicLink());
+  t.true(target.startsWith(`${RELOCATED_ROOT}/`), target);
+  t.is((await fs.stat(home)).mode & 0o777, 0o700, 'the home above stays as it was');
+  await first.pool.query("CREATE TABLE kept (x text); INSERT INTO kept VALUES ('relocated')");
+  await first.close();
+  const second = await openDatabase({ workDir: dir, logger: silentLogger });
+  t.teardown(() => second.close());
+  t.deepEqual((await second.pool.query('SELECT x FROM kept')).rows, [{ x: 'relocated' }]);
+  t.is(await fs.realpath(link), target, 'the next start goes through the link to the same server');
 });
 
 test('embedded: a second process (or a second open) on the same work dir is refused while the first runs', async (t) => {

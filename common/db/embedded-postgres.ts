@@ -19,6 +19,10 @@
  *     owner.pid      `{"pid":N,"startTime":T}` of the process that runs the server now
  *     postgres.log   the server's log (appended)
  *
+ * As root the server runs as the user `postgres`, who must reach `dir`. When it cannot reach the
+ * work dir's parent (a checkout under /root, 0700), `dir` is a symlink to
+ * `/var/lib/maestro/embedded-postgres/<hash of dir>`, which holds the layout above.
+ *
  * Invariants:
  * - the server listens on 127.0.0.1 only, on an ephemeral port chosen at each start (the
  *   returned url carries it), no Unix socket; password (SCRAM) authentication.
@@ -30,7 +34,7 @@
  *   now some other process is removed.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -75,15 +79,15 @@ const SUPERUSER = 'postgres';
 const RUN_AS_USER = 'postgres';
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const dir = path.resolve(opts.dir);
-  const dataDir = path.join(dir, 'data');
   const log = opts.logger;
+  const runAs = process.getuid?.() === 0 ? await ensureRunAsUser(log) : undefined;
+  const dir = runAs ? await reachableDir(path.resolve(opts.dir), runAs, log) : path.resolve(opts.dir);
+  const dataDir = path.join(dir, 'data');
   await fs.mkdir(dir, { recursive: true });
 
   await claimOwnership(dir);
   try {
     const bin = await loadBinaries();
-    const runAs = process.getuid?.() === 0 ? await ensureRunAsUser(log) : undefined;
     if (runAs) await prepareForRunAsUser(dir, runAs, log);
 
     const password = await ensurePassword(dir, runAs);
@@ -215,6 +219,31 @@ async function prepareForRunAsUser(dir: string, runAs: RunAs, log: Logger): Prom
   if (!(await runAsUserSucceeds(runAs, 'test -w "$1" && test -x "$1"', dir))) {
     throw new Error(`the user ${RUN_AS_USER} cannot reach ${dir}: give it search permission (chmod o+x) on every directory above it, or pass --database`);
   }
+}
+
+/** Where servers live whose requested directory the server's user cannot reach. */
+export const RELOCATED_ROOT = '/var/lib/maestro/embedded-postgres';
+
+/**
+ * The directory the server really uses. Normally `requested`; but when the server's user cannot
+ * reach the work dir's parent (a checkout under /root, mode 0700, say), the server lives in
+ * `RELOCATED_ROOT/<hash of requested>` and `requested` becomes a symlink to it, so the data stays
+ * findable from the work dir and a later start (through the symlink) finds the same server.
+ */
+async function reachableDir(requested: string, runAs: RunAs, log: Logger): Promise<string> {
+  const st = await fs.lstat(requested).catch(() => undefined);
+  if (st?.isSymbolicLink()) return fs.realpath(requested);
+  const above = path.dirname(path.dirname(requested));
+  if (await runAsUserSucceeds(runAs, 'cd "$1"', above)) return requested;
+  if (st !== undefined && (await exists(path.join(requested, 'data', 'PG_VERSION')))) return requested; // checked (and refused) later
+  const home = path.join(RELOCATED_ROOT, createHash('sha256').update(requested).digest('hex').slice(0, 16));
+  await fs.mkdir(home, { recursive: true, mode: 0o755 });
+  await fs.chmod(path.dirname(home), 0o755);
+  if (st !== undefined) await fs.rm(requested, { recursive: true, force: true }); // an earlier, failed attempt
+  await fs.mkdir(path.dirname(requested), { recursive: true });
+  await fs.symlink(home, requested);
+  log.info({ requested, dir: home }, `the user ${RUN_AS_USER} cannot reach the work dir; the embedded PostgreSQL lives in ${home} (linked from ${requested})`);
+  return home;
 }
 
 async function ensurePassword(dir: string, runAs: RunAs | undefined): Promise<string> {

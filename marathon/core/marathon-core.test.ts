@@ -592,3 +592,20 @@ test('offers that arrive right after a scale-down launch nothing for the instanc
   await h.settle();
   t.is(h.driver.launchedTasks().length, 0, 'nothing launched for the old count');
 });
+
+test('a new or changed app takes the version of its change (its deployment\'s), as in Marathon; an unchanged one keeps its own', async (t) => {
+  const h = await harness();
+  const parsed = app(h.time, { id: '/v' });
+  h.time.advance(7); // the REST layer parsed it a moment before the core applies it
+  const r = await h.core.createApp(parsed, { force: false });
+  if (!r.ok) return t.fail(r.message);
+  const stored = h.core.app(asPathId('/v'));
+  t.not(parsed.version, r.version);
+  t.is(stored?.version, r.version);
+  t.deepEqual(stored?.versionInfo, { lastScalingAt: r.version, lastConfigChangeAt: r.version });
+  t.is(h.core.deployments()[0]?.version, r.version);
+  h.time.advance(5);
+  const again = await h.core.putApps([stored!], { force: true });
+  t.true(again.ok);
+  t.is(h.core.app(asPathId('/v'))?.version, r.version, 'sent back unchanged: not a new version');
+});

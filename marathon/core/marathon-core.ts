@@ -306,7 +306,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       if (findApp(root, app.id) || findGroup(root, app.id)) {
         return { ok: false, status: 409, message: `An app with id [${app.id}] already exists.` };
       }
-      return withApps(root, [app], version);
+      return withApps(root, [restamp(app, undefined, version)], version);
     }, 'api_post_event');
   }
 
@@ -317,7 +317,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
           return { ok: false, status: 409, message: `A group with id [${a.id}] already exists.` };
         }
       }
-      return withApps(root, apps, version);
+      return withApps(root, apps.map((a) => restamp(a, findApp(root, a.id), version)), version);
     }, 'api_post_event');
   }
 
@@ -340,7 +340,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         return { ok: false, status: 409, message: `Group ${group.id} is already created. Use PUT to change this group.` };
       }
       if (findApp(root, group.id)) return { ok: false, status: 409, message: `An app with id [${group.id}] already exists.` };
-      return withGroup(root, group, version);
+      return withGroup(root, restampGroup(group, root, version), version);
     }, 'group_change_success');
   }
 
@@ -1016,6 +1016,29 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   private nowIso(): Timestamp {
     return isoOf(this.opts.clock.now());
   }
+}
+
+/**
+ * A definition the REST layer parsed carries the version of its parse; the change's own version
+ * (of its deployment and groups) is taken a moment later. Marathon's are one and the same, so a new
+ * or changed app takes the change's version (and so do the `versionInfo` stamps of its parse); an
+ * unchanged one (its stored version) is left alone.
+ */
+function restamp(app: AppDefinition, previous: AppDefinition | undefined, version: Timestamp): AppDefinition {
+  if (previous !== undefined && previous.version === app.version) return app;
+  const vi = app.versionInfo;
+  return {
+    ...app,
+    version,
+    versionInfo: {
+      lastScalingAt: vi.lastScalingAt === app.version ? version : vi.lastScalingAt,
+      lastConfigChangeAt: vi.lastConfigChangeAt === app.version ? version : vi.lastConfigChangeAt,
+    },
+  };
+}
+
+function restampGroup(group: Group, root: Group, version: Timestamp): Group {
+  return { ...group, apps: group.apps.map((a) => restamp(a, findApp(root, a.id), version)), groups: group.groups.map((g) => restampGroup(g, root, version)) };
 }
 
 const isTerminalState = (s: TaskStateName): boolean =>

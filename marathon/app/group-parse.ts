@@ -24,6 +24,8 @@ export interface ParseGroupContext {
   readonly now: Timestamp;
   readonly base: PathId;
   readonly previous?: Group;
+  /** The role of an app that names none (marathon's `--mesos_role`). */
+  readonly defaultRole?: string;
 }
 
 export function parseGroup(json: unknown, ctx: ParseGroupContext): Parsed<Group> {
@@ -79,7 +81,7 @@ function readGroup(
     if (!isObject(a)) { p.add(apath, 'error.expected.jsobject'); return; }
     const appId = typeof a.id === 'string' ? parsePathId(a.id, gid) : undefined;
     const previous = appId !== undefined && ctx.previous !== undefined ? findApp(ctx.previous, appId) : undefined;
-    const parsed = parseApp(a, { now: ctx.now, base: gid, ...(previous !== undefined ? { previous } : {}) });
+    const parsed = parseApp(a, { now: ctx.now, base: gid, ...(previous !== undefined ? { previous } : {}), ...(ctx.defaultRole !== undefined ? { defaultRole: ctx.defaultRole } : {}) });
     if (!parsed.ok) { prefixed(apath, parsed.details, r); return; }
     if (parentOf(parsed.value.id) !== gid) p.add(`${apath}/id`, GROUP_MSG.notChild(parsed.value.id, gid));
     apps.push(parsed.value);

@@ -35,6 +35,12 @@ test('app-simple.json: every Marathon default filled in', (t) => {
   });
 });
 
+test('an app without a role gets marathon\'s --mesos_role (defaultRole); one that names a role keeps it', (t) => {
+  t.is(ok({ id: '/r', cmd: 'sleep 1' }, { now: T0, defaultRole: 'services' }).role, 'services');
+  t.is(ok({ id: '/r', cmd: 'sleep 1', role: 'batch' }, { now: T0, defaultRole: 'services' }).role, 'batch');
+  t.is(ok({ id: '/r', cmd: 'sleep 1' }).role, '*');
+});
+
 test('app-check-http-example.json: relative id, named port; the Mesos check is accepted and dropped', (t) => {
   const app = ok(fixture('app-check-http-example.json'));
   t.is<string, string>(app.id, '/http-index-test');

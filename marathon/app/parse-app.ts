@@ -45,6 +45,8 @@ export interface ParseAppContext {
   readonly base?: PathId;
   /** The app's current definition, for version bookkeeping. */
   readonly previous?: AppDefinition;
+  /** The role of an app that names none (marathon's `--mesos_role`; default `*`). */
+  readonly defaultRole?: string;
 }
 
 export const invalidIdMessage = `must fully match regular expression '${PATH_ID_PATTERN}'`;
@@ -57,7 +59,7 @@ const UNKNOWN_ENUM = 'error.unknown.enum.literal';
 export function parseApp(json: unknown, ctx: ParseAppContext): Parsed<AppDefinition> {
   if (!isObject(json)) return { ok: false, details: [{ path: '/', errors: ['error.expected.jsobject'] }] };
   const r = createReader();
-  const draft = readApp(r, json, ctx.base ?? ROOT, ctx.now);
+  const draft = readApp(r, json, ctx.base ?? ROOT, ctx.now, ctx.defaultRole ?? D.DEFAULT_ROLE);
   if (r.problems.size > 0 || draft === undefined) return { ok: false, details: r.problems.list() };
   const details = validateApp(draft);
   if (details.length > 0) return { ok: false, details };
@@ -86,7 +88,7 @@ function enumOf<T extends string>(r: Reader, v: unknown, path: string, values: r
 
 const PORT = { integer: true, min: 0, max: 65535 } as const;
 
-function readApp(r: Reader, o: JsonObject, base: PathId, now: Timestamp): AppDefinition | undefined {
+function readApp(r: Reader, o: JsonObject, base: PathId, now: Timestamp, defaultRole: string): AppDefinition | undefined {
   const p = r.problems;
   // --- identity ------------------------------------------------------------------------------
   const idRaw = r.str(o.id, '/id');
@@ -128,7 +130,7 @@ function readApp(r: Reader, o: JsonObject, base: PathId, now: Timestamp): AppDef
   const storeUrls = r.strArr(o.storeUrls, '/storeUrls') ?? [];
   const acceptedResourceRoles = r.strArr(o.acceptedResourceRoles, '/acceptedResourceRoles');
   if (acceptedResourceRoles !== undefined && acceptedResourceRoles.length === 0) p.add('/acceptedResourceRoles', 'must not be empty');
-  const role = r.str(o.role, '/role') ?? D.DEFAULT_ROLE;
+  const role = r.str(o.role, '/role') ?? defaultRole;
   const tty = r.bool(o.tty, '/tty');
   const killSelection = enumOf<KillSelection>(r, o.killSelection, '/killSelection', ['YOUNGEST_FIRST', 'OLDEST_FIRST'])
     ?? D.DEFAULT_KILL_SELECTION;

@@ -105,7 +105,7 @@ export function registerAppsRoutes(app: FastifyInstance, ctx: RouteContext): voi
     const body = parseJsonBody(request.body);
     if (!body.ok) return sendError(reply, body.error);
     if (!isObject(body.value)) return sendError(reply, ERRORS.invalidJson([{ path: '/', errors: ['error.expected.jsobject'] }]));
-    const parsed = parseApp(body.value, { now: ctx.nowIso() });
+    const parsed = parseApp(body.value, { now: ctx.nowIso(), defaultRole: ctx.config.role });
     if (!parsed.ok) return sendError(reply, ERRORS.invalidObject(parsed.details));
     const def = parsed.value;
     if (service.app(def.id) !== undefined) return sendError(reply, ERRORS.appExists(def.id));
@@ -167,7 +167,7 @@ export function registerAppsRoutes(app: FastifyInstance, ctx: RouteContext): voi
   ): Promise<Result<AppDefinition>> => {
     if (previous !== undefined && typeof item.version === 'string') return rollback(previous, item.version, now);
     const json = previous !== undefined && partial ? mergeAppUpdate(previous, item) : item;
-    const parsed = parseApp(json, { now, ...(previous !== undefined ? { previous } : {}) });
+    const parsed = parseApp(json, { now, defaultRole: ctx.config.role, ...(previous !== undefined ? { previous } : {}) });
     return parsed.ok ? ok(parsed.value) : fail(ERRORS.invalidObject(parsed.details));
   };
 

@@ -102,7 +102,7 @@ export function registerGroupsRoutes(app: FastifyInstance, ctx: RouteContext): v
     if (!body.ok) return sendError(reply, body.error);
     if (!isObject(body.value)) return sendError(reply, ERRORS.invalidJson([{ path: '/', errors: ['error.expected.jsobject'] }]));
     const json = body.value.id === undefined ? { ...body.value, id: base } : body.value;
-    const parsed = parseGroup(json, { now: ctx.nowIso(), base });
+    const parsed = parseGroup(json, { now: ctx.nowIso(), base, defaultRole: ctx.config.role });
     if (!parsed.ok) return sendError(reply, ERRORS.invalidObject(parsed.details));
     const g = parsed.value;
     if (findGroup(service.rootGroup(), g.id) !== undefined) {
@@ -147,7 +147,7 @@ export function registerGroupsRoutes(app: FastifyInstance, ctx: RouteContext): v
       return sendDeployment(reply, r);
     }
     const json = body.value.id === undefined ? { ...body.value, id } : body.value;
-    const parsed = parseGroup(json, { now: ctx.nowIso(), base: id, ...(previous !== undefined ? { previous } : {}) });
+    const parsed = parseGroup(json, { now: ctx.nowIso(), base: id, defaultRole: ctx.config.role, ...(previous !== undefined ? { previous } : {}) });
     if (!parsed.ok) return sendError(reply, ERRORS.invalidObject(parsed.details));
     const r = await service.putGroup(parsed.value, { force: flags.value.force, create: previous === undefined });
     if (!r.ok) return sendError(reply, fromServiceError(r));

@@ -78,6 +78,10 @@ export function validateApp(app: AppDefinition): ValidationDetail[] {
   return p.list();
 }
 
+function isSecretReference(app: AppDefinition, ref: string): boolean {
+  return ref in app.secrets || Object.values(app.secrets).some((s) => s.source === ref);
+}
+
 function hasImage(app: AppDefinition): boolean {
   return app.container?.docker !== undefined;
 }
@@ -85,7 +89,9 @@ function hasImage(app: AppDefinition): boolean {
 function commandRules(app: AppDefinition, p: Problems): void {
   const cmd = app.cmd !== undefined && app.cmd !== '';
   const args = (app.args?.length ?? 0) > 0;
-  if (!((cmd !== args) || (!(cmd && args) && hasImage(app)))) p.add('/', MSG.cmdArgsContainer);
+  // Both `cmd` and `args` are accepted (the published example app has both): `args` win at launch,
+  // as a Mesos CommandInfo with arguments runs them without the shell (launch/task-info.ts).
+  if (!cmd && !args && !hasImage(app)) p.add('/', MSG.cmdArgsContainer);
   if (!EXECUTOR.test(app.executor)) p.add('/executor', MSG.executor);
   if (app.container?.type === 'DOCKER') {
     if (app.container.docker === undefined) p.add('/container/docker', 'error.path.missing');
@@ -156,7 +162,9 @@ function secretRules(app: AppDefinition, p: Problems): void {
     if (s.source === '') p.add(field(field('/secrets', name), 'source'), 'must not be empty');
   }
   for (const [name, v] of Object.entries(app.env)) {
-    if (typeof v !== 'string' && !(v.secret in app.secrets)) p.add(field('/env', name), MSG.undefinedSecret);
+    // A reference names a secret by its name or by its source (the published example's `PASSWORD`
+    // refers to `/db/password`, the source of its `secret1`).
+    if (typeof v !== 'string' && !isSecretReference(app, v.secret)) p.add(field('/env', name), MSG.undefinedSecret);
   }
   (app.container?.volumes ?? []).forEach((v, i) => {
     if (v.secret !== undefined && !(v.secret in app.secrets)) {

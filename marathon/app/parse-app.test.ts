@@ -56,20 +56,11 @@ test('apps_create.json: both apps parse, dependencies kept absolute', (t) => {
   t.is(b.mem, 9);
 });
 
-test('app.json is refused as Marathon refuses it; each fix peels off one layer of errors', (t) => {
+test('app.json, the published example app, is accepted: ipAddress wins over port definitions, Docker port mappings over discovery ports, args over cmd, and PASSWORD refers to its secret by source', (t) => {
   const raw = fixture('app.json');
-  // deprecated-API rules first (Marathon validates the old API before normalising)
-  t.deepEqual(details(raw), [
-    { path: '/', errors: ['cannot specify both an IP address and port'] },
-    { path: '/ipAddress', errors: ['ipAddress/discovery is not allowed for Docker containers'] },
-  ]);
-  const { ipAddress: _ip, ...noIp } = raw;
-  t.deepEqual(details(noIp), [
-    { path: '/', errors: [MSG.cmdArgsContainer] },
-    { path: '/env/PASSWORD', errors: ['references an undefined secret'] },
-  ]);
-  const { args: _args, ...fixed } = noIp;
-  const app = ok({ ...fixed, secrets: { ...fixed.secrets, '/db/password': { source: '/db/password' } } });
+  const app = ok(raw);
+  t.is(app.cmd, 'sleep 1000');
+  t.deepEqual(app.args, ['sleep', '100']);
   t.deepEqual(app.networks, [{ mode: 'container/bridge' }]);
   t.deepEqual(app.portDefinitions, [], 'port definitions apply to host networking only');
   t.false(app.requirePorts);
@@ -91,6 +82,7 @@ test('app.json is refused as Marathon refuses it; each fix peels off one layer o
   t.is(app.taskKillGracePeriodSeconds, 30);
   t.true(app.tty);
   t.deepEqual(app.env.PASSWORD, { secret: '/db/password' });
+  t.deepEqual(app.ipAddress?.groups, ['dev']);
 });
 
 test('app_list.json (GET output sent back): status fields ignored, uris/ports translated, UNIQUE "" dropped', (t) => {
@@ -149,7 +141,10 @@ test('validation: each rule answers at its path with its message', (t) => {
     ['upgradeStrategy > 1', { ...base, upgradeStrategy: { minimumHealthCapacity: 1.5 } },
       [{ path: '/upgradeStrategy/minimumHealthCapacity', errors: ['must be smaller than or equal to 1'] }]],
     ['neither cmd nor args nor image', { id: '/x' }, [{ path: '/', errors: [MSG.cmdArgsContainer] }]],
-    ['cmd and args', { ...base, args: ['a'] }, [{ path: '/', errors: [MSG.cmdArgsContainer] }]],
+    ['cmd and args both (args win at launch)', { ...base, args: ['a'] }, []],
+    ['env secret by an undefined name', { ...base, env: { P: { secret: 'nope' } }, secrets: { s1: { source: '/db/p' } } },
+      [{ path: '/env/P', errors: ['references an undefined secret'] }]],
+    ['env secret by a defined source', { ...base, env: { P: { secret: '/db/p' } }, secrets: { s1: { source: '/db/p' } } }, []],
     ['empty cmd', { id: '/x', cmd: '' }, [{ path: '/cmd', errors: ['must not be an empty string'] }]],
     ['image alone is enough', { id: '/x', container: { docker: { image: 'nginx' } } }, []],
     ['args with image', { id: '/x', args: ['-v'], container: { type: 'DOCKER', docker: { image: 'nginx' } } }, []],

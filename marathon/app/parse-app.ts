@@ -151,10 +151,11 @@ function readApp(r: Reader, o: JsonObject, base: PathId, now: Timestamp, default
     p.add('/', 'cannot specify both ports and port definitions');
   }
   const migratedPortDefs = portDefsRaw ?? portsRaw?.map((port): PortDefinition => ({ port, protocol: 'tcp' }));
-  if (ipAddress !== undefined && (migratedPortDefs?.length ?? 0) > 0) p.add('/', 'cannot specify both an IP address and port');
-  if (container?.type === 'DOCKER' && discoveryMappings(ipAddress).length > 0) {
-    p.add('/ipAddress', 'ipAddress/discovery is not allowed for Docker containers');
-  }
+  // Marathon 1.4 refused `ipAddress` next to port definitions, and `ipAddress.discovery` next to a
+  // Docker container; the published example app (fixtures app.json) has both, and requests like it
+  // are accepted here: with an IP per task the port definitions do not apply (container
+  // networking), and Docker port mappings, when given, win over discovery ports
+  // (normalizePortMappings).
   const hostNetworking = networks.every((n) => n.mode === 'host');
   const portDefinitions = hostNetworking ? migratedPortDefs ?? D.DEFAULT_PORT_DEFINITIONS : [];
   const requirePorts = hostNetworking ? requirePortsRaw : false;

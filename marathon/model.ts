@@ -245,6 +245,18 @@ export interface Instance {
   readonly goal: 'Running' | 'Stopped' | 'Decommissioned';
   /** When the instance became Unreachable (for the unreachable strategy). */
   readonly unreachableSince?: Timestamp;
+  /** A pod instance: one task per container (`taskId` is the first one's). Absent for apps. */
+  readonly podTasks?: readonly PodTask[];
+}
+
+/** One container's task of a pod instance. */
+export interface PodTask {
+  readonly taskId: string;
+  /** The container's name. */
+  readonly name: string;
+  readonly state?: TaskStateName;
+  readonly startedAt?: Timestamp;
+  readonly healthy?: boolean;
 }
 
 /** The last failed task of an app (`lastTaskFailure`). */

@@ -9,6 +9,7 @@
 import type {
   AppDefinition, Deployment, Group, Instance, MarathonEvent, OfferStats, PathId, TaskFailure, Timestamp,
 } from './model.ts';
+import type { PodDefinition } from './pod/pod-definition.ts';
 
 /** A group as stored: its own fields; apps are stored on their own and put back by id prefix. */
 export interface GroupRecord {
@@ -30,7 +31,11 @@ export type StoreOperation =
   | { readonly op: 'putInstance'; readonly instance: Instance }
   | { readonly op: 'deleteInstance'; readonly instanceId: string }
   | { readonly op: 'putTaskFailure'; readonly failure: TaskFailure }
-  | { readonly op: 'putFrameworkId'; readonly frameworkId: string };
+  | { readonly op: 'putFrameworkId'; readonly frameworkId: string }
+  /** The pod's current definition; also appended to its versions (same version: replaced). */
+  | { readonly op: 'putPod'; readonly pod: PodDefinition }
+  /** Removes the pod and all its versions. */
+  | { readonly op: 'deletePod'; readonly podId: PathId };
 
 export interface StoredState {
   readonly apps: readonly AppDefinition[];
@@ -39,6 +44,7 @@ export interface StoredState {
   readonly instances: readonly Instance[];
   readonly taskFailures: readonly TaskFailure[];
   readonly frameworkId: string | undefined;
+  readonly pods: readonly PodDefinition[];
 }
 
 export interface MarathonStore {
@@ -49,6 +55,9 @@ export interface MarathonStore {
   /** Versions of an app, newest first; undefined for an unknown app. */
   appVersions(appId: PathId): Promise<readonly Timestamp[] | undefined>;
   appVersion(appId: PathId, version: Timestamp): Promise<AppDefinition | undefined>;
+  /** Versions of a pod, newest first; undefined for an unknown pod. */
+  podVersions(podId: PathId): Promise<readonly Timestamp[] | undefined>;
+  podVersion(podId: PathId, version: Timestamp): Promise<PodDefinition | undefined>;
   close(): Promise<void>;
 }
 
@@ -141,4 +150,21 @@ export interface MarathonStatus {
   readonly elected: boolean;
   readonly master: string | undefined;
   readonly subscribed: boolean;
+}
+
+/**
+ * Pods (`/v2/pods`): what the REST layer asks of the core about them. Separate from
+ * `MarathonService` so the routes exist only where the core runs pods. An instance of a pod is an
+ * `Instance` whose `podTasks` lists one task per container.
+ */
+export interface PodService {
+  pods(): readonly PodDefinition[];
+  pod(id: PathId): PodDefinition | undefined;
+  podVersions(id: PathId): Promise<readonly Timestamp[] | undefined>;
+  podVersion(id: PathId, version: Timestamp): Promise<PodDefinition | undefined>;
+  /** POST /v2/pods: 409 if the id exists (as a pod, an app or a group). */
+  createPod(pod: PodDefinition, opts: ChangeOptions): Promise<ChangeResult>;
+  /** PUT /v2/pods/{id}: create or replace. */
+  putPod(pod: PodDefinition, opts: ChangeOptions): Promise<ChangeResult>;
+  deletePod(id: PathId, opts: ChangeOptions): Promise<ChangeResult>;
 }

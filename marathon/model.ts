@@ -274,12 +274,30 @@ export interface TaskFailure {
 
 export type DeploymentActionName =
   | 'StartApplication' | 'StopApplication' | 'ScaleApplication' | 'RestartApplication'
-  | 'ResolveArtifacts';
+  | 'ResolveArtifacts' | 'StartPod' | 'StopPod' | 'ScalePod' | 'RestartPod';
 
 export interface DeploymentAction {
   readonly action: DeploymentActionName;
+  /** The app's id, or the pod's for the *Pod actions (Marathon's JSON names it `pod` then). */
   readonly app: PathId;
 }
+
+/** The *Application action a *Pod action runs as (a pod is scaled and restarted as an app is). */
+export const APP_ACTION_OF: Readonly<Record<DeploymentActionName, DeploymentActionName>> = {
+  StartApplication: 'StartApplication', StopApplication: 'StopApplication', ScaleApplication: 'ScaleApplication',
+  RestartApplication: 'RestartApplication', ResolveArtifacts: 'ResolveArtifacts',
+  StartPod: 'StartApplication', StopPod: 'StopApplication', ScalePod: 'ScaleApplication', RestartPod: 'RestartApplication',
+};
+
+export const isPodAction = (a: DeploymentActionName): boolean => a.endsWith('Pod');
+
+/**
+ * What deployments, kills and launch backoff need of a run spec, an app or a pod
+ * (`AppDefinition` is one; a pod is seen through marathon/pod/ `podRunSpec`).
+ */
+export type RunSpec = Pick<AppDefinition,
+  'id' | 'version' | 'instances' | 'upgradeStrategy' | 'killSelection' | 'healthChecks' | 'readinessChecks'
+  | 'backoffSeconds' | 'backoffFactor' | 'maxLaunchDelaySeconds' | 'unreachableStrategy'>;
 
 export interface DeploymentStep {
   readonly actions: readonly DeploymentAction[];

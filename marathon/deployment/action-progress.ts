@@ -28,15 +28,15 @@
  * instances in a restart and of every instance in a scale, as the core promises true for apps
  * without readiness checks.
  */
-import type { AppDefinition, DeploymentAction, Instance, Timestamp } from '../model.ts';
+import { APP_ACTION_OF, type DeploymentAction, type Instance, type RunSpec, type Timestamp } from '../model.ts';
 import { isActive, isAwaitedKill, isHealthy, isTerminal, isWanted } from './instance-facts.ts';
 import { killOrder, selectToKill } from './kill-selection.ts';
 import { restartBounds } from './restart-strategy.ts';
 
 export interface ActionInput {
   action: DeploymentAction;
-  /** The target definition (for StopApplication: the original one). */
-  app: AppDefinition;
+  /** The target definition (for StopApplication: the original one): an app, or a pod's run spec. */
+  app: RunSpec;
   /** All instances of the app known to the core (any version, condition, goal). */
   instances: readonly Instance[];
   /** Readiness of an instance (true when the app has no readiness checks). */
@@ -59,9 +59,10 @@ export interface ActionDecision {
 const NOTHING: ActionDecision = { launch: 0, kill: [], done: true };
 
 export function actionProgress(input: ActionInput): ActionDecision {
-  switch (input.action.action) {
+  switch (APP_ACTION_OF[input.action.action]) {
     case 'StartApplication':
     case 'ResolveArtifacts':
+    default:
       return NOTHING;
     case 'ScaleApplication':
       return scaleProgress(input);

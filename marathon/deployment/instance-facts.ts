@@ -10,7 +10,7 @@
  *  healthy     Running, and `healthy === true` when the app has health checks.
  *  stopping    goal is not Running and not terminal: marathon asked for its kill; it still runs.
  */
-import type { AppDefinition, Instance, InstanceCondition } from '../model.ts';
+import type { Instance, InstanceCondition, RunSpec } from '../model.ts';
 
 const TERMINAL: ReadonlySet<InstanceCondition> = new Set<InstanceCondition>([
   'Finished', 'Failed', 'Killed', 'Error', 'Dropped', 'Gone', 'Unknown',
@@ -24,7 +24,7 @@ export const isUnreachable = (i: Instance): boolean => i.condition === 'Unreacha
 export const isWanted = (i: Instance): boolean => i.goal === 'Running';
 export const isStopping = (i: Instance): boolean => !isWanted(i) && !isTerminal(i);
 
-export function isHealthy(app: AppDefinition, i: Instance): boolean {
+export function isHealthy(app: Pick<RunSpec, 'healthChecks'>, i: Instance): boolean {
   return i.condition === 'Running' && (app.healthChecks.length === 0 || i.healthy === true);
 }
 

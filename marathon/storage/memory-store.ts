@@ -8,11 +8,12 @@
  * a test can "restart" marathon by making a new store on the old backing.
  *
  * Invariants: `apply` works on a copy and swaps it in only when every operation succeeded (one
- * transaction); an app has at most `MAX_APP_VERSIONS` versions.
+ * transaction); an app has at most `MAX_APP_VERSIONS` versions, a pod at most `MAX_POD_VERSIONS`.
  */
 import type { AppDefinition, PathId, Timestamp } from '../model.ts';
 import type { MarathonStore, StoredState, StoreOperation } from '../ports.ts';
-import { newestFirst, versionsToPrune } from './app-versions.ts';
+import type { PodDefinition } from '../pod/pod-definition.ts';
+import { MAX_APP_VERSIONS, MAX_POD_VERSIONS, newestFirst, versionsToPrune } from './app-versions.ts';
 import { toStoredJson } from './storable.ts';
 
 interface Tables {
@@ -26,6 +27,10 @@ interface Tables {
   /** app id -> JSON of its last failure */
   readonly taskFailures: Map<string, string>;
   frameworkId: string | undefined;
+  /** pod id -> JSON of the current definition */
+  readonly pods: Map<string, string>;
+  /** pod id -> version -> JSON */
+  readonly podVersions: Map<string, Map<string, string>>;
 }
 
 /** The data behind memory stores; share one between stores to simulate a restart. */
@@ -37,34 +42,44 @@ export function createMemoryBacking(): MemoryBacking {
   return {
     tables: {
       apps: new Map(), versions: new Map(), groups: new Map(), deployments: new Map(),
-      instances: new Map(), taskFailures: new Map(), frameworkId: undefined,
+      instances: new Map(), taskFailures: new Map(), frameworkId: undefined, pods: new Map(), podVersions: new Map(),
     },
   };
+}
+
+const copyVersions = (m: Map<string, Map<string, string>>): Map<string, Map<string, string>> =>
+  new Map([...m].map(([id, v]) => [id, new Map(v)]));
+
+/** Puts `json` as the current definition of `id` and as its version `version`, pruning to `max`. */
+function putVersioned(
+  current: Map<string, string>, history: Map<string, Map<string, string>>, id: string, version: Timestamp, json: string, max: number,
+): void {
+  current.set(id, json);
+  const versions = history.get(id) ?? new Map<string, string>();
+  versions.set(version, json);
+  for (const old of versionsToPrune(versions.keys(), max)) versions.delete(old);
+  history.set(id, versions);
 }
 
 function copyTables(t: Tables): Tables {
   return {
     apps: new Map(t.apps),
-    versions: new Map([...t.versions].map(([id, v]) => [id, new Map(v)])),
+    versions: copyVersions(t.versions),
     groups: new Map(t.groups),
     deployments: new Map(t.deployments),
     instances: new Map(t.instances),
     taskFailures: new Map(t.taskFailures),
     frameworkId: t.frameworkId,
+    pods: new Map(t.pods),
+    podVersions: copyVersions(t.podVersions),
   };
 }
 
 function applyOne(t: Tables, op: StoreOperation): void {
   switch (op.op) {
-    case 'putApp': {
-      const json = toStoredJson(op.app, `app ${op.app.id}`);
-      t.apps.set(op.app.id, json);
-      const versions = t.versions.get(op.app.id) ?? new Map<string, string>();
-      versions.set(op.app.version, json);
-      for (const old of versionsToPrune(versions.keys())) versions.delete(old);
-      t.versions.set(op.app.id, versions);
+    case 'putApp':
+      putVersioned(t.apps, t.versions, op.app.id, op.app.version, toStoredJson(op.app, `app ${op.app.id}`), MAX_APP_VERSIONS);
       return;
-    }
     case 'deleteApp':
       t.apps.delete(op.appId);
       t.versions.delete(op.appId);
@@ -95,6 +110,13 @@ function applyOne(t: Tables, op: StoreOperation): void {
       toStoredJson(op.frameworkId, 'framework id');
       t.frameworkId = op.frameworkId;
       return;
+    case 'putPod':
+      putVersioned(t.pods, t.podVersions, op.pod.id, op.pod.version, toStoredJson(op.pod, `pod ${op.pod.id}`), MAX_POD_VERSIONS);
+      return;
+    case 'deletePod':
+      t.pods.delete(op.podId);
+      t.podVersions.delete(op.podId);
+      return;
     default: {
       const never: never = op;
       throw new Error(`unknown store operation ${JSON.stringify(never)}`);
@@ -121,6 +143,7 @@ export function createMemoryMarathonStore(backing: MemoryBacking = createMemoryB
         instances: byKey(t.instances),
         taskFailures: byKey(t.taskFailures),
         frameworkId: t.frameworkId,
+        pods: byKey(t.pods),
       };
     },
     async apply(ops: readonly StoreOperation[]): Promise<void> {
@@ -136,6 +159,15 @@ export function createMemoryMarathonStore(backing: MemoryBacking = createMemoryB
     async appVersion(appId: PathId, version: Timestamp): Promise<AppDefinition | undefined> {
       const json = open().versions.get(appId)?.get(version);
       return json === undefined ? undefined : (JSON.parse(json) as AppDefinition);
+    },
+    async podVersions(podId: PathId): Promise<readonly Timestamp[] | undefined> {
+      const t = open();
+      if (!t.pods.has(podId)) return undefined;
+      return newestFirst(t.podVersions.get(podId)?.keys() ?? []);
+    },
+    async podVersion(podId: PathId, version: Timestamp): Promise<PodDefinition | undefined> {
+      const json = open().podVersions.get(podId)?.get(version);
+      return json === undefined ? undefined : (JSON.parse(json) as PodDefinition);
     },
     async close(): Promise<void> {
       closed = true;

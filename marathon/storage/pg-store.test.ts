@@ -4,7 +4,7 @@ import { migrate } from '../../common/db/migrations.ts';
 import { createTestDatabase } from '../../test/support/postgres.ts';
 import { createPgMarathonStore } from './pg-store.ts';
 import { MARATHON_COMPONENT, marathonMigrations } from './schema.ts';
-import { appDefinition, storeContract, version } from './store-contract.ts';
+import { appDefinition, podDefinition, storeContract, stored, version } from './store-contract.ts';
 
 async function freshPool(t: import('ava').ExecutionContext): Promise<pg.Pool> {
   const db = await createTestDatabase();
@@ -32,6 +32,21 @@ test('pg store: the schema is migrated once and recorded', async (t) => {
   const { rows } = await pool.query('SELECT version FROM schema_migrations WHERE component = $1', [MARATHON_COMPONENT]);
   t.deepEqual(rows, marathonMigrations.map((m) => ({ version: m.version })));
   t.deepEqual(await migrate(pool, MARATHON_COMPONENT, marathonMigrations), { applied: [], version: marathonMigrations.length });
+});
+
+test('pg store: a database at migration 1 (apps, no pods) is brought up to date with its data kept', async (t) => {
+  const pool = await freshPool(t);
+  await migrate(pool, MARATHON_COMPONENT, marathonMigrations.slice(0, 1)); // as an older maestro left it
+  await pool.query("INSERT INTO marathon.apps (id, version, def) VALUES ('/old', $1, $2::jsonb)",
+    [version(1), JSON.stringify(appDefinition('/old', version(1)))]);
+  const store = await createPgMarathonStore(pool);
+  const state = await store.load();
+  t.deepEqual(state.apps, [stored(appDefinition('/old', version(1)))]);
+  t.deepEqual(state.pods, []);
+  await store.apply([{ op: 'putPod', pod: podDefinition('/pod', version(2)) }]);
+  const { rows } = await pool.query("SELECT id, version, def->'scaling'->>'instances' AS n FROM marathon.pods");
+  t.deepEqual(rows, [{ id: '/pod', version: version(2), n: '2' }]);
+  t.deepEqual(await store.podVersions(podDefinition('/pod').id), [version(2)]);
 });
 
 test('pg store: definitions are jsonb documents, queryable in SQL', async (t) => {

@@ -53,4 +53,21 @@ export const marathonMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'pods and pod versions',
+    sql: `
+      CREATE TABLE marathon.pods (
+        id text COLLATE "C" PRIMARY KEY,
+        version text COLLATE "C" NOT NULL,
+        def jsonb NOT NULL
+      );
+      CREATE TABLE marathon.pod_versions (
+        pod_id text COLLATE "C" NOT NULL,
+        version text COLLATE "C" NOT NULL,
+        def jsonb NOT NULL,
+        PRIMARY KEY (pod_id, version)
+      );
+    `,
+  },
 ];

@@ -8,14 +8,17 @@
  * key; `putApp` is the current definition and a version (same version: replaced), versions
  * newest first, at most MAX_APP_VERSIONS; `deleteApp` removes the app, its versions and its task
  * failure, nothing else; `apply` is atomic and ordered; data outlives the store object; reads
- * return copies.
+ * return copies. Pods keep the same rules as apps: `putPod` is the current definition and a
+ * version, at most MAX_POD_VERSIONS newest first; `deletePod` removes the pod and its versions,
+ * nothing else; a pod's history is its own, apart from an app's.
  */
 import type { ExecutionContext, TestFn } from 'ava';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { asPathId, type AppDefinition, type Deployment, type Group, type Instance, type TaskFailure, type Timestamp } from '../model.ts';
 import type { GroupRecord, MarathonStore, StoreOperation } from '../ports.ts';
-import { MAX_APP_VERSIONS } from './app-versions.ts';
+import type { PodDefinition } from '../pod/pod-definition.ts';
+import { MAX_APP_VERSIONS, MAX_POD_VERSIONS } from './app-versions.ts';
 import { isStorableString } from './storable.ts';
 
 export interface StoreUnderTest {
@@ -139,6 +142,63 @@ export function taskFailure(appId: string, taskId: string, message = 'exited wit
   };
 }
 
+/**
+ * A normalised pod with most optional parts filled (two containers, an endpoint, a health check,
+ * volumes, a secret), so the round trip covers them; `overrides` replaces top-level fields.
+ */
+export function podDefinition(id: string, v: Timestamp = version(0), overrides: Partial<PodDefinition> = {}): PodDefinition {
+  return {
+    id: asPathId(id),
+    labels: { owner: 'zeus', 'émoji': '🚀 ünïcode' },
+    version: v,
+    user: 'root',
+    environment: { XPS1: 'Test', DB_PASSWORD: { secret: 'db' } },
+    containers: [
+      {
+        name: 'web',
+        exec: { command: { shell: 'python3 -m http.server $ENDPOINT_HTTP' }, overrideEntrypoint: false },
+        resources: { cpus: 0.5, mem: 128, disk: 0, gpus: 0 },
+        endpoints: [{ name: 'http', containerPort: 80, hostPort: 0, protocol: ['tcp'], labels: { VIP_0: '/web:80' } }],
+        image: { kind: 'DOCKER', id: 'python:3.12', forcePull: false },
+        environment: { MODE: 'serve' },
+        user: undefined, // absent in JSON: must not come back as a key
+        healthCheck: {
+          http: { endpoint: 'http', path: '/health', scheme: 'HTTP' },
+          gracePeriodSeconds: 30, intervalSeconds: 2, maxConsecutiveFailures: 3, timeoutSeconds: 20, delaySeconds: 2,
+        },
+        volumeMounts: [{ name: 'etc', mountPath: '/mnt/etc', readOnly: true }],
+        artifacts: [{ uri: 'https://example.com/site.tgz', extract: true, executable: false, cache: false, destPath: 'site' }],
+        labels: { tier: 'front' },
+        lifecycle: { killGracePeriodSeconds: 10 },
+      },
+      {
+        name: 'sidecar',
+        exec: { command: { argv: ['/bin/sh', '-c', 'sleep 1000'] } },
+        resources: { cpus: 0.1, mem: 32, disk: 0, gpus: 0 },
+        endpoints: [],
+        environment: {},
+        volumeMounts: [{ name: 'scratch', mountPath: '/scratch', readOnly: false }],
+        artifacts: [],
+        labels: {},
+      },
+    ],
+    secrets: { db: { source: '/secrets/db' } },
+    volumes: [{ name: 'etc', host: '/hdd/tools/docker/registry' }, { name: 'scratch' }],
+    networks: [{ mode: 'container', name: 'my-network', labels: {} }],
+    scaling: { kind: 'fixed', instances: 2, maxInstances: 888 },
+    scheduling: {
+      backoff: { backoff: 1, backoffFactor: 1.15, maxLaunchDelay: 3600 },
+      upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
+      placement: { constraints: [{ fieldName: 'hostname', operator: 'UNIQUE' }], acceptedResourceRoles: ['*'] },
+      killSelection: 'YOUNGEST_FIRST',
+      unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
+    },
+    executorResources: { cpus: 0.1, mem: 32, disk: 10 },
+    role: '*',
+    ...overrides,
+  };
+}
+
 // --- the suite ---------------------------------------------------------------------------------
 
 const sortBy = <T>(xs: readonly T[], key: (x: T) => string): T[] => [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -148,9 +208,11 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
     test(`${name}: ${title}`, async (t) => body(t, await open(t)));
 
   it('a new store is empty', async (t, { store }) => {
-    t.deepEqual(await store.load(), { apps: [], groups: [], deployments: [], instances: [], taskFailures: [], frameworkId: undefined });
+    t.deepEqual(await store.load(), { apps: [], groups: [], deployments: [], instances: [], taskFailures: [], frameworkId: undefined, pods: [] });
     t.is(await store.appVersions(asPathId('/nope')), undefined);
     t.is(await store.appVersion(asPathId('/nope'), version(0)), undefined);
+    t.is(await store.podVersions(asPathId('/nope')), undefined);
+    t.is(await store.podVersion(asPathId('/nope'), version(0)), undefined);
   });
 
   it('an app comes back deep-equal, as its current definition and as its one version', async (t, { store }) => {
@@ -219,6 +281,97 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
     t.deepEqual(await store.appVersions(asPathId('/b')), [version(1)]);
     await store.apply([{ op: 'deleteApp', appId: asPathId('/never-existed') }]); // deleting the unknown is a no-op
     t.is((await store.load()).apps.length, 1);
+  });
+
+  it('a pod comes back deep-equal, as its current definition and as its one version', async (t, { store }) => {
+    const pod = podDefinition('/prod/pod');
+    await store.apply([{ op: 'putPod', pod }]);
+    const { pods } = await store.load();
+    t.deepEqual(pods, [stored(pod)]);
+    t.false('user' in pods[0]!.containers[0]!); // undefined fields are absent, not null
+    t.deepEqual(await store.podVersions(pod.id), [pod.version]);
+    t.deepEqual(await store.podVersion(pod.id, pod.version), stored(pod));
+  });
+
+  it('putPod: a new version is current and the old kept, newest first; the same version is replaced', async (t, { store }) => {
+    const v1 = podDefinition('/p', version(1_000));
+    const v2 = podDefinition('/p', version(2_000), { scaling: { kind: 'fixed', instances: 5 } });
+    const v3 = podDefinition('/p', version(3_000), { labels: { third: 'yes' } });
+    await store.apply([{ op: 'putPod', pod: v1 }]);
+    await store.apply([{ op: 'putPod', pod: v3 }]);
+    await store.apply([{ op: 'putPod', pod: v2 }]); // an older version put last is the current one
+    t.deepEqual((await store.load()).pods, [stored(v2)]);
+    t.deepEqual(await store.podVersions(v1.id), [version(3_000), version(2_000), version(1_000)]);
+    t.deepEqual(await store.podVersion(v1.id, version(1_000)), stored(v1));
+    t.deepEqual(await store.podVersion(v1.id, version(3_000)), stored(v3));
+    t.is(await store.podVersion(v1.id, version(1_500)), undefined);
+    const v3b = podDefinition('/p', version(3_000), { labels: { third: 'again' } });
+    await store.apply([{ op: 'putPod', pod: v3b }]);
+    t.deepEqual(await store.podVersions(v1.id), [version(3_000), version(2_000), version(1_000)]);
+    t.deepEqual(await store.podVersion(v1.id, version(3_000)), stored(v3b));
+    t.deepEqual((await store.load()).pods, [stored(v3b)]);
+  });
+
+  it(`at most ${MAX_POD_VERSIONS} versions of a pod are kept, the oldest pruned`, async (t, { store }) => {
+    const count = MAX_POD_VERSIONS + 3; // 53 puts: versions 0..52, 0..2 pruned
+    await store.apply(Array.from({ length: count }, (_, k) => ({ op: 'putPod' as const, pod: podDefinition('/p', version(k)) })));
+    await store.apply([{ op: 'putPod', pod: podDefinition('/q', version(0)) }]);
+    const versions = await store.podVersions(asPathId('/p'));
+    t.is(versions?.length, MAX_POD_VERSIONS);
+    t.is(versions?.[0], version(52));
+    t.is(versions?.[MAX_POD_VERSIONS - 1], version(3));
+    t.is(await store.podVersion(asPathId('/p'), version(2)), undefined);
+    t.truthy(await store.podVersion(asPathId('/p'), version(3)));
+    t.deepEqual(await store.podVersions(asPathId('/q')), [version(0)]); // another pod's history is its own
+  });
+
+  it('deletePod removes the pod and its versions, and nothing else', async (t, { store }) => {
+    await store.apply([
+      { op: 'putPod', pod: podDefinition('/a', version(1)) },
+      { op: 'putPod', pod: podDefinition('/a', version(2)) },
+      { op: 'putPod', pod: podDefinition('/b', version(1)) },
+      { op: 'putApp', app: appDefinition('/c', version(1)) },
+      { op: 'putTaskFailure', failure: taskFailure('/c', 'c.1') },
+      { op: 'putInstance', instance: instance('a-inst', '/a') },
+    ]);
+    await store.apply([{ op: 'deletePod', podId: asPathId('/a') }]);
+    const state = await store.load();
+    t.deepEqual(state.pods.map((p) => p.id), ['/b']);
+    t.deepEqual(state.apps.map((a) => a.id), ['/c']);
+    t.deepEqual(state.taskFailures.map((f) => f.appId), ['/c']);
+    t.deepEqual(state.instances.map((i) => i.instanceId), ['a-inst']); // the core kills and deletes instances itself
+    t.is(await store.podVersions(asPathId('/a')), undefined);
+    t.is(await store.podVersion(asPathId('/a'), version(1)), undefined);
+    t.deepEqual(await store.podVersions(asPathId('/b')), [version(1)]);
+    await store.apply([{ op: 'deletePod', podId: asPathId('/never-existed') }]); // deleting the unknown is a no-op
+    t.is((await store.load()).pods.length, 1);
+  });
+
+  it("pods and apps are apart: one's put or delete never shows in the other's definitions or versions", async (t, { store }) => {
+    await store.apply([{ op: 'putApp', app: appDefinition('/x', version(1)) }, { op: 'putPod', pod: podDefinition('/y', version(2)) }]);
+    t.is(await store.podVersions(asPathId('/x')), undefined);
+    t.is(await store.podVersion(asPathId('/x'), version(1)), undefined);
+    t.is(await store.appVersions(asPathId('/y')), undefined);
+    t.is(await store.appVersion(asPathId('/y'), version(2)), undefined);
+    await store.apply([{ op: 'deleteApp', appId: asPathId('/y') }, { op: 'deletePod', podId: asPathId('/x') }]);
+    const state = await store.load();
+    t.deepEqual(state.apps.map((a) => a.id), ['/x']);
+    t.deepEqual(state.pods.map((p) => p.id), ['/y']);
+  });
+
+  it('apply is atomic for pods too: an unstorable pod and none of the batch lands', async (t, { store }) => {
+    await store.apply([{ op: 'putPod', pod: podDefinition('/a', version(1)) }]);
+    const before = await store.load();
+    const bad = podDefinition('/b', version(1), { environment: { BROKEN: 'lone \ud800 half' } });
+    await t.throwsAsync(store.apply([
+      { op: 'putPod', pod: podDefinition('/a', version(2)) },
+      { op: 'deletePod', podId: asPathId('/a') },
+      { op: 'putApp', app: appDefinition('/c', version(1)) },
+      { op: 'putPod', pod: bad },
+    ]), { message: /pod \/b.*surrogate/ });
+    t.deepEqual(await store.load(), before);
+    t.deepEqual(await store.podVersions(asPathId('/a')), [version(1)]);
+    t.is(await store.podVersions(asPathId('/b')), undefined);
   });
 
   it('groups are put, replaced and deleted by id', async (t, { store }) => {
@@ -296,6 +449,8 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
       { op: 'putInstance', instance: instance('i1', '/a') },
       { op: 'putTaskFailure', failure: taskFailure('/a', 'a.1') },
       { op: 'putFrameworkId', frameworkId: 'fw-1' },
+      { op: 'putPod', pod: podDefinition('/p', version(3)) },
+      { op: 'putPod', pod: podDefinition('/p', version(4)) },
     ];
     await store.apply(ops);
     const before = await store.load();
@@ -305,6 +460,8 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
     t.teardown(() => again.close());
     t.deepEqual(await again.load(), before);
     t.deepEqual(await again.appVersions(asPathId('/a')), [version(2), version(1)]);
+    t.deepEqual(await again.podVersions(asPathId('/p')), [version(4), version(3)]);
+    t.deepEqual(await again.podVersion(asPathId('/p'), version(3)), stored(podDefinition('/p', version(3))));
   });
 
   it('reads are copies: changing what load returned changes nothing stored', async (t, { store }) => {
@@ -313,6 +470,13 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
     (first.apps[0] as { instances: number }).instances = 99;
     (first.apps[0]!.labels as Record<string, string>).team = 'changed';
     t.deepEqual((await store.load()).apps, [stored(appDefinition('/a'))]);
+    await store.apply([{ op: 'putPod', pod: podDefinition('/p') }]);
+    const withPod = await store.load();
+    (withPod.pods[0]!.labels as Record<string, string>).owner = 'changed';
+    const version0 = await store.podVersion(asPathId('/p'), version(0));
+    (version0!.containers[0]!.resources as { cpus: number }).cpus = 99;
+    t.deepEqual((await store.load()).pods, [stored(podDefinition('/p'))]);
+    t.deepEqual(await store.podVersion(asPathId('/p'), version(0)), stored(podDefinition('/p')));
   });
 
   it('property: any JSON in labels and verbatim fields round-trips, or is refused whole', async (t, { store }) => {
@@ -336,6 +500,7 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
 
   it('property: the stored state is the fold of the operations applied', async (t, { store }) => {
     const appIds = ['/a', '/b'];
+    const podIds = ['/a', '/p']; // '/a' as both: the store keeps apps and pods apart
     const opArb: fc.Arbitrary<StoreOperation> = fc.oneof(
       fc.record({ id: fc.constantFrom(...appIds), v: fc.integer({ min: 0, max: 60 }), n: fc.integer({ min: 0, max: 9 }) })
         .map(({ id, v, n }) => ({ op: 'putApp' as const, app: appDefinition(id, version(v), { instances: n }) })),
@@ -343,6 +508,9 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
       fc.constantFrom('i1', 'i2', 'i3').map((id) => ({ op: 'putInstance' as const, instance: instance(id) })),
       fc.constantFrom('i1', 'i2', 'i3').map((id) => ({ op: 'deleteInstance' as const, instanceId: id })),
       fc.constantFrom(...appIds).map((id) => ({ op: 'putTaskFailure' as const, failure: taskFailure(id, `${id.slice(1)}.1`) })),
+      fc.record({ id: fc.constantFrom(...podIds), v: fc.integer({ min: 0, max: 60 }), n: fc.integer({ min: 0, max: 9 }) })
+        .map(({ id, v, n }) => ({ op: 'putPod' as const, pod: podDefinition(id, version(v), { scaling: { kind: 'fixed', instances: n } }) })),
+      fc.constantFrom(...podIds).map((id) => ({ op: 'deletePod' as const, podId: asPathId(id) })),
     );
     await fc.assert(fc.asyncProperty(fc.array(fc.array(opArb, { maxLength: 8 }), { maxLength: 12 }), async (batches) => {
       // Start from empty: delete whatever an earlier run left.
@@ -350,8 +518,12 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
       await store.apply([
         ...[...appIds, ...prior.apps.map((a) => a.id)].map((id) => ({ op: 'deleteApp' as const, appId: asPathId(id) })),
         ...prior.instances.map((i) => ({ op: 'deleteInstance' as const, instanceId: i.instanceId })),
+        ...[...podIds, ...prior.pods.map((p) => p.id)].map((id) => ({ op: 'deletePod' as const, podId: asPathId(id) })),
       ]);
-      const model = { apps: new Map<string, AppDefinition>(), versions: new Map<string, Set<string>>(), instances: new Set<string>(), failures: new Set<string>() };
+      const model = {
+        apps: new Map<string, AppDefinition>(), versions: new Map<string, Set<string>>(), instances: new Set<string>(), failures: new Set<string>(),
+        pods: new Map<string, PodDefinition>(), podVersions: new Map<string, Set<string>>(),
+      };
       for (const batch of batches) {
         await store.apply(batch);
         for (const op of batch) {
@@ -365,6 +537,13 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
           } else if (op.op === 'putInstance') model.instances.add(op.instance.instanceId);
           else if (op.op === 'deleteInstance') model.instances.delete(op.instanceId);
           else if (op.op === 'putTaskFailure') model.failures.add(op.failure.appId);
+          else if (op.op === 'putPod') {
+            model.pods.set(op.pod.id, op.pod);
+            model.podVersions.set(op.pod.id, new Set([...(model.podVersions.get(op.pod.id) ?? []), op.pod.version]));
+          } else if (op.op === 'deletePod') {
+            model.pods.delete(op.podId);
+            model.podVersions.delete(op.podId);
+          }
         }
       }
       const state = await store.load();
@@ -375,6 +554,13 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
       for (const id of appIds) {
         const expected = model.apps.has(id) ? [...(model.versions.get(id) ?? [])].sort().reverse().slice(0, MAX_APP_VERSIONS) : undefined;
         if (!same(await store.appVersions(asPathId(id)), expected)) return false;
+      }
+      if (!same(sortBy(state.pods, (p) => p.id), sortBy([...model.pods.values()].map(stored), (p) => p.id))) return false;
+      for (const id of podIds) {
+        const expected = model.pods.has(id) ? [...(model.podVersions.get(id) ?? [])].sort().reverse().slice(0, MAX_POD_VERSIONS) : undefined;
+        if (!same(await store.podVersions(asPathId(id)), expected)) return false;
+        const current = model.pods.get(id);
+        if (current !== undefined && !same(await store.podVersion(asPathId(id), current.version), stored(current))) return false;
       }
       return true;
     }), { numRuns: 25 });

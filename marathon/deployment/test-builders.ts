@@ -6,43 +6,13 @@
 import {
   asPathId, type AppDefinition, type Group, type Instance, type InstanceCondition, type PathId,
 } from '../model.ts';
+import { testApp } from '../app/test-app.ts';
 
 export const V1 = '2026-11-22T10:00:00.000Z';
 export const V2 = '2026-11-22T11:00:00.000Z';
 
 export function app(id: string, over: Partial<Omit<AppDefinition, 'id'>> = {}): AppDefinition {
-  return {
-    id: asPathId(id),
-    cmd: 'sleep 1000',
-    env: {},
-    instances: 1,
-    cpus: 1,
-    mem: 128,
-    disk: 0,
-    gpus: 0,
-    executor: '',
-    constraints: [],
-    fetch: [],
-    storeUrls: [],
-    backoffSeconds: 1,
-    backoffFactor: 1.15,
-    maxLaunchDelaySeconds: 300,
-    healthChecks: [],
-    readinessChecks: [],
-    dependencies: [],
-    upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
-    labels: {},
-    portDefinitions: [],
-    requirePorts: false,
-    networks: [{ mode: 'host' }],
-    secrets: {},
-    killSelection: 'YOUNGEST_FIRST',
-    unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
-    role: '*',
-    version: V1,
-    versionInfo: { lastScalingAt: V1, lastConfigChangeAt: V1 },
-    ...over,
-  };
+  return testApp(id, { version: V1, versionInfo: { lastScalingAt: V1, lastConfigChangeAt: V1 }, ...over });
 }
 
 export function group(

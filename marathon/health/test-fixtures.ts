@@ -11,43 +11,14 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asPathId, type AppDefinition, type HealthCheck } from '../model.ts';
+import { type AppDefinition, type HealthCheck } from '../model.ts';
+import { testApp } from '../app/test-app.ts';
 
 export { ManualTime } from '../../master/test-fixtures.ts';
 
 export function app(over: Partial<AppDefinition> = {}): AppDefinition {
-  return {
-    id: asPathId('/web'),
-    cmd: 'sleep 1000',
-    env: {},
-    instances: 1,
-    cpus: 0.1,
-    mem: 32,
-    disk: 0,
-    gpus: 0,
-    executor: '',
-    constraints: [],
-    fetch: [],
-    storeUrls: [],
-    backoffSeconds: 1,
-    backoffFactor: 1.15,
-    maxLaunchDelaySeconds: 300,
-    healthChecks: [],
-    readinessChecks: [],
-    dependencies: [],
-    upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
-    labels: {},
-    portDefinitions: [{ port: 10000, protocol: 'tcp', name: 'http' }],
-    requirePorts: false,
-    networks: [{ mode: 'host' }],
-    secrets: {},
-    killSelection: 'YOUNGEST_FIRST',
-    unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
-    role: '*',
-    version: '2026-11-22T10:00:00.000Z',
-    versionInfo: { lastScalingAt: '2026-11-22T10:00:00.000Z', lastConfigChangeAt: '2026-11-22T10:00:00.000Z' },
-    ...over,
-  };
+  const { id, ...rest } = over;
+  return testApp(id ?? '/web', { cpus: 0.1, mem: 32, portDefinitions: [{ port: 10000, protocol: 'tcp', name: 'http' }], ...rest });
 }
 
 /** Marathon's defaults: grace 300 s, interval 60 s, timeout 20 s, 3 failures, delay 15 s, portIndex 0. */

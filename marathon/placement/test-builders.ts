@@ -5,6 +5,7 @@
  */
 import type { mesos } from '../../proto/types.generated.ts';
 import { asPathId, type AppDefinition } from '../model.ts';
+import { testApp } from '../app/test-app.ts';
 
 type Reservation = { readonly role?: string; readonly labels?: Record<string, string> };
 
@@ -80,36 +81,5 @@ export const offer = (): OfferBuilder => new OfferBuilder();
 /** A normalised app with Marathon's defaults (cpus 1, mem 128, one dynamic port, role '*'). */
 export function app(over: Omit<Partial<AppDefinition>, 'id'> & { readonly id?: string } = {}): AppDefinition {
   const { id, ...rest } = over;
-  return {
-    id: asPathId(id ?? '/app'),
-    cmd: 'sleep 1000',
-    env: {},
-    instances: 1,
-    cpus: 1,
-    mem: 128,
-    disk: 0,
-    gpus: 0,
-    executor: '',
-    constraints: [],
-    fetch: [],
-    storeUrls: [],
-    backoffSeconds: 1,
-    backoffFactor: 1.15,
-    maxLaunchDelaySeconds: 300,
-    healthChecks: [],
-    readinessChecks: [],
-    dependencies: [],
-    upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
-    labels: {},
-    portDefinitions: [{ port: 0, protocol: 'tcp' }],
-    requirePorts: false,
-    networks: [{ mode: 'host' }],
-    secrets: {},
-    killSelection: 'YOUNGEST_FIRST',
-    unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
-    role: '*',
-    version: '2026-11-22T10:00:00.000Z',
-    versionInfo: { lastScalingAt: '2026-11-22T10:00:00.000Z', lastConfigChangeAt: '2026-11-22T10:00:00.000Z' },
-    ...rest,
-  };
+  return testApp(id ?? '/app', { portDefinitions: [{ port: 0, protocol: 'tcp' }], ...rest });
 }

@@ -11,13 +11,16 @@
  *   ports        the declared host ports from the usable port ranges (port-match.ts)
  *   scarce       GPU agents are kept for GPU apps   [gpuSchedulingBehavior or app label 'restricted']
  *
+ * The pipeline reads a `PlacementDemand` (what one instance asks of an offer); `placeInstance`
+ * asks it for an app's task, marathon/placement/place-pod.ts for a pod's task group.
+ *
  * Invariants: a match takes only resources the pool holds (no port or scalar is used twice across
  * repeated placements on the returned pools); the same inputs give the same answer. Pure.
  */
 import { matchOffer } from '../../frameworks/sdk/offer-matching.ts';
 import { Resources } from '../../common/resources/resources.ts';
 import type { mesos } from '../../proto/types.generated.ts';
-import type { AppDefinition } from '../model.ts';
+import type { AppDefinition, Constraint } from '../model.ts';
 import { declaredPorts } from './app-ports.ts';
 import { unmetConstraints } from './constraints.ts';
 import { withoutResources, type OfferPool } from './offer-pool.ts';
@@ -75,8 +78,44 @@ export interface PlacementOptions {
   readonly gpuSchedulingBehavior?: 'undefined' | 'restricted' | 'unrestricted';
 }
 
+/** What one instance asks of an offer, whatever launches it (an app's task, a pod's task group). */
+export interface PlacementDemand {
+  /** The role its resources are allocated to. */
+  readonly role: string;
+  /** Empty or absent: `*` and `role` (resource-roles.ts). */
+  readonly acceptedResourceRoles?: readonly string[];
+  readonly constraints: readonly Constraint[];
+  readonly cpus: number;
+  readonly mem: number;
+  readonly disk: number;
+  readonly gpus: number;
+  /** Host port requests in declaration order: N exactly N, 0 any offered port. */
+  readonly hostPorts: readonly number[];
+  /** Needs reservations made for it (persistent volumes, residency): never fits here. */
+  readonly resident: boolean;
+  /** Labels that steer placement (`GPU_SCHEDULING_BEHAVIOR`). */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** An app's instance as a demand: its resources, constraints and declared host ports. */
+export function appDemand(app: AppDefinition): PlacementDemand {
+  const demand: { -readonly [K in keyof PlacementDemand]: PlacementDemand[K] } = {
+    role: app.role,
+    constraints: app.constraints,
+    cpus: app.cpus,
+    mem: app.mem,
+    disk: app.disk,
+    gpus: app.gpus,
+    hostPorts: declaredPorts(app).flatMap((p) => (p.hostPort === undefined ? [] : [p.hostPort])),
+    resident: (app.container?.volumes ?? []).some((v) => v.persistent !== undefined) || app.residency !== undefined,
+    labels: app.labels,
+  };
+  if (app.acceptedResourceRoles !== undefined) demand.acceptedResourceRoles = app.acceptedResourceRoles;
+  return demand;
+}
+
 interface Step {
-  readonly app: AppDefinition;
+  readonly demand: PlacementDemand;
   readonly pool: OfferPool;
   readonly usable: Resources;
 }
@@ -84,15 +123,14 @@ interface Step {
 // --- filters: each a one-line rule ---------------------------------------------------------
 
 /** The offer belongs to another role, or nothing left in it is of a role the app accepts. */
-function roleFilter({ app, pool, usable }: Step): boolean {
-  if (pool.allocationRole !== undefined && pool.allocationRole !== app.role) return false;
+function roleFilter({ demand, pool, usable }: Step): boolean {
+  if (pool.allocationRole !== undefined && pool.allocationRole !== demand.role) return false;
   return pool.remaining.isEmpty() || !usable.isEmpty();
 }
 
 /** Persistent volumes need a reservation made for the instance; this scheduler makes none. */
-function reservationFilter({ app }: Step): boolean {
-  const persistent = (app.container?.volumes ?? []).some((v) => v.persistent !== undefined);
-  return !persistent && app.residency === undefined;
+function reservationFilter({ demand }: Step): boolean {
+  return !demand.resident;
 }
 
 /** Marathon's maintenance rule: no offers from `drainingSeconds` before a window until its end. */
@@ -108,10 +146,10 @@ function maintenanceFilter({ pool }: Step, options: PlacementOptions): boolean {
  * Under 'restricted', an app without GPUs does not take an agent that has them; an app's label
  * `GPU_SCHEDULING_BEHAVIOR` (restricted | unrestricted) overrides the flag, as in Marathon.
  */
-function scarceFilter({ app, pool }: Step, options: PlacementOptions): boolean {
-  const label = app.labels.GPU_SCHEDULING_BEHAVIOR;
+function scarceFilter({ demand, pool }: Step, options: PlacementOptions): boolean {
+  const label = demand.labels.GPU_SCHEDULING_BEHAVIOR;
   const behavior = label === 'restricted' || label === 'unrestricted' ? label : options.gpuSchedulingBehavior;
-  return !(behavior === 'restricted' && app.gpus === 0 && pool.offeredGpus);
+  return !(behavior === 'restricted' && demand.gpus === 0 && pool.offeredGpus);
 }
 
 const SCALAR_REASON: Readonly<Record<string, RejectReason>> = {
@@ -122,7 +160,7 @@ const SCALAR_REASON: Readonly<Record<string, RejectReason>> = {
 };
 
 /** cpus, mem, disk, gpus through the SDK's matcher, on the usable resources only. */
-function fitScalars({ app, pool, usable }: Step): { take: Resources } | { reasons: RejectReason[] } {
+function fitScalars({ demand, pool, usable }: Step): { take: Resources } | { reasons: RejectReason[] } {
   const offer: mesos.v1.Offer = {
     id: { value: pool.offerId },
     framework_id: { value: '' },
@@ -130,27 +168,37 @@ function fitScalars({ app, pool, usable }: Step): { take: Resources } | { reason
     hostname: pool.agent.hostname,
     resources: usable.filter((e) => e.kind === 'SCALAR').toProto(),
   };
-  const m = matchOffer(offer, { scalars: { cpus: app.cpus, mem: app.mem, disk: app.disk, gpus: app.gpus } });
+  const m = matchOffer(offer, { scalars: { cpus: demand.cpus, mem: demand.mem, disk: demand.disk, gpus: demand.gpus } });
   if (m.ok) return { take: m.take };
   return { reasons: m.reasons.map((r) => SCALAR_REASON[r.slice(0, r.indexOf(':'))]).filter((r) => r !== undefined) };
 }
 
+/** Does one more instance of an app fit on the pool? */
 export function placeInstance(
   app: AppDefinition,
   pool: OfferPool,
   placed: readonly PlacedInstance[],
   options: PlacementOptions = {},
 ): PlacementResult {
-  const step: Step = { app, pool, usable: usableResources(app, pool.remaining) };
+  return placeDemand(appDemand(app), pool, placed, options);
+}
+
+/** The pipeline (module header) for any demand. */
+export function placeDemand(
+  demand: PlacementDemand,
+  pool: OfferPool,
+  placed: readonly PlacedInstance[],
+  options: PlacementOptions = {},
+): PlacementResult {
+  const step: Step = { demand, pool, usable: usableResources(demand, pool.remaining) };
   const reasons = new Set<RejectReason>();
   if (!roleFilter(step)) reasons.add('UnfulfilledRole');
-  if (unmetConstraints(app.constraints, pool.agent, placed).length > 0) reasons.add('UnfulfilledConstraint');
+  if (unmetConstraints(demand.constraints, pool.agent, placed).length > 0) reasons.add('UnfulfilledConstraint');
   if (!reservationFilter(step)) reasons.add('NoCorrespondingReservationFound');
   if (!maintenanceFilter(step, options)) reasons.add('AgentMaintenance');
   const scalars = fitScalars(step);
   if ('reasons' in scalars) for (const r of scalars.reasons) reasons.add(r);
-  const requests = declaredPorts(app).flatMap((p) => (p.hostPort === undefined ? [] : [p.hostPort]));
-  const ports = matchPorts(requests, step.usable);
+  const ports = matchPorts(demand.hostPorts, step.usable);
   if (!ports.ok) reasons.add('InsufficientPorts');
   if (!scarceFilter(step, options)) reasons.add('DeclinedScarceResources');
 
@@ -162,7 +210,7 @@ export function placeInstance(
   const match: { -readonly [K in keyof Match]: Match[K] } = {
     agentId: agent.agentId,
     hostname: agent.hostname,
-    role: app.role,
+    role: demand.role,
     resources: take.toProto(),
     hostPorts: [...ports.ports],
     attributes: agent.attributes,

@@ -10,12 +10,17 @@
  */
 import { reservationRole, type Resource } from '../../common/resources/resource.ts';
 import type { Resources } from '../../common/resources/resources.ts';
-import type { AppDefinition } from '../model.ts';
+
+/** Whose roles decide: an app, or any demand with a role and accepted roles (place-instance.ts). */
+export interface RoleChoice {
+  readonly role: string;
+  readonly acceptedResourceRoles?: readonly string[];
+}
 
 /** Reservation label keys Marathon puts on resident reservations. */
 export const RESIDENT_RESERVATION_LABELS: readonly string[] = ['marathon_framework_id', 'marathon_task_id'];
 
-export function acceptedRoles(app: AppDefinition): ReadonlySet<string> {
+export function acceptedRoles(app: RoleChoice): ReadonlySet<string> {
   if (app.acceptedResourceRoles !== undefined && app.acceptedResourceRoles.length > 0) return new Set(app.acceptedResourceRoles);
   return new Set(['*', app.role]);
 }
@@ -25,11 +30,11 @@ function hasResidentLabels(e: Resource): boolean {
 }
 
 /** A predicate for the entries the app may use. */
-export function usableBy(app: AppDefinition): (e: Resource) => boolean {
+export function usableBy(app: RoleChoice): (e: Resource) => boolean {
   const roles = acceptedRoles(app);
   return (e) => !e.revocable && !e.shared && e.disk === undefined && roles.has(reservationRole(e)) && !hasResidentLabels(e);
 }
 
-export function usableResources(app: AppDefinition, offered: Resources): Resources {
+export function usableResources(app: RoleChoice, offered: Resources): Resources {
   return offered.filter(usableBy(app));
 }

@@ -27,7 +27,7 @@ import { createHealthRunner } from './health/index.ts';
 import { createReadinessRunner } from './readiness/index.ts';
 import { createFollowerService } from './core/follower-service.ts';
 import { createMarathonCore, DEFAULT_CORE_CONFIG, type MarathonCore } from './core/marathon-core.ts';
-import type { MarathonService } from './ports.ts';
+import type { MarathonService, PodService } from './ports.ts';
 
 export const MARATHON_FLAGS: readonly FlagSpec[] = [
   { name: 'master', type: 'string', default: '127.0.0.1:5050', help: 'the Mesos master(s): host:port[,host:port...] (the leader is found by redirect)' },
@@ -97,9 +97,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   let leaderAddress: string | undefined;
   const follower = createFollowerService(() => leaderAddress, (l) => events.subscribe(l));
   // The REST layer always sees the current service: the follower until this process leads.
-  const service: MarathonService = new Proxy(follower, {
+  const service: MarathonService & PodService = new Proxy(follower, {
     get: (_t, prop) => {
-      const current: MarathonService = core ?? follower;
+      const current: MarathonService & PodService = core ?? follower;
       const value = Reflect.get(current, prop) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(current) : value;
     },

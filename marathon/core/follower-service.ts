@@ -4,12 +4,12 @@
  * and answers 503 when there is none. Reads here are empty and changes are refused, so a request
  * that slips through never acts on stale state.
  */
-import type { MarathonService, MarathonStatus, ServiceError } from '../ports.ts';
+import type { MarathonService, MarathonStatus, PodService, ServiceError } from '../ports.ts';
 import { asPathId } from '../model.ts';
 
 const NO_LEADER: ServiceError = { ok: false, status: 503, message: 'Could not determine the current leader' };
 
-export function createFollowerService(leader: () => string | undefined, subscribe: MarathonService['subscribe']): MarathonService {
+export function createFollowerService(leader: () => string | undefined, subscribe: MarathonService['subscribe']): MarathonService & PodService {
   const refuse = () => Promise.resolve(NO_LEADER);
   return {
     rootGroup: () => ({ id: asPathId('/'), apps: [], groups: [], dependencies: [], version: new Date(0).toISOString() }),
@@ -33,6 +33,13 @@ export function createFollowerService(leader: () => string | undefined, subscrib
     killTasks: refuse,
     cancelDeployment: refuse,
     resetDelay: () => false,
+    pods: () => [],
+    pod: () => undefined,
+    podVersions: () => Promise.resolve(undefined),
+    podVersion: () => Promise.resolve(undefined),
+    createPod: refuse,
+    putPod: refuse,
+    deletePod: refuse,
     subscribe,
     status: (): MarathonStatus => ({ leader: leader(), isLeader: false, elected: false, frameworkId: undefined, master: undefined, subscribed: false }),
   };

@@ -84,3 +84,64 @@ export function applyStatus(instance: Instance, status: mesos.v1.TaskStatus, now
     terminal: isTerminalCondition(condition),
   };
 }
+
+const FAILURE_ORDER: readonly InstanceCondition[] = ['Failed', 'Error', 'Killed', 'Gone', 'Dropped', 'Unknown', 'Finished'];
+
+/**
+ * The condition of a pod instance from its tasks' (Marathon's rules, simplified): over once every
+ * task is over (the worst end wins: Failed before Error, Killed, Gone, Dropped, Unknown, Finished);
+ * Unreachable when one is; Killing while the group goes down (one task over or being killed);
+ * Running when all run; Starting once one starts; else Staging.
+ */
+export function podCondition(conditions: readonly InstanceCondition[]): InstanceCondition {
+  if (conditions.length > 0 && conditions.every(isTerminalCondition)) {
+    return FAILURE_ORDER.find((c) => conditions.includes(c)) ?? 'Finished';
+  }
+  if (conditions.includes('Unreachable')) return 'Unreachable';
+  if (conditions.some((c) => isTerminalCondition(c) || c === 'Killing')) return 'Killing';
+  if (conditions.every((c) => c === 'Running')) return 'Running';
+  if (conditions.some((c) => c === 'Starting' || c === 'Running')) return 'Starting';
+  return conditions.every((c) => c === 'Provisioned') ? 'Provisioned' : 'Staging';
+}
+
+/** A pod instance after the status of one of its tasks arrived; undefined when the instance ended or the task is not its. */
+export function applyPodStatus(instance: Instance, status: mesos.v1.TaskStatus, now: number): StatusChange | undefined {
+  if (isTerminalCondition(instance.condition) || instance.podTasks === undefined) return undefined;
+  const taskId = status.task_id.value;
+  const k = instance.podTasks.findIndex((t) => t.taskId === taskId);
+  if (k < 0) return undefined;
+  const state = status.state as TaskStateName;
+  const at = isoOf(now);
+  const before = instance.podTasks[k];
+  const task = {
+    ...before,
+    state,
+    ...(state === 'TASK_RUNNING' && before.startedAt === undefined ? { startedAt: at } : {}),
+    ...(status.healthy === undefined ? {} : { healthy: status.healthy }),
+  };
+  const podTasks = instance.podTasks.map((t, n) => (n === k ? task : t));
+  const condition = podCondition(podTasks.map((t) => (t.state === undefined ? 'Provisioned' : conditionOf(t.state))));
+  const checked = podTasks.filter((t) => t.healthy !== undefined);
+  const healthy = checked.length === 0 ? undefined : checked.every((t) => t.healthy === true);
+  const addresses = (status.container_status?.network_infos ?? [])
+    .flatMap((n) => n.ip_addresses ?? [])
+    .filter((a) => a.ip_address !== undefined && a.ip_address !== '')
+    .map((a) => ({ ipAddress: a.ip_address as string, protocol: a.protocol === 'IPv6' ? 'IPv6' as const : 'IPv4' as const }));
+  const next: Instance = {
+    ...instance,
+    podTasks,
+    condition,
+    state,
+    ...(condition === 'Running' && instance.startedAt === undefined ? { startedAt: at } : {}),
+    ...(healthy === undefined ? {} : { healthy }),
+    ...(addresses.length > 0 ? { ipAddresses: addresses } : {}),
+    ...(condition === 'Unreachable' ? { unreachableSince: instance.unreachableSince ?? at } : {}),
+  };
+  if (condition !== 'Unreachable') delete (next as { unreachableSince?: string }).unreachableSince;
+  return {
+    instance: next,
+    conditionChanged: condition !== instance.condition,
+    healthChanged: healthy !== instance.healthy,
+    terminal: isTerminalCondition(condition),
+  };
+}

@@ -29,12 +29,13 @@ import type { mesos } from '../../proto/types.generated.ts';
 import type { Clock, Logger, TimerHandle, Timers } from '../../common/ports.ts';
 import type { CallResult, SchedulerHandler, TaskRef } from '../../frameworks/sdk/scheduler-handler.ts';
 import type {
-  AppDefinition, Deployment, DeploymentAction, Group, Instance, MarathonEvent, PathId, ReadinessResult, TaskFailure,
-  TaskStateName, Timestamp,
+  AppDefinition, Deployment, DeploymentAction, DeploymentStep, Group, Instance, MarathonEvent, PathId, ReadinessResult,
+  RunSpec, TaskFailure, TaskStateName, Timestamp,
 } from '../model.ts';
+import { APP_ACTION_OF } from '../model.ts';
 import type {
-  ChangeOptions, ChangeResult, MarathonService, MarathonStatus, MarathonStore, QueueEntry, ServiceError, StoreOperation,
-  StoredState,
+  ChangeOptions, ChangeResult, MarathonService, MarathonStatus, MarathonStore, PodService, QueueEntry, ServiceError,
+  StoreOperation, StoredState,
 } from '../ports.ts';
 import { allApps, findApp, findGroup, scaledGroup, validateRoot, withApps, withGroup, withoutApp, withoutGroup } from '../app/group.ts';
 import { isConfigChange } from '../app/app-change.ts';
@@ -43,13 +44,16 @@ import { actionProgress, type ActionDecision } from '../deployment/action-progre
 import { conflictingDeployments } from '../deployment/conflicts.ts';
 import { nextBackoff, type BackoffState } from '../deployment/launch-backoff.ts';
 import type { PlacedInstance } from '../placement/place-instance.ts';
-import { applyStatus, isActiveCondition, isFailureState, isoOf } from './instance-status.ts';
+import { applyPodStatus, applyStatus, isActiveCondition, isFailureState, isoOf } from './instance-status.ts';
 import { instanceIdOfTask } from './task-ids.ts';
 import { assembleRoot, storeChanges } from './root-assembly.ts';
 import { matchOffers, type LaunchWant } from './offer-round.ts';
 import { createSerial } from './serial.ts';
 import { createOfferStats, type OfferStatsBook } from './offer-stats.ts';
 import * as ev from '../events/index.ts';
+import type { PodDefinition } from '../pod/pod-definition.ts';
+import { podRunSpec } from '../pod/pod-run-spec.ts';
+import { stableJson } from '../app/app-change.ts';
 
 /** The driver calls the core makes (frameworks/sdk SchedulerDriver satisfies it). */
 export interface CoreDriver {
@@ -144,9 +148,12 @@ export function createMarathonCore(opts: MarathonCoreOptions): MarathonCore {
   return new MarathonCore(opts);
 }
 
-export class MarathonCore implements MarathonService, SchedulerHandler {
+export class MarathonCore implements MarathonService, PodService, SchedulerHandler {
   private root: Group;
   private readonly instancesById = new Map<string, Instance>();
+  private readonly podsById = new Map<PathId, PodDefinition>();
+  /** Task id -> instance id of the pod instances (an app task's id names its instance). */
+  private readonly podTaskOwner = new Map<string, string>();
   private readonly deploymentsById = new Map<string, Deployment>();
   private readonly failures = new Map<PathId, TaskFailure>();
   private readonly backoffs = new Map<PathId, BackoffState>();
@@ -176,7 +183,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   constructor(private readonly opts: MarathonCoreOptions) {
     const s = opts.state;
     this.root = assembleRoot(s.groups, s.apps, isoOf(opts.clock.now()));
-    for (const i of s.instances) this.instancesById.set(i.instanceId, i);
+    for (const i of s.instances) this.remember(i);
+    for (const pod of s.pods) this.podsById.set(pod.id, pod);
     for (const d of s.deployments) this.deploymentsById.set(d.id, d);
     for (const f of s.taskFailures) this.failures.set(f.appId, f);
     // An empty id is a dropped one (the store port can only put a framework id).
@@ -376,7 +384,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         await this.persist(targets.map((i) => ({ op: 'deleteInstance', instanceId: i.instanceId })));
         for (const i of targets) {
           this.forget(i.instanceId);
-          void this.driver?.kill(i.taskId, i.agentId);
+          for (const taskId of taskIdsOf(i)) void this.driver?.kill(taskId, i.agentId);
         }
       } else {
         const stopping = targets.map((i) => (i.goal === 'Running' ? { ...i, goal: 'Stopped' as const } : i));
@@ -417,10 +425,99 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   }
 
   resetDelay(appId: PathId): boolean {
-    if (!findApp(this.root, appId)) return false;
+    if (!this.runSpecOf(appId)) return false;
     this.backoffs.delete(appId);
     this.scheduleEvaluate();
     return true;
+  }
+
+  // --- pods ---------------------------------------------------------------------------------
+
+  pods(): readonly PodDefinition[] {
+    return [...this.podsById.values()];
+  }
+
+  pod(id: PathId): PodDefinition | undefined {
+    return this.podsById.get(id);
+  }
+
+  podVersions(id: PathId): Promise<readonly Timestamp[] | undefined> {
+    return this.opts.store.podVersions(id);
+  }
+
+  podVersion(id: PathId, version: Timestamp): Promise<PodDefinition | undefined> {
+    return this.opts.store.podVersion(id, version);
+  }
+
+  createPod(pod: PodDefinition, opts: ChangeOptions): Promise<ChangeResult> {
+    return this.serial.run(() => this.applyPodChange(pod.id, pod, opts, true));
+  }
+
+  putPod(pod: PodDefinition, opts: ChangeOptions): Promise<ChangeResult> {
+    return this.serial.run(() => this.applyPodChange(pod.id, pod, opts, false));
+  }
+
+  deletePod(id: PathId, opts: ChangeOptions): Promise<ChangeResult> {
+    return this.serial.run(() => this.applyPodChange(id, undefined, opts, false));
+  }
+
+  /**
+   * A pod change: its own deployment (a new pod: StartPod then ScalePod; a config change:
+   * RestartPod; `instances` only: ScalePod; removed: StopPod), refused (409) while another
+   * deployment holds the pod unless forced; pod and deployment persisted in one transaction.
+   */
+  private async applyPodChange(id: PathId, wanted: PodDefinition | undefined, opts: ChangeOptions, create: boolean): Promise<ChangeResult> {
+    const now = this.opts.clock.now();
+    const version = isoOf(now);
+    const current = this.podsById.get(id);
+    if (create && (current !== undefined || findApp(this.root, id) || findGroup(this.root, id))) {
+      return { ok: false, status: 409, message: `A pod with id [${id}] already exists.` };
+    }
+    if (!create && wanted !== undefined && current === undefined && (findApp(this.root, id) || findGroup(this.root, id))) {
+      return { ok: false, status: 409, message: `An app or group with id [${id}] already exists.` };
+    }
+    if (wanted === undefined && current === undefined) return notFound(`Pod '${id}' does not exist`);
+    const target = wanted === undefined || (current !== undefined && current.version === wanted.version) ? wanted : { ...wanted, version };
+    const configOf = (p: PodDefinition) => stableJson({ ...p, version: '', scaling: { ...p.scaling, instances: 0 } });
+    const step = (action: DeploymentAction['action']): DeploymentStep => ({ actions: [{ action, app: id }] });
+    const steps: DeploymentStep[] = target === undefined ? [step('StopPod')]
+      : current === undefined ? [step('StartPod'), step('ScalePod')]
+      : configOf(current) !== configOf(target) ? [step('RestartPod')]
+      : current.scaling.instances !== target.scaling.instances ? [step('ScalePod')]
+      : [];
+    const plan: Deployment = {
+      id: this.opts.newId(), version, original: this.root, target: this.root, steps, affectedApps: [id], currentStep: 1, restartApps: [],
+    };
+    const conflicts = conflictingDeployments(this.deployments(), [id]);
+    if (conflicts.length > 0 && !opts.force) {
+      return {
+        ok: false,
+        status: 409,
+        message: `Pod is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.`,
+        deployments: conflicts.map((c) => ({ id: c.id })),
+      };
+    }
+    await this.persist([
+      target === undefined ? { op: 'deletePod', podId: id } : { op: 'putPod', pod: target },
+      ...conflicts.map((c): StoreOperation => ({ op: 'deleteDeployment', deploymentId: c.id })),
+      ...(steps.length > 0 ? [{ op: 'putDeployment', deployment: plan } as const] : []),
+    ]);
+    if (target === undefined) this.podsById.delete(id);
+    else this.podsById.set(id, target);
+    for (const c of conflicts) {
+      this.deploymentsById.delete(c.id);
+      this.publish(ev.deploymentFailedEvent(c, version));
+    }
+    if (target === undefined || current === undefined || configOf(current) !== configOf(target)) this.backoffs.delete(id);
+    this.wanted.delete(id);
+    if (steps.length > 0) {
+      this.deploymentsById.set(plan.id, plan);
+      this.publish(ev.deploymentInfoEvent(plan, version));
+    } else {
+      this.publish(ev.deploymentSuccessEvent(plan, version));
+    }
+    this.scheduleEvaluate();
+    return { ok: true, deploymentId: plan.id, version };
   }
 
   private change(opts: ChangeOptions, build: (root: Group, version: Timestamp) => Group | ServiceError, eventType: string, restart: readonly PathId[] = []): Promise<ChangeResult> {
@@ -506,7 +603,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
         this.frameworkId = frameworkId;
       }
       this.publish(first ? ev.schedulerRegisteredEvent(frameworkId, this.driver?.master ?? '', this.nowIso()) : ev.schedulerReregisteredEvent(this.driver?.master ?? '', this.nowIso()));
-      const known: TaskRef[] = [...this.instancesById.values()].map((i) => ({ taskId: i.taskId, agentId: i.agentId }));
+      const known: TaskRef[] = [...this.instancesById.values()].flatMap((i) => taskIdsOf(i).map((taskId) => ({ taskId, agentId: i.agentId })));
       // Explicit for what we know (unknown ones come back LOST/UNKNOWN and are replaced), implicit for strays.
       if (known.length > 0) void this.driver?.reconcile(known);
       void this.driver?.reconcile([]);
@@ -551,9 +648,12 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     const now = this.opts.clock.now();
     const wants: LaunchWant[] = [];
     for (const [appId, w] of this.wanted) {
-      const app = this.launchDefinition(appId);
+      const app = findApp(this.root, appId);
+      const pod = app === undefined ? this.podsById.get(appId) : undefined;
       const b = this.backoffs.get(appId);
-      if (app && w.count > 0 && (b === undefined || b.until <= now)) wants.push({ app, count: w.count });
+      if (w.count <= 0 || (b !== undefined && b.until > now)) continue;
+      if (app) wants.push({ app, count: w.count });
+      else if (pod) wants.push({ pod, count: w.count });
     }
     const placed = new Map<PathId, PlacedInstance[]>();
     for (const i of this.instancesById.values()) {
@@ -562,18 +662,18 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       list.push({ agentId: i.agentId, hostname: i.host, attributes: i.attributes, ...(i.region === undefined ? {} : { region: i.region }), ...(i.zone === undefined ? {} : { zone: i.zone }) });
       placed.set(i.appId, list);
     }
-    const round = matchOffers({ offers, wants, placed, newId: this.opts.newId, now: isoOf(now) });
+    const round = matchOffers({ offers, wants, placed, newId: this.opts.newId, now: isoOf(now), frameworkId: this.frameworkId ?? '' });
     this.stats.record(round, isoOf(now));
     const launched = round.launches.flatMap((l) => l.instances);
     if (launched.length > 0) {
       await this.persist(launched.map((instance) => ({ op: 'putInstance', instance })));
       for (const i of launched) {
-        this.instancesById.set(i.instanceId, i);
+        this.remember(i);
         const w = this.wanted.get(i.appId);
         if (w) w.count -= 1;
       }
     }
-    const results = await Promise.all(round.launches.map((l) => driver.accept([l.offerId], [{ type: 'LAUNCH', launch: { task_infos: [...l.taskInfos] } }])));
+    const results = await Promise.all(round.launches.map((l) => driver.accept([l.offerId], l.operations)));
     const refused: Instance[] = [];
     results.forEach((r, n) => {
       if (!r.ok && r.status !== 0) refused.push(...round.launches[n].instances);
@@ -581,7 +681,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (refused.length > 0) {
       this.opts.logger.warn({ tasks: refused.length }, 'the master refused a launch; the instances are forgotten and launched again');
       await this.persist(refused.map((i) => ({ op: 'deleteInstance', instanceId: i.instanceId })));
-      for (const i of refused) this.instancesById.delete(i.instanceId);
+      for (const i of refused) this.forget(i.instanceId);
     }
     if (round.declined.length > 0) {
       const waiting = [...this.wanted.values()].some((w) => w.count > 0);
@@ -599,15 +699,16 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     const now = this.opts.clock.now();
     const taskId = status.task_id.value;
     const state = status.state as TaskStateName;
-    const current = this.instancesById.get(instanceIdOfTask(taskId));
-    if (!current || current.taskId !== taskId) {
+    const owner = this.podTaskOwner.get(taskId);
+    const current = this.instancesById.get(owner ?? instanceIdOfTask(taskId));
+    if (!current || (owner === undefined && current.taskId !== taskId)) {
       if (!isTerminalState(state)) {
         this.opts.logger.info({ taskId, state }, 'killing a task this marathon does not know');
         void this.driver?.kill(taskId, status.agent_id?.value);
       }
       return;
     }
-    const change = applyStatus(current, status, now);
+    const change = current.podTasks !== undefined ? applyPodStatus(current, status, now) : applyStatus(current, status, now);
     if (!change) return;
     const next = change.instance;
     this.publish(ev.statusUpdateEvent(next, { ...(status.message === undefined ? {} : { message: status.message }) }, isoOf(now)));
@@ -627,8 +728,8 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       for (const op of ops) this.stage(op);
       this.forget(next.instanceId);
       if (limitWorthy) {
-        const app = findApp(this.root, next.appId);
-        if (app) this.backoffs.set(app.id, nextBackoff(app, this.backoffs.get(app.id), now));
+        const spec = this.runSpecOf(next.appId);
+        if (spec) this.backoffs.set(spec.id, nextBackoff(spec, this.backoffs.get(spec.id), now));
       }
       this.publish(ev.instanceChangedEvent(next, isoOf(now)));
       this.scheduleEvaluate();
@@ -637,7 +738,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (change.conditionChanged && (next.condition === 'Running' || next.condition === 'Unreachable' || current.condition === 'Unreachable')) {
       this.stage({ op: 'putInstance', instance: next });
     }
-    this.instancesById.set(next.instanceId, next);
+    this.remember(next);
     if (change.conditionChanged) {
       this.publish(ev.instanceChangedEvent(next, isoOf(now)));
       if (next.condition === 'Running') this.trackChecks(next);
@@ -716,7 +817,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (before !== result.ready) this.scheduleEvaluate();
   }
 
-  private isReady(instanceId: string, app: AppDefinition): boolean {
+  private isReady(instanceId: string, app: RunSpec): boolean {
     // An instance whose checks do not run (it predates this leader's deployment) is not held back.
     return app.readinessChecks.length === 0 || this.ready.get(instanceId)?.ready === true || !this.readinessTracked.has(instanceId);
   }
@@ -749,9 +850,12 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     return undefined;
   }
 
-  /** The definition new instances of an app are launched from (the deployment's target or the root's). */
-  private launchDefinition(appId: PathId): AppDefinition | undefined {
-    return findApp(this.root, appId);
+  /** The app, or the pod seen as a run spec, with this id (current definitions). */
+  private runSpecOf(id: PathId): RunSpec | undefined {
+    const app = findApp(this.root, id);
+    if (app) return app;
+    const pod = this.podsById.get(id);
+    return pod === undefined ? undefined : podRunSpec(pod);
   }
 
   private decide(appId: PathId, instances: readonly Instance[]): ActionDecision & { driving: boolean } {
@@ -760,13 +864,14 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     if (held === null) return { launch: 0, kill: [], done: true, driving: false };
     if (held) {
       const { deployment, action } = held;
-      const app = action.action === 'StopApplication' ? findApp(deployment.original, appId) : findApp(this.root, appId) ?? findApp(deployment.target, appId);
+      const stop = APP_ACTION_OF[action.action] === 'StopApplication';
+      const app: RunSpec | undefined = stop ? findApp(deployment.original, appId) : this.runSpecOf(appId) ?? findApp(deployment.target, appId);
       // A stop takes every instance, inactive unreachable ones too (they are expunged, not left behind).
       if (!app) return { launch: 0, kill: instances.filter((i) => i.goal === 'Running').map((i) => i.instanceId), done: counted.length === 0, driving: true };
-      const d = actionProgress({ action, app, instances: action.action === 'StopApplication' ? instances : counted, isReady: (id) => this.isReady(id, app) });
+      const d = actionProgress({ action, app, instances: stop ? instances : counted, isReady: (id) => this.isReady(id, app) });
       return { ...d, driving: true };
     }
-    const app = findApp(this.root, appId);
+    const app = this.runSpecOf(appId);
     if (!app) {
       // Instances of an app that no longer exists (a forced cancel, a restart that found strays).
       return { launch: 0, kill: instances.filter((i) => i.goal === 'Running').map((i) => i.instanceId), done: true, driving: false };
@@ -807,7 +912,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
       if (!moved) break;
     }
 
-    const appIds = new Set<PathId>([...allApps(this.root).map((a) => a.id), ...byApp.keys()]);
+    const appIds = new Set<PathId>([...allApps(this.root).map((a) => a.id), ...this.podsById.keys(), ...byApp.keys()]);
     for (const d of this.deploymentsById.values()) for (const a of d.affectedApps) appIds.add(a);
     const kills: string[] = [];
     const now = isoOf(this.opts.clock.now());
@@ -833,7 +938,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     for (const id of instanceIds) {
       const i = this.instancesById.get(id);
       if (!i) continue;
-      const goal = findApp(this.root, i.appId) ? 'Stopped' as const : 'Decommissioned' as const;
+      const goal = this.runSpecOf(i.appId) ? 'Stopped' as const : 'Decommissioned' as const;
       stopping.push(i.goal === 'Running' ? { ...i, goal } : i);
     }
     if (stopping.length === 0) return;
@@ -853,9 +958,9 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     const now = this.opts.clock.now();
     const driver = this.driver;
     if (!driver) return;
-    await Promise.all(known.filter((i) => !unreachable.includes(i)).map((i) => {
+    await Promise.all(known.filter((i) => !unreachable.includes(i)).flatMap((i) => {
       this.killSentAt.set(i.instanceId, now);
-      return driver.kill(i.taskId, i.agentId);
+      return taskIdsOf(i).map((taskId) => driver.kill(taskId, i.agentId));
     }));
   }
 
@@ -875,7 +980,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   // --- housekeeping ---------------------------------------------------------------------------
 
   private async applyUnreachableStrategy(i: Instance, now: number): Promise<void> {
-    const app = findApp(this.root, i.appId);
+    const app = this.runSpecOf(i.appId);
     const strategy = app?.unreachableStrategy;
     if (!strategy || strategy === 'disabled' || i.unreachableSince === undefined) return;
     const since = Date.parse(i.unreachableSince);
@@ -903,7 +1008,14 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
   }
 
   /** Drops everything the core keeps about an instance (it ended or was expunged). */
+  /** Adds an instance (launched, or loaded) and indexes its pod tasks. */
+  private remember(i: Instance): void {
+    this.instancesById.set(i.instanceId, i);
+    for (const t of i.podTasks ?? []) this.podTaskOwner.set(t.taskId, i.instanceId);
+  }
+
   private forget(instanceId: string): void {
+    for (const t of this.instancesById.get(instanceId)?.podTasks ?? []) this.podTaskOwner.delete(t.taskId);
     this.instancesById.delete(instanceId);
     this.killSentAt.delete(instanceId);
     this.ready.delete(instanceId);
@@ -953,7 +1065,7 @@ export class MarathonCore implements MarathonService, SchedulerHandler {
     }
     // Marathon's cleanUpOverdueDelays: a delay is dropped once maxLaunchDelaySeconds passed since the failure that set it.
     for (const [appId, b] of [...this.backoffs]) {
-      const app = findApp(this.root, appId);
+      const app = this.runSpecOf(appId);
       if (!app || now > b.until - b.delaySeconds * 1000 + app.maxLaunchDelaySeconds * 1000) this.backoffs.delete(appId);
     }
   }
@@ -1040,6 +1152,9 @@ function restamp(app: AppDefinition, previous: AppDefinition | undefined, versio
 function restampGroup(group: Group, root: Group, version: Timestamp): Group {
   return { ...group, apps: group.apps.map((a) => restamp(a, findApp(root, a.id), version)), groups: group.groups.map((g) => restampGroup(g, root, version)) };
 }
+
+/** The Mesos tasks of an instance: one for an app, one per container for a pod. */
+const taskIdsOf = (i: Instance): string[] => i.podTasks?.map((t) => t.taskId) ?? [i.taskId];
 
 const isTerminalState = (s: TaskStateName): boolean =>
   s === 'TASK_FINISHED' || s === 'TASK_FAILED' || s === 'TASK_KILLED' || s === 'TASK_ERROR' || s === 'TASK_LOST' ||

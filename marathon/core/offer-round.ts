@@ -1,6 +1,6 @@
 /**
- * One round of offer matching (pure): the offers that arrived together against the apps that
- * want instances. Each offer is a pool; apps take instances from it one at a time through the
+ * One round of offer matching (pure): the offers that arrived together against the apps and pods
+ * that want instances (an app instance is one task of a LAUNCH, a pod instance a LAUNCH_GROUP). Each offer is a pool; apps take instances from it one at a time through the
  * placement pipeline (marathon/placement/) until it fits no more, so one offer can carry many
  * tasks and constraints see the instances placed earlier in the same round.
  *
@@ -10,20 +10,24 @@
  */
 import type { mesos } from '../../proto/types.generated.ts';
 import type { AppDefinition, Instance, PathId, Timestamp } from '../model.ts';
-import { createOfferPool } from '../placement/offer-pool.ts';
-import { placeInstance, type PlacedInstance } from '../placement/place-instance.ts';
+import type { PodDefinition } from '../pod/pod-definition.ts';
+import { createOfferPool, type OfferPool } from '../placement/offer-pool.ts';
+import { placeInstance, type Match, type PlacedInstance, type PlacementResult } from '../placement/place-instance.ts';
+import { placePod } from '../placement/place-pod.ts';
 import { buildTaskInfo } from '../launch/task-info.ts';
-import { instanceIds } from './task-ids.ts';
+import { buildTaskGroup } from '../launch/task-group.ts';
+import { instanceIds, podInstanceIds } from './task-ids.ts';
 
-export interface LaunchWant {
-  readonly app: AppDefinition;
-  readonly count: number;
-}
+/** An app or a pod that wants `count` more instances. */
+export type LaunchWant =
+  | { readonly app: AppDefinition; readonly pod?: undefined; readonly count: number }
+  | { readonly pod: PodDefinition; readonly app?: undefined; readonly count: number };
 
 export interface OfferLaunch {
   readonly offerId: string;
   readonly agentId: string;
-  readonly taskInfos: readonly mesos.v1.TaskInfo[];
+  /** LAUNCH (the apps' tasks, one operation) and LAUNCH_GROUP (one per pod instance). */
+  readonly operations: readonly mesos.v1.Offer.Operation[];
   readonly instances: readonly Instance[];
 }
 
@@ -50,38 +54,55 @@ export interface OfferRoundInput {
   readonly placed: ReadonlyMap<PathId, readonly PlacedInstance[]>;
   readonly newId: () => string;
   readonly now: Timestamp;
+  /** The framework id (a pod's executor names it). */
+  readonly frameworkId: string;
 }
 
 export function matchOffers(input: OfferRoundInput): OfferRoundResult {
-  const left = new Map(input.wants.map((w) => [w.app.id, w.count]));
+  const idOf = (w: LaunchWant): PathId => (w.app ?? w.pod).id;
+  const left = new Map(input.wants.map((w) => [idOf(w), w.count]));
   const placed = new Map<PathId, PlacedInstance[]>();
-  for (const w of input.wants) placed.set(w.app.id, [...(input.placed.get(w.app.id) ?? [])]);
+  for (const w of input.wants) placed.set(idOf(w), [...(input.placed.get(idOf(w)) ?? [])]);
   const launches: OfferLaunch[] = [];
   const declined: string[] = [];
   const rejections: OfferRejection[] = [];
   const used = new Map<PathId, number>();
 
   for (const offer of input.offers) {
-    let pool = createOfferPool(offer);
+    let pool: OfferPool = createOfferPool(offer);
     const taskInfos: mesos.v1.TaskInfo[] = [];
+    const groups: mesos.v1.Offer.Operation[] = [];
     const instances: Instance[] = [];
     for (const want of input.wants) {
-      const app = want.app;
+      const spec = want.app ?? want.pod;
       let took = false;
-      while ((left.get(app.id) ?? 0) > 0) {
-        const r = placeInstance(app, pool, placed.get(app.id) ?? []);
+      while ((left.get(spec.id) ?? 0) > 0) {
+        const r: PlacementResult = want.app !== undefined
+          ? placeInstance(want.app, pool, placed.get(spec.id) ?? [])
+          : placePod(want.pod, pool, placed.get(spec.id) ?? []);
         if (!r.ok) {
-          rejections.push({ appId: app.id, offerId: offer.id.value, agentId: offer.agent_id.value, hostname: offer.hostname, reasons: r.reasons });
+          rejections.push({ appId: spec.id, offerId: offer.id.value, agentId: offer.agent_id.value, hostname: offer.hostname, reasons: r.reasons });
           break;
         }
-        const ids = instanceIds(app.id, input.newId());
-        const m = r.match;
-        taskInfos.push(buildTaskInfo(app, { taskId: ids.taskId }, m));
+        const m: Match = r.match;
+        let ids: { instanceId: string; taskId: string };
+        let podTasks: Instance['podTasks'];
+        if (want.app !== undefined) {
+          ids = instanceIds(spec.id, input.newId());
+          taskInfos.push(buildTaskInfo(want.app, { taskId: ids.taskId }, m));
+        } else {
+          const p = podInstanceIds(want.pod, input.newId());
+          const built = buildTaskGroup(want.pod, { instanceId: p.instanceId, executorId: p.executorId, taskIds: p.taskIds }, m, input.frameworkId);
+          groups.push({ type: 'LAUNCH_GROUP', launch_group: { executor: built.executor, task_group: built.taskGroup } });
+          ids = { instanceId: p.instanceId, taskId: p.taskIds[0] };
+          podTasks = want.pod.containers.map((c, k) => ({ taskId: p.taskIds[k], name: c.name }));
+        }
         instances.push({
           instanceId: ids.instanceId,
           taskId: ids.taskId,
-          appId: app.id,
-          version: app.version,
+          ...(podTasks === undefined ? {} : { podTasks }),
+          appId: spec.id,
+          version: spec.version,
           condition: 'Provisioned',
           agentId: m.agentId,
           host: m.hostname,
@@ -95,14 +116,18 @@ export function matchOffers(input: OfferRoundInput): OfferRoundResult {
           healthCheckResults: [],
           goal: 'Running',
         });
-        placed.get(app.id)?.push({ agentId: m.agentId, hostname: m.hostname, attributes: m.attributes, ...(m.region === undefined ? {} : { region: m.region }), ...(m.zone === undefined ? {} : { zone: m.zone }) });
-        left.set(app.id, (left.get(app.id) ?? 0) - 1);
+        placed.get(spec.id)?.push({ agentId: m.agentId, hostname: m.hostname, attributes: m.attributes, ...(m.region === undefined ? {} : { region: m.region }), ...(m.zone === undefined ? {} : { zone: m.zone }) });
+        left.set(spec.id, (left.get(spec.id) ?? 0) - 1);
         pool = r.pool;
         took = true;
       }
-      if (took) used.set(app.id, (used.get(app.id) ?? 0) + 1);
+      if (took) used.set(spec.id, (used.get(spec.id) ?? 0) + 1);
     }
-    if (taskInfos.length > 0) launches.push({ offerId: offer.id.value, agentId: offer.agent_id.value, taskInfos, instances });
+    const operations: mesos.v1.Offer.Operation[] = [
+      ...(taskInfos.length > 0 ? [{ type: 'LAUNCH', launch: { task_infos: taskInfos } } as mesos.v1.Offer.Operation] : []),
+      ...groups,
+    ];
+    if (operations.length > 0) launches.push({ offerId: offer.id.value, agentId: offer.agent_id.value, operations, instances });
     else declined.push(offer.id.value);
   }
   return { launches, declined, rejections, used };

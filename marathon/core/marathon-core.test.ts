@@ -13,6 +13,8 @@ import { silentLogger } from '../../common/ports.ts';
 import type { CallResult, TaskRef } from '../../frameworks/sdk/scheduler-handler.ts';
 import { createMemoryMarathonStore } from '../storage/memory-store.ts';
 import { parseApp } from '../app/parse-app.ts';
+import { parsePod } from '../pod/parse-pod.ts';
+import type { PodDefinition } from '../pod/pod-definition.ts';
 import { createEventBus } from '../events/index.ts';
 import type { AppDefinition, MarathonEvent } from '../model.ts';
 import { asPathId } from '../model.ts';
@@ -27,11 +29,13 @@ class RecordingDriver implements CoreDriver {
   readonly accepted: { offerIds: readonly string[]; tasks: mesos.v1.TaskInfo[] }[] = [];
   readonly declined: { offerIds: readonly string[]; refuse?: number }[] = [];
   readonly killed: string[] = [];
+  readonly groups: { executor: mesos.v1.ExecutorInfo; task_group: mesos.v1.TaskGroupInfo }[] = [];
   readonly demand: boolean[] = [];
   revives = 0;
   private readonly ok: CallResult = { ok: true };
   accept(offerIds: readonly string[], ops: readonly mesos.v1.Offer.Operation[]): Promise<CallResult> {
     this.accepted.push({ offerIds, tasks: ops.flatMap((o) => o.launch?.task_infos ?? []) });
+    for (const o of ops) if (o.launch_group !== undefined) this.groups.push(o.launch_group as { executor: mesos.v1.ExecutorInfo; task_group: mesos.v1.TaskGroupInfo });
     return Promise.resolve(this.ok);
   }
   decline(offerIds: readonly string[], filters?: mesos.v1.Filters): Promise<CallResult> {
@@ -608,4 +612,91 @@ test('a new or changed app takes the version of its change (its deployment\'s), 
   const again = await h.core.putApps([stored!], { force: true });
   t.true(again.ok);
   t.is(h.core.app(asPathId('/v'))?.version, r.version, 'sent back unchanged: not a new version');
+});
+
+function podDef(time: ManualTime, json: Record<string, unknown>): PodDefinition {
+  const r = parsePod({
+    containers: [
+      { name: 'main', exec: { command: { shell: 'sleep 1000' } }, resources: { cpus: 0.1, mem: 32 } },
+      { name: 'side', exec: { command: { shell: 'sleep 1000' } }, resources: { cpus: 0.1, mem: 32 } },
+    ],
+    ...json,
+  }, { now: new Date(time.now()).toISOString() });
+  if (!r.ok) throw new Error(JSON.stringify(r.details));
+  return r.value;
+}
+
+test('a pod instance is one LAUNCH_GROUP (a task per container, the default executor); its tasks\' states make its condition; a failed group is replaced', async (t) => {
+  const h = await harness();
+  const created = await h.core.createPod(podDef(h.time, { id: '/duo', scaling: { kind: 'fixed', instances: 1 } }), { force: false });
+  t.true(created.ok);
+  await h.settle();
+  t.deepEqual(h.core.deployments()[0]?.steps.map((s) => s.actions[0].action), ['StartPod', 'ScalePod']);
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  const groups = h.driver.groups;
+  t.is(groups.length, 1);
+  t.is(groups[0].executor.type, 'DEFAULT');
+  const taskIds = (groups[0]?.task_group.tasks ?? []).map((task) => task.task_id.value);
+  t.deepEqual(taskIds.map((id) => id.split('.').at(-1)), ['main', 'side']);
+  const [instance] = h.core.instances(asPathId('/duo'));
+  t.deepEqual(instance.podTasks?.map((p) => p.taskId), taskIds);
+
+  await h.core.update(status(taskIds[0], 'TASK_RUNNING'));
+  await h.settle();
+  t.is(h.core.instances(asPathId('/duo'))[0].condition, 'Starting', 'one of two running');
+  t.is(h.core.deployments().length, 1);
+  await h.core.update(status(taskIds[1], 'TASK_RUNNING'));
+  await h.settle();
+  t.is(h.core.instances(asPathId('/duo'))[0].condition, 'Running');
+  t.deepEqual(h.core.deployments(), []);
+
+  // One container fails: the default executor takes the group down; the instance ends with the worst end and is replaced.
+  await h.core.update(status(taskIds[1], 'TASK_FAILED'));
+  await h.settle();
+  t.is(h.core.instances(asPathId('/duo'))[0].condition, 'Killing');
+  await h.core.update(status(taskIds[0], 'TASK_KILLED'));
+  await h.settle();
+  t.deepEqual(h.core.instances(asPathId('/duo')), []);
+  t.is(h.core.queue().length, 0, 'pods are not listed in the app queue');
+  h.time.advance(2_000); // past the backoff of the failure
+  await h.settle();
+  await h.core.offers([offer('a1')]);
+  await h.settle();
+  t.is(h.driver.groups.length, 2, 'a new task group replaces the failed one');
+
+  // Deleting the pod kills every task of its instance.
+  const gone = await h.core.deletePod(asPathId('/duo'), { force: true });
+  t.true(gone.ok);
+  await h.settle();
+  const last = (h.driver.groups[1]?.task_group.tasks ?? []).map((task) => task.task_id.value);
+  t.is(last.length, 2);
+  t.true(last.every((id) => h.driver.killed.includes(id)));
+  t.is(h.core.pod(asPathId('/duo')), undefined);
+  const early = await h.core.createPod(podDef(h.time, { id: '/duo' }), { force: false });
+  t.false(early.ok, 'the stop still holds the id until its tasks are gone');
+  for (const id of last) await h.core.update(status(id, 'TASK_KILLED'));
+  await h.settle();
+  t.deepEqual(h.core.deployments(), []);
+  t.true((await h.core.createPod(podDef(h.time, { id: '/duo' }), { force: false })).ok);
+});
+
+test('a pod id cannot take an app\'s; a changed pod restarts, a scaled one scales; deleting an unknown pod is a 404', async (t) => {
+  const h = await harness();
+  await h.core.createApp(app(h.time, { id: '/taken' }), { force: false });
+  const clash = await h.core.createPod(podDef(h.time, { id: '/taken' }), { force: false });
+  t.false(clash.ok);
+  if (!clash.ok) t.is(clash.status, 409);
+  await h.core.createPod(podDef(h.time, { id: '/p' }), { force: true });
+  const scaled = await h.core.putPod(podDef(h.time, { id: '/p', scaling: { kind: 'fixed', instances: 3 } }), { force: true });
+  t.true(scaled.ok);
+  const podSteps = () => h.core.deployments().filter((d) => d.affectedApps.includes(asPathId('/p'))).map((d) => d.steps.map((s) => s.actions[0].action));
+  t.deepEqual(podSteps(), [['ScalePod']]);
+  h.time.advance(1);
+  const changed = await h.core.putPod(podDef(h.time, { id: '/p', scaling: { kind: 'fixed', instances: 3 }, labels: { a: 'b' } }), { force: true });
+  t.true(changed.ok);
+  t.deepEqual(podSteps(), [['RestartPod']]);
+  const missing = await h.core.deletePod(asPathId('/nope'), { force: false });
+  t.false(missing.ok);
+  if (!missing.ok) t.is(missing.status, 404);
 });

@@ -53,7 +53,7 @@ import { createOfferStats, type OfferStatsBook } from './offer-stats.ts';
 import * as ev from '../events/index.ts';
 import type { PodDefinition } from '../pod/pod-definition.ts';
 import { podRunSpec } from '../pod/pod-run-spec.ts';
-import { stableJson } from '../app/app-change.ts';
+import { isPodScaleChange, isPodUpgrade } from '../pod/pod-change.ts';
 
 /** The driver calls the core makes (frameworks/sdk SchedulerDriver satisfies it). */
 export interface CoreDriver {
@@ -478,12 +478,11 @@ export class MarathonCore implements MarathonService, PodService, SchedulerHandl
     }
     if (wanted === undefined && current === undefined) return notFound(`Pod '${id}' does not exist`);
     const target = wanted === undefined || (current !== undefined && current.version === wanted.version) ? wanted : { ...wanted, version };
-    const configOf = (p: PodDefinition) => stableJson({ ...p, version: '', scaling: { ...p.scaling, instances: 0 } });
     const step = (action: DeploymentAction['action']): DeploymentStep => ({ actions: [{ action, app: id }] });
     const steps: DeploymentStep[] = target === undefined ? [step('StopPod')]
       : current === undefined ? [step('StartPod'), step('ScalePod')]
-      : configOf(current) !== configOf(target) ? [step('RestartPod')]
-      : current.scaling.instances !== target.scaling.instances ? [step('ScalePod')]
+      : isPodUpgrade(current, target) ? [step('RestartPod')]
+      : isPodScaleChange(current, target) ? [step('ScalePod')]
       : [];
     const plan: Deployment = {
       id: this.opts.newId(), version, original: this.root, target: this.root, steps, affectedApps: [id], currentStep: 1, restartApps: [],
@@ -508,7 +507,7 @@ export class MarathonCore implements MarathonService, PodService, SchedulerHandl
       this.deploymentsById.delete(c.id);
       this.publish(ev.deploymentFailedEvent(c, version));
     }
-    if (target === undefined || current === undefined || configOf(current) !== configOf(target)) this.backoffs.delete(id);
+    if (target === undefined || current === undefined || isPodUpgrade(current, target)) this.backoffs.delete(id);
     this.wanted.delete(id);
     if (steps.length > 0) {
       this.deploymentsById.set(plan.id, plan);

@@ -1,7 +1,8 @@
 /**
  * Marathon's REST API v2 as one Fastify app (not listening; main.ts calls `listen`), over the
  * core's `MarathonService` port: apps, tasks, deployments, groups, queue, the event stream,
- * info/leader, ping and metrics. Errors are Marathon's JSON shapes (errors.ts).
+ * info/leader, ping and metrics; pods (`/v2/pods`) over the `PodService` port when one is given.
+ * Errors are Marathon's JSON shapes (errors.ts).
  *
  * Request pipeline: body kept as text (each route parses JSON itself, so bad JSON is Marathon's
  * 400 "Invalid JSON"), then the leader check (leader-proxy.ts): a marathon that does not lead
@@ -12,7 +13,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from 'pino';
 import { systemClock, systemTimers, type Clock, type Timers } from '../../common/ports.ts';
 import type { MarathonEvent } from '../model.ts';
-import type { MarathonService } from '../ports.ts';
+import type { MarathonService, PodService } from '../ports.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
 import type { MarathonConfig } from './config.ts';
 import type { RouteContext } from './context.ts';
@@ -23,6 +24,7 @@ import { registerGroupsRoutes } from './groups-routes.ts';
 import { registerInfoRoutes } from './info-routes.ts';
 import { endToEndHeaders, leaderDecision, VIA_HEADER, type LeaderProxy } from './leader-proxy.ts';
 import { createHttpMetrics } from './metrics.ts';
+import { registerPodsRoutes } from './pods-routes.ts';
 import { registerQueueRoutes } from './queue-routes.ts';
 import { registerTasksRoutes } from './tasks-routes.ts';
 
@@ -34,6 +36,8 @@ const LOCAL_PATHS = [/^\/ping$/, /^\/metrics(\/.*)?$/, /^\/v2\/leader$/];
 
 export interface MarathonAppOptions {
   readonly service: MarathonService;
+  /** The core's pods: `/v2/pods` exists only where it is given (HEAD /v2/pods tells clients so). */
+  readonly pods?: PodService;
   readonly config: MarathonConfig;
   readonly logger?: Logger | false;
   readonly clock?: Clock;
@@ -147,6 +151,7 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
   registerDeploymentsRoutes(app, ctx);
   registerGroupsRoutes(app, ctx);
   registerQueueRoutes(app, ctx);
+  if (opts.pods !== undefined) registerPodsRoutes(app, ctx, opts.pods);
   const streams = registerEventsRoutes(app, ctx);
   deliverLocally = streams.deliver;
   registerInfoRoutes(app, ctx, { metrics, startedAtMs, ...(opts.abdicate !== undefined ? { abdicate: opts.abdicate } : {}) });

@@ -118,6 +118,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   let election: LeaderElection | undefined;
   const app = createMarathonApp({
     service,
+    pods: service,
     config,
     logger,
     clock: systemClock,

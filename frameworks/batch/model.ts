@@ -1,0 +1,126 @@
+/**
+ * The batch framework's vocabulary (`maestro batch`, Metronome's `/v1/jobs` API): a job is a
+ * run spec with an id; a run is one execution of it (one task, or N for a parallel job); a
+ * schedule starts runs by cron. Field names are Metronome's JSON names, so a job is served back as
+ * it was accepted. `parallelism` is maestro's extension (gang-scheduled runs), absent = 1.
+ *
+ * Invariants: a `JobSpec` in the core passed `parseJob`; ids are Metronome ids (dot-separated
+ * names of [a-z0-9-], no leading or trailing dash); times are ISO-8601 with milliseconds, UTC.
+ */
+
+export type Timestamp = string;
+
+export type EnvValue = string | { readonly secret: string };
+
+export interface JobConstraint {
+  readonly attribute: string;
+  /** Metronome 0.6: EQ, LIKE, UNLIKE, IS, IN, GROUP_BY, UNIQUE... (case as given by the API). */
+  readonly operator: string;
+  readonly value?: string;
+}
+
+export interface JobArtifact {
+  readonly uri: string;
+  readonly executable: boolean;
+  readonly extract: boolean;
+  readonly cache: boolean;
+}
+
+export interface JobVolume {
+  readonly containerPath: string;
+  readonly hostPath: string;
+  readonly mode: 'RO' | 'RW';
+}
+
+export interface JobRunSpec {
+  readonly cmd?: string;
+  readonly args?: readonly string[];
+  readonly cpus: number;
+  readonly mem: number;
+  readonly disk: number;
+  readonly gpus: number;
+  readonly env: Readonly<Record<string, EnvValue>>;
+  readonly placement: { readonly constraints: readonly JobConstraint[] };
+  readonly artifacts: readonly JobArtifact[];
+  readonly docker?: { readonly image: string; readonly forcePullImage: boolean };
+  readonly user?: string;
+  readonly volumes: readonly JobVolume[];
+  /** Seconds a failed run's retry may be delayed at most (Metronome's launch backoff cap). */
+  readonly maxLaunchDelay: number;
+  readonly restart: { readonly policy: 'NEVER' | 'ON_FAILURE'; readonly activeDeadlineSeconds?: number };
+  readonly taskKillGracePeriodSeconds?: number;
+  readonly secrets: Readonly<Record<string, { readonly source: string }>>;
+}
+
+export interface JobSpec {
+  readonly id: string;
+  readonly description?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly run: JobRunSpec;
+  /** maestro's extension: N tasks started together only when all N fit (gang scheduling); 1 when absent. */
+  readonly parallelism?: number;
+}
+
+export interface ScheduleSpec {
+  readonly id: string;
+  /** Five fields (minute hour day-of-month month day-of-week), or six with seconds first. */
+  readonly cron: string;
+  /** An IANA time zone (`Europe/Berlin`); default UTC. */
+  readonly timezone: string;
+  /** A tick later than this after its time is skipped (default 900). */
+  readonly startingDeadlineSeconds: number;
+  readonly concurrencyPolicy: 'ALLOW' | 'FORBID';
+  readonly enabled: boolean;
+}
+
+export type RunStatus = 'INITIAL' | 'STARTING' | 'ACTIVE' | 'SUCCESS' | 'FAILED';
+
+export interface RunTask {
+  readonly id: string;
+  /** The Mesos task state (`TASK_RUNNING`, ...), absent before the launch is sent. */
+  readonly status?: string;
+  readonly startedAt?: Timestamp;
+  readonly completedAt?: Timestamp;
+  readonly agentId?: string;
+  readonly host?: string;
+  /** Index of the task in a parallel run (0..parallelism-1). */
+  readonly index: number;
+}
+
+export interface JobRun {
+  /** Metronome's run id: `yyyyMMddHHmmss` + 5 random characters. */
+  readonly id: string;
+  readonly jobId: string;
+  readonly status: RunStatus;
+  readonly createdAt: Timestamp;
+  readonly completedAt?: Timestamp;
+  /** The job's spec when the run was created (a later update does not change a running run). */
+  readonly spec: JobSpec;
+  /** Launch attempts so far (ON_FAILURE retries start another attempt). */
+  readonly attempt: number;
+  readonly tasks: readonly RunTask[];
+  /** Why it failed, when it did. */
+  readonly reason?: string;
+  /** The schedule that started it, if any. */
+  readonly scheduleId?: string;
+}
+
+/** A finished run as the history keeps it. */
+export interface FinishedRun {
+  readonly id: string;
+  readonly createdAt: Timestamp;
+  readonly finishedAt: Timestamp;
+}
+
+export interface JobHistory {
+  readonly successCount: number;
+  readonly failureCount: number;
+  readonly lastSuccessAt: Timestamp | null;
+  readonly lastFailureAt: Timestamp | null;
+  readonly successfulFinishedRuns: readonly FinishedRun[];
+  readonly failedFinishedRuns: readonly FinishedRun[];
+}
+
+export const EMPTY_HISTORY: JobHistory = {
+  successCount: 0, failureCount: 0, lastSuccessAt: null, lastFailureAt: null, successfulFinishedRuns: [], failedFinishedRuns: [],
+};

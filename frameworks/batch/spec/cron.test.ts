@@ -85,6 +85,11 @@ test('ticksBetween: (from, to], in order, capped by max', (t) => {
   t.is(ticksBetween(c, 'Europe/Berlin', ms('2026-03-28T23:00:00.000Z') - 1, ms('2026-03-29T21:59:00.000Z')).length, 23);
 });
 
+test('nextTick: no tick after a non-finite instant', (t) => {
+  t.is(nextTick(cron('* * * * *'), 'UTC', Number.NaN), undefined);
+  t.is(nextTick(cron('* * * * *'), 'UTC', Number.POSITIVE_INFINITY), undefined);
+});
+
 // expression -> why it is rejected (a fragment of the message)
 const BAD: readonly [string, string][] = [
   ['', 'must have 5 fields'],

@@ -3,8 +3,8 @@
  *
  * Syntax: five fields `minute hour day-of-month month day-of-week`, or six with `second` first
  * (maestro's extension for seconds-level schedules). A field is `*` (or `?` in the day fields), a
- * value, a range `a-b`, a step `*` `/n`, `a-b/n` or `a/n` (a to the field's end), or a comma list of
- * those. Months and weekdays may be named (`JAN`, `mon`); weekday 7 is Sunday like 0. Macros:
+ * value, a range `a-b`, a stepped `*` or range (`a-b/n`; `a/n` runs from a to the field's end),
+ * or a comma list of those. Months and weekdays may be named (`JAN`, `mon`); weekday 7 is Sunday like 0. Macros:
  * `@yearly` `@annually` `@monthly` `@weekly` `@daily` `@midnight` `@hourly`.
  * Day matching is cron's: when both day fields are restricted (neither starts with `*` or `?`)
  * a day matches if either field does, otherwise both must.
@@ -280,6 +280,7 @@ function nextWallMatch(cron: Cron, from: number): number | undefined {
  * undefined when none comes within the search horizon (about 60 years).
  */
 export function nextTick(cron: Cron, timezone: string, afterMs: number): number | undefined {
+  if (!Number.isFinite(afterMs)) return undefined;
   let from = floorSecond(wallTime(timezone, afterMs)) + 1000;
   // Wall times run backwards once when clocks fall back: a wall time before `from` cannot give an
   // instant after `afterMs` unless it is repeated, and a repeated one fires at its first occurrence,

@@ -1,7 +1,7 @@
 /**
  * The batch framework's `/v1/metrics` (and `/metrics`): the Dropwizard JSON Metronome serves
  * (`version`, `counters`, `gauges`, `histograms`, `meters`, `timers`). Gauges are read from the
- * service when asked (jobs, schedules, active runs by status, uptime); HTTP responses by status
+ * service when asked (jobs, schedules, active runs: all, initial, starting, running; uptime); HTTP responses by status
  * class and request durations are recorded by the app's hooks into an `HttpMetrics` recorder.
  *
  * Invariants: pure apart from the recorder's own state; time comes from the caller (Clock port).
@@ -65,7 +65,8 @@ export interface MetricsJson {
   readonly timers: Record<string, Record<string, number | string>>;
 }
 
-const RUN_STATUSES: readonly RunStatus[] = ['INITIAL', 'STARTING', 'ACTIVE'];
+/** Active runs by status; `active` is all of them, so ACTIVE (its task runs) is named `running`. */
+const RUN_GAUGES: readonly [RunStatus, string][] = [['INITIAL', 'initial'], ['STARTING', 'starting'], ['ACTIVE', 'running']];
 
 export function metricsJson(service: BatchService, http: HttpMetricsSnapshot, uptimeMs: number): MetricsJson {
   const jobs = service.jobs();
@@ -78,8 +79,8 @@ export function metricsJson(service: BatchService, http: HttpMetricsSnapshot, up
     'metronome.http.requests.active.gauge': { value: http.active },
     'metronome.uptime.gauge.seconds': { value: uptimeMs / 1000 },
   };
-  for (const status of RUN_STATUSES) {
-    gauges[`metronome.runs.${status.toLowerCase()}.gauge`] = { value: runs.filter((r) => r.status === status).length };
+  for (const [status, name] of RUN_GAUGES) {
+    gauges[`metronome.runs.${name}.gauge`] = { value: runs.filter((r) => r.status === status).length };
   }
   const meters: MetricsJson['meters'] = {};
   for (const [cls, n] of Object.entries(http.responses)) {

@@ -80,3 +80,12 @@ test('/v1/metrics and /metrics: the service\'s gauges and the requests answered 
   const again = await call(app, 'GET', '/metrics');
   t.is(again.json.counters['metronome.http.requests.count'].count, 3);
 });
+
+test('a body over the limit: 413, nothing created', async (t) => {
+  const { app, service } = makeApp();
+  const huge = JSON.stringify({ id: 'a', description: 'x'.repeat(5 * 1024 * 1024), run: { cmd: 'true' } });
+  const r = await call(app, 'POST', '/v1/jobs', huge);
+  t.is(r.status, 413);
+  t.deepEqual(r.json, { message: 'Request Entity Too Large', requestPath: '/v1/jobs' });
+  t.deepEqual(service.calls, []);
+});

@@ -13,6 +13,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   master: { summary: 'run a master: the allocator, the scheduler and operator APIs, the agent endpoint', load: () => import('../master/main.ts') },
   agent: { summary: 'run an agent: launch and supervise the tasks frameworks send, report their status', load: () => import('../slave/main.ts') },
   marathon: { summary: 'run the Marathon-compatible service scheduler (REST API v2, apps, deployments)', load: () => import('../marathon/main.ts') },
+  batch: { summary: 'run the batch framework (Metronome /v1/jobs API: jobs, runs, cron schedules, parallel jobs)', load: () => import('../frameworks/batch/main.ts') },
   image: { summary: 'manage the local image store: import, pull, list, rm, gc', load: () => import('../cli/image.ts') },
   cluster: { summary: 'run a local cluster for trying maestro out (`maestro cluster up`)', load: () => import('../deploy/cluster.ts') },
 };

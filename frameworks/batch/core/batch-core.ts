@@ -1,0 +1,478 @@
+/**
+ * The batch framework's core: jobs, schedules and runs in memory, persisted through `BatchStore`
+ * (the source of truth) before they take effect; pending runs in `RunQueue` (BullMQ), rebuilt from
+ * the store at start. It is the REST layer's `BatchService` and the scheduler driver's
+ * `SchedulerHandler`.
+ *
+ *   POST run / cron tick (claimTick: once) ──► run INITIAL, stored ──► queue
+ *   offers ──► queue.ready ──► placeGang (all N tasks or none) ──► run STARTING, stored ──► ACCEPT
+ *   status update ──► run-state.ts step ──► ACTIVE / SUCCESS / kill the rest / retry (queue) / FAILED
+ *
+ * Invariants: every change runs in one serial job; a run is stored STARTING with its task ids
+ * before its tasks are launched (a restarted batch knows them; reconciliation settles them); the
+ * queue never holds what the store does not; offers are suppressed while the queue is empty.
+ */
+import type { mesos } from '../../../proto/types.generated.ts';
+import type { Clock, Logger, TimerHandle, Timers } from '../../../common/ports.ts';
+import type { CallResult, SchedulerHandler, TaskRef } from '../../sdk/scheduler-handler.ts';
+import { createOfferPool, type OfferPool } from '../../../marathon/placement/offer-pool.ts';
+import { createSerial } from '../../../marathon/core/serial.ts';
+import type { JobHistory, JobRun, JobSpec, RunTask, ScheduleSpec, Timestamp } from '../model.ts';
+import type { BatchResult, BatchService, BatchStore, BatchStoreOperation, RunQueue } from '../ports.ts';
+import { buildRunTasks, jobDemand, placeGang } from './gang-launch.ts';
+import { isFinal, isTerminalTaskState, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { runId as newRunId, taskId as newTaskId } from './run-ids.ts';
+import { parseCron, ticksBetween, nextTick } from '../spec/cron.ts';
+
+export interface BatchDriver {
+  readonly state: string;
+  accept(offerIds: readonly string[], operations: readonly mesos.v1.Offer.Operation[], filters?: mesos.v1.Filters): Promise<CallResult>;
+  decline(offerIds: readonly string[], filters?: mesos.v1.Filters): Promise<CallResult>;
+  kill(taskId: string, agentId?: string): Promise<CallResult>;
+  reconcile(tasks: readonly TaskRef[]): Promise<CallResult>;
+  revive(roles?: readonly string[]): Promise<CallResult>;
+  setDemand(hasDemand: boolean): Promise<CallResult>;
+}
+
+export interface BatchCoreOptions {
+  readonly store: BatchStore;
+  readonly queue: RunQueue;
+  readonly state: import('../ports.ts').BatchStoredState;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  /** Uniform in [0, 1): run id letters. */
+  readonly random: () => number;
+  /** The role the framework's tasks use. */
+  readonly role: string;
+  /** Seconds a declined offer stays filtered while nothing waits. */
+  readonly declineOfferSeconds?: number;
+  /** How often schedules are checked (ms). */
+  readonly tickMs?: number;
+}
+
+const iso = (ms: number): Timestamp => new Date(ms).toISOString();
+const notFound = (message: string): BatchResult<never> => ({ ok: false, status: 404, message });
+
+export function createBatchCore(opts: BatchCoreOptions): BatchCore {
+  return new BatchCore(opts);
+}
+
+export class BatchCore implements BatchService, SchedulerHandler {
+  private readonly jobsById = new Map<string, JobSpec>();
+  private readonly schedulesByJob = new Map<string, Map<string, ScheduleSpec>>();
+  private readonly runsById = new Map<string, JobRun>();
+  private readonly taskToRun = new Map<string, string>();
+  /** Runs asked to stop: their failed attempt is not retried. */
+  private readonly stopping = new Set<string>();
+  private readonly serial = createSerial();
+  private driver: BatchDriver | undefined;
+  private frameworkId: string | undefined;
+  private tick: TimerHandle | undefined;
+  private scheduleCheckedUntil: number;
+  private demand: boolean | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: BatchCoreOptions) {
+    for (const j of opts.state.jobs) this.jobsById.set(j.id, j);
+    for (const { jobId, schedule } of opts.state.schedules) this.schedulesOf(jobId).set(schedule.id, schedule);
+    for (const r of opts.state.activeRuns) this.rememberRun(r);
+    this.frameworkId = opts.state.frameworkId;
+    // Ticks missed while no batch ran still fire when within their starting deadline (claimTick keeps them single).
+    const maxDeadline = Math.max(0, ...[...this.schedulesByJob.values()].flatMap((m) => [...m.values()].map((s) => s.startingDeadlineSeconds)));
+    this.scheduleCheckedUntil = opts.clock.now() - maxDeadline * 1000;
+  }
+
+  /** Makes the queue hold exactly the stored pending runs (at start, and after Redis came back empty). */
+  rebuildQueue(): Promise<void> {
+    return this.serial.run(async () => {
+      await this.opts.queue.rebuild([...this.runsById.values()].filter((r) => r.status === 'INITIAL').map((r) => this.queued(r, this.opts.clock.now())));
+      await this.updateDemand(true);
+    });
+  }
+
+  /** Rebuilds the queue from the stored pending runs, connects the driver and starts the schedule ticker. */
+  async start(driver: BatchDriver): Promise<void> {
+    this.driver = driver;
+    await this.opts.queue.rebuild([...this.runsById.values()].filter((r) => r.status === 'INITIAL').map((r) => this.queued(r, this.opts.clock.now())));
+    this.tick = this.opts.timers.setInterval(() => void this.serial.run(() => this.fireSchedules()).catch((e: unknown) => this.logError('schedules', e)), this.opts.tickMs ?? 1000);
+    await this.serial.run(() => this.updateDemand());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.tick !== undefined) this.opts.timers.clear(this.tick);
+  }
+
+  idle(): Promise<void> {
+    return this.serial.run(() => undefined);
+  }
+
+  persistedFrameworkId(): string | undefined {
+    return this.frameworkId;
+  }
+
+  // --- reads ------------------------------------------------------------------------------------
+
+  jobs(): readonly JobSpec[] {
+    return [...this.jobsById.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  job(id: string): JobSpec | undefined {
+    return this.jobsById.get(id);
+  }
+
+  schedules(jobId: string): readonly ScheduleSpec[] {
+    return [...(this.schedulesByJob.get(jobId)?.values() ?? [])];
+  }
+
+  activeRuns(jobId?: string): readonly JobRun[] {
+    const all = [...this.runsById.values()];
+    return jobId === undefined ? all : all.filter((r) => r.jobId === jobId);
+  }
+
+  history(jobId: string): Promise<JobHistory> {
+    return this.opts.store.history(jobId);
+  }
+
+  async run(jobId: string, runId: string): Promise<JobRun | undefined> {
+    const active = this.runsById.get(runId);
+    if (active && active.jobId === jobId) return active;
+    return this.opts.store.finishedRun(jobId, runId);
+  }
+
+  nextRunAt(jobId: string, scheduleId: string): Timestamp | undefined {
+    const s = this.schedulesByJob.get(jobId)?.get(scheduleId);
+    if (!s || !s.enabled) return undefined;
+    const cron = parseCron(s.cron);
+    if (!cron.ok) return undefined;
+    const next = nextTick(cron.cron, s.timezone, this.opts.clock.now());
+    return next === undefined ? undefined : iso(next);
+  }
+
+  // --- changes ----------------------------------------------------------------------------------
+
+  createJob(job: JobSpec, schedules: readonly ScheduleSpec[] = []): Promise<BatchResult<JobSpec>> {
+    return this.serial.run(async () => {
+      if (this.jobsById.has(job.id)) return { ok: false as const, status: 409 as const, message: `Job with id ${job.id} already exists` };
+      await this.opts.store.apply([{ op: 'putJob', job }, ...schedules.map((schedule): BatchStoreOperation => ({ op: 'putSchedule', jobId: job.id, schedule }))]);
+      this.jobsById.set(job.id, job);
+      for (const s of schedules) this.schedulesOf(job.id).set(s.id, s);
+      return { ok: true as const, value: job };
+    });
+  }
+
+  updateJob(job: JobSpec): Promise<BatchResult<JobSpec>> {
+    return this.serial.run(async () => {
+      if (!this.jobsById.has(job.id)) return notFound(`Job '${job.id}' does not exist`);
+      await this.opts.store.apply([{ op: 'putJob', job }]);
+      this.jobsById.set(job.id, job);
+      return { ok: true as const, value: job };
+    });
+  }
+
+  deleteJob(id: string, stopCurrentJobRuns: boolean): Promise<BatchResult<JobSpec>> {
+    return this.serial.run(async () => {
+      const job = this.jobsById.get(id);
+      if (!job) return notFound(`Job '${id}' does not exist`);
+      const active = this.activeRuns(id);
+      if (active.length > 0 && !stopCurrentJobRuns) {
+        return { ok: false as const, status: 409 as const, message: 'Job has active runs. Use stopCurrentJobRuns=true to stop them' };
+      }
+      for (const r of active) await this.killRun(r);
+      await this.opts.store.apply([{ op: 'deleteJob', jobId: id }]);
+      for (const r of active) {
+        await this.opts.queue.remove(r.id);
+        this.forgetRun(r);
+      }
+      this.jobsById.delete(id);
+      this.schedulesByJob.delete(id);
+      await this.updateDemand();
+      return { ok: true as const, value: job };
+    });
+  }
+
+  startRun(jobId: string, scheduleId?: string): Promise<BatchResult<JobRun>> {
+    return this.serial.run(() => this.createRun(jobId, scheduleId));
+  }
+
+  stopRun(jobId: string, runId: string): Promise<BatchResult<JobRun>> {
+    return this.serial.run(async () => {
+      const run = this.runsById.get(runId);
+      if (!run || run.jobId !== jobId) return notFound(`Run '${runId}' of job '${jobId}' does not exist`);
+      this.stopping.add(run.id);
+      if (run.status === 'INITIAL') {
+        await this.finish(run, 'FAILED', 'stopped');
+        return { ok: true as const, value: this.finished(run, 'FAILED', 'stopped') };
+      }
+      await this.killRun(run);
+      return { ok: true as const, value: run };
+    });
+  }
+
+  createSchedule(jobId: string, schedule: ScheduleSpec): Promise<BatchResult<ScheduleSpec>> {
+    return this.serial.run(async () => {
+      if (!this.jobsById.has(jobId)) return notFound(`Job '${jobId}' does not exist`);
+      if (this.schedulesOf(jobId).has(schedule.id)) return { ok: false as const, status: 409 as const, message: `Schedule with id ${schedule.id} already exists` };
+      await this.opts.store.apply([{ op: 'putSchedule', jobId, schedule }]);
+      this.schedulesOf(jobId).set(schedule.id, schedule);
+      return { ok: true as const, value: schedule };
+    });
+  }
+
+  updateSchedule(jobId: string, schedule: ScheduleSpec): Promise<BatchResult<ScheduleSpec>> {
+    return this.serial.run(async () => {
+      if (!this.schedulesByJob.get(jobId)?.has(schedule.id)) return notFound(`Schedule '${schedule.id}' of job '${jobId}' does not exist`);
+      await this.opts.store.apply([{ op: 'putSchedule', jobId, schedule }]);
+      this.schedulesOf(jobId).set(schedule.id, schedule);
+      return { ok: true as const, value: schedule };
+    });
+  }
+
+  deleteSchedule(jobId: string, scheduleId: string): Promise<BatchResult<ScheduleSpec>> {
+    return this.serial.run(async () => {
+      const s = this.schedulesByJob.get(jobId)?.get(scheduleId);
+      if (!s) return notFound(`Schedule '${scheduleId}' of job '${jobId}' does not exist`);
+      await this.opts.store.apply([{ op: 'deleteSchedule', jobId, scheduleId }]);
+      this.schedulesOf(jobId).delete(scheduleId);
+      return { ok: true as const, value: s };
+    });
+  }
+
+  private async createRun(jobId: string, scheduleId?: string): Promise<BatchResult<JobRun>> {
+    const job = this.jobsById.get(jobId);
+    if (!job) return notFound(`Job '${jobId}' does not exist`);
+    const now = this.opts.clock.now();
+    const run: JobRun = {
+      id: newRunId(now, this.opts.random), jobId, status: 'INITIAL', createdAt: iso(now), spec: job, attempt: 1, tasks: [],
+      ...(scheduleId === undefined ? {} : { scheduleId }),
+    };
+    await this.opts.store.apply([{ op: 'putRun', run }]);
+    this.rememberRun(run);
+    await this.opts.queue.enqueue(this.queued(run, now));
+    await this.updateDemand(true);
+    return { ok: true as const, value: run };
+  }
+
+  // --- schedules --------------------------------------------------------------------------------
+
+  private async fireSchedules(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.opts.clock.now();
+    const from = this.scheduleCheckedUntil;
+    this.scheduleCheckedUntil = now;
+    for (const [jobId, schedules] of this.schedulesByJob) {
+      for (const s of schedules.values()) {
+        if (!s.enabled) continue;
+        const cron = parseCron(s.cron);
+        if (!cron.ok) continue;
+        for (const tick of ticksBetween(cron.cron, s.timezone, from, now)) {
+          if (now - tick > s.startingDeadlineSeconds * 1000) continue; // too late for this tick
+          if (!(await this.opts.store.claimTick(jobId, s.id, iso(tick)))) continue; // another batch (or an earlier us) fired it
+          if (s.concurrencyPolicy === 'FORBID' && this.activeRuns(jobId).length > 0) {
+            this.opts.logger.info({ jobId, schedule: s.id, tick: iso(tick) }, 'schedule tick skipped: a run is active (FORBID)');
+            continue;
+          }
+          await this.createRun(jobId, s.id);
+        }
+      }
+    }
+  }
+
+  // --- scheduler events ---------------------------------------------------------------------------
+
+  subscribed(frameworkId: string): Promise<void> {
+    return this.serial.run(async () => {
+      if (this.frameworkId !== frameworkId) {
+        await this.opts.store.apply([{ op: 'putFrameworkId', frameworkId }]);
+        this.frameworkId = frameworkId;
+      }
+      const known = [...this.runsById.values()].flatMap((r) => r.tasks.map((t) => ({ taskId: t.id, ...(t.agentId === undefined ? {} : { agentId: t.agentId }) })));
+      if (known.length > 0) void this.driver?.reconcile(known);
+      this.demand = undefined;
+      await this.updateDemand();
+    });
+  }
+
+  offers(offers: mesos.v1.Offer[]): Promise<void> {
+    return this.serial.run(() => this.handleOffers(offers));
+  }
+
+  rescind(): void {
+    // Offers are used or declined at once; nothing is held.
+  }
+
+  update(status: mesos.v1.TaskStatus): Promise<void> {
+    return this.serial.run(() => this.handleStatus(status));
+  }
+
+  error(message: string): void {
+    this.opts.logger.error({ message }, 'the master refused this framework');
+  }
+
+  // --- offers -----------------------------------------------------------------------------------
+
+  private async handleOffers(offers: readonly mesos.v1.Offer[]): Promise<void> {
+    const driver = this.driver;
+    if (!driver || this.stopped) return;
+    const now = this.opts.clock.now();
+    let pools: OfferPool[] = offers.map(createOfferPool);
+    const waiting = await this.opts.queue.ready(now, 1000);
+    const launches = new Map<string, mesos.v1.TaskInfo[]>();
+    const ops: BatchStoreOperation[] = [];
+    const launched: JobRun[] = [];
+    let gangWaiting = false;
+    for (const q of waiting) {
+      const run = this.runsById.get(q.runId);
+      if (!run || run.status !== 'INITIAL') {
+        await this.opts.queue.remove(q.runId);
+        continue;
+      }
+      const count = run.spec.parallelism ?? 1;
+      const gang = placeGang(jobDemand(run.spec, this.opts.role), count, pools);
+      if (!gang.ok) {
+        // All of it later, or none: nothing is held. A gang that spans agents needs their offers in one
+        // round, so what it could not use comes back at the next allocation (no decline filter).
+        if (count > 1) gangWaiting = true;
+        continue;
+      }
+      pools = [...gang.pools];
+      const taskIds = Array.from({ length: count }, (_, i) => newTaskId(run.jobId, run.id, run.attempt, i));
+      const infos = buildRunTasks(run.spec, { jobId: run.jobId, runId: run.id, taskIds }, gang.placements);
+      gang.placements.forEach((p, i) => {
+        const list = launches.get(p.offerId) ?? [];
+        list.push(infos[i]);
+        launches.set(p.offerId, list);
+      });
+      const tasks: RunTask[] = gang.placements.map((p, i) => ({ id: taskIds[i], index: p.index, agentId: p.match.agentId, host: p.match.hostname }));
+      const next: JobRun = { ...run, status: 'STARTING', tasks };
+      ops.push({ op: 'putRun', run: next });
+      launched.push(next);
+    }
+    if (launched.length > 0) {
+      await this.opts.store.apply(ops);
+      for (const r of launched) {
+        this.rememberRun(r);
+        await this.opts.queue.remove(r.id);
+      }
+    }
+    await Promise.all([...launches].map(([offerId, task_infos]) => driver.accept([offerId], [{ type: 'LAUNCH', launch: { task_infos } }])));
+    const unused = offers.filter((o) => !launches.has(o.id.value)).map((o) => o.id.value);
+    if (unused.length > 0) {
+      const left = await this.opts.queue.size();
+      await driver.decline(unused, { refuse_seconds: gangWaiting ? 0 : left > 0 ? 5 : this.opts.declineOfferSeconds ?? 120 });
+    }
+    await this.updateDemand();
+  }
+
+  // --- status updates ---------------------------------------------------------------------------
+
+  private async handleStatus(status: mesos.v1.TaskStatus): Promise<void> {
+    const taskId = status.task_id.value;
+    const run = this.runsById.get(this.taskToRun.get(taskId) ?? '');
+    if (!run) {
+      if (!isTerminalTaskState(status.state)) void this.driver?.kill(taskId, status.agent_id?.value);
+      return;
+    }
+    const now = this.opts.clock.now();
+    const tasks = run.tasks.map((t): RunTask => (t.id !== taskId ? t : {
+      ...t,
+      status: status.state,
+      ...(status.state === 'TASK_RUNNING' && t.startedAt === undefined ? { startedAt: iso(now) } : {}),
+      ...(isTerminalTaskState(status.state) && t.completedAt === undefined ? { completedAt: iso(now) } : {}),
+    }));
+    const step = stepOf(run, tasks);
+    const next: JobRun = { ...run, tasks };
+    switch (step.kind) {
+      case 'progress': {
+        const moved: JobRun = { ...next, status: step.status };
+        if (moved.status !== run.status) await this.opts.store.apply([{ op: 'putRun', run: moved }]);
+        this.rememberRun(moved);
+        return;
+      }
+      case 'kill-rest':
+        this.rememberRun(next);
+        for (const id of step.taskIds) {
+          const t = next.tasks.find((x) => x.id === id);
+          void this.driver?.kill(id, t?.agentId);
+        }
+        return;
+      case 'success':
+        await this.finish(next, 'SUCCESS');
+        return;
+      case 'attempt-failed': {
+        if (shouldRetry(next, now, this.stopping.has(run.id))) {
+          const attempt = next.attempt + 1;
+          const retry: JobRun = { ...next, status: 'INITIAL', attempt, tasks: [], reason: step.reason };
+          await this.opts.store.apply([{ op: 'putRun', run: retry }]);
+          for (const t of run.tasks) this.taskToRun.delete(t.id);
+          this.rememberRun(retry);
+          await this.opts.queue.enqueue({ ...this.queued(retry, now), notBefore: now + retryDelayMs(retry, attempt) });
+          await this.updateDemand(true);
+          return;
+        }
+        await this.finish(next, 'FAILED', this.stopping.has(run.id) ? 'stopped' : step.reason);
+        return;
+      }
+    }
+  }
+
+  // --- helpers ----------------------------------------------------------------------------------
+
+  private finished(run: JobRun, status: 'SUCCESS' | 'FAILED', reason?: string): JobRun {
+    return { ...run, status, completedAt: iso(this.opts.clock.now()), ...(reason === undefined ? {} : { reason }) };
+  }
+
+  private async finish(run: JobRun, status: 'SUCCESS' | 'FAILED', reason?: string): Promise<void> {
+    const done = this.finished(run, status, reason);
+    await this.opts.store.apply([{ op: 'finishRun', run: done }]);
+    await this.opts.queue.remove(run.id);
+    this.forgetRun(run);
+    await this.updateDemand();
+  }
+
+  private async killRun(run: JobRun): Promise<void> {
+    this.stopping.add(run.id);
+    await Promise.all(run.tasks.filter((t) => !isTerminalTaskState(t.status)).map((t) => this.driver?.kill(t.id, t.agentId)));
+  }
+
+  private rememberRun(run: JobRun): void {
+    this.runsById.set(run.id, run);
+    for (const t of run.tasks) this.taskToRun.set(t.id, run.id);
+  }
+
+  private forgetRun(run: JobRun): void {
+    for (const t of this.runsById.get(run.id)?.tasks ?? run.tasks) this.taskToRun.delete(t.id);
+    this.runsById.delete(run.id);
+    this.stopping.delete(run.id);
+  }
+
+  private schedulesOf(jobId: string): Map<string, ScheduleSpec> {
+    let m = this.schedulesByJob.get(jobId);
+    if (!m) {
+      m = new Map();
+      this.schedulesByJob.set(jobId, m);
+    }
+    return m;
+  }
+
+  private queued(run: JobRun, now: number): import('../ports.ts').QueuedRun {
+    return { jobId: run.jobId, runId: run.id, priority: 0, notBefore: now };
+  }
+
+  /** Suppresses offers while nothing waits; revives when something does (`added`: new work, clear decline filters). */
+  private async updateDemand(added = false): Promise<void> {
+    const driver = this.driver;
+    if (!driver) return;
+    const want = (await this.opts.queue.size()) > 0;
+    if (want !== this.demand) await driver.setDemand(want);
+    else if (want && added) await driver.revive();
+    this.demand = want;
+  }
+
+  private logError(what: string, e: unknown): void {
+    this.opts.logger.error({ what, error: e instanceof Error ? e.message : String(e) }, 'batch core step failed');
+  }
+}
+
+export const isRunFinal = (r: JobRun): boolean => isFinal(r.status);

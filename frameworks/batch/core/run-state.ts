@@ -1,0 +1,59 @@
+/**
+ * A run's lifecycle (pure). The transition table:
+ *
+ *   INITIAL ──launch──► STARTING ──all tasks running──► ACTIVE ──all tasks finished──► SUCCESS
+ *      ▲                  │  └──────────── all tasks finished ───────────────────────► SUCCESS
+ *      │                  └── a task ends otherwise (failed, killed, lost...) ──┐
+ *      └────── retry (restart ON_FAILURE, within activeDeadlineSeconds) ◄───────┤
+ *                                                                         else FAILED
+ *
+ * A run is one unit: one task that fails fails the whole run (its other tasks are killed, a
+ * parallel run is retried or failed as one). `stop` makes any unfinished run FAILED.
+ * Invariants: SUCCESS and FAILED are final; an attempt's outcome is known only once every task of
+ * it is over.
+ */
+import type { JobRun, RunStatus, RunTask } from '../model.ts';
+
+const FINAL: ReadonlySet<RunStatus> = new Set(['SUCCESS', 'FAILED']);
+export const isFinal = (s: RunStatus): boolean => FINAL.has(s);
+
+const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
+export const isTerminalTaskState = (s: string | undefined): boolean => s !== undefined && TERMINAL.has(s);
+
+export type RunStep =
+  /** Nothing to do but record the tasks. */
+  | { readonly kind: 'progress'; readonly status: RunStatus }
+  /** A task ended badly: kill the rest of the attempt (they are not over yet). */
+  | { readonly kind: 'kill-rest'; readonly taskIds: readonly string[] }
+  /** The attempt is over and succeeded. */
+  | { readonly kind: 'success' }
+  /** The attempt is over and failed: retry it or fail the run. */
+  | { readonly kind: 'attempt-failed'; readonly reason: string };
+
+/** What the run's tasks (after an update) say about it. */
+export function stepOf(run: JobRun, tasks: readonly RunTask[]): RunStep {
+  const over = tasks.filter((t) => isTerminalTaskState(t.status));
+  const bad = over.filter((t) => t.status !== 'TASK_FINISHED');
+  if (bad.length > 0) {
+    const rest = tasks.filter((t) => !isTerminalTaskState(t.status)).map((t) => t.id);
+    if (rest.length > 0) return { kind: 'kill-rest', taskIds: rest };
+    return { kind: 'attempt-failed', reason: `task ${bad[0].id} ended ${bad[0].status}` };
+  }
+  if (tasks.length > 0 && over.length === tasks.length) return { kind: 'success' };
+  if (tasks.length > 0 && tasks.every((t) => t.status === 'TASK_RUNNING' || t.status === 'TASK_FINISHED')) return { kind: 'progress', status: 'ACTIVE' };
+  return { kind: 'progress', status: run.status === 'INITIAL' ? 'STARTING' : run.status };
+}
+
+/** Whether a failed attempt is retried: ON_FAILURE, not stopped, and within the active deadline (from the run's creation). */
+export function shouldRetry(run: JobRun, nowMs: number, stopped: boolean): boolean {
+  const restart = run.spec.run.restart;
+  if (stopped || restart.policy !== 'ON_FAILURE') return false;
+  if (restart.activeDeadlineSeconds === undefined) return true;
+  return nowMs < Date.parse(run.createdAt) + restart.activeDeadlineSeconds * 1000;
+}
+
+/** The delay before retry `attempt` (2, 3, ...): 1 s × 1.15^(attempt-2), capped at the job's maxLaunchDelay. */
+export function retryDelayMs(run: JobRun, attempt: number): number {
+  const seconds = Math.min(run.spec.run.maxLaunchDelay, 1.15 ** Math.max(0, attempt - 2));
+  return Math.round(seconds * 1000);
+}

@@ -5,15 +5,17 @@
  * it). Logs go to `<dir>/<name>.log`; progress and URLs go to the terminal. Ctrl-C (SIGINT) or
  * SIGTERM stops every member cleanly (SIGTERM, then SIGKILL after 10 s).
  *
- * Members today: the master, `--agents` agents (2 by default) and marathon. The agents share this
+ * Members today: the master, `--agents` agents (2 by default), marathon and batch (with Redis). The agents share this
  * host, so each is given an equal slice of its cpus and memory and its own port range, and a
  * distinct `rack` attribute so that placement has something to work with. Marathon keeps its state
  * in PostgreSQL: `--database` / DATABASE_URL, or an embedded server under `<dir>/marathon` (so a
- * second run finds its apps again). The batch framework joins here when it lands.
+ * second run finds its apps again); so does batch (`<dir>/batch`), whose queue of pending runs is
+ * in Redis: `--redis` / REDIS_URL, or Debian's redis-server started here (data in `<dir>/redis`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatHelp, parseFlags, FlagError, type FlagSpec } from '../common/flags.ts';
@@ -24,7 +26,9 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'master_port', type: 'number', default: 5050, help: 'port of the master (its web UI and APIs)' },
   { name: 'agents', type: 'number', default: 2, help: 'how many agents to run (each gets an equal share of this host)' },
   { name: 'marathon_port', type: 'number', default: 8080, help: 'port of marathon (its REST API v2)' },
-  { name: 'database', type: 'string', help: 'PostgreSQL url for marathon (also DATABASE_URL); default: an embedded PostgreSQL in <dir>/marathon' },
+  { name: 'database', type: 'string', help: 'PostgreSQL url for marathon and batch (also DATABASE_URL); default: an embedded PostgreSQL in <dir>/marathon and <dir>/batch' },
+  { name: 'batch_port', type: 'number', default: 9000, help: 'port of the batch framework (Metronome /v1/jobs API)' },
+  { name: 'redis', type: 'string', help: 'Redis url for batch\'s queue (also REDIS_URL); default: a redis-server started here, data in <dir>/redis' },
   { name: 'agent_port', type: 'number', default: 5051, help: 'port of the first agent; the others follow (0: ephemeral ports, but then a second run cannot take the agents back: a changed port is a different agent, as in Mesos)' },
 ];
 
@@ -76,6 +80,43 @@ function startMember(name: string, args: readonly string[], dir: string): Promis
   });
 }
 
+/** A free TCP port on `ip` (the OS picks one). */
+function freePort(ip: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, ip, () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Debian's redis-server as a member: loopback, append-only file in `dataDir`, log in `<dir>/redis.log`. */
+async function startRedis(ip: string, dataDir: string, dir: string): Promise<{ member: Member; url: string }> {
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort(ip);
+  const log = createWriteStream(join(dir, 'redis.log'), { flags: 'a' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', ip, '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await new Promise<void>((resolveReady, reject) => {
+    let out = '';
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('Ready to accept connections')) {
+        child.stdout!.off('data', onData);
+        resolveReady();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('error', (e) => reject(new Error(`redis-server could not start (${e.message}); run ./deploy/install-deps, or pass --redis`)));
+    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready; see ${join(dir, 'redis.log')}`)));
+  });
+  return { member: { name: 'redis', child, exited }, url: `redis://${ip}:${port}` };
+}
+
 async function stopAll(members: readonly Member[]): Promise<void> {
   await Promise.all(members.map(async (m) => {
     if (m.child.exitCode !== null || m.child.signalCode !== null) return;
@@ -96,7 +137,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const [action] = parsed.positional;
   if (parsed.help || action === undefined) {
-    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (a master, agents and marathon) until Ctrl-C.', FLAGS));
+    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (a master, agents, marathon, batch) until Ctrl-C.', FLAGS));
     return;
   }
   if (action !== 'up') {
@@ -121,6 +162,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
   const t0 = Date.now();
   let marathonAddress = '';
+  let batchAddress = '';
   process.stdout.write(`state directory: ${dir}\n`);
   try {
     process.stdout.write('starting master... ');
@@ -160,12 +202,28 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     members.push(marathon.member);
     process.stdout.write(`${marathon.address}\n`);
     marathonAddress = marathon.address;
+    let redisUrl = (v.redis as string | undefined) ?? env.REDIS_URL;
+    if (redisUrl === undefined || redisUrl === '') {
+      process.stdout.write('starting redis... ');
+      const redis = await startRedis(v.ip as string, join(dir, 'redis'), dir);
+      members.push(redis.member);
+      redisUrl = redis.url;
+      process.stdout.write(`${redisUrl}\n`);
+    }
+    process.stdout.write('starting batch... ');
+    mkdirSync(join(dir, 'batch'), { recursive: true });
+    const batch = await startMember('batch', ['batch', `--master=${masterHostPort}`, `--http_address=${v.ip}`, `--http_port=${v.batch_port}`,
+      `--work_dir=${join(dir, 'batch')}`, `--redis=${redisUrl}`, ...(database === undefined || database === '' ? [] : [`--database=${database}`])], dir);
+    members.push(batch.member);
+    process.stdout.write(`${batch.address}\n`);
+    batchAddress = batch.address;
     process.stdout.write([
       '',
       `cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       `  master            ${address}  (scheduler API ${address}/api/v1/scheduler, state ${address}/master/state)`,
       ...agentLines,
       `  marathon          ${marathonAddress}  (REST API ${marathonAddress}/v2/apps, events ${marathonAddress}/v2/events)`,
+      `  batch             ${batchAddress}  (jobs ${batchAddress}/v1/jobs)`,
       `  logs              ${dir}/*.log`,
       'Press Ctrl-C to stop.',
       '',

@@ -36,10 +36,11 @@ async function freePortPair(): Promise<number> {
   throw new Error('no two consecutive free ports');
 }
 
-async function clusterUp(dir: string, agentPort: number): Promise<{ masterUrl: string; marathonUrl: string; stop(): Promise<string> }> {
+async function clusterUp(dir: string, agentPort: number): Promise<{ masterUrl: string; marathonUrl: string; batchUrl: string; stop(): Promise<string> }> {
   const env = { ...process.env };
-  delete env.DATABASE_URL; // the embedded PostgreSQL, as on a fresh machine
-  const child = spawn(process.execPath, [join(root, 'bin', 'maestro.mjs'), 'cluster', 'up', `--dir=${dir}`, '--master_port=0', '--marathon_port=0', `--agent_port=${agentPort}`, '--agents=2'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  delete env.DATABASE_URL; // the embedded PostgreSQL and a redis-server of its own, as on a fresh machine
+  delete env.REDIS_URL;
+  const child = spawn(process.execPath, [join(root, 'bin', 'maestro.mjs'), 'cluster', 'up', `--dir=${dir}`, '--master_port=0', '--marathon_port=0', '--batch_port=0', `--agent_port=${agentPort}`, '--agents=2'], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
@@ -52,9 +53,11 @@ async function clusterUp(dir: string, agentPort: number): Promise<{ masterUrl: s
   });
   const masterUrl = /master\s+(http:\/\/[\d.]+:\d+)/.exec(out)![1];
   const marathonUrl = /marathon\s+(http:\/\/[\d.]+:\d+)/.exec(out)![1];
+  const batchUrl = /batch\s+(http:\/\/[\d.]+:\d+)/.exec(out)![1];
   return {
     masterUrl,
     marathonUrl,
+    batchUrl,
     async stop() {
       child.kill('SIGINT');
       const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -97,7 +100,20 @@ async function runningTasks(marathonUrl: string, appId: string, want: number): P
   throw new Error(`${appId} never ran ${want} tasks`);
 }
 
-test('cluster up starts a master, two agents and marathon, stops on Ctrl-C, and a second run reuses the state', async (t) => {
+/** The job's successful runs once there are `want` of them. */
+async function successes(batchUrl: string, jobId: string, want: number): Promise<number> {
+  for (let i = 0; i < 600; i++) {
+    const r = await fetch(`${batchUrl}/v1/jobs/${jobId}?embed=history`);
+    if (r.status === 200) {
+      const { history } = (await r.json()) as { history: { successCount: number } };
+      if (history.successCount === want) return want;
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`${jobId} never had ${want} successful runs`);
+}
+
+test('cluster up starts a master, two agents, marathon and batch, stops on Ctrl-C, and a second run reuses the state', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-cluster-'));
   chmodSync(dir, 0o755); // the embedded PostgreSQL runs as user postgres and must reach its data dir
   t.teardown(() => {
@@ -118,6 +134,13 @@ test('cluster up starts a master, two agents and marathon, stops on Ctrl-C, and 
   });
   t.is(created.status, 201, await created.text());
   t.is(await runningTasks(first.marathonUrl, '/hello', 2), 2);
+  const job = await fetch(`${first.batchUrl}/v1/jobs`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'once', run: { cmd: 'true', cpus: 0.1, mem: 32 } }),
+  });
+  t.is(job.status, 201, await job.text());
+  t.is((await fetch(`${first.batchUrl}/v1/jobs/once/runs`, { method: 'POST' })).status, 201);
+  t.is(await successes(first.batchUrl, 'once', 1), 1);
   const out = await first.stop();
   stopped = true;
   t.regex(out, /stopped\n/);
@@ -128,4 +151,6 @@ test('cluster up starts a master, two agents and marathon, stops on Ctrl-C, and 
   t.deepEqual(again.map((s) => s.id).sort(), agents.map((s) => s.id).sort(), 'the agents come back with their checkpointed ids');
   // Marathon's embedded PostgreSQL kept the app: it runs again on the second cluster.
   t.is(await runningTasks(second.marathonUrl, '/hello', 2), 2);
+  // So did batch's: the job and its history.
+  t.is(await successes(second.batchUrl, 'once', 1), 1);
 });

@@ -1,0 +1,53 @@
+import test from 'ava';
+import type { JobRun, RunTask } from '../model.ts';
+import { retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { runId, taskId } from './run-ids.ts';
+
+const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+const run = (over: Partial<JobRun> = {}, restart: JobRun['spec']['run']['restart'] = { policy: 'NEVER' }): JobRun => ({
+  id: 'r1', jobId: 'j', status: 'STARTING', createdAt: new Date(T0).toISOString(), attempt: 1, tasks: [],
+  spec: {
+    id: 'j', labels: {},
+    run: { cmd: 'true', cpus: 1, mem: 128, disk: 0, gpus: 0, env: {}, placement: { constraints: [] }, artifacts: [], volumes: [], maxLaunchDelay: 3600, restart, secrets: {} },
+  },
+  ...over,
+});
+const task = (id: string, status?: string): RunTask => ({ id, index: 0, ...(status === undefined ? {} : { status }) });
+
+test('stepOf: what the tasks say about the run (table)', (t) => {
+  const cases: [string, RunTask[], ReturnType<typeof stepOf>][] = [
+    ['staging', [task('a', 'TASK_STAGING')], { kind: 'progress', status: 'STARTING' }],
+    ['one of two running', [task('a', 'TASK_RUNNING'), task('b', 'TASK_STAGING')], { kind: 'progress', status: 'STARTING' }],
+    ['all running', [task('a', 'TASK_RUNNING'), task('b', 'TASK_RUNNING')], { kind: 'progress', status: 'ACTIVE' }],
+    ['one finished, one running', [task('a', 'TASK_FINISHED'), task('b', 'TASK_RUNNING')], { kind: 'progress', status: 'ACTIVE' }],
+    ['all finished', [task('a', 'TASK_FINISHED'), task('b', 'TASK_FINISHED')], { kind: 'success' }],
+    ['one failed, one running: kill the rest', [task('a', 'TASK_FAILED'), task('b', 'TASK_RUNNING')], { kind: 'kill-rest', taskIds: ['b'] }],
+    ['failed and killed: attempt over', [task('a', 'TASK_FAILED'), task('b', 'TASK_KILLED')], { kind: 'attempt-failed', reason: 'task a ended TASK_FAILED' }],
+    ['lost', [task('a', 'TASK_LOST')], { kind: 'attempt-failed', reason: 'task a ended TASK_LOST' }],
+  ];
+  for (const [name, tasks, want] of cases) t.deepEqual(stepOf(run(), tasks), want, name);
+});
+
+test('shouldRetry: ON_FAILURE within the active deadline, never when stopped or NEVER', (t) => {
+  t.false(shouldRetry(run(), T0 + 1000, false), 'NEVER');
+  t.true(shouldRetry(run({}, { policy: 'ON_FAILURE' }), T0 + 10_000_000, false), 'no deadline');
+  t.true(shouldRetry(run({}, { policy: 'ON_FAILURE', activeDeadlineSeconds: 10 }), T0 + 9_999, false), 'before the deadline');
+  t.false(shouldRetry(run({}, { policy: 'ON_FAILURE', activeDeadlineSeconds: 10 }), T0 + 10_000, false), 'at the deadline');
+  t.false(shouldRetry(run({}, { policy: 'ON_FAILURE' }), T0 + 1000, true), 'stopped');
+});
+
+test('retryDelayMs: 1 s, then ×1.15 per attempt, capped at maxLaunchDelay', (t) => {
+  t.is(retryDelayMs(run(), 2), 1000); // 1.15^0
+  t.is(retryDelayMs(run(), 3), 1150); // 1.15^1
+  t.is(retryDelayMs(run(), 4), 1322); // 1.15^2 = 1.3224999... (binary floating point)
+  const capped = run();
+  t.is(retryDelayMs({ ...capped, spec: { ...capped.spec, run: { ...capped.spec.run, maxLaunchDelay: 2 } } }, 40), 2000);
+});
+
+test('run ids are Metronome\'s (UTC time and five letters or digits); task ids name job, run, attempt and index', (t) => {
+  let n = 0;
+  const id = runId(Date.parse('2026-11-22T13:45:01.999Z'), () => [0, 0.5, 0.99, 0.1, 0.7][n++ % 5]);
+  t.regex(id, /^20261122134501[a-zA-Z0-9]{5}$/);
+  t.is(id, '20261122134501aF9gR');
+  t.is(taskId('etl.daily', id, 2, 1), `etl.daily_${id}.2.1`);
+});

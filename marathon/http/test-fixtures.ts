@@ -9,6 +9,7 @@ import type {
 } from '../model.ts';
 import { asPathId } from '../model.ts';
 import { withApps } from '../app/group.ts';
+import { testApp } from '../app/test-app.ts';
 import type {
   ChangeOptions, ChangeResult, MarathonService, MarathonStatus, QueueEntry, ServiceError,
 } from '../ports.ts';
@@ -16,38 +17,8 @@ import type {
 export const T0 = '2026-11-22T10:00:00.000Z';
 
 export function appDef(id: string, over: Partial<AppDefinition> = {}): AppDefinition {
-  return {
-    id: asPathId(id),
-    cmd: 'sleep 1000',
-    env: {},
-    instances: 1,
-    cpus: 1,
-    mem: 128,
-    disk: 0,
-    gpus: 0,
-    executor: '',
-    constraints: [],
-    fetch: [],
-    storeUrls: [],
-    backoffSeconds: 1,
-    backoffFactor: 1.15,
-    maxLaunchDelaySeconds: 300,
-    healthChecks: [],
-    readinessChecks: [],
-    dependencies: [],
-    upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
-    labels: {},
-    portDefinitions: [{ port: 10000, protocol: 'tcp' }],
-    requirePorts: false,
-    networks: [{ mode: 'host' }],
-    secrets: {},
-    killSelection: 'YOUNGEST_FIRST',
-    unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
-    role: '*',
-    version: T0,
-    versionInfo: { lastScalingAt: T0, lastConfigChangeAt: T0 },
-    ...over,
-  };
+  const { id: _ignored, ...rest } = over;
+  return testApp(id, { portDefinitions: [{ port: 10000, protocol: 'tcp' }], version: T0, versionInfo: { lastScalingAt: T0, lastConfigChangeAt: T0 }, ...rest });
 }
 
 export function instance(appId: string, n: number, over: Partial<Instance> = {}): Instance {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { countDone, parseJobStates, parseSbatchId, renderCgroupConf, renderSlurmConf, startLocalSlurm } from './slurm.ts';
 
 test('renderSlurmConf: one node on loopback, own ports and dirs, no cgroup proctrack, no accounting', (t) => {
-  const conf = renderSlurmConf({ dir: '/w/slurm-x', nodeName: 'vm', ctldPort: 40001, slurmdPort: 40002, cpus: 8, memMb: 4096 });
+  const conf = renderSlurmConf({ dir: '/w/slurm-x', nodeName: 'vm', ctldPort: 40001, slurmdPort: 40002, cpus: 8, memMb: 4096, extraConf: ['SchedulerParameters=batch_sched_delay=0'] });
   const lines = new Set(conf.split('\n'));
   for (const expected of [
     'SlurmctldHost=vm(127.0.0.1)',
@@ -27,6 +27,7 @@ test('renderSlurmConf: one node on loopback, own ports and dirs, no cgroup proct
     'JobAcctGatherType=jobacct_gather/none',
     'NodeName=vm NodeAddr=127.0.0.1 CPUs=8 RealMemory=4096 State=UNKNOWN',
     'PartitionName=bench Nodes=vm Default=YES MaxTime=INFINITE State=UP',
+    'SchedulerParameters=batch_sched_delay=0',
   ]) {
     t.true(lines.has(expected), expected);
   }

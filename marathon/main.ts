@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { FlagError, formatHelp, parseFlags, type FlagSpec } from '../common/flags.ts';
 import { systemClock, systemTimers, type Logger } from '../common/ports.ts';
 import { openDatabase } from '../common/db/database.ts';
-import { createLeaderElection, type LeaderElection } from '../common/db/leader-lock.ts';
+import { delegating, startLeadership, type Leadership } from '../common/db/leadership.ts';
 import { createSchedulerDriver, type SchedulerDriver } from '../frameworks/sdk/scheduler-driver.ts';
 import { createEventBus } from './events/index.ts';
 import { createMarathonApp } from './http/app.ts';
@@ -94,16 +94,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const events = createEventBus();
   let core: MarathonCore | undefined;
   let driver: SchedulerDriver | undefined;
-  let leaderAddress: string | undefined;
-  const follower = createFollowerService(() => leaderAddress, (l) => events.subscribe(l));
-  // The REST layer always sees the current service: the follower until this process leads.
-  const service: MarathonService & PodService = new Proxy(follower, {
-    get: (_t, prop) => {
-      const current: MarathonService & PodService = core ?? follower;
-      const value = Reflect.get(current, prop) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(current) : value;
-    },
-  });
+  let leadership: Leadership | undefined;
+  const follower = createFollowerService(() => leadership?.leader(), (l) => events.subscribe(l));
+  // The REST layer always sees the current service: the follower's until this process leads.
+  const service: MarathonService & PodService = delegating<MarathonService & PodService>(follower, () => core);
 
   const config: { -readonly [K in keyof MarathonConfig]: MarathonConfig[K] } = {
     version: packageVersion(),
@@ -115,7 +109,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     failoverTimeoutSeconds: values.failover_timeout as number,
     leaderProxy: values.leader_proxy as boolean,
   };
-  let election: LeaderElection | undefined;
   const app = createMarathonApp({
     service,
     pods: service,
@@ -127,7 +120,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     abdicate: async () => {
       // Marathon abdicates by giving up leadership; this process then exits and is restarted as a follower.
       logger.warn({}, 'abdicating on request (DELETE /v2/leader)');
-      await election?.stop();
+      await leadership?.stop();
       process.exit(0);
     },
   });
@@ -167,7 +160,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         // another scheduler); leading on would accept changes nothing carries out.
         logger.error({ message }, 'the master refused the framework; giving up leadership and exiting');
         void (async () => {
-          await election?.stop().catch(() => undefined);
+          await leadership?.stop().catch(() => undefined);
           process.exit(1);
         })();
       },
@@ -189,41 +182,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       logger,
     });
     c.attach(d);
-    d.startReconciliation({ intervalMs: values.reconciliation_interval as number, tasks: () => c.instances().map((i) => ({ taskId: i.taskId, agentId: i.agentId })) });
+    d.startReconciliation({
+      intervalMs: values.reconciliation_interval as number,
+      tasks: () => c.instances().flatMap((i) => (i.podTasks?.map((t) => t.taskId) ?? [i.taskId]).map((taskId) => ({ taskId, agentId: i.agentId }))),
+    });
     core = c;
     driver = d;
-    leaderAddress = address;
     d.start();
     logger.info({ address, frameworkId: state.frameworkId ?? null, apps: state.apps.length, instances: state.instances.length }, 'elected leader');
   };
 
-  let leading: Promise<void> | undefined;
-  election = createLeaderElection({
-    url: db.url,
-    component: 'marathon',
-    lockKey: 'maestro-marathon',
-    address,
-    logger,
-    onElected: () => {
-      leading = becomeLeader().catch((e: unknown) => {
-        logger.error({ error: (e as Error).message }, 'could not take over as leader');
-        process.exit(1);
-      });
-    },
-    onDefeated: () => {
-      // Without the lock another marathon may lead already: stop acting at once.
-      logger.error({}, 'lost leadership (database session gone); exiting');
-      process.exit(1);
-    },
-  });
-  const refreshLeader = setInterval(() => {
-    if (core === undefined) void election.currentLeader().then((l) => { leaderAddress = l ?? undefined; }, () => undefined);
-  }, 1000);
-  refreshLeader.unref();
-  await election.start();
-  // Started means serving: as the leader with its state loaded, or as a follower that knows the leader.
-  if (leading) await leading;
-  else leaderAddress = (await election.currentLeader().catch(() => undefined)) ?? undefined;
+  leadership = await startLeadership({ url: db.url, component: 'marathon', address, logger, lead: becomeLeader });
 
   // The start line is printed at every logging level (tests and scripts wait for it).
   const level = logger.level;
@@ -237,12 +206,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       logger.info({ signal }, 'marathon stopping');
       const force = setTimeout(() => process.exit(0), 5000);
       force.unref();
-      clearInterval(refreshLeader);
       driver?.stop();
       await core?.idle().catch(() => undefined); // staged instance writes land before the database closes
       core?.stop();
       await app.close();
-      await election.stop();
+      await leadership?.stop();
       await db.close();
       clearTimeout(force);
     })();

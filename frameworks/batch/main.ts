@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { FlagError, formatHelp, parseFlags, type FlagSpec } from '../../common/flags.ts';
 import { systemClock, systemTimers, type Logger } from '../../common/ports.ts';
 import { openDatabase } from '../../common/db/database.ts';
-import { createLeaderElection, type LeaderElection } from '../../common/db/leader-lock.ts';
+import { delegating, startLeadership, type Leadership } from '../../common/db/leadership.ts';
 import { createSchedulerDriver, type SchedulerDriver } from '../sdk/scheduler-driver.ts';
 import { createBatchApp } from './http/app.ts';
 import { createPgBatchStore } from './storage/pg-store.ts';
@@ -82,15 +82,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   let core: BatchCore | undefined;
   let queue: RunQueue | undefined;
   let driver: SchedulerDriver | undefined;
-  let leaderAddress: string | undefined;
-  const follower = createFollowerBatchService(() => leaderAddress);
-  const service: BatchService = new Proxy(follower, {
-    get: (_t, prop) => {
-      const current: BatchService = core ?? follower;
-      const value = Reflect.get(current, prop) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(current) : value;
-    },
-  });
+  let leadership: Leadership | undefined;
+  const follower = createFollowerBatchService(() => leadership?.leader());
+  const service: BatchService = delegating<BatchService>(follower, () => core);
   const app = createBatchApp({ service, logger, clock: systemClock });
   try {
     await app.listen({ host: ip, port: values.http_port as number });
@@ -131,36 +125,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     await c.start(d);
     core = c;
     driver = d;
-    leaderAddress = address;
     d.start();
     logger.info({ address, frameworkId: state.frameworkId ?? null, jobs: state.jobs.length, activeRuns: state.activeRuns.length }, 'elected leader');
   };
 
-  let leading: Promise<void> | undefined;
-  const election: LeaderElection = createLeaderElection({
-    url: db.url,
-    component: 'batch',
-    lockKey: 'maestro-batch',
-    address,
-    logger,
-    onElected: () => {
-      leading = becomeLeader().catch((e: unknown) => {
-        logger.error({ error: (e as Error).message }, 'could not take over as leader');
-        process.exit(1);
-      });
-    },
-    onDefeated: () => {
-      logger.error({}, 'lost leadership (database session gone); exiting');
-      process.exit(1);
-    },
-  });
-  const refreshLeader = setInterval(() => {
-    if (core === undefined) void election.currentLeader().then((l) => { leaderAddress = l ?? undefined; }, () => undefined);
-  }, 1000);
-  refreshLeader.unref();
-  await election.start();
-  if (leading) await leading;
-  else leaderAddress = (await election.currentLeader().catch(() => undefined)) ?? undefined;
+  leadership = await startLeadership({ url: db.url, component: 'batch', address, logger, lead: becomeLeader });
 
   const level = logger.level;
   logger.level = 'info';
@@ -173,13 +142,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       logger.info({ signal }, 'batch stopping');
       const force = setTimeout(() => process.exit(0), 5000);
       force.unref();
-      clearInterval(refreshLeader);
       driver?.stop();
       await core?.idle().catch(() => undefined);
       core?.stop();
       await app.close();
       await queue?.close().catch(() => undefined);
-      await election.stop();
+      await leadership?.stop();
       await db.close();
       clearTimeout(force);
     })();

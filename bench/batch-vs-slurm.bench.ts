@@ -1,0 +1,112 @@
+/**
+ * One-shot jobs through `maestro batch` and through Slurm on this host, same count, same command.
+ *
+ *   maestro   a real master and ONE REAL agent (cpus 16, mem 16384), `maestro batch` (PostgreSQL:
+ *             the test server or an embedded one; Redis: the test server or a redis-server of its
+ *             own), the bench a REST client: N jobs `true` (cpus 0.01, mem 32), each created and
+ *             started (POST /v1/jobs, POST /v1/jobs/{id}/runs, 16 in flight): submit_ms and
+ *             submissions/s; first POST -> every run SUCCESS (polled every 50 ms through
+ *             `/v1/jobs?embed=historySummary`): complete_ms and completions/s
+ *   slurm     Debian's slurm-wlm, slurmctld and slurmd on this host (bench/support/slurm.ts installs
+ *             and configures them; 64 job slots, batch_sched_delay off: Slurm at its best here):
+ *             N × `sbatch --wrap true` (32 in flight), the same two figures
+ *
+ * `node --import=tsx bench/batch-vs-slurm.bench.ts [jobs=1000] [skip-slurm]`. The issue's goal: at
+ * least 2× Slurm's completion rate.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emit, printTable, type BenchResult } from './report.ts';
+import { startMasterProcess, killOnExit } from './support/master-process.ts';
+import { startMaestro, killTaskProcesses } from '../test/support/maestro-process.ts';
+import { call, eventually, type Json } from '../test/support/marathon-cluster.ts';
+import { createTestDatabase } from '../test/support/postgres.ts';
+import { createTestRedis } from '../test/support/redis.ts';
+import { inParallel } from './support/offer-cycle.ts';
+import { startLocalSlurm } from './support/slurm.ts';
+
+const JOBS = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 1000;
+const WITH_SLURM = !process.argv.includes('skip-slurm');
+const IN_FLIGHT = 16;
+const SLURM_CPUS = 64;
+const WAIT_MS = 600_000;
+
+const results: BenchResult[] = [];
+function record(config: BenchResult['config'], metric: string, value: number, unit: string): void {
+  const r: BenchResult = { bench: 'batch-vs-slurm', config, metric, value, unit };
+  emit(r);
+  results.push(r);
+}
+
+async function maestroBatch(): Promise<void> {
+  const db = await createTestDatabase();
+  const redis = await createTestRedis();
+  const master = await startMasterProcess({ allocation_interval: '100ms' });
+  const agent = await startMaestro('agent', { master: master.url.replace(/^https?:\/\//, ''), quiet: true, resources: 'cpus:16;mem:16384;disk:4096;ports:[31000-32000]' }, 'agent started');
+  killOnExit(agent);
+  const batch = await startMaestro('batch', {
+    master: master.url.replace(/^https?:\/\//, ''), database: db.url, redis: redis.url, queue_name: `bench-${process.pid}`, logging_level: 'WARNING',
+  }, 'batch started', 60_000, { listenFlags: { http_address: '127.0.0.1', http_port: 0 } });
+  killOnExit(batch);
+  const config = { system: 'maestro batch', jobs: JOBS, agents: 1, agents_kind: 'real' };
+  try {
+    const b = batch.url;
+    const ids = Array.from({ length: JOBS }, (_, i) => `bench-${i}`);
+    const t0 = performance.now();
+    await inParallel(ids, IN_FLIGHT, async (id) => {
+      const j = await call(b, 'POST', '/v1/jobs', { id, run: { cmd: 'true', cpus: 0.01, mem: 32, disk: 0 } });
+      if (j.status !== 201) throw new Error(`POST /v1/jobs: ${j.status} ${j.text}`);
+      const r = await call(b, 'POST', `/v1/jobs/${id}/runs`);
+      if (r.status !== 201) throw new Error(`POST runs: ${r.status} ${r.text}`);
+    });
+    const submitted = performance.now();
+    let done = 0;
+    await eventually(async () => {
+      const jobs = (await call(b, 'GET', '/v1/jobs?embed=historySummary')).body as Json[];
+      done = jobs.reduce((sum, j) => sum + (j.historySummary?.successCount ?? 0), 0);
+      const failed = jobs.reduce((sum, j) => sum + (j.historySummary?.failureCount ?? 0), 0);
+      if (failed > 0) throw new Error(`${failed} runs failed`);
+      return done === JOBS;
+    }, `${JOBS} runs to succeed`, WAIT_MS);
+    const completed = performance.now();
+    record(config, 'submit_ms', submitted - t0, 'ms');
+    record(config, 'submissions_per_s', JOBS / ((submitted - t0) / 1000), '1/s');
+    record(config, 'complete_ms', completed - t0, 'ms');
+    record(config, 'completions_per_s', JOBS / ((completed - t0) / 1000), '1/s');
+  } finally {
+    await batch.stop();
+    killTaskProcesses(agent.workDir);
+    await agent.stop();
+    await master.stop();
+    await redis.close();
+    await db.drop();
+  }
+}
+
+async function slurm(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'maestro-bench-slurm-'));
+  // Slurm at its best here: 64 job slots on the one node and the batch scheduling delay off
+  // (stock Slurm waits batch_sched_delay = 3 s between scheduling passes).
+  const s = await startLocalSlurm({ workDir, cpus: SLURM_CPUS, extraConf: ['SchedulerParameters=batch_sched_delay=0,sched_min_interval=0'] });
+  const config = { system: 'slurm', jobs: JOBS, agents: 1, agents_kind: 'real', slurm_cpus: SLURM_CPUS };
+  try {
+    const t0 = performance.now();
+    const { submitMs, jobIds } = await s.submit(JOBS, 'true');
+    const { doneMs, failed } = await s.waitAllDone(jobIds, WAIT_MS);
+    if (failed > 0) throw new Error(`${failed} Slurm jobs failed`);
+    const completed = performance.now();
+    record(config, 'submit_ms', submitMs, 'ms');
+    record(config, 'submissions_per_s', JOBS / (submitMs / 1000), '1/s');
+    record(config, 'complete_ms', completed - t0, 'ms');
+    record(config, 'completions_per_s', JOBS / ((completed - t0) / 1000), '1/s');
+    void doneMs;
+  } finally {
+    await s.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+await maestroBatch();
+if (WITH_SLURM) await slurm();
+printTable(results);

@@ -71,6 +71,8 @@ export class BatchCore implements BatchService, SchedulerHandler {
   private tick: TimerHandle | undefined;
   private scheduleCheckedUntil: number;
   private demand: boolean | undefined;
+  /** Offers were declined with a refusal filter since the last revive. */
+  private filtered = false;
   private stopped = false;
 
   constructor(private readonly opts: BatchCoreOptions) {
@@ -359,8 +361,10 @@ export class BatchCore implements BatchService, SchedulerHandler {
     await Promise.all([...launches].map(([offerId, task_infos]) => driver.accept([offerId], [{ type: 'LAUNCH', launch: { task_infos } }])));
     const unused = offers.filter((o) => !launches.has(o.id.value)).map((o) => o.id.value);
     if (unused.length > 0) {
-      const left = await this.opts.queue.size();
-      await driver.decline(unused, { refuse_seconds: gangWaiting ? 0 : left > 0 ? 5 : this.opts.declineOfferSeconds ?? 120 });
+      const left = this.pendingRuns();
+      const refuse = gangWaiting ? 0 : left > 0 ? 5 : this.opts.declineOfferSeconds ?? 120;
+      await driver.decline(unused, { refuse_seconds: refuse });
+      if (refuse > 0) this.filtered = true;
     }
     await this.updateDemand();
   }
@@ -385,9 +389,9 @@ export class BatchCore implements BatchService, SchedulerHandler {
     const next: JobRun = { ...run, tasks };
     switch (step.kind) {
       case 'progress': {
-        const moved: JobRun = { ...next, status: step.status };
-        if (moved.status !== run.status) await this.opts.store.apply([{ op: 'putRun', run: moved }]);
-        this.rememberRun(moved);
+        // STARTING -> ACTIVE is kept in memory only: the store's STARTING run with its task ids is
+        // what a restart needs, and reconciliation tells it the tasks' states again.
+        this.rememberRun({ ...next, status: step.status });
         return;
       }
       case 'kill-rest':
@@ -426,7 +430,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
   private async finish(run: JobRun, status: 'SUCCESS' | 'FAILED', reason?: string): Promise<void> {
     const done = this.finished(run, status, reason);
     await this.opts.store.apply([{ op: 'finishRun', run: done }]);
-    await this.opts.queue.remove(run.id);
+    if (run.status === 'INITIAL') await this.opts.queue.remove(run.id); // a launched run left the queue at its launch
     this.forgetRun(run);
     await this.updateDemand();
   }
@@ -460,13 +464,26 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return { jobId: run.jobId, runId: run.id, priority: 0, notBefore: now };
   }
 
+  /** Runs waiting for resources: exactly what the queue holds (this core is its only writer). */
+  private pendingRuns(): number {
+    let n = 0;
+    for (const r of this.runsById.values()) if (r.status === 'INITIAL') n++;
+    return n;
+  }
+
   /** Suppresses offers while nothing waits; revives when something does (`added`: new work, clear decline filters). */
   private async updateDemand(added = false): Promise<void> {
     const driver = this.driver;
     if (!driver) return;
-    const want = (await this.opts.queue.size()) > 0;
-    if (want !== this.demand) await driver.setDemand(want);
-    else if (want && added) await driver.revive();
+    const want = this.pendingRuns() > 0;
+    if (want !== this.demand) {
+      await driver.setDemand(want);
+      if (want) this.filtered = false;
+    } else if (want && added && this.filtered) {
+      // Offers were declined with a filter since the last revive: new work wants them back now.
+      await driver.revive();
+      this.filtered = false;
+    }
     this.demand = want;
   }
 

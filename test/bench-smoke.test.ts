@@ -51,6 +51,8 @@ const CASES: ReadonlyArray<[file: string, args: string[], bench: string, simulat
   ['container-launch.bench.ts', ['3'], 'container-launch', false],
   // Simulated and real agents both: each figure says which in agents_kind.
   ['marathon-deploy.bench.ts', ['10', '20', '3', '4', '3'], 'marathon-deploy', false],
+  // The Slurm half is exercised by bench/support/slurm.test.ts.
+  ['batch-vs-slurm.bench.ts', ['20', 'skip-slurm'], 'batch-vs-slurm', false],
 ];
 
 for (const [file, args, bench, simulated] of CASES) {

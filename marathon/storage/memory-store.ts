@@ -14,7 +14,7 @@ import type { AppDefinition, PathId, Timestamp } from '../model.ts';
 import type { MarathonStore, StoredState, StoreOperation } from '../ports.ts';
 import type { PodDefinition } from '../pod/pod-definition.ts';
 import { MAX_APP_VERSIONS, MAX_POD_VERSIONS, newestFirst, versionsToPrune } from './app-versions.ts';
-import { toStoredJson } from './storable.ts';
+import { toStoredJson } from '../../common/db/storable.ts';
 
 interface Tables {
   /** app id -> JSON of the current definition */

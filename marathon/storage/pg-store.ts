@@ -15,7 +15,7 @@ import type { GroupRecord, MarathonStore, StoredState, StoreOperation } from '..
 import type { PodDefinition } from '../pod/pod-definition.ts';
 import { MAX_APP_VERSIONS, MAX_POD_VERSIONS } from './app-versions.ts';
 import { MARATHON_COMPONENT, marathonMigrations } from './schema.ts';
-import { toStoredJson } from './storable.ts';
+import { toStoredJson } from '../../common/db/storable.ts';
 
 type Statement = readonly [sql: string, params: readonly unknown[]];
 

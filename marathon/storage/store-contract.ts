@@ -19,7 +19,7 @@ import { asPathId, type AppDefinition, type Deployment, type Group, type Instanc
 import type { GroupRecord, MarathonStore, StoreOperation } from '../ports.ts';
 import type { PodDefinition } from '../pod/pod-definition.ts';
 import { MAX_APP_VERSIONS, MAX_POD_VERSIONS } from './app-versions.ts';
-import { isStorableString } from './storable.ts';
+import { isStorableString } from '../../common/db/storable.ts';
 
 export interface StoreUnderTest {
   readonly store: MarathonStore;

@@ -11,7 +11,7 @@
  * `historyCount` runs per outcome; a schedule keeps at most `keptTicks` claimed ticks, and a
  * tick at or before the newest pruned one counts as claimed.
  */
-import { toStoredJson } from '../../../marathon/storage/storable.ts';
+import { toStoredJson } from '../../../common/db/storable.ts';
 import { EMPTY_HISTORY, type FinishedRun, type JobHistory, type JobRun, type JobSpec, type ScheduleSpec, type Timestamp } from '../model.ts';
 import type { BatchStore, BatchStoredState, BatchStoreOperation } from '../ports.ts';
 import {

@@ -15,7 +15,7 @@
  */
 import type pg from 'pg';
 import { migrate, withClient } from '../../../common/db/migrations.ts';
-import { toStoredJson } from '../../../marathon/storage/storable.ts';
+import { toStoredJson } from '../../../common/db/storable.ts';
 import { EMPTY_HISTORY, type FinishedRun, type JobHistory, type JobRun, type JobSpec, type ScheduleSpec, type Timestamp } from '../model.ts';
 import type { BatchStore, BatchStoredState, BatchStoreOperation } from '../ports.ts';
 import { BATCH_COMPONENT, batchMigrations } from './schema.ts';

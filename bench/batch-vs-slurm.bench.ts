@@ -23,6 +23,7 @@ import { startMaestro, killTaskProcesses } from '../test/support/maestro-process
 import { call, eventually, type Json } from '../test/support/marathon-cluster.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { createTestRedis } from '../test/support/redis.ts';
+import { deleteQueueKeys } from '../test/support/batch-cluster.ts';
 import { inParallel } from './support/offer-cycle.ts';
 import { startLocalSlurm } from './support/slurm.ts';
 
@@ -80,6 +81,7 @@ async function maestroBatch(): Promise<void> {
     record(config, 'completions_per_s', JOBS / ((completed - t0) / 1000), '1/s');
   } finally {
     await batch.stop();
+    await deleteQueueKeys(redis.url, `bench-${process.pid}`);
     killTaskProcesses(agent.workDir);
     await agent.stop();
     await master.stop();

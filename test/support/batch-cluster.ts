@@ -8,6 +8,7 @@ import type { ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
 import { startAgent, startMaestro, startMaster, killTaskProcesses, type Flags, type MaestroProcess } from './maestro-process.ts';
 import { createTestDatabase } from './postgres.ts';
+import { Redis } from 'ioredis';
 import { createTestRedis } from './redis.ts';
 
 export interface BatchCluster {
@@ -30,6 +31,8 @@ export async function startBatchCluster(t: ExecutionContext, agents: readonly Fl
   const master = await startMaster({ allocation_interval: '50ms', quiet: true });
   t.teardown(() => master.stop());
   const queueName = `batch-${randomBytes(4).toString('hex')}`;
+  // The queue batch made in Redis (BullMQ keys under `maestro:<queue>:`) goes when the test ends.
+  t.teardown(() => deleteQueueKeys(redis.url, queueName));
   const startOneAgent = async (flags: Flags = {}) => {
     const agent = await startAgent(master.url, { resources: 'cpus:2;mem:2048;disk:1024;ports:[32000-32999]', ...flags });
     t.teardown(async () => {
@@ -65,4 +68,18 @@ export async function startBatchCluster(t: ExecutionContext, agents: readonly Fl
     },
   };
   return cluster;
+}
+
+/** Deletes the BullMQ keys of queue `name` (prefix `maestro`, batch's default) from the Redis at `url`. */
+export async function deleteQueueKeys(url: string, name: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const keys = await redis.keys(`maestro:${name}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } catch {
+    // A private server of the test may be gone already: nothing is left then.
+  } finally {
+    redis.disconnect();
+  }
 }

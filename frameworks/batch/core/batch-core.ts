@@ -11,6 +11,14 @@
  * Invariants: every change runs in one serial job; a run is stored STARTING with its task ids
  * before its tasks are launched (a restarted batch knows them; reconciliation settles them); the
  * queue never holds what the store does not; offers are suppressed while the queue is empty.
+ * A serial job that fails (PostgreSQL, Redis) leaves no half-applied change behind: the store is
+ * written before memory; offers that were not accepted are declined; a queue write that failed
+ * is repaired by a rebuild from memory (the store's pending runs) at the next maintenance round.
+ *
+ * Maintenance (every `maintenanceMs`): rebuild the queue if a write to it failed, re-apply the
+ * demand if the call failed, reconcile the tasks of runs still STARTING or stopping, send kills
+ * again (stopping runs, tasks of deleted jobs) until their tasks end: nothing waits forever on a
+ * call or an answer that was lost.
  */
 import type { mesos } from '../../../proto/types.generated.ts';
 import type { Clock, Logger, TimerHandle, Timers } from '../../../common/ports.ts';
@@ -18,9 +26,9 @@ import type { CallResult, SchedulerHandler, TaskRef } from '../../sdk/scheduler-
 import { createOfferPool, type OfferPool } from '../../../marathon/placement/offer-pool.ts';
 import { createSerial } from '../../../marathon/core/serial.ts';
 import type { JobHistory, JobRun, JobSpec, RunTask, ScheduleSpec, Timestamp } from '../model.ts';
-import type { BatchResult, BatchService, BatchStore, BatchStoreOperation, RunQueue } from '../ports.ts';
+import type { BatchResult, BatchService, BatchStore, BatchStoreOperation, QueuedRun, RunQueue } from '../ports.ts';
 import { buildRunTasks, jobDemand, placeGang } from './gang-launch.ts';
-import { isFinal, isTerminalTaskState, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { isFinal, isLaunchLost, isTerminalTaskState, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
 import { runId as newRunId, taskId as newTaskId } from './run-ids.ts';
 import { parseCron, ticksBetween, nextTick } from '../spec/cron.ts';
 
@@ -49,10 +57,13 @@ export interface BatchCoreOptions {
   readonly declineOfferSeconds?: number;
   /** How often schedules are checked (ms). */
   readonly tickMs?: number;
+  /** How often the maintenance round runs (ms, default 30 000): see the module header. */
+  readonly maintenanceMs?: number;
 }
 
 const iso = (ms: number): Timestamp => new Date(ms).toISOString();
 const notFound = (message: string): BatchResult<never> => ({ ok: false, status: 404, message });
+const scheduleKey = (jobId: string, scheduleId: string): string => `${jobId}\u0000${scheduleId}`;
 
 export function createBatchCore(opts: BatchCoreOptions): BatchCore {
   return new BatchCore(opts);
@@ -69,7 +80,14 @@ export class BatchCore implements BatchService, SchedulerHandler {
   private driver: BatchDriver | undefined;
   private frameworkId: string | undefined;
   private tick: TimerHandle | undefined;
+  private maintenance: TimerHandle | undefined;
   private scheduleCheckedUntil: number;
+  /** When a schedule was created or (re)armed: no tick before it fires. Absent: since ever. */
+  private readonly scheduleSince = new Map<string, number>();
+  /** A write to the queue failed: it may miss runs until the next rebuild. */
+  private queueSuspect = false;
+  /** Tasks of deleted jobs that were killed: the kill is sent again until they are over. */
+  private readonly orphans = new Map<string, string | undefined>();
   private demand: boolean | undefined;
   /** Offers were declined with a refusal filter since the last revive. */
   private filtered = false;
@@ -88,7 +106,8 @@ export class BatchCore implements BatchService, SchedulerHandler {
   /** Makes the queue hold exactly the stored pending runs (at start, and after Redis came back empty). */
   rebuildQueue(): Promise<void> {
     return this.serial.run(async () => {
-      await this.opts.queue.rebuild([...this.runsById.values()].filter((r) => r.status === 'INITIAL').map((r) => this.queued(r, this.opts.clock.now())));
+      this.queueSuspect = false;
+      await this.rebuildFromMemory();
       await this.updateDemand(true);
     });
   }
@@ -96,14 +115,16 @@ export class BatchCore implements BatchService, SchedulerHandler {
   /** Rebuilds the queue from the stored pending runs, connects the driver and starts the schedule ticker. */
   async start(driver: BatchDriver): Promise<void> {
     this.driver = driver;
-    await this.opts.queue.rebuild([...this.runsById.values()].filter((r) => r.status === 'INITIAL').map((r) => this.queued(r, this.opts.clock.now())));
+    await this.rebuildFromMemory();
     this.tick = this.opts.timers.setInterval(() => void this.serial.run(() => this.fireSchedules()).catch((e: unknown) => this.logError('schedules', e)), this.opts.tickMs ?? 1000);
+    this.maintenance = this.opts.timers.setInterval(() => void this.serial.run(() => this.maintain()).catch((e: unknown) => this.logError('maintenance', e)), this.opts.maintenanceMs ?? 30_000);
     await this.serial.run(() => this.updateDemand());
   }
 
   stop(): void {
     this.stopped = true;
     if (this.tick !== undefined) this.opts.timers.clear(this.tick);
+    if (this.maintenance !== undefined) this.opts.timers.clear(this.maintenance);
   }
 
   idle(): Promise<void> {
@@ -184,9 +205,11 @@ export class BatchCore implements BatchService, SchedulerHandler {
       for (const r of active) await this.killRun(r);
       await this.opts.store.apply([{ op: 'deleteJob', jobId: id }]);
       for (const r of active) {
-        await this.opts.queue.remove(r.id);
+        if (r.status === 'INITIAL') await this.queueOp('remove', (q) => q.remove(r.id));
+        for (const t of r.tasks) if (!isTerminalTaskState(t.status)) this.orphans.set(t.id, t.agentId);
         this.forgetRun(r);
       }
+      for (const s of this.schedulesByJob.get(id)?.values() ?? []) this.scheduleSince.delete(scheduleKey(id, s.id));
       this.jobsById.delete(id);
       this.schedulesByJob.delete(id);
       await this.updateDemand();
@@ -218,15 +241,19 @@ export class BatchCore implements BatchService, SchedulerHandler {
       if (this.schedulesOf(jobId).has(schedule.id)) return { ok: false as const, status: 409 as const, message: `Schedule with id ${schedule.id} already exists` };
       await this.opts.store.apply([{ op: 'putSchedule', jobId, schedule }]);
       this.schedulesOf(jobId).set(schedule.id, schedule);
+      this.scheduleSince.set(scheduleKey(jobId, schedule.id), this.opts.clock.now());
       return { ok: true as const, value: schedule };
     });
   }
 
   updateSchedule(jobId: string, schedule: ScheduleSpec): Promise<BatchResult<ScheduleSpec>> {
     return this.serial.run(async () => {
-      if (!this.schedulesByJob.get(jobId)?.has(schedule.id)) return notFound(`Schedule '${schedule.id}' of job '${jobId}' does not exist`);
+      const old = this.schedulesByJob.get(jobId)?.get(schedule.id);
+      if (!old) return notFound(`Schedule '${schedule.id}' of job '${jobId}' does not exist`);
       await this.opts.store.apply([{ op: 'putSchedule', jobId, schedule }]);
       this.schedulesOf(jobId).set(schedule.id, schedule);
+      // Enabled again or a new timing: ticks from before this change are not its ticks.
+      if (!old.enabled || old.cron !== schedule.cron || old.timezone !== schedule.timezone) this.scheduleSince.set(scheduleKey(jobId, schedule.id), this.opts.clock.now());
       return { ok: true as const, value: schedule };
     });
   }
@@ -237,6 +264,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
       if (!s) return notFound(`Schedule '${scheduleId}' of job '${jobId}' does not exist`);
       await this.opts.store.apply([{ op: 'deleteSchedule', jobId, scheduleId }]);
       this.schedulesOf(jobId).delete(scheduleId);
+      this.scheduleSince.delete(scheduleKey(jobId, scheduleId));
       return { ok: true as const, value: s };
     });
   }
@@ -251,34 +279,45 @@ export class BatchCore implements BatchService, SchedulerHandler {
     };
     await this.opts.store.apply([{ op: 'putRun', run }]);
     this.rememberRun(run);
-    await this.opts.queue.enqueue(this.queued(run, now));
+    await this.queueOp('enqueue', (q) => q.enqueue(this.queued(run, now)));
     await this.updateDemand(true);
     return { ok: true as const, value: run };
   }
 
   // --- schedules --------------------------------------------------------------------------------
 
+  /**
+   * Fires the ticks in (last check, now]. The last check moves on only when every claim went
+   * through, so a failed claim (PostgreSQL away) is tried again at the next check.
+   */
   private async fireSchedules(): Promise<void> {
     if (this.stopped) return;
     const now = this.opts.clock.now();
     const from = this.scheduleCheckedUntil;
-    this.scheduleCheckedUntil = now;
     for (const [jobId, schedules] of this.schedulesByJob) {
-      for (const s of schedules.values()) {
-        if (!s.enabled) continue;
-        const cron = parseCron(s.cron);
-        if (!cron.ok) continue;
-        for (const tick of ticksBetween(cron.cron, s.timezone, from, now)) {
-          if (now - tick > s.startingDeadlineSeconds * 1000) continue; // too late for this tick
-          if (!(await this.opts.store.claimTick(jobId, s.id, iso(tick)))) continue; // another batch (or an earlier us) fired it
-          if (s.concurrencyPolicy === 'FORBID' && this.activeRuns(jobId).length > 0) {
-            this.opts.logger.info({ jobId, schedule: s.id, tick: iso(tick) }, 'schedule tick skipped: a run is active (FORBID)');
-            continue;
-          }
-          await this.createRun(jobId, s.id);
-        }
-      }
+      for (const s of schedules.values()) await this.fireSchedule(jobId, s, from, now);
     }
+    this.scheduleCheckedUntil = now;
+  }
+
+  /**
+   * One schedule: of its ticks after `from` (and after it was created or re-armed) and within its
+   * starting deadline, only the latest starts a run. Ticks missed together (a restart, a late
+   * check) start one run, not one each (as a Kubernetes CronJob catches up).
+   */
+  private async fireSchedule(jobId: string, s: ScheduleSpec, from: number, now: number): Promise<void> {
+    if (!s.enabled) return;
+    const cron = parseCron(s.cron);
+    if (!cron.ok) return;
+    const after = Math.max(from, now - s.startingDeadlineSeconds * 1000 - 1, this.scheduleSince.get(scheduleKey(jobId, s.id)) ?? -Infinity);
+    const tick = ticksBetween(cron.cron, s.timezone, after, now).at(-1);
+    if (tick === undefined) return;
+    if (!(await this.opts.store.claimTick(jobId, s.id, iso(tick)))) return; // another batch (or an earlier us) fired it
+    if (s.concurrencyPolicy === 'FORBID' && this.activeRuns(jobId).length > 0) {
+      this.opts.logger.info({ jobId, schedule: s.id, tick: iso(tick) }, 'schedule tick skipped: a run is active (FORBID)');
+      return;
+    }
+    await this.createRun(jobId, s.id);
   }
 
   // --- scheduler events ---------------------------------------------------------------------------
@@ -289,8 +328,10 @@ export class BatchCore implements BatchService, SchedulerHandler {
         await this.opts.store.apply([{ op: 'putFrameworkId', frameworkId }]);
         this.frameworkId = frameworkId;
       }
-      const known = [...this.runsById.values()].flatMap((r) => r.tasks.map((t) => ({ taskId: t.id, ...(t.agentId === undefined ? {} : { agentId: t.agentId }) })));
+      const known = [...this.runsById.values()].flatMap((r) => r.tasks.map(taskRef));
       if (known.length > 0) void this.driver?.reconcile(known);
+      // Implicit too: tasks the master runs for us that no run knows (a kill that did not land) are killed.
+      void this.driver?.reconcile([]);
       this.demand = undefined;
       await this.updateDemand();
     });
@@ -317,6 +358,35 @@ export class BatchCore implements BatchService, SchedulerHandler {
   private async handleOffers(offers: readonly mesos.v1.Offer[]): Promise<void> {
     const driver = this.driver;
     if (!driver || this.stopped) return;
+    let planned: { launches: Map<string, mesos.v1.TaskInfo[]>; gangWaiting: boolean };
+    try {
+      planned = await this.planLaunches(offers);
+    } catch (e) {
+      // Nothing was stored or launched: every offer goes back at once, none is held.
+      await driver.decline(offers.map((o) => o.id.value));
+      throw e;
+    }
+    const { launches, gangWaiting } = planned;
+    await Promise.all([...launches].map(async ([offerId, task_infos]) => {
+      const r = await driver.accept([offerId], [{ type: 'LAUNCH', launch: { task_infos } }]);
+      if (r.ok) return;
+      // The launch may or may not have reached the master: its answer about the tasks decides
+      // (unknown to it: TASK_GONE, and the run goes back to the queue; see handleStatus).
+      this.opts.logger.warn({ offerId, status: r.status, message: r.message }, 'ACCEPT failed; reconciling its tasks');
+      await driver.reconcile(task_infos.map((ti) => ({ taskId: ti.task_id.value, agentId: ti.agent_id.value })));
+    }));
+    const unused = offers.filter((o) => !launches.has(o.id.value)).map((o) => o.id.value);
+    if (unused.length > 0) {
+      const left = this.pendingRuns();
+      const refuse = gangWaiting ? 0 : left > 0 ? 5 : this.opts.declineOfferSeconds ?? 120;
+      await driver.decline(unused, { refuse_seconds: refuse });
+      if (refuse > 0) this.filtered = true;
+    }
+    await this.updateDemand();
+  }
+
+  /** Places the ready runs on `offers` and stores them STARTING; throws (changing nothing) when the queue or the store fails. */
+  private async planLaunches(offers: readonly mesos.v1.Offer[]): Promise<{ launches: Map<string, mesos.v1.TaskInfo[]>; gangWaiting: boolean }> {
     const now = this.opts.clock.now();
     let pools: OfferPool[] = offers.map(createOfferPool);
     const waiting = await this.opts.queue.ready(now, 1000);
@@ -327,7 +397,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
     for (const q of waiting) {
       const run = this.runsById.get(q.runId);
       if (!run || run.status !== 'INITIAL') {
-        await this.opts.queue.remove(q.runId);
+        await this.queueOp('remove', (x) => x.remove(q.runId));
         continue;
       }
       const count = run.spec.parallelism ?? 1;
@@ -355,18 +425,10 @@ export class BatchCore implements BatchService, SchedulerHandler {
       await this.opts.store.apply(ops);
       for (const r of launched) {
         this.rememberRun(r);
-        await this.opts.queue.remove(r.id);
+        await this.queueOp('remove', (q) => q.remove(r.id));
       }
     }
-    await Promise.all([...launches].map(([offerId, task_infos]) => driver.accept([offerId], [{ type: 'LAUNCH', launch: { task_infos } }])));
-    const unused = offers.filter((o) => !launches.has(o.id.value)).map((o) => o.id.value);
-    if (unused.length > 0) {
-      const left = this.pendingRuns();
-      const refuse = gangWaiting ? 0 : left > 0 ? 5 : this.opts.declineOfferSeconds ?? 120;
-      await driver.decline(unused, { refuse_seconds: refuse });
-      if (refuse > 0) this.filtered = true;
-    }
-    await this.updateDemand();
+    return { launches, gangWaiting };
   }
 
   // --- status updates ---------------------------------------------------------------------------
@@ -375,10 +437,23 @@ export class BatchCore implements BatchService, SchedulerHandler {
     const taskId = status.task_id.value;
     const run = this.runsById.get(this.taskToRun.get(taskId) ?? '');
     if (!run) {
-      if (!isTerminalTaskState(status.state)) void this.driver?.kill(taskId, status.agent_id?.value);
+      if (isTerminalTaskState(status.state)) {
+        this.orphans.delete(taskId);
+      } else {
+        void this.driver?.kill(taskId, status.agent_id?.value);
+        this.orphans.set(taskId, status.agent_id?.value);
+      }
       return;
     }
     const now = this.opts.clock.now();
+    if (run.status === 'STARTING' && !this.stopping.has(run.id) && run.tasks.every((t) => t.status === undefined)
+      && isLaunchLost(run.tasks.find((t) => t.id === taskId), status.state, status.reason)) {
+      // Never started (its offer was gone, or it never reached the master): launched again, not
+      // failed; after the retry backoff all the same, so a launch that keeps getting lost cannot spin.
+      this.opts.logger.info({ runId: run.id, taskId, state: status.state }, 'run launch lost; queued again');
+      await this.requeue(run, { ...run }, now + retryDelayMs(run, run.attempt + 1));
+      return;
+    }
     const tasks = run.tasks.map((t): RunTask => (t.id !== taskId ? t : {
       ...t,
       status: status.state,
@@ -406,13 +481,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
         return;
       case 'attempt-failed': {
         if (shouldRetry(next, now, this.stopping.has(run.id))) {
-          const attempt = next.attempt + 1;
-          const retry: JobRun = { ...next, status: 'INITIAL', attempt, tasks: [], reason: step.reason };
-          await this.opts.store.apply([{ op: 'putRun', run: retry }]);
-          for (const t of run.tasks) this.taskToRun.delete(t.id);
-          this.rememberRun(retry);
-          await this.opts.queue.enqueue({ ...this.queued(retry, now), notBefore: now + retryDelayMs(retry, attempt) });
-          await this.updateDemand(true);
+          await this.requeue(run, { ...next, reason: step.reason }, now + retryDelayMs(next, next.attempt + 1));
           return;
         }
         await this.finish(next, 'FAILED', this.stopping.has(run.id) ? 'stopped' : step.reason);
@@ -423,6 +492,16 @@ export class BatchCore implements BatchService, SchedulerHandler {
 
   // --- helpers ----------------------------------------------------------------------------------
 
+  /** The run's next attempt waits in the queue (fresh task ids), not before `notBefore`. */
+  private async requeue(run: JobRun, next: JobRun, notBefore: number): Promise<void> {
+    const retry: JobRun = { ...next, status: 'INITIAL', attempt: next.attempt + 1, tasks: [] };
+    await this.opts.store.apply([{ op: 'putRun', run: retry }]);
+    for (const t of run.tasks) this.taskToRun.delete(t.id);
+    this.rememberRun(retry);
+    await this.queueOp('enqueue', (q) => q.enqueue({ ...this.queued(retry, this.opts.clock.now()), notBefore }));
+    await this.updateDemand(true);
+  }
+
   private finished(run: JobRun, status: 'SUCCESS' | 'FAILED', reason?: string): JobRun {
     return { ...run, status, completedAt: iso(this.opts.clock.now()), ...(reason === undefined ? {} : { reason }) };
   }
@@ -430,7 +509,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
   private async finish(run: JobRun, status: 'SUCCESS' | 'FAILED', reason?: string): Promise<void> {
     const done = this.finished(run, status, reason);
     await this.opts.store.apply([{ op: 'finishRun', run: done }]);
-    if (run.status === 'INITIAL') await this.opts.queue.remove(run.id); // a launched run left the queue at its launch
+    if (run.status === 'INITIAL') await this.queueOp('remove', (q) => q.remove(run.id)); // a launched run left the queue at its launch
     this.forgetRun(run);
     await this.updateDemand();
   }
@@ -460,7 +539,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return m;
   }
 
-  private queued(run: JobRun, now: number): import('../ports.ts').QueuedRun {
+  private queued(run: JobRun, now: number): QueuedRun {
     return { jobId: run.jobId, runId: run.id, priority: 0, notBefore: now };
   }
 
@@ -477,14 +556,50 @@ export class BatchCore implements BatchService, SchedulerHandler {
     if (!driver) return;
     const want = this.pendingRuns() > 0;
     if (want !== this.demand) {
-      await driver.setDemand(want);
+      const r = await driver.setDemand(want);
+      if (!r.ok) {
+        // Not applied (the driver keeps its old demand): the next change or maintenance round asks again.
+        this.demand = undefined;
+        this.opts.logger.warn({ want, status: r.status, message: r.message }, 'demand not applied');
+        return;
+      }
       if (want) this.filtered = false;
     } else if (want && added && this.filtered) {
       // Offers were declined with a filter since the last revive: new work wants them back now.
-      await driver.revive();
-      this.filtered = false;
+      if ((await driver.revive()).ok) this.filtered = false;
     }
     this.demand = want;
+  }
+
+  /** A queue write; a failure is logged and repaired by the next maintenance round's rebuild (the store has the run). */
+  private async queueOp(what: string, op: (q: RunQueue) => Promise<void>): Promise<void> {
+    try {
+      await op(this.opts.queue);
+    } catch (e) {
+      this.queueSuspect = true;
+      this.logError(`queue ${what}`, e);
+    }
+  }
+
+  private rebuildFromMemory(): Promise<void> {
+    const now = this.opts.clock.now();
+    return this.queueOp('rebuild', (q) => q.rebuild([...this.runsById.values()].filter((r) => r.status === 'INITIAL').map((r) => this.queued(r, now))));
+  }
+
+  private async maintain(): Promise<void> {
+    if (this.stopped) return;
+    if (this.queueSuspect) {
+      this.queueSuspect = false;
+      await this.rebuildFromMemory();
+    }
+    await this.updateDemand();
+    const driver = this.driver;
+    if (!driver) return;
+    const unsettled = [...this.runsById.values()].filter((r) => r.status === 'STARTING' || this.stopping.has(r.id));
+    const refs = unsettled.flatMap((r) => r.tasks.filter((t) => !isTerminalTaskState(t.status)).map(taskRef));
+    if (refs.length > 0) await driver.reconcile(refs);
+    for (const r of unsettled) if (this.stopping.has(r.id)) await this.killRun(r);
+    for (const [taskId, agentId] of this.orphans) await driver.kill(taskId, agentId);
   }
 
   private logError(what: string, e: unknown): void {
@@ -493,3 +608,5 @@ export class BatchCore implements BatchService, SchedulerHandler {
 }
 
 export const isRunFinal = (r: JobRun): boolean => isFinal(r.status);
+
+const taskRef = (t: RunTask): TaskRef => ({ taskId: t.id, ...(t.agentId === undefined ? {} : { agentId: t.agentId }) });

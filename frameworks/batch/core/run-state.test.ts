@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { JobRun, RunTask } from '../model.ts';
-import { retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { isLaunchLost, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
 import { runId, taskId } from './run-ids.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
@@ -50,4 +50,17 @@ test('run ids are Metronome\'s (UTC time and five letters or digits); task ids n
   t.regex(id, /^20261122134501[a-zA-Z0-9]{5}$/);
   t.is(id, '20261122134501aF9gR');
   t.is(taskId('etl.daily', id, 2, 1), `etl.daily_${id}.2.1`);
+});
+
+test('isLaunchLost: only an update about a task never heard of that proves it never started (table)', (t) => {
+  const cases: [string, RunTask | undefined, string, string | undefined, boolean][] = [
+    ['offer gone at ACCEPT', task('a'), 'TASK_DROPPED', 'REASON_INVALID_OFFERS', true],
+    ['reconciled: agent registered, task unknown', task('a'), 'TASK_GONE', 'REASON_RECONCILIATION', true],
+    ['reconciled: agent unknown (maybe not re-registered)', task('a'), 'TASK_UNKNOWN', 'REASON_RECONCILIATION', false],
+    ['gone, not from reconciliation', task('a'), 'TASK_GONE', 'REASON_AGENT_REMOVED', false],
+    ['it ran before', task('a', 'TASK_RUNNING'), 'TASK_GONE', 'REASON_RECONCILIATION', false],
+    ['failed', task('a'), 'TASK_FAILED', undefined, false],
+    ['not a task of the run', undefined, 'TASK_DROPPED', undefined, false],
+  ];
+  for (const [name, tk, state, reason, want] of cases) t.is(isLaunchLost(tk, state, reason), want, name);
 });

@@ -9,6 +9,8 @@
  *
  * A run is one unit: one task that fails fails the whole run (its other tasks are killed, a
  * parallel run is retried or failed as one). `stop` makes any unfinished run FAILED.
+ * A launch that never reached an agent (`isLaunchLost`: the offer was gone, or the master and the
+ * agent do not know the task) is not a failed attempt: the run goes back to INITIAL.
  * Invariants: SUCCESS and FAILED are final; an attempt's outcome is known only once every task of
  * it is over.
  */
@@ -42,6 +44,17 @@ export function stepOf(run: JobRun, tasks: readonly RunTask[]): RunStep {
   if (tasks.length > 0 && over.length === tasks.length) return { kind: 'success' };
   if (tasks.length > 0 && tasks.every((t) => t.status === 'TASK_RUNNING' || t.status === 'TASK_FINISHED')) return { kind: 'progress', status: 'ACTIVE' };
   return { kind: 'progress', status: run.status === 'INITIAL' ? 'STARTING' : run.status };
+}
+
+/**
+ * Whether an update says that a task the core launched but never heard of was never started: the
+ * ACCEPT came too late for its offer (TASK_DROPPED), or reconciliation finds it neither at the
+ * master nor on its registered agent (TASK_GONE). TASK_UNKNOWN (the agent itself is unknown, maybe
+ * not re-registered yet after a master failover) is not such a proof.
+ */
+export function isLaunchLost(task: RunTask | undefined, state: string, reason: string | undefined): boolean {
+  if (task === undefined || task.status !== undefined) return false;
+  return state === 'TASK_DROPPED' || (state === 'TASK_GONE' && reason === 'REASON_RECONCILIATION');
 }
 
 /** Whether a failed attempt is retried: ON_FAILURE, not stopped, and within the active deadline (from the run's creation). */

@@ -313,3 +313,40 @@ test('a run whose task ran and then ended TASK_GONE failed; it is not relaunched
   t.deepEqual(h.core.activeRuns('j'), []);
   t.is((await h.store.history('j')).failureCount, 1);
 });
+
+test('TASK_UNKNOWN (an agent not re-registered yet after a master failover) does not end a running run; it is asked again, and ends the attempt only after unknownTaskSeconds', async (t) => {
+  const h = await harness({ jobs: [job('j')] });
+  const run = await h.core.startRun('j');
+  if (!run.ok) return t.fail(run.message);
+  await h.core.offers([anOffer()]);
+  const [taskId] = h.driver.launchedTasks();
+  await h.core.update(status(taskId, 'TASK_RUNNING'));
+  await h.core.update(status(taskId, 'TASK_UNKNOWN', 'REASON_RECONCILIATION'));
+  t.is(h.core.activeRuns('j').length, 1, 'still running');
+  h.driver.reconciled.length = 0;
+  await advance(h, 30_000);
+  t.true(h.driver.reconciled.some((ids) => ids.includes(taskId)), 'asked again');
+  await h.core.update(status(taskId, 'TASK_RUNNING')); // the agent is back
+  await h.core.update(status(taskId, 'TASK_UNKNOWN', 'REASON_RECONCILIATION'));
+  await advance(h, 9 * 60_000);
+  await h.core.update(status(taskId, 'TASK_UNKNOWN', 'REASON_RECONCILIATION'));
+  t.is(h.core.activeRuns('j').length, 1, 'unknown for 9 minutes: still waiting');
+  await advance(h, 60_000);
+  await h.core.update(status(taskId, 'TASK_UNKNOWN', 'REASON_RECONCILIATION'));
+  t.deepEqual(h.core.activeRuns('j'), [], 'unknown for 10 minutes: the attempt is over');
+  const failed = await h.core.run('j', run.value.id);
+  t.is(failed?.status, 'FAILED');
+});
+
+test('a retry keeps its backoff when the queue is rebuilt (Redis came back)', async (t) => {
+  const h = await harness({ jobs: [job('j', { policy: 'ON_FAILURE' })] });
+  await h.core.startRun('j');
+  await h.core.offers([anOffer()]);
+  await h.core.update(status(h.driver.launchedTasks()[0], 'TASK_FAILED')); // attempt 2 waits 1 s
+  await h.core.rebuildQueue();
+  await h.core.offers([anOffer()]);
+  t.is(h.driver.launchedTasks().length, 1, 'still in its backoff after the rebuild');
+  h.time.advance(1000);
+  await h.core.offers([anOffer()]);
+  t.is(h.driver.launchedTasks().length, 2);
+});

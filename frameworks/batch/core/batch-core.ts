@@ -59,6 +59,8 @@ export interface BatchCoreOptions {
   readonly tickMs?: number;
   /** How often the maintenance round runs (ms, default 30 000): see the module header. */
   readonly maintenanceMs?: number;
+  /** Seconds a task may stay TASK_UNKNOWN (asked again every round) before its attempt counts as lost (default 600). */
+  readonly unknownTaskSeconds?: number;
 }
 
 const iso = (ms: number): Timestamp => new Date(ms).toISOString();
@@ -88,6 +90,10 @@ export class BatchCore implements BatchService, SchedulerHandler {
   private queueSuspect = false;
   /** Tasks of deleted jobs that were killed: the kill is sent again until they are over. */
   private readonly orphans = new Map<string, string | undefined>();
+  /** Since when (ms) a task of a run has been TASK_UNKNOWN without a word since. */
+  private readonly unknownSince = new Map<string, number>();
+  /** A retry's backoff (epoch ms), kept for queue rebuilds; a restart forgets it (the retry is then due at once). */
+  private readonly notBefore = new Map<string, number>();
   private demand: boolean | undefined;
   /** Offers were declined with a refusal filter since the last revive. */
   private filtered = false;
@@ -425,6 +431,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
       await this.opts.store.apply(ops);
       for (const r of launched) {
         this.rememberRun(r);
+        this.notBefore.delete(r.id);
         await this.queueOp('remove', (q) => q.remove(r.id));
       }
     }
@@ -437,7 +444,8 @@ export class BatchCore implements BatchService, SchedulerHandler {
     const taskId = status.task_id.value;
     const run = this.runsById.get(this.taskToRun.get(taskId) ?? '');
     if (!run) {
-      if (isTerminalTaskState(status.state)) {
+      // TASK_UNKNOWN: the master does not know it either; nothing to kill (the agent, if it comes back, reports it).
+      if (isTerminalTaskState(status.state) || status.state === 'TASK_UNKNOWN') {
         this.orphans.delete(taskId);
       } else {
         void this.driver?.kill(taskId, status.agent_id?.value);
@@ -454,11 +462,12 @@ export class BatchCore implements BatchService, SchedulerHandler {
       await this.requeue(run, { ...run }, now + retryDelayMs(run, run.attempt + 1));
       return;
     }
+    const state = this.effectiveState(taskId, status.state, now);
     const tasks = run.tasks.map((t): RunTask => (t.id !== taskId ? t : {
       ...t,
-      status: status.state,
-      ...(status.state === 'TASK_RUNNING' && t.startedAt === undefined ? { startedAt: iso(now) } : {}),
-      ...(isTerminalTaskState(status.state) && t.completedAt === undefined ? { completedAt: iso(now) } : {}),
+      status: state,
+      ...(state === 'TASK_RUNNING' && t.startedAt === undefined ? { startedAt: iso(now) } : {}),
+      ...(isTerminalTaskState(state) && t.completedAt === undefined ? { completedAt: iso(now) } : {}),
     }));
     const step = stepOf(run, tasks);
     const next: JobRun = { ...run, tasks };
@@ -492,13 +501,30 @@ export class BatchCore implements BatchService, SchedulerHandler {
 
   // --- helpers ----------------------------------------------------------------------------------
 
+  /** TASK_UNKNOWN for `unknownTaskSeconds` without another word is TASK_LOST: the run does not wait forever on an agent that never comes back. */
+  private effectiveState(taskId: string, state: string, now: number): string {
+    if (state !== 'TASK_UNKNOWN') {
+      this.unknownSince.delete(taskId);
+      return state;
+    }
+    const since = this.unknownSince.get(taskId) ?? now;
+    this.unknownSince.set(taskId, since);
+    if (now - since < (this.opts.unknownTaskSeconds ?? 600) * 1000) return state;
+    this.unknownSince.delete(taskId);
+    return 'TASK_LOST';
+  }
+
   /** The run's next attempt waits in the queue (fresh task ids), not before `notBefore`. */
   private async requeue(run: JobRun, next: JobRun, notBefore: number): Promise<void> {
     const retry: JobRun = { ...next, status: 'INITIAL', attempt: next.attempt + 1, tasks: [] };
     await this.opts.store.apply([{ op: 'putRun', run: retry }]);
-    for (const t of run.tasks) this.taskToRun.delete(t.id);
+    for (const t of run.tasks) {
+      this.taskToRun.delete(t.id);
+      this.unknownSince.delete(t.id);
+    }
     this.rememberRun(retry);
-    await this.queueOp('enqueue', (q) => q.enqueue({ ...this.queued(retry, this.opts.clock.now()), notBefore }));
+    this.notBefore.set(retry.id, notBefore);
+    await this.queueOp('enqueue', (q) => q.enqueue(this.queued(retry, this.opts.clock.now())));
     await this.updateDemand(true);
   }
 
@@ -525,9 +551,13 @@ export class BatchCore implements BatchService, SchedulerHandler {
   }
 
   private forgetRun(run: JobRun): void {
-    for (const t of this.runsById.get(run.id)?.tasks ?? run.tasks) this.taskToRun.delete(t.id);
+    for (const t of this.runsById.get(run.id)?.tasks ?? run.tasks) {
+      this.taskToRun.delete(t.id);
+      this.unknownSince.delete(t.id);
+    }
     this.runsById.delete(run.id);
     this.stopping.delete(run.id);
+    this.notBefore.delete(run.id);
   }
 
   private schedulesOf(jobId: string): Map<string, ScheduleSpec> {
@@ -540,7 +570,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
   }
 
   private queued(run: JobRun, now: number): QueuedRun {
-    return { jobId: run.jobId, runId: run.id, priority: 0, notBefore: now };
+    return { jobId: run.jobId, runId: run.id, priority: 0, notBefore: Math.max(now, this.notBefore.get(run.id) ?? now) };
   }
 
   /** Runs waiting for resources: exactly what the queue holds (this core is its only writer). */
@@ -596,7 +626,8 @@ export class BatchCore implements BatchService, SchedulerHandler {
     const driver = this.driver;
     if (!driver) return;
     const unsettled = [...this.runsById.values()].filter((r) => r.status === 'STARTING' || this.stopping.has(r.id));
-    const refs = unsettled.flatMap((r) => r.tasks.filter((t) => !isTerminalTaskState(t.status)).map(taskRef));
+    const doubtful = [...this.runsById.values()].filter((r) => r.status === 'ACTIVE' && r.tasks.some((t) => t.status === 'TASK_UNKNOWN' || t.status === 'TASK_UNREACHABLE'));
+    const refs = [...unsettled, ...doubtful].flatMap((r) => r.tasks.filter((t) => !isTerminalTaskState(t.status)).map(taskRef));
     if (refs.length > 0) await driver.reconcile(refs);
     for (const r of unsettled) if (this.stopping.has(r.id)) await this.killRun(r);
     for (const [taskId, agentId] of this.orphans) await driver.kill(taskId, agentId);

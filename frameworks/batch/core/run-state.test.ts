@@ -24,6 +24,8 @@ test('stepOf: what the tasks say about the run (table)', (t) => {
     ['one failed, one running: kill the rest', [task('a', 'TASK_FAILED'), task('b', 'TASK_RUNNING')], { kind: 'kill-rest', taskIds: ['b'] }],
     ['failed and killed: attempt over', [task('a', 'TASK_FAILED'), task('b', 'TASK_KILLED')], { kind: 'attempt-failed', reason: 'task a ended TASK_FAILED' }],
     ['lost', [task('a', 'TASK_LOST')], { kind: 'attempt-failed', reason: 'task a ended TASK_LOST' }],
+    ['unknown to the master (agent not re-registered): not over', [task('a', 'TASK_UNKNOWN')], { kind: 'progress', status: 'STARTING' }],
+    ['unreachable: not over', [task('a', 'TASK_UNREACHABLE'), task('b', 'TASK_RUNNING')], { kind: 'progress', status: 'STARTING' }],
   ];
   for (const [name, tasks, want] of cases) t.deepEqual(stepOf(run(), tasks), want, name);
 });
@@ -59,6 +61,7 @@ test('isLaunchLost: only an update about a task never heard of that proves it ne
     ['reconciled: agent unknown (maybe not re-registered)', task('a'), 'TASK_UNKNOWN', 'REASON_RECONCILIATION', false],
     ['gone, not from reconciliation', task('a'), 'TASK_GONE', 'REASON_AGENT_REMOVED', false],
     ['it ran before', task('a', 'TASK_RUNNING'), 'TASK_GONE', 'REASON_RECONCILIATION', false],
+    ['unknown before, gone now', task('a', 'TASK_UNKNOWN'), 'TASK_GONE', 'REASON_RECONCILIATION', true],
     ['failed', task('a'), 'TASK_FAILED', undefined, false],
     ['not a task of the run', undefined, 'TASK_DROPPED', undefined, false],
   ];

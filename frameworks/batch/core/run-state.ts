@@ -19,7 +19,12 @@ import type { JobRun, RunStatus, RunTask } from '../model.ts';
 const FINAL: ReadonlySet<RunStatus> = new Set(['SUCCESS', 'FAILED']);
 export const isFinal = (s: RunStatus): boolean => FINAL.has(s);
 
-const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
+/**
+ * Mesos' terminal states. Not TASK_UNREACHABLE (the agent may come back) nor TASK_UNKNOWN (the
+ * master does not know the agent: after a master failover, one that has not re-registered yet);
+ * the core asks about those again and gives up on an unknown task only after a while.
+ */
+const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
 export const isTerminalTaskState = (s: string | undefined): boolean => s !== undefined && TERMINAL.has(s);
 
 export type RunStep =
@@ -50,10 +55,11 @@ export function stepOf(run: JobRun, tasks: readonly RunTask[]): RunStep {
  * Whether an update says that a task the core launched but never heard of was never started: the
  * ACCEPT came too late for its offer (TASK_DROPPED), or reconciliation finds it neither at the
  * master nor on its registered agent (TASK_GONE). TASK_UNKNOWN (the agent itself is unknown, maybe
- * not re-registered yet after a master failover) is not such a proof.
+ * not re-registered yet after a master failover) is not such a proof, and a task last known as
+ * TASK_UNKNOWN may still prove never started.
  */
 export function isLaunchLost(task: RunTask | undefined, state: string, reason: string | undefined): boolean {
-  if (task === undefined || task.status !== undefined) return false;
+  if (task === undefined || (task.status !== undefined && task.status !== 'TASK_UNKNOWN')) return false;
   return state === 'TASK_DROPPED' || (state === 'TASK_GONE' && reason === 'REASON_RECONCILIATION');
 }
 

@@ -21,6 +21,8 @@ export interface BatchCluster {
   startAgent(flags?: Flags): Promise<MaestroProcess>;
   /** Starts `maestro batch` again on the same database and queue (after a kill). */
   restartBatch(): Promise<MaestroProcess>;
+  /** Starts one more `maestro batch` on the same database and queue (a follower, for HA). */
+  startAnotherBatch(): Promise<MaestroProcess>;
 }
 
 export async function startBatchCluster(t: ExecutionContext, agents: readonly Flags[] = [{}]): Promise<BatchCluster> {
@@ -66,6 +68,7 @@ export async function startBatchCluster(t: ExecutionContext, agents: readonly Fl
       cluster.batch = await startBatch();
       return cluster.batch;
     },
+    startAnotherBatch: () => startBatch(),
   };
   return cluster;
 }

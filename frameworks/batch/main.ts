@@ -104,6 +104,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const q = await createBullRunQueue({ connection: redisUrl, name: values.queue_name as string, logger, onReconnect: () => void core?.rebuildQueue() });
     queue = q;
     const c = createBatchCore({
+      onFatal: (message) => {
+        // The driver has stopped for good; leading on would accept runs nothing launches.
+        logger.error({ message }, 'the master refused the framework; giving up leadership and exiting');
+        void (async () => {
+          await leadership?.stop().catch(() => undefined);
+          process.exit(1);
+        })();
+      },
       store, queue: q, state, clock: systemClock, timers: systemTimers, logger: logger as Logger, random: Math.random, role: values.role as string,
     });
     const d = createSchedulerDriver({

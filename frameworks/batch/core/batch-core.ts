@@ -55,6 +55,8 @@ export interface BatchCoreOptions {
   readonly role: string;
   /** Seconds a declined offer stays filtered while nothing waits. */
   readonly declineOfferSeconds?: number;
+  /** The master refused this framework for good (ERROR): the driver has stopped; the process should give up leading. */
+  readonly onFatal?: (message: string) => void;
   /** How often schedules are checked (ms). */
   readonly tickMs?: number;
   /** How often the maintenance round runs (ms, default 30 000): see the module header. */
@@ -357,6 +359,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
 
   error(message: string): void {
     this.opts.logger.error({ message }, 'the master refused this framework');
+    this.opts.onFatal?.(message);
   }
 
   // --- offers -----------------------------------------------------------------------------------

@@ -11,71 +11,15 @@
 import type { Clock } from '../../common/ports.ts';
 import type { Group } from '../model.ts';
 import type { MarathonService } from '../ports.ts';
+import { durationSummary, type HttpMetrics, type MetricsDocument } from '../../common/http-metrics.ts';
 import { isActive } from './app-info.ts';
 
-export interface HttpMetrics {
-  started(): void;
-  finished(status: number, durationMs: number): void;
-  snapshot(): { readonly active: number; readonly responses: Readonly<Record<string, number>>; readonly durationsMs: readonly number[]; readonly count: number };
-}
-
-/** Request counters by status class and a window of the last `window` durations. */
-export function createHttpMetrics(window = 1024): HttpMetrics {
-  let active = 0;
-  let count = 0;
-  const responses: Record<string, number> = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
-  const durations: number[] = [];
-  return {
-    started: () => { active++; },
-    finished: (status, durationMs) => {
-      active = Math.max(0, active - 1);
-      count++;
-      const cls = `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
-      responses[cls] = (responses[cls] ?? 0) + 1;
-      durations.push(durationMs);
-      if (durations.length > window) durations.shift();
-    },
-    snapshot: () => ({ active, responses: { ...responses }, durationsMs: [...durations], count }),
-  };
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[idx];
-}
-
-/** Dropwizard's histogram/timer statistics over samples (in the samples' unit). */
-export function summary(samples: readonly number[]): Record<string, number> {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const n = sorted.length;
-  const mean = n === 0 ? 0 : sorted.reduce((s, x) => s + x, 0) / n;
-  const variance = n === 0 ? 0 : sorted.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
-  return {
-    count: n,
-    min: n === 0 ? 0 : sorted[0],
-    max: n === 0 ? 0 : sorted[n - 1],
-    mean,
-    stddev: Math.sqrt(variance),
-    p50: quantile(sorted, 0.5),
-    p75: quantile(sorted, 0.75),
-    p95: quantile(sorted, 0.95),
-    p98: quantile(sorted, 0.98),
-    p99: quantile(sorted, 0.99),
-    p999: quantile(sorted, 0.999),
-  };
-}
+export type { HttpMetrics } from '../../common/http-metrics.ts';
+export { createHttpMetrics } from '../../common/http-metrics.ts';
 
 const countGroups = (g: Group): number => g.groups.reduce((s, c) => s + 1 + countGroups(c), 0);
 
-export interface MetricsSnapshot {
-  readonly version: string;
-  readonly counters: Record<string, { count: number }>;
-  readonly gauges: Record<string, { value: number }>;
-  readonly histograms: Record<string, Record<string, number>>;
-  readonly meters: Record<string, Record<string, number | string>>;
-  readonly timers: Record<string, Record<string, number | string>>;
-}
+export type MetricsSnapshot = MetricsDocument;
 
 export function metricsSnapshot(service: MarathonService, http: HttpMetrics, clock: Clock, startedAtMs: number): MetricsSnapshot {
   const instances = service.instances().filter(isActive);
@@ -103,7 +47,7 @@ export function metricsSnapshot(service: MarathonService, http: HttpMetrics, clo
   for (const [cls, n] of Object.entries(h.responses)) {
     meters[`marathon.http.responses.${cls}.rate`] = { count: n, mean_rate: n / seconds, units: 'events/second' };
   }
-  const d = summary(h.durationsMs.map((ms) => ms / 1000));
+  const d = durationSummary(h.durationsMs.map((ms) => ms / 1000));
   return {
     version: '4.0.0',
     counters: { 'marathon.http.requests.count': { count: h.count } },

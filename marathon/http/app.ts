@@ -9,9 +9,10 @@
  * forwards the request to the leader, or answers 503 when none is known; `/ping`, `/metrics*`
  * and `/v2/leader` are always answered locally. Closing the app ends every event stream first.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { systemClock, systemTimers, type Clock, type Timers } from '../../common/ports.ts';
+import { createJsonApiApp } from '../../common/json-api-app.ts';
 import type { MarathonEvent } from '../model.ts';
 import type { MarathonService, PodService } from '../ports.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
@@ -57,21 +58,13 @@ export interface MarathonAppOptions {
 
 export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
   const logger = opts.logger ?? false;
-  const app = Fastify({
-    loggerInstance: logger === false ? undefined : logger,
-    logger: logger === false ? false : undefined,
-    bodyLimit: BODY_LIMIT_BYTES,
-    // Per-request lines go to debug (onResponse hook), not info.
-    logController: new LogController({ disableRequestLogging: true }),
-  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   const clock = opts.clock ?? systemClock;
   const metrics = createHttpMetrics();
+  const app = createJsonApiApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, clock, metrics });
   const startedAtMs = clock.now();
   // Read at each request: the composition root learns its port only once it listens (port 0).
   const self = () => `${opts.config.hostname}:${opts.config.httpPort}`;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   let deliverLocally: (e: MarathonEvent) => void = () => {};
   const ctx: RouteContext = {
@@ -84,21 +77,6 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
     nowIso: () => new Date(clock.now()).toISOString(),
   };
 
-  // Counted on the raw response, not in onResponse: a hijacked event stream never reaches onResponse.
-  app.addHook('onRequest', (request, reply, done) => {
-    metrics.started();
-    const started = clock.now();
-    let counted = false;
-    const finish = () => {
-      if (counted) return;
-      counted = true;
-      metrics.finished(reply.raw.statusCode, clock.now() - started);
-      request.log.debug({ method: request.method, url: request.url, statusCode: reply.raw.statusCode }, 'request completed');
-    };
-    reply.raw.once('finish', finish);
-    reply.raw.once('close', finish);
-    done();
-  });
 
   app.addHook('preHandler', async (request, reply) => {
     const path = request.url.split('?')[0];

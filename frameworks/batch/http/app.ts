@@ -9,9 +9,10 @@
  * refusal or the answer. Unknown routes are Metronome's 404 `Unknown route.`; a failure inside a
  * route is a 500 `{"requestPath"}`, logged.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../../common/ports.ts';
+import { createJsonApiApp } from '../../../common/json-api-app.ts';
 import type { BatchService } from '../ports.ts';
 import { ERRORS, sendError } from './errors.ts';
 import { registerInfoRoutes } from './info-routes.ts';
@@ -36,35 +37,11 @@ export interface BatchAppOptions {
 
 export function createBatchApp(opts: BatchAppOptions): FastifyInstance {
   const logger = opts.logger ?? false;
-  const app = Fastify({
-    loggerInstance: logger === false ? undefined : logger,
-    logger: logger === false ? false : undefined,
-    bodyLimit: BODY_LIMIT_BYTES,
-    // Per-request lines go to debug (onResponse hook), not info.
-    logController: new LogController({ disableRequestLogging: true }),
-  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   const clock = opts.clock ?? systemClock;
   const metrics = createHttpMetrics();
+  const app = createJsonApiApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, clock, metrics });
   const startedAtMs = clock.now();
   const ctx: RouteContext = { service: opts.service };
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-
-  app.addHook('onRequest', (request, reply, done) => {
-    metrics.started();
-    const started = clock.now();
-    let counted = false;
-    const finish = () => {
-      if (counted) return;
-      counted = true;
-      metrics.finished(reply.raw.statusCode, clock.now() - started);
-      request.log.debug({ method: request.method, url: request.url, statusCode: reply.raw.statusCode }, 'request completed');
-    };
-    reply.raw.once('finish', finish);
-    reply.raw.once('close', finish);
-    done();
-  });
 
   app.setNotFoundHandler((request, reply) => sendError(reply, ERRORS.unknownRoute(requestPath(request.url))));
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {

@@ -65,7 +65,6 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
   // Read at each request: the composition root learns its port only once it listens (port 0).
   const self = () => `${opts.config.hostname}:${opts.config.httpPort}`;
 
-
   let deliverLocally: (e: MarathonEvent) => void = () => {};
   const ctx: RouteContext = {
     service: opts.service,

@@ -1,3 +1,4 @@
+import { testPod, testPodContainer } from '../pod/test-pod.ts';
 import test from 'ava';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
@@ -14,36 +15,13 @@ const NOW = new Date(NOW_MS).toISOString();
 const POD_JSON = JSON.parse(readFileSync('/work/shared/fixtures/marathon-api-examples/pod.json', 'utf8'));
 
 function podDef(id: string, over: Partial<PodDefinition> = {}): PodDefinition {
-  return {
-    id: asPathId(id),
-    labels: {},
+  const { id: _ignored, ...rest } = over;
+  return testPod(id, {
     version: T0,
-    environment: {},
-    containers: [{
-      name: 'web',
-      exec: { command: { shell: 'sleep 1000' } },
-      resources: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
-      endpoints: [{ name: 'http', hostPort: 0, protocol: ['tcp'], labels: {} }],
-      environment: {},
-      volumeMounts: [],
-      artifacts: [],
-      labels: {},
-    }],
-    secrets: {},
-    volumes: [],
-    networks: [{ mode: 'host', labels: {} }],
+    containers: [testPodContainer({ name: 'web', resources: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 }, endpoints: [{ name: 'http', hostPort: 0, protocol: ['tcp'], labels: {} }] })],
     scaling: { kind: 'fixed', instances: 2 },
-    scheduling: {
-      backoff: { backoff: 1, backoffFactor: 1.15, maxLaunchDelay: 3600 },
-      upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
-      placement: { constraints: [], acceptedResourceRoles: [] },
-      killSelection: 'YOUNGEST_FIRST',
-      unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
-    },
-    executorResources: { cpus: 0.1, mem: 32, disk: 10 },
-    role: '*',
-    ...over,
-  };
+    ...rest,
+  });
 }
 
 /** An in-memory PodService: pods in a map, versions kept, every change recorded in `calls`. */

@@ -5,9 +5,10 @@
  * `pod({ ... })` and `podContainer({ ... })` a normalised PodDefinition and one of its containers.
  */
 import type { mesos } from '../../proto/types.generated.ts';
-import { asPathId, type AppDefinition } from '../model.ts';
+import type { AppDefinition } from '../model.ts';
 import type { PodContainer, PodDefinition } from '../pod/pod-definition.ts';
 import { testApp } from '../app/test-app.ts';
+import { testPod, testPodContainer } from '../pod/test-pod.ts';
 
 type Reservation = { readonly role?: string; readonly labels?: Record<string, string> };
 
@@ -88,41 +89,11 @@ export function app(over: Omit<Partial<AppDefinition>, 'id'> & { readonly id?: s
 
 /** A normalised pod container (cpus 1, mem 128, no endpoints, `sleep 1000` through the shell). */
 export function podContainer(over: Partial<PodContainer> = {}): PodContainer {
-  return {
-    name: 'main',
-    exec: { command: { shell: 'sleep 1000' } },
-    resources: { cpus: 1, mem: 128, disk: 0, gpus: 0 },
-    endpoints: [],
-    environment: {},
-    volumeMounts: [],
-    artifacts: [],
-    labels: {},
-    ...over,
-  };
+  return testPodContainer(over);
 }
 
 /** A normalised pod with Marathon's defaults (one `podContainer()`, host network, executor 0.1/32/10, role '*'). */
 export function pod(over: Omit<Partial<PodDefinition>, 'id'> & { readonly id?: string } = {}): PodDefinition {
   const { id, ...rest } = over;
-  return {
-    id: asPathId(id ?? '/pod'),
-    labels: {},
-    version: '2026-11-22T10:00:00.000Z',
-    environment: {},
-    containers: [podContainer()],
-    secrets: {},
-    volumes: [],
-    networks: [{ mode: 'host', labels: {} }],
-    scaling: { kind: 'fixed', instances: 1 },
-    scheduling: {
-      backoff: { backoff: 1, backoffFactor: 1.15, maxLaunchDelay: 3600 },
-      upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
-      placement: { constraints: [], acceptedResourceRoles: [] },
-      killSelection: 'YOUNGEST_FIRST',
-      unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
-    },
-    executorResources: { cpus: 0.1, mem: 32, disk: 10 },
-    role: '*',
-    ...rest,
-  };
+  return testPod(id ?? '/pod', rest);
 }

@@ -11,7 +11,8 @@
  *             and configures them; 64 job slots, batch_sched_delay off: Slurm at its best here):
  *             N × `sbatch --wrap true` (32 in flight), the same two figures
  *
- * `node --import=tsx bench/batch-vs-slurm.bench.ts [jobs=1000] [skip-slurm]`. The issue's goal: at
+ * `node --import=tsx bench/batch-vs-slurm.bench.ts [jobs=1000] [skip-slurm]`; BENCH_BATCH_NODE_ARGS and
+ * BENCH_AGENTS_NODE_ARGS (`--cpu-prof --cpu-prof-dir=...`) profile batch and the agent. The issue's goal: at
  * least 2× Slurm's completion rate.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,7 +45,9 @@ async function maestroBatch(): Promise<void> {
   const db = await createTestDatabase();
   const redis = await createTestRedis();
   const master = await startMasterProcess({ allocation_interval: '100ms' });
-  const agent = await startMaestro('agent', { master: master.url.replace(/^https?:\/\//, ''), quiet: true, resources: 'cpus:16;mem:16384;disk:4096;ports:[31000-32000]' }, 'agent started');
+  const agent = await startMaestro('agent', { master: master.url.replace(/^https?:\/\//, ''), quiet: true, resources: 'cpus:16;mem:16384;disk:4096;ports:[31000-32000]' }, 'agent started', 30_000, {
+    nodeArgs: (process.env.BENCH_AGENTS_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== ''),
+  });
   killOnExit(agent);
   const batch = await startMaestro('batch', {
     master: master.url.replace(/^https?:\/\//, ''), database: db.url, redis: redis.url, queue_name: `bench-${process.pid}`, logging_level: 'WARNING',

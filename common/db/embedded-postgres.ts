@@ -375,7 +375,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** Whether a PostgreSQL url answers `SELECT 1` (within 2 s to connect). */
+export async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
   client.on('error', () => {});
   try {

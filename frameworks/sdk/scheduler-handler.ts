@@ -41,3 +41,17 @@ export interface TaskRef {
   readonly taskId: string;
   readonly agentId?: string;
 }
+
+/**
+ * The calls a framework's core makes on its driver (what `SchedulerDriver` offers): the port
+ * marathon's and batch's cores take, so their tests can record the calls.
+ */
+export interface DriverCalls {
+  readonly state: string;
+  accept(offerIds: readonly string[], operations: readonly Operation[], filters?: Filters): Promise<CallResult>;
+  decline(offerIds: readonly string[], filters?: Filters): Promise<CallResult>;
+  kill(taskId: string, agentId?: string): Promise<CallResult>;
+  reconcile(tasks: readonly TaskRef[]): Promise<CallResult>;
+  revive(roles?: readonly string[]): Promise<CallResult>;
+  setDemand(hasDemand: boolean): Promise<CallResult>;
+}

@@ -109,3 +109,19 @@ export function createReader(problems: Problems = createProblems()): Reader {
   };
   return reader;
 }
+
+/** Marathon's `secrets`: name -> `{source}` (apps and pods alike). */
+export function readSecrets(r: Reader, v: unknown): Record<string, { readonly source: string }> {
+  const o = r.obj(v, '/secrets');
+  const out: Record<string, { source: string }> = {};
+  if (o === undefined) return out;
+  for (const [k, x] of Object.entries(o)) {
+    const path = field('/secrets', k);
+    const s = r.obj(x, path);
+    if (s === undefined) { if (isAbsent(x)) r.problems.add(path, 'error.path.missing'); continue; }
+    const source = r.str(s.source, field(path, 'source'));
+    r.required(source, s.source, field(path, 'source'));
+    if (source !== undefined) out[k] = { source };
+  }
+  return out;
+}

@@ -32,7 +32,7 @@ import type { ValidationDetail } from '../ports.ts';
 import { isConfigChange } from './app-change.ts';
 import * as D from './app-defaults.ts';
 import { validateApp } from './app-validate.ts';
-import { at, createReader, field, isAbsent, isObject, type JsonObject, type Reader } from './json-reader.ts';
+import { at, createReader, field, isAbsent, isObject, readSecrets, type JsonObject, type Reader } from './json-reader.ts';
 import { parentOf, parsePathId, PATH_ID_PATTERN, ROOT } from './path-id.ts';
 
 export type Parsed<T> =
@@ -217,21 +217,6 @@ function readEnv(r: Reader, v: unknown): Record<string, EnvValue> {
     } else if (!isAbsent(x)) r.problems.add(path, 'error.expected.jsstring');
   }
   return env;
-}
-
-function readSecrets(r: Reader, v: unknown): Record<string, { readonly source: string }> {
-  const o = r.obj(v, '/secrets');
-  const out: Record<string, { source: string }> = {};
-  if (o === undefined) return out;
-  for (const [k, x] of Object.entries(o)) {
-    const path = field('/secrets', k);
-    const s = r.obj(x, path);
-    if (s === undefined) { if (isAbsent(x)) r.problems.add(path, 'error.path.missing'); continue; }
-    const source = r.str(s.source, field(path, 'source'));
-    r.required(source, s.source, field(path, 'source'));
-    if (source !== undefined) out[k] = { source };
-  }
-  return out;
 }
 
 function readConstraints(r: Reader, v: unknown): Constraint[] {

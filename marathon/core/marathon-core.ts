@@ -27,7 +27,7 @@
  */
 import type { mesos } from '../../proto/types.generated.ts';
 import type { Clock, Logger, TimerHandle, Timers } from '../../common/ports.ts';
-import type { CallResult, SchedulerHandler, TaskRef } from '../../frameworks/sdk/scheduler-handler.ts';
+import type { DriverCalls, SchedulerHandler, TaskRef } from '../../frameworks/sdk/scheduler-handler.ts';
 import type {
   AppDefinition, Deployment, DeploymentAction, DeploymentStep, Group, Instance, MarathonEvent, PathId, ReadinessResult,
   RunSpec, TaskFailure, TaskStateName, Timestamp,
@@ -55,16 +55,9 @@ import type { PodDefinition } from '../pod/pod-definition.ts';
 import { podRunSpec } from '../pod/pod-run-spec.ts';
 import { isPodScaleChange, isPodUpgrade } from '../pod/pod-change.ts';
 
-/** The driver calls the core makes (frameworks/sdk SchedulerDriver satisfies it). */
-export interface CoreDriver {
-  readonly state: string;
+/** The driver calls the core makes (frameworks/sdk `DriverCalls`), and the master it is subscribed to. */
+export interface CoreDriver extends DriverCalls {
   readonly master: string | undefined;
-  accept(offerIds: readonly string[], operations: readonly mesos.v1.Offer.Operation[], filters?: mesos.v1.Filters): Promise<CallResult>;
-  decline(offerIds: readonly string[], filters?: mesos.v1.Filters): Promise<CallResult>;
-  kill(taskId: string, agentId?: string): Promise<CallResult>;
-  reconcile(tasks: readonly TaskRef[]): Promise<CallResult>;
-  revive(roles?: readonly string[]): Promise<CallResult>;
-  setDemand(hasDemand: boolean): Promise<CallResult>;
 }
 
 /** Marathon-run health checks (marathon/health/) and readiness checks (marathon/readiness/). */

@@ -20,7 +20,7 @@
  */
 import type { KillSelection, Timestamp, UnreachableStrategy } from '../model.ts';
 import { DEFAULT_ROLE } from '../app/app-defaults.ts';
-import { at, createReader, field, isAbsent, isObject, type JsonObject, type Reader } from '../app/json-reader.ts';
+import { at, createReader, field, isAbsent, isObject, readSecrets, type JsonObject, type Reader } from '../app/json-reader.ts';
 import { invalidIdMessage, type Parsed } from '../app/parse-app.ts';
 import { parsePathId, ROOT } from '../app/path-id.ts';
 import { readContainer } from './pod-container-parse.ts';
@@ -101,21 +101,6 @@ function readId(r: Reader, v: unknown): PodDefinition['id'] | undefined {
   if (id === undefined) r.problems.add('/id', invalidIdMessage);
   else if (id === ROOT) r.problems.add('/id', ID_MSG.root);
   return id === ROOT ? undefined : id;
-}
-
-function readSecrets(r: Reader, v: unknown): PodDefinition['secrets'] {
-  const o = r.obj(v, '/secrets');
-  const out: Record<string, { source: string }> = {};
-  if (o === undefined) return out;
-  for (const [k, x] of Object.entries(o)) {
-    const path = field('/secrets', k);
-    const s = r.obj(x, path);
-    if (s === undefined) { if (isAbsent(x)) r.problems.add(path, 'error.path.missing'); continue; }
-    const source = r.str(s.source, field(path, 'source'));
-    r.required(source, s.source, field(path, 'source'));
-    if (source !== undefined) out[k] = { source };
-  }
-  return out;
 }
 
 /** RAML `PodVolume`: ephemeral `{name}`, host `{name, host}`, persistent `{name, persistent}`, secret `{name, secret}`. */

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { silentLogger } from '../../common/ports.ts';
-import { startEmbeddedPostgres } from '../../common/db/embedded-postgres.ts';
+import { canConnect, startEmbeddedPostgres } from '../../common/db/embedded-postgres.ts';
 
 export type TestServerKind = 'env' | 'local' | 'embedded';
 
@@ -72,7 +72,7 @@ async function chooseServer(): Promise<TestServer> {
   if (process.env.MAESTRO_TEST_EMBEDDED_POSTGRES !== '1') {
     const fromEnv = process.env.MAESTRO_TEST_DATABASE_URL || process.env.DATABASE_URL;
     if (fromEnv) return { kind: 'env', adminUrl: fromEnv };
-    if (await answers(LOCAL_URL)) return { kind: 'local', adminUrl: LOCAL_URL };
+    if (await canConnect(LOCAL_URL)) return { kind: 'local', adminUrl: LOCAL_URL };
   }
   return startEmbeddedServer();
 }
@@ -98,20 +98,6 @@ async function startEmbeddedServer(): Promise<TestServer> {
     }
   });
   return { kind: 'embedded', adminUrl: pg_.urlFor('postgres'), dir, pid: pg_.pid };
-}
-
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 async function adminQuery(adminUrl: string, sql: string): Promise<void> {

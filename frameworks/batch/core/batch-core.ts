@@ -22,7 +22,7 @@
  */
 import type { mesos } from '../../../proto/types.generated.ts';
 import type { Clock, Logger, TimerHandle, Timers } from '../../../common/ports.ts';
-import type { CallResult, SchedulerHandler, TaskRef } from '../../sdk/scheduler-handler.ts';
+import type { DriverCalls, SchedulerHandler, TaskRef } from '../../sdk/scheduler-handler.ts';
 import { createOfferPool, type OfferPool } from '../../../marathon/placement/offer-pool.ts';
 import { createSerial } from '../../../marathon/core/serial.ts';
 import type { JobHistory, JobRun, JobSpec, RunTask, ScheduleSpec, Timestamp } from '../model.ts';
@@ -32,15 +32,8 @@ import { isFinal, isLaunchLost, isTerminalTaskState, retryDelayMs, shouldRetry, 
 import { runId as newRunId, taskId as newTaskId } from './run-ids.ts';
 import { parseCron, ticksBetween, nextTick } from '../spec/cron.ts';
 
-export interface BatchDriver {
-  readonly state: string;
-  accept(offerIds: readonly string[], operations: readonly mesos.v1.Offer.Operation[], filters?: mesos.v1.Filters): Promise<CallResult>;
-  decline(offerIds: readonly string[], filters?: mesos.v1.Filters): Promise<CallResult>;
-  kill(taskId: string, agentId?: string): Promise<CallResult>;
-  reconcile(tasks: readonly TaskRef[]): Promise<CallResult>;
-  revive(roles?: readonly string[]): Promise<CallResult>;
-  setDemand(hasDemand: boolean): Promise<CallResult>;
-}
+/** The driver calls the batch core makes (frameworks/sdk `DriverCalls`). */
+export type BatchDriver = DriverCalls;
 
 export interface BatchCoreOptions {
   readonly store: BatchStore;

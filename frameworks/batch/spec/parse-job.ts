@@ -300,15 +300,19 @@ function required(r: Reader, o: JsonObject, name: string, path: string): string 
   return r.str(o[name], field(path, name));
 }
 
-function readArtifacts(r: Reader, v: unknown, path: string): JobArtifact[] {
-  const out: JobArtifact[] = [];
+/** Calls `fn` with each element of the array at `path` that is an object (and its path); a missing element is reported. */
+function eachObject(r: Reader, v: unknown, path: string, fn: (o: JsonObject, p: string) => void): void {
   (r.arr(v, path) ?? []).forEach((a, i) => {
     const p = index(path, i);
     const o = r.obj(a, p);
-    if (o === undefined) {
-      if (isAbsent(a)) r.fail(p, MSG.object);
-      return;
-    }
+    if (o !== undefined) fn(o, p);
+    else if (isAbsent(a)) r.fail(p, MSG.object);
+  });
+}
+
+function readArtifacts(r: Reader, v: unknown, path: string): JobArtifact[] {
+  const out: JobArtifact[] = [];
+  eachObject(r, v, path, (o, p) => {
     r.onlyFields(o, p, ['uri', 'executable', 'extract', 'cache']);
     const uri = required(r, o, 'uri', p);
     if (uri === '') r.fail(field(p, 'uri'), 'must not be empty');
@@ -335,13 +339,7 @@ function readDocker(r: Reader, v: unknown, path: string): { image: string; force
 
 function readVolumes(r: Reader, v: unknown, path: string): JobVolume[] {
   const out: JobVolume[] = [];
-  (r.arr(v, path) ?? []).forEach((a, i) => {
-    const p = index(path, i);
-    const o = r.obj(a, p);
-    if (o === undefined) {
-      if (isAbsent(a)) r.fail(p, MSG.object);
-      return;
-    }
+  eachObject(r, v, path, (o, p) => {
     r.onlyFields(o, p, ['containerPath', 'hostPath', 'mode', 'secret']);
     if (!isAbsent(o.secret)) r.fail(field(p, 'secret'), MESSAGES.unsupported);
     const containerPath = required(r, o, 'containerPath', p);

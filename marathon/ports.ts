@@ -34,7 +34,7 @@ export type StoreOperation =
   | { readonly op: 'putFrameworkId'; readonly frameworkId: string }
   /** The pod's current definition; also appended to its versions (same version: replaced). */
   | { readonly op: 'putPod'; readonly pod: PodDefinition }
-  /** Removes the pod and all its versions. */
+  /** Removes the pod, all its versions and its last task failure (as deleteApp). */
   | { readonly op: 'deletePod'; readonly podId: PathId };
 
 export interface StoredState {

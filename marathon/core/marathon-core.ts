@@ -494,7 +494,10 @@ export class MarathonCore implements MarathonService, PodService, SchedulerHandl
       ...conflicts.map((c): StoreOperation => ({ op: 'deleteDeployment', deploymentId: c.id })),
       ...(steps.length > 0 ? [{ op: 'putDeployment', deployment: plan } as const] : []),
     ]);
-    if (target === undefined) this.podsById.delete(id);
+    if (target === undefined) {
+      this.podsById.delete(id);
+      this.failures.delete(id);
+    }
     else this.podsById.set(id, target);
     for (const c of conflicts) {
       this.deploymentsById.delete(c.id);

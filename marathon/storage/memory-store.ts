@@ -116,6 +116,7 @@ function applyOne(t: Tables, op: StoreOperation): void {
     case 'deletePod':
       t.pods.delete(op.podId);
       t.podVersions.delete(op.podId);
+      t.taskFailures.delete(op.podId);
       return;
     default: {
       const never: never = op;

@@ -82,6 +82,7 @@ function statementsOf(op: StoreOperation): Statement[] {
       return [
         ['DELETE FROM marathon.pods WHERE id = $1', [op.podId]],
         ['DELETE FROM marathon.pod_versions WHERE pod_id = $1', [op.podId]],
+        ['DELETE FROM marathon.task_failures WHERE app_id = $1', [op.podId]],
       ];
     default: {
       const never: never = op;

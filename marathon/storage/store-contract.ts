@@ -9,8 +9,8 @@
  * newest first, at most MAX_APP_VERSIONS; `deleteApp` removes the app, its versions and its task
  * failure, nothing else; `apply` is atomic and ordered; data outlives the store object; reads
  * return copies. Pods keep the same rules as apps: `putPod` is the current definition and a
- * version, at most MAX_POD_VERSIONS newest first; `deletePod` removes the pod and its versions,
- * nothing else; a pod's history is its own, apart from an app's.
+ * version, at most MAX_POD_VERSIONS newest first; `deletePod` removes the pod, its versions and
+ * its task failure (the last failure is kept per run spec id), nothing else; a pod's history is its own, apart from an app's.
  */
 import type { ExecutionContext, TestFn } from 'ava';
 import { isDeepStrictEqual } from 'node:util';
@@ -325,12 +325,13 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
     t.deepEqual(await store.podVersions(asPathId('/q')), [version(0)]); // another pod's history is its own
   });
 
-  it('deletePod removes the pod and its versions, and nothing else', async (t, { store }) => {
+  it('deletePod removes the pod, its versions and its task failure, and nothing else', async (t, { store }) => {
     await store.apply([
       { op: 'putPod', pod: podDefinition('/a', version(1)) },
       { op: 'putPod', pod: podDefinition('/a', version(2)) },
       { op: 'putPod', pod: podDefinition('/b', version(1)) },
       { op: 'putApp', app: appDefinition('/c', version(1)) },
+      { op: 'putTaskFailure', failure: taskFailure('/a', 'a.1') },
       { op: 'putTaskFailure', failure: taskFailure('/c', 'c.1') },
       { op: 'putInstance', instance: instance('a-inst', '/a') },
     ]);
@@ -543,6 +544,7 @@ export function storeContract(test: TestFn, name: string, open: OpenStore): void
           } else if (op.op === 'deletePod') {
             model.pods.delete(op.podId);
             model.podVersions.delete(op.podId);
+            model.failures.delete(op.podId);
           }
         }
       }

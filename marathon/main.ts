@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { processLogger } from '../common/logger.ts';
 import { FlagError, formatHelp, parseFlags, type FlagSpec } from '../common/flags.ts';
 import { systemClock, systemTimers, type Logger } from '../common/ports.ts';
 import { openDatabase } from '../common/db/database.ts';
@@ -77,7 +77,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.exitCode = 1;
     return;
   }
-  const logger = pino({ level: LEVELS[String(values.logging_level).toUpperCase()], base: { component: 'marathon' } });
+  const logger = processLogger('marathon', LEVELS[String(values.logging_level).toUpperCase()]);
   const masters = String(values.master).split(',').map((m) => m.trim().replace(/^https?:\/\//, '').replace(/\/$/, ''));
   const ip = values.http_address as string;
   const workDir = path.resolve(values.work_dir as string);

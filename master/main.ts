@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostname as osHostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { processLogger } from '../common/logger.ts';
 import { FlagError, formatHelp, parseFlags, type FlagSpec } from '../common/flags.ts';
 import { Resources } from '../common/resources/resources.ts';
 import { createAllocator } from './allocator/index.ts';
@@ -110,7 +110,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
 
   const level = values.quiet === true ? 'warn' : LEVELS[String(values.logging_level).toUpperCase()];
-  const logger = pino({ level, base: { component: 'master' } });
+  const logger = processLogger('master', level);
   const ip = values.ip as string;
   const version = packageVersion();
   const seed = (values.allocator_seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31);

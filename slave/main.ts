@@ -15,7 +15,7 @@ import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
+import { processLogger } from '../common/logger.ts';
 import { FlagError, formatHelp, parseFlags, type FlagSpec, type FlagValues } from '../common/flags.ts';
 import { readBuildInfo } from '../master/build-info.ts';
 import { systemClock, systemTimers } from '../common/ports.ts';
@@ -146,7 +146,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (!attributes.ok) return fail(attributes.message);
 
   const level = values.quiet === true ? 'warn' : LEVELS[String(values.logging_level).toUpperCase()];
-  const logger = pino({ level, base: { component: 'agent' } });
+  const logger = processLogger('agent', level);
   for (const warning of isolation.warnings) logger.warn({ isolation: values.isolation, containerizers: values.containerizers }, warning);
 
   const ip = values.ip as string;

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { processLogger } from '../../common/logger.ts';
 import { FlagError, formatHelp, parseFlags, type FlagSpec } from '../../common/flags.ts';
 import { systemClock, systemTimers, type Logger } from '../../common/ports.ts';
 import { openDatabase } from '../../common/db/database.ts';
@@ -67,7 +67,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.exitCode = 1;
     return;
   }
-  const logger = pino({ level: LEVELS[String(values.logging_level).toUpperCase()], base: { component: 'batch' } });
+  const logger = processLogger('batch', LEVELS[String(values.logging_level).toUpperCase()]);
   const ip = values.http_address as string;
   const redisUrl = (values.redis as string | undefined) ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname as osHostname } from 'node:os';
-import { pino } from 'pino';
+import { processLogger } from '../../common/logger.ts';
 import { Resources } from '../../common/resources/resources.ts';
 import { FlagError, type FlagValues } from '../../common/flags.ts';
 import { systemClock, systemTimers } from '../../common/ports.ts';
@@ -108,7 +108,7 @@ export async function runSimulatedAgents(values: FlagValues): Promise<void> {
     throw new FlagError('status_update_retry_interval_min', `--status_update_retry_interval_min (${retryMin}s) must be positive and at most --status_update_retry_interval_max (${retryMax}s)`);
   }
 
-  const logger = pino({ level: values.quiet === true ? 'warn' : level, base: { component: 'agent' } });
+  const logger = processLogger('agent', values.quiet === true ? 'warn' : level);
   const counters = newCounters();
   const ip = (values.ip as string | undefined) ?? '127.0.0.1';
   const advertiseIp = (values.advertise_ip as string | undefined) ?? ip;

@@ -8,6 +8,15 @@
  * TASK_UNREACHABLE (PARTITION_AWARE frameworks) or TASK_LOST with REASON_AGENT_REMOVED, and every
  * framework gets a FAILURE event for the agent. On return, tasks of partition-aware frameworks are
  * adopted again; the others are shut down (ShutdownFramework).
+ *
+ * Registry (master/registry, Mesos' registrar): an agent is admitted (registered, or re-registered
+ * while unknown to the registry), made reachable again, or marked unreachable only once the
+ * registry holds the change (`core.persist`); the rest of the handling runs after the write and
+ * looks at the books as they are then. While an agent is being marked unreachable its
+ * re-registration is refused (it retries). After a failover, the registry's admitted agents that
+ * do not re-register within `--agent_reregister_timeout` are marked unreachable
+ * (`markRecoveredAgentsUnreachable`). Gone agents are refused for good; agents on a machine in
+ * maintenance DOWN mode are refused (and told to shut down) until it is UP (master/maintenance).
  */
 import type { AgentId, FrameworkId } from '../common/ids.ts';
 import { asAgentId, asFrameworkId, asTaskId } from '../common/ids.ts';
@@ -23,12 +32,18 @@ import { resourcesFromWire } from './resource-wire.ts';
 import { recoverFramework } from './framework-lifecycle.ts';
 import { statusUpdate } from './status-updates.ts';
 import { executorExited } from './executor-lifecycle.ts';
+import { refusedForMaintenance } from './maintenance/maintenance-effects.ts';
 
 type Envelope = maestro.agent.Envelope;
 
 /** One decoded agent-protocol message from `connection`. */
 export function agentMessage(core: MasterCore, connection: AgentConnection, envelope: Envelope): void {
   if (core.stopped) return;
+  if (!core.leading) {
+    // Agents are redirected to the leader when they connect (agent-link.ts); this is a race with an election.
+    refuse(core, connection, 'Not the leading master');
+    return;
+  }
   if (envelope.register_agent !== undefined) return registerAgent(core, connection, envelope.register_agent);
   if (envelope.reregister_agent !== undefined) return reregisterAgent(core, connection, envelope.reregister_agent);
   const agentId = core.connectionAgents.get(connection);
@@ -57,6 +72,16 @@ export function agentMessage(core: MasterCore, connection: AgentConnection, enve
 /** The connection closed. Only the agent's current connection counts. */
 export function agentDisconnected(core: MasterCore, connection: AgentConnection): void {
   if (core.stopped) return;
+  core.closedConnections.add(connection);
+  detachConnection(core, connection);
+}
+
+/**
+ * The agent bound to `connection` (if it is its current one) is disconnected. A connection that
+ * registers again is detached this way while it stays open: it is not counted as closed, or the
+ * agent it is admitted as next would be disconnected at once (`closedWhileStoring`).
+ */
+function detachConnection(core: MasterCore, connection: AgentConnection): void {
   const agentId = core.connectionAgents.get(connection);
   core.connectionAgents.delete(connection);
   if (agentId === undefined || core.connections.get(agentId) !== connection) return;
@@ -173,23 +198,32 @@ function addAgent(core: MasterCore, connection: AgentConnection, a: NewAgent, us
 function registerAgent(core: MasterCore, connection: AgentConnection, msg: maestro.agent.RegisterAgent): void {
   core.count('master/messages_register_slave');
   // A connection registers once; registering again on it starts over as a new agent.
-  if (core.connectionAgents.has(connection)) agentDisconnected(core, connection);
+  if (core.connectionAgents.has(connection)) detachConnection(core, connection);
   const total = checkRegistration(core, connection, msg.agent_info, msg.token);
   if (total === undefined) return;
+  if (refusedForMaintenance(core, connection, msg.agent_info, msg.endpoint)) return;
   const id = core.ids.agentId();
-  const now = core.clock.now();
   const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
-  const agent = addAgent(core, connection, { id, info, msg, total, now, reregistered: false }, new Map());
-  core.log.info({ agentId: id, hostname: info.hostname, resources: total.toString() }, 'agent registered');
-  connection.send({ agent_registered: { agent_id: { value: id }, master_info: core.masterInfo(), ping_interval_seconds: core.config.agentPingTimeoutMs / 1000 } });
-  startPinging(core, agent);
-  core.scheduleAllocation([id]);
+  core.persist({ type: 'ADMIT_AGENT', info }, () => {
+    const now = core.clock.now();
+    const agent = addAgent(core, connection, { id, info, msg, total, now, reregistered: false }, new Map());
+    core.log.info({ agentId: id, hostname: info.hostname, resources: total.toString() }, 'agent registered');
+    connection.send({ agent_registered: { agent_id: { value: id }, master_info: core.masterInfo(), ping_interval_seconds: core.config.agentPingTimeoutMs / 1000 } });
+    startPinging(core, agent);
+    core.scheduleAllocation([id]);
+    closedWhileStoring(core, connection);
+  }, (err) => refuse(core, connection, `Agent registration could not be stored: ${err.message}`));
+}
+
+/** The connection closed while the registry was written: the agent is admitted and disconnected now. */
+function closedWhileStoring(core: MasterCore, connection: AgentConnection): void {
+  if (core.closedConnections.has(connection)) agentDisconnected(core, connection);
 }
 
 function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: maestro.agent.ReregisterAgent): void {
   core.count('master/messages_reregister_slave');
   const bound = core.connectionAgents.get(connection);
-  if (bound !== undefined && bound !== msg.agent_info?.id?.value) agentDisconnected(core, connection);
+  if (bound !== undefined && bound !== msg.agent_info?.id?.value) detachConnection(core, connection);
   const idValue = msg.agent_info?.id?.value;
   if (idValue === undefined || idValue === '') {
     refuse(core, connection, "Agent re-registration is missing 'agent_info.id'");
@@ -197,13 +231,34 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
   }
   const reported = checkRegistration(core, connection, msg.agent_info, msg.token);
   if (reported === undefined) return;
-  const total = applyCheckpointedResources(core, idValue, reported, msg.checkpointed_resources ?? []);
+  if (refusedForMaintenance(core, connection, msg.agent_info!, msg.endpoint)) return;
   const id = asAgentId(idValue);
+  if (core.goneAgents.has(id)) {
+    refuse(core, connection, `Agent ${id} has been marked gone`);
+    return;
+  }
+  if (core.markingUnreachable.has(id)) {
+    refuse(core, connection, `Agent ${id} is being marked unreachable: re-register later`);
+    return;
+  }
+  const total = applyCheckpointedResources(core, idValue, reported, msg.checkpointed_resources ?? []);
+  const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
+  const finish = () => completeReregistration(core, connection, msg, id, info, total);
+  // Known to this leader, or admitted in its registry: nothing to store.
+  if (core.state.agents.has(id) || core.recoveredAgents.has(id)) return finish();
+  const op = core.state.unreachableAgents.has(id) ? { type: 'MARK_AGENT_REACHABLE' as const, info } : { type: 'ADMIT_AGENT' as const, info };
+  core.persist(op, () => {
+    finish();
+    closedWhileStoring(core, connection);
+  }, (err) => refuse(core, connection, `Agent re-registration could not be stored: ${err.message}`));
+}
+
+function completeReregistration(core: MasterCore, connection: AgentConnection, msg: maestro.agent.ReregisterAgent, id: AgentId, info: mesos.v1.AgentInfo, total: Resources): void {
   const now = core.clock.now();
+  core.recoveredAgents.delete(id);
   const known = core.state.agents.get(id);
   const wasUnreachable = core.state.unreachableAgents.has(id);
   const shutdown = new Set<FrameworkId>();
-  const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
 
   if (known !== undefined) {
     // Offers made over the old connection go, as on a disconnect (which a fast reconnect skips):
@@ -230,7 +285,7 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     for (const task of msg.tasks ?? []) {
       const fid = asFrameworkId(task.framework_id.value);
       reported.add(`${fid}\u0000${task.task_id.value}`);
-      if (core.state.completedFrameworks.has(fid)) shutdown.add(fid);
+      if (core.state.completedFrameworks.has(fid) || core.removedFrameworks.has(fid)) shutdown.add(fid);
     }
     core.allocator.activateAgent(id);
     resendKills(core, known, connection, reported);
@@ -315,7 +370,7 @@ function adoptAgentTasks(core: MasterCore, agentId: AgentId, msg: maestro.agent.
   }
   for (const task of msg.tasks ?? []) {
     const fid = asFrameworkId(task.framework_id.value);
-    if (core.state.completedFrameworks.has(fid)) { shutdown.add(fid); continue; }
+    if (core.state.completedFrameworks.has(fid) || core.removedFrameworks.has(fid)) { shutdown.add(fid); continue; }
     let f = core.state.frameworks.get(fid);
     if (f !== undefined && wasUnreachable && !core.partitionAware(f)) { shutdown.add(fid); continue; }
     if (f === undefined) {
@@ -389,19 +444,34 @@ function forgetOldUnreachable(core: MasterCore, nowMs: number): void {
   const maxAgents = core.config.registryMaxAgentCount ?? 102_400;
   const maxAgeMs = core.config.registryMaxAgentAgeMs ?? 14 * 24 * 3600 * 1000;
   // Oldest first: the map is in the order agents became unreachable.
+  const pruned: AgentId[] = [];
   for (const [agentId, a] of core.state.unreachableAgents) {
     if (core.state.unreachableAgents.size <= maxAgents && nowMs - a.since <= maxAgeMs) break;
     core.state.unreachableAgents.delete(agentId);
+    pruned.push(agentId);
   }
+  if (pruned.length > 0) core.record({ type: 'PRUNE_UNREACHABLE', agentIds: pruned });
 }
 
-/** The agent missed too many pings: it leaves the cluster until it re-registers. */
+/**
+ * The agent missed too many pings: it leaves the cluster until it re-registers, once the registry
+ * holds it unreachable. Its pings stop at once; a re-registration meanwhile is refused.
+ */
 function markUnreachable(core: MasterCore, agent: AgentRecord, why: string): void {
   const id = agent.id;
   const timer = core.pingTimers.get(id);
   if (timer) core.timers.clear(timer);
   core.pingTimers.delete(id);
-  const nowMs = core.clock.now();
+  const sinceMs = core.clock.now();
+  core.markingUnreachable.add(id);
+  core.persist({ type: 'MARK_AGENT_UNREACHABLE', agentId: id, sinceMs }, () => {
+    core.markingUnreachable.delete(id);
+    if (core.state.agents.get(id) === agent) removeUnreachableAgent(core, agent, why, sinceMs);
+  }, () => core.markingUnreachable.delete(id));
+}
+
+function removeUnreachableAgent(core: MasterCore, agent: AgentRecord, why: string, nowMs: number): void {
+  const id = agent.id;
   for (const offerId of [...agent.offers]) core.removeOfferWithRescind(offerId);
   core.allocator.removeAgent(id);
   const message = `Agent ${agent.info.hostname} is unreachable: ${why}`;
@@ -440,4 +510,29 @@ function markUnreachable(core: MasterCore, agent: AgentRecord, why: string): voi
     conn.close('marked unreachable');
   }
   core.log.warn({ agentId: id, why }, 'agent marked unreachable');
+}
+
+/**
+ * After a failover: the registry's admitted agents that have not re-registered within
+ * `--agent_reregister_timeout` are marked unreachable (stored first). This master never knew
+ * their tasks, so there is nothing to update; frameworks hear that the agent is lost (FAILURE),
+ * and reconciliation answers for its tasks as for any unreachable agent.
+ */
+export function markRecoveredAgentsUnreachable(core: MasterCore): void {
+  for (const [id, info] of [...core.recoveredAgents]) {
+    if (core.markingUnreachable.has(id)) continue;
+    const sinceMs = core.clock.now();
+    core.markingUnreachable.add(id);
+    core.persist({ type: 'MARK_AGENT_UNREACHABLE', agentId: id, sinceMs }, () => {
+      core.markingUnreachable.delete(id);
+      if (!core.recoveredAgents.delete(id)) return;
+      core.state.unreachableAgents.set(id, { info, since: sinceMs });
+      core.count('master/slave_removals');
+      core.count('master/slave_removals/reason_unhealthy');
+      core.count('master/recovery_slave_removals');
+      for (const f of core.state.frameworks.values()) core.send(f, { type: 'FAILURE', failure: { agent_id: { value: id } } });
+      forgetOldUnreachable(core, sinceMs);
+      core.log.warn({ agentId: id, hostname: info.hostname }, 'agent did not re-register after the failover: marked unreachable');
+    }, () => core.markingUnreachable.delete(id));
+  }
 }

@@ -9,6 +9,9 @@
  *   AgentRegistered / AgentReregistered or RegistrationRefused (then closes);
  * - the master sends Ping every ping interval, the agent answers Pong with the same sequence.
  *
+ * - a master that does not lead answers the upgrade with 307 and `Location:
+ *   ws://<leader>/maestro/agent/v1` (the agent follows it), or 503 while no leader is known.
+ *
  * A frame that does not decode (or a text frame) is logged and answered with RegistrationRefused,
  * and the connection is closed; it never reaches the core and never crashes the master. A closed
  * connection is reported to the core (`agentDisconnected`).
@@ -20,6 +23,7 @@ import { codec } from '../proto/codec.ts';
 import type { maestro } from '../proto/types.generated.ts';
 import type { Logger } from '../common/ports.ts';
 import type { AgentConnection } from './ports.ts';
+import type { LeaderCheck } from './http/leader-check.ts';
 
 export const AGENT_PATH = '/maestro/agent/v1';
 
@@ -43,7 +47,7 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data as ArrayBuffer);
 }
 
-export function attachAgentLink(server: Server, target: AgentLinkTarget, logger: Logger): AgentLink {
+export function attachAgentLink(server: Server, target: AgentLinkTarget, logger: Logger, leader?: LeaderCheck): AgentLink {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   let nextId = 1;
   const open = new Set<WebSocket>();
@@ -56,6 +60,14 @@ export function attachAgentLink(server: Server, target: AgentLinkTarget, logger:
         socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         socket.destroy();
       }
+      return;
+    }
+    const status = leader?.();
+    if (status !== undefined) {
+      socket.write(status.kind === 'elsewhere'
+        ? `HTTP/1.1 307 Temporary Redirect\r\nLocation: ws:${status.base}${AGENT_PATH}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`
+        : 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 17\r\n\r\nNo leader elected');
+      socket.destroy();
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

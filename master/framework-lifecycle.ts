@@ -3,7 +3,9 @@
  * this master does not know, accepted with its id as Mesos does after a master failover), the
  * stream going away (deactivation and the failover timer), UPDATE_FRAMEWORK, and "recovered"
  * frameworks learnt from re-registering agents. Validation first, so a rejected call changes
- * nothing. UPDATE_FRAMEWORK answers 400 with Mesos' prefixes ("Supplied FrameworkInfo is not
+ * nothing. Framework infos are stored in the registry behind the action (`core.record`): a
+ * framework id a new leader does not know is accepted anyway, so a lost write costs nothing but
+ * the "recovered" entry. UPDATE_FRAMEWORK answers 400 with Mesos' prefixes ("Supplied FrameworkInfo is not
  * valid: ", "FrameworkInfo update is not valid: ", "'UpdateFramework' call is not valid: ").
  */
 import type { FrameworkId, StreamId } from '../common/ids.ts';
@@ -34,7 +36,7 @@ export function subscribe(core: MasterCore, call: SchedulerCall, sink: EventSink
   }
   const invalid = validateFrameworkInfo(info);
   if (invalid !== undefined) return refused(core, info, invalid);
-  if (hasId && core.state.completedFrameworks.has(asFrameworkId(idValue))) return refused(core, info, 'Framework has been removed');
+  if (hasId && (core.state.completedFrameworks.has(asFrameworkId(idValue)) || core.removedFrameworks.has(asFrameworkId(idValue)))) return refused(core, info, 'Framework has been removed');
   const roles = frameworkRoles(info);
   const suppressed = sub.suppressed_roles ?? [];
   const badSuppressed = validateSuppressedRoles(roles, suppressed);
@@ -72,6 +74,7 @@ function addFramework(core: MasterCore, id: FrameworkId, info: mesos.v1.Framewor
   };
   core.state.frameworks.set(id, f);
   core.allocator.addFramework(id, core.description(f), new Map(), true);
+  core.record({ type: 'ADD_FRAMEWORK', frameworkId: id, info: f.info });
   core.log.info({ frameworkId: id, name: info.name, roles }, 'framework subscribed');
   sendSubscribed(core, f);
   core.scheduleAllocation('all');
@@ -100,6 +103,7 @@ function failover(core: MasterCore, f: FrameworkRecord, info: mesos.v1.Framework
   else f.reregisteredTime = now;
   core.allocator.updateFramework(f.id, core.description(f));
   core.allocator.activateFramework(f.id);
+  core.record({ type: 'ADD_FRAMEWORK', frameworkId: f.id, info: f.info });
   core.log.info({ frameworkId: f.id }, 'framework re-subscribed');
   sendSubscribed(core, f);
   core.scheduleAllocation('all');
@@ -148,6 +152,7 @@ export function updateFramework(core: MasterCore, f: FrameworkRecord, info: meso
     if (rec !== undefined && removedRoles.has(rec.role)) core.rescindOffer(offerId, true);
   }
   core.allocator.updateFramework(f.id, core.description(f));
+  core.record({ type: 'ADD_FRAMEWORK', frameworkId: f.id, info: f.info });
   const agentsWithExecutors = new Set(f.executors.keys());
   for (const t of f.tasks.values()) agentsWithExecutors.add(t.agentId);
   for (const agentId of agentsWithExecutors) core.sendAgent(agentId, { update_framework: { framework_info: f.info } });
@@ -155,7 +160,7 @@ export function updateFramework(core: MasterCore, f: FrameworkRecord, info: meso
   return OK;
 }
 
-export function recoverFramework(core: MasterCore, id: FrameworkId, info: mesos.v1.FrameworkInfo): FrameworkRecord {
+export function recoverFramework(core: MasterCore, id: FrameworkId, info: mesos.v1.FrameworkInfo, from: 'agent' | 'registry' = 'agent'): FrameworkRecord {
   const roles = frameworkRoles(info);
   const f: FrameworkRecord = {
     id, info: { ...info, id: { value: id } }, roles, capabilities: new Set((info.capabilities ?? []).map((c) => c.type ?? 'UNKNOWN')),
@@ -166,6 +171,6 @@ export function recoverFramework(core: MasterCore, id: FrameworkId, info: mesos.
   core.state.frameworks.set(id, f);
   // Inactive until it re-subscribes; what it uses is charged by the agent's addAgent.
   core.allocator.addFramework(id, core.description(f), new Map(), false);
-  core.log.info({ frameworkId: id }, 'recovered framework from a re-registering agent');
+  core.log.info({ frameworkId: id, from }, from === 'agent' ? 'recovered framework from a re-registering agent' : 'recovered framework from the registry');
   return f;
 }

@@ -4,6 +4,14 @@
  * Fastify app (scheduler, operator and legacy APIs, build info from build-info.ts) and the agent
  * WebSocket endpoint, listens, and logs `master started` with the address once it accepts
  * connections. SIGTERM and SIGINT close everything. Nothing here is logic: every decision lives in the core.
+ *
+ * High availability (`--database` / `DATABASE_URL`): the registry lives in PostgreSQL
+ * (master/registry) and the master competes for leadership through common/db/leadership.ts (a
+ * session advisory lock, the address published in the `leaders` row). Until it leads it answers
+ * 307 to the leader (503 while none is known), also to agents; once elected it loads the registry,
+ * `recover`s and starts. It exits when it loses its database session or a registry write fails:
+ * another master may lead already (a supervisor restarts it as a follower). Without a database:
+ * one master, the registry in its memory, as before.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +27,14 @@ import { Master, type MasterConfig } from './master.ts';
 import { readBuildInfo } from './build-info.ts';
 import { systemClock, systemTimers } from '../common/ports.ts';
 import { createIdGenerator } from './ports.ts';
+import { createMasterUi } from './ui/master-ui.ts';
+import { openDatabase, redactUrl, type Database } from '../common/db/database.ts';
+import { startLeadership, type Leadership } from '../common/db/leadership.ts';
+import { openPostgresRegistryStore } from './registry/postgres-registry-store.ts';
+import { createRegistrar, type Registrar } from './registry/registrar.ts';
+import type { RegistryStore } from './registry/registry-store.ts';
+import type { LeaderCheck } from './http/leader-check.ts';
+import { openPostgresMaintenanceStore } from './maintenance/postgres-maintenance-store.ts';
 
 export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'ip', type: 'string', default: '127.0.0.1', help: 'IP address to listen on' },
@@ -42,6 +58,10 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'registry_max_agent_count', type: 'number', default: 102400, help: 'unreachable agents kept (the oldest are forgotten first)' },
   { name: 'registry_max_agent_age', type: 'duration', default: 1209600, help: 'how long an unreachable agent is kept, in seconds or with a unit (2 weeks)' },
   { name: 'agent_token', type: 'string', help: 'token agents must present to register (maestro)' },
+  { name: 'database', type: 'string', help: 'PostgreSQL url of the registry (also DATABASE_URL); with it several masters elect a leader. Without it: one master, registry in memory' },
+  { name: 'agent_reregister_timeout', type: 'duration', default: 600, help: 'after a failover, how long the new leader waits for the registry\'s agents to re-register before marking them unreachable' },
+  { name: 'advertise_ip', type: 'string', help: 'IP (or host name) other masters redirect to (default: --hostname, else --ip; the hostname when --ip is 0.0.0.0)' },
+  { name: 'advertise_port', type: 'number', help: 'port other masters redirect to (default: the port listened on)' },
   { name: 'logging_level', type: 'string', default: 'INFO', help: 'INFO, WARNING or ERROR' },
   { name: 'quiet', type: 'boolean', default: false, help: 'log warnings and errors only (the start line is always printed)' },
 ];
@@ -140,12 +160,53 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     maxUnreachableTasksPerFramework: values.max_unreachable_tasks_per_framework as number,
     registryMaxAgentCount: values.registry_max_agent_count as number,
     registryMaxAgentAgeMs: (values.registry_max_agent_age as number) * 1000,
+    agentReregisterTimeoutMs: (values.agent_reregister_timeout as number) * 1000,
   };
+  const databaseUrl = (values.database as string | undefined) ?? (env.DATABASE_URL === '' ? undefined : env.DATABASE_URL);
+  if (flagText.database !== undefined) flagText.database = redactUrl(flagText.database);
+  let db: Database | undefined;
+  let store: RegistryStore | undefined;
+  /** `host:port` this master publishes when it leads (known once it listens). */
+  let advertised = '';
+  let registrar: Registrar | undefined;
+  let maintenanceStore: Awaited<ReturnType<typeof openPostgresMaintenanceStore>> | undefined;
+  if (databaseUrl !== undefined) {
+    try {
+      db = await openDatabase({ url: databaseUrl, workDir: (values.work_dir as string | undefined) ?? '.', logger, database: 'maestro' });
+      // Fenced: a batch is written only while this master's leaders row holds the lock (see startLeadership below).
+      store = await openPostgresRegistryStore(db.pool, { fence: { component: 'master', lockKey: 'maestro-master', address: () => advertised } });
+      maintenanceStore = await openPostgresMaintenanceStore(db.pool, { fence: { component: 'master', lockKey: 'maestro-master', address: () => advertised } });
+    } catch (e) {
+      process.stderr.write(`maestro master: --database: ${(e as Error).message}\n`);
+      await db?.close().catch(() => undefined);
+      process.exitCode = 1;
+      return;
+    }
+    registrar = createRegistrar(store);
+  }
   const allocator = createAllocator({ seed, sorter, minAllocatable });
-  const master = new Master({ clock: systemClock, timers: systemTimers, ids: createIdGenerator(), logger, allocator, config });
+  // The web UI's live feed learns of every change through observed timers and entry points (master/ui/change-signal.ts).
+  const ui = createMasterUi({ logger });
+  const master = new Master({
+    clock: systemClock, timers: ui.timers(systemTimers), ids: createIdGenerator(), logger, allocator, config,
+    registrar, maintenanceStore, awaitElection: db !== undefined,
+    onRegistryFailure: (err) => {
+      // Mesos aborts when its registrar fails: acting on changes that are not stored would split the cluster.
+      logger.fatal({ error: err.message }, 'the registry cannot be written; exiting');
+      process.exit(1);
+    },
+  });
+  const observed = ui.observe(master);
   const build = readBuildInfo(fileURLToPath(new URL('..', import.meta.url)));
-  const app = createMasterApp({ scheduler: master, operator: master, logger, version, build });
-  const link = attachAgentLink(app.server, master, logger);
+  let leadership: Leadership | undefined;
+  const leader: LeaderCheck | undefined = db === undefined ? undefined : () => {
+    if (master.leading) return undefined;
+    const address = leadership?.leader();
+    return address === undefined || address === advertised ? { kind: 'none' } : { kind: 'elsewhere', base: `//${address}` };
+  };
+  const app = createMasterApp({ scheduler: observed, operator: observed, logger, version, build, leader });
+  const link = attachAgentLink(app.server, observed, logger, leader);
+  ui.attach(app.server, master, allocator, [AGENT_PATH]);
 
   try {
     await app.listen({ host: ip, port: config.port });
@@ -158,13 +219,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const port = (app.server.address() as AddressInfo).port;
   config.port = port;
   flagText.port = String(port);
-  master.start();
+  const advertiseHost = (values.advertise_ip as string | undefined) ?? (values.hostname as string | undefined) ?? (ip === '0.0.0.0' || ip === '::' ? config.hostname : ip);
+  advertised = `${advertiseHost}:${(values.advertise_port as number | undefined) ?? port}`;
+  if (db === undefined) master.start();
   const startLevel = logger.level;
   logger.level = 'info';
-  logger.info({ address: `http://${ip}:${port}` }, 'master started');
+  logger.info({ address: `http://${ip}:${port}`, ...(db === undefined ? {} : { database: redactUrl(db.url), advertised }) }, 'master started');
   logger.level = startLevel;
   logger.debug({ agentPath: AGENT_PATH, seed }, 'agent endpoint ready');
-
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     closing ??= (async () => {
@@ -172,11 +234,33 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       const force = setTimeout(() => process.exit(0), 5000);
       force.unref();
       master.stop();
+      // The registry writes already queued land while this master still holds the lock (after the
+      // lock frees, the fence refuses them and the master would exit 1 on a clean stop). Then
+      // leadership: the lock frees and a follower takes over while this one closes. A signal during
+      // the first election attempt finds no leadership yet; the 5 s exit covers it.
+      await registrar?.drain();
+      await leadership?.stop().catch(() => undefined);
+      await ui.close();
       await link.close();
       await app.close();
+      await db?.close().catch(() => undefined);
       clearTimeout(force);
     })();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+
+  if (db !== undefined && store !== undefined) {
+    const registry = store;
+    leadership = await startLeadership({
+      url: db.url, component: 'master', address: advertised, logger,
+      lead: async () => {
+        observed.recoverMaintenance(await maintenanceStore!.load());
+        observed.recover(await registry.load());
+        master.start();
+        logger.info({ address: advertised }, 'leading');
+      },
+    });
+    if (!master.leading) logger.info({ leader: leadership.leader() ?? null }, 'following');
+  }
 }

@@ -19,7 +19,7 @@
  *   or master-made terminal updates (`setTaskState`);
  * - only an agent's current connection can change its state (see agent-lifecycle.ts).
  */
-import type { AgentId, ExecutorId, OfferId } from '../common/ids.ts';
+import type { AgentId, ExecutorId, FrameworkId, OfferId } from '../common/ids.ts';
 import { asAgentId, asExecutorId, asTaskId } from '../common/ids.ts';
 import { Resources } from '../common/resources/resources.ts';
 import type { Allocator, FrameworkDescription, OfferDecision } from './allocator/allocator.ts';
@@ -33,6 +33,12 @@ import { masterStatus, type TaskState } from './task-status.ts';
 import { reconcile, type ReconcileTaskView } from './reconcile.ts';
 import { buildOffer, offerForFramework } from './offers.ts';
 import { resourcesToWire } from './resource-wire.ts';
+import type { Registrar } from './registry/registrar.ts';
+import { InvalidRegistryOperationError, type RegistryOperation } from './registry/registry.ts';
+import { UnstorableValueError } from '../common/db/storable.ts';
+import { MaintenanceBook } from './maintenance/maintenance-book.ts';
+import { offerUnavailability, sendInverseOffers } from './maintenance/maintenance-effects.ts';
+import type { MaintenanceStore } from './maintenance/maintenance-store.ts';
 
 type Envelope = maestro.agent.Envelope;
 
@@ -63,6 +69,11 @@ export interface MasterConfig {
   readonly registryMaxAgentCount?: number;
   /** ... and for how long (`--registry_max_agent_age`, default 2 weeks), in ms. */
   readonly registryMaxAgentAgeMs?: number;
+  /**
+   * How long a newly elected master waits for the agents of its registry to re-register before
+   * it marks the missing ones unreachable (`--agent_reregister_timeout`, default 10 minutes), in ms.
+   */
+  readonly agentReregisterTimeoutMs?: number;
 }
 
 export interface MasterDeps {
@@ -72,6 +83,18 @@ export interface MasterDeps {
   readonly logger: Logger;
   readonly allocator: Allocator;
   readonly config: MasterConfig;
+  /**
+   * The registry's writer (master/registry): with one, every change to it is stored before the
+   * master acts on it. Absent: nothing is stored and the master acts at once (one master, the
+   * registry is its memory).
+   */
+  readonly registrar?: Registrar;
+  /** The registry could not be written: the master cannot go on (Mesos aborts); main.ts exits. */
+  readonly onRegistryFailure?: (err: Error) => void;
+  /** True for a master that must be elected (and recover the registry) before it serves. */
+  readonly awaitElection?: boolean;
+  /** Where maintenance changes are stored before they act (master/maintenance); absent: memory only. */
+  readonly maintenanceStore?: MaintenanceStore;
 }
 
 /** IPv4 text to the uint32 Mesos puts in MasterInfo.ip (network byte order read as little endian). */
@@ -123,6 +146,26 @@ export class MasterCore {
   pendingAllocationAll = false;
   pendingAllocationTimer: TimerHandle | undefined;
   stopped = false;
+  readonly registrar: Registrar | undefined;
+  private readonly onRegistryFailure: ((err: Error) => void) | undefined;
+  /** Serving as the leader (always, without election). */
+  leading: boolean;
+  /** When this master was elected (ms); its start time without election. */
+  electedAt: number | undefined;
+  /** Agents marked gone (registry): they may never come back. */
+  readonly goneAgents = new Map<AgentId, number>();
+  /** Frameworks the registry says were removed: their ids may not subscribe again. */
+  readonly removedFrameworks = new Set<FrameworkId>();
+  /** Admitted agents of the registry that have not re-registered with this leader yet (Mesos `slaves.recovered`). */
+  readonly recoveredAgents = new Map<AgentId, mesos.v1.AgentInfo>();
+  /** Agents whose MARK_AGENT_UNREACHABLE is being written: they may not re-register meanwhile. */
+  readonly markingUnreachable = new Set<AgentId>();
+  /** Connections that closed, so a registration completed after a registry write can tell. */
+  readonly closedConnections = new WeakSet<AgentConnection>();
+  reregisterTimer: TimerHandle | undefined;
+  /** Maintenance schedule, machine modes and inverse offers (master/maintenance). */
+  readonly maintenance = new MaintenanceBook();
+  readonly maintenanceStore: MaintenanceStore | undefined;
 
   constructor(deps: MasterDeps) {
     this.clock = deps.clock;
@@ -132,6 +175,43 @@ export class MasterCore {
     this.allocator = deps.allocator;
     this.config = deps.config;
     this.started = deps.clock.now();
+    this.registrar = deps.registrar;
+    this.maintenanceStore = deps.maintenanceStore;
+    this.onRegistryFailure = deps.onRegistryFailure;
+    this.leading = deps.awaitElection !== true;
+    this.electedAt = this.leading ? this.started : undefined;
+  }
+
+  /**
+   * Stores `op` in the registry, then runs `then` (in a timer callback of its own, so observers of
+   * the timers see the change). Without a registrar `then` runs now. A write that fails runs
+   * `onFailure` when given; a failed store (not a bad operation) also ends the master.
+   */
+  persist(op: RegistryOperation, then: () => void, onFailure?: (err: Error) => void): void {
+    if (this.registrar === undefined) {
+      then();
+      return;
+    }
+    this.registrar.apply(op).then(
+      () => { this.timers.setTimeout(() => { if (!this.stopped) then(); }, 0); },
+      (err: Error) => {
+        this.registryWriteFailed(op, err);
+        if (onFailure !== undefined && !this.stopped) this.timers.setTimeout(() => onFailure(err), 0);
+      });
+  }
+
+  /** Stores `op` behind an action already taken (see master/README.md for which those are). */
+  record(op: RegistryOperation): void {
+    this.registrar?.apply(op).catch((err: Error) => this.registryWriteFailed(op, err));
+  }
+
+  registryWriteFailed(op: RegistryOperation, err: Error): void {
+    if (err instanceof InvalidRegistryOperationError || err instanceof UnstorableValueError) {
+      this.log.warn({ operation: op.type, error: err.message }, 'a registry operation cannot be stored');
+      return;
+    }
+    this.log.error({ operation: op.type, error: err.message }, 'the registry write failed');
+    this.onRegistryFailure?.(err);
   }
 
   nowSecs(): number {
@@ -189,6 +269,7 @@ export class MasterCore {
   allocate(): void {
     if (this.stopped) return;
     this.makeOffers(this.allocator.allocate(this.clock.now()));
+    if (this.maintenance.active) sendInverseOffers(this);
   }
 
   /** Coalesces event-triggered allocations into one run per tick ('all': a full cycle). */
@@ -223,6 +304,7 @@ export class MasterCore {
       const offer = buildOffer({
         offerId, frameworkId: f.id, role: d.role, agentId: d.agentId,
         agentInfo: agent.info, agentEndpoint: agent.endpoint, resources: resourcesToWire(d.resources), executorIds,
+        unavailability: offerUnavailability(this, agent),
       });
       const rec: OfferRecord = { offer, frameworkId: f.id, agentId: d.agentId, role: d.role, resources: d.resources, timer: undefined };
       if (this.config.offerTimeoutMs !== undefined) {
@@ -349,6 +431,7 @@ export class MasterCore {
     f.unregisteredTime = this.clock.now();
     this.state.frameworks.delete(f.id);
     this.state.completedFrameworks.set(f.id, f);
+    this.record({ type: 'REMOVE_FRAMEWORK', frameworkId: f.id, removedMs: f.unregisteredTime });
     const keep = this.config.maxCompletedFrameworks ?? 50;
     for (const old of this.state.completedFrameworks.keys()) {
       if (this.state.completedFrameworks.size <= keep) break;
@@ -378,7 +461,7 @@ export class MasterCore {
       partitionAware: this.partitionAware(f),
       tasks,
       unreachableTasks: unreachable,
-      agentStatus: (id) => (this.state.agents.has(asAgentId(id)) ? 'registered' : this.state.unreachableAgents.has(asAgentId(id)) ? 'unreachable' : 'unknown'),
+      agentStatus: (id) => (this.state.agents.has(asAgentId(id)) ? 'registered' : this.recoveredAgents.has(asAgentId(id)) ? 'transitioning' : this.state.unreachableAgents.has(asAgentId(id)) ? 'unreachable' : 'unknown'),
       unreachableSinceMs: (id) => this.state.unreachableAgents.get(asAgentId(id))?.since,
       now: this.nowSecs(),
     }, queries);

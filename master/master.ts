@@ -10,14 +10,19 @@
  *   views, metrics ───────────► operator-views.ts, metrics.ts
  *
  * All handling is synchronous and in arrival order; a rejected call or operator mutation changes
- * nothing.
+ * nothing. With a registrar (master/registry), what the registry holds is stored first and the
+ * master acts when the write is done: agent admission and unreachability (agent-lifecycle.ts),
+ * weights and quota (here, answered once written). A master that must be elected serves only
+ * after `recover(registry)`: it takes weights, quota, unreachable and gone agents and frameworks
+ * from the registry and waits `--agent_reregister_timeout` for the admitted agents.
  */
 import type { FrameworkId, StreamId } from '../common/ids.ts';
 import { asFrameworkId } from '../common/ids.ts';
 import type { Quota } from './allocator/allocator.ts';
 import type { mesos, maestro } from '../proto/types.generated.ts';
 import type { CallOutcome, EventSink, FrameworkConnection, SchedulerCall, SchedulerEndpoint, SubscribeOutcome } from './scheduler-endpoint.ts';
-import type { OperatorEndpoint } from './operator-endpoint.ts';
+import type { OperatorEndpoint, OperatorOutcome } from './operator-endpoint.ts';
+import type { RegistryOperation, RegistrySnapshot } from './registry/registry.ts';
 import type { TimerHandle } from '../common/ports.ts';
 import type { AgentConnection } from './ports.ts';
 import type { MasterState } from './master-state.ts';
@@ -26,9 +31,11 @@ import { validateRole } from './framework-validation.ts';
 import { buildViews, type MasterViews } from './operator-views.ts';
 import { computeMetrics } from './metrics.ts';
 import { OK, reject } from './call-outcome.ts';
-import { disconnected, subscribe } from './framework-lifecycle.ts';
+import { disconnected, recoverFramework, subscribe } from './framework-lifecycle.ts';
 import { call } from './scheduler-calls.ts';
-import { agentDisconnected, agentMessage } from './agent-lifecycle.ts';
+import { agentDisconnected, agentMessage, markRecoveredAgentsUnreachable } from './agent-lifecycle.ts';
+import * as maintenance from './maintenance/maintenance-effects.ts';
+import type { MachineID, MaintenanceState, Schedule } from './maintenance/maintenance.ts';
 
 export { ipToUint32, type MasterConfig, type MasterDeps } from './master-core.ts';
 
@@ -55,6 +62,47 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
     return this.core.config;
   }
 
+  /** Serving as the leader: always without election, after `recover` with it. */
+  get leading(): boolean {
+    return this.core.leading;
+  }
+
+  /**
+   * This master was elected: it takes what the registry holds (read just now) and starts
+   * serving. Weights of the registry override `--weights` for their roles. Admitted agents are
+   * awaited for `--agent_reregister_timeout`; those that do not come back are marked unreachable.
+   */
+  recover(registry: RegistrySnapshot): void {
+    const core = this.core;
+    for (const [role, w] of registry.weights) core.weights.set(role, w);
+    if (core.weights.size > 0) core.allocator.updateWeights(core.weights);
+    for (const [role, q] of registry.quotas) {
+      const quota = { guarantees: { ...q.guarantees }, limits: { ...q.limits } };
+      core.quotas.set(role, quota);
+      core.allocator.updateQuota(role, quota satisfies Quota);
+    }
+    for (const [id, u] of registry.unreachable) core.state.unreachableAgents.set(id, { info: u.info, since: u.sinceMs });
+    for (const [id, since] of registry.gone) core.goneAgents.set(id, since);
+    for (const [id, f] of registry.frameworks) {
+      if (f.removedMs !== undefined) core.removedFrameworks.add(id);
+      else if (!core.state.frameworks.has(id)) recoverFramework(core, id, f.info, 'registry');
+    }
+    for (const [id, info] of registry.admitted) if (!core.state.agents.has(id)) core.recoveredAgents.set(id, info);
+    core.leading = true;
+    core.electedAt = core.clock.now();
+    if (core.recoveredAgents.size > 0) {
+      const timeoutMs = core.config.agentReregisterTimeoutMs ?? 10 * 60_000;
+      core.reregisterTimer = core.timers.setTimeout(() => {
+        core.reregisterTimer = undefined;
+        markRecoveredAgentsUnreachable(core);
+      }, timeoutMs);
+    }
+    core.log.info({
+      agents: registry.admitted.size, unreachable: registry.unreachable.size, gone: registry.gone.size,
+      frameworks: registry.frameworks.size, weights: registry.weights.size, quotas: registry.quotas.size,
+    }, 'recovered the registry');
+  }
+
   /** Starts the periodic allocation. */
   start(): void {
     this.allocationTimer ??= this.core.timers.setInterval(() => this.core.allocate(), this.core.config.allocationIntervalMs);
@@ -66,6 +114,7 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
     core.stopped = true;
     if (this.allocationTimer) core.timers.clear(this.allocationTimer);
     if (core.pendingAllocationTimer) core.timers.clear(core.pendingAllocationTimer);
+    if (core.reregisterTimer) core.timers.clear(core.reregisterTimer);
     for (const t of core.pingTimers.values()) core.timers.clear(t);
     core.pingTimers.clear();
     for (const o of core.state.offers.values()) if (o.timer) core.timers.clear(o.timer);
@@ -123,7 +172,8 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
   }
 
   electedTime(): number | undefined {
-    return this.core.started / 1000;
+    const at = this.core.electedAt;
+    return at === undefined ? undefined : at / 1000;
   }
 
   flags(): Readonly<Record<string, string>> {
@@ -132,11 +182,11 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
 
   metrics(): Readonly<Record<string, number>> {
     const core = this.core;
-    return computeMetrics(core.state, core.counters, { uptimeSecs: (core.clock.now() - core.started) / 1000, elected: true });
+    return computeMetrics(core.state, core.counters, { uptimeSecs: (core.clock.now() - core.started) / 1000, elected: core.leading });
   }
 
   private views(): MasterViews {
-    return buildViews(this.core.state, { weights: this.core.weights, quotas: this.core.quotas, now: this.core.clock.now() });
+    return buildViews(this.core.state, { weights: this.core.weights, quotas: this.core.quotas, now: this.core.clock.now(), recoveredAgents: this.core.recoveredAgents });
   }
 
   getState() { return this.views().getState(); }
@@ -149,19 +199,42 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
   getWeights() { return this.views().getWeights(); }
   getQuota() { return this.views().getQuota(); }
 
-  updateWeights(weights: readonly mesos.v1.WeightInfo[]): CallOutcome {
+  updateWeights(weights: readonly mesos.v1.WeightInfo[]): OperatorOutcome {
     for (const w of weights) {
       const role = w.role ?? '*';
       const err = validateRole(role);
       if (err !== undefined) return reject(400, err);
-      if (!(w.weight > 0)) return reject(400, `Invalid weight '${w.weight}' for role '${role}': weights must be positive`);
+      if (!(w.weight > 0) || !Number.isFinite(w.weight)) return reject(400, `Invalid weight '${w.weight}' for role '${role}': weights must be positive`);
     }
-    for (const w of weights) this.core.weights.set(w.role ?? '*', w.weight);
-    this.core.allocator.updateWeights(this.core.weights);
-    return OK;
+    return this.durably([{ type: 'UPDATE_WEIGHTS', weights: weights.map((w) => [w.role ?? '*', w.weight] as const) }], () => {
+      for (const w of weights) this.core.weights.set(w.role ?? '*', w.weight);
+      this.core.allocator.updateWeights(this.core.weights);
+    });
   }
 
-  updateQuota(configs: readonly QuotaConfigInput[]): CallOutcome {
+  /** Applies a validated mutation now, or once the registry holds `ops` (one batch: given in one turn). */
+  private durably(ops: readonly RegistryOperation[], apply: () => void): OperatorOutcome {
+    const core = this.core;
+    const registrar = core.registrar;
+    if (registrar === undefined) {
+      apply();
+      return OK;
+    }
+    const written = Promise.all(ops.map((op) => registrar.apply(op))).then(
+      () => new Promise<void>((resolve) => {
+        core.timers.setTimeout(() => {
+          if (!core.stopped) apply();
+          resolve();
+        }, 0);
+      }),
+      (err: Error) => {
+        core.registryWriteFailed(ops[0], err);
+        throw err;
+      });
+    return { ok: true, written };
+  }
+
+  updateQuota(configs: readonly QuotaConfigInput[]): OperatorOutcome {
     const core = this.core;
     for (const c of configs) {
       const err = validateRole(c.role);
@@ -175,19 +248,40 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
         if (l !== undefined && g > l) return reject(400, `Invalid quota config for role '${c.role}': guarantee ${name}:${g} is greater than limit ${name}:${l}`);
       }
     }
-    for (const c of configs) {
-      if (Object.keys(c.guarantees).length === 0 && Object.keys(c.limits).length === 0) {
-        core.quotas.delete(c.role);
-        core.allocator.updateQuota(c.role, undefined);
-      } else {
-        const q = { guarantees: { ...c.guarantees }, limits: { ...c.limits } };
-        core.quotas.set(c.role, q);
-        core.allocator.updateQuota(c.role, q satisfies Quota);
+    const isRemoval = (c: QuotaConfigInput) => Object.keys(c.guarantees).length === 0 && Object.keys(c.limits).length === 0;
+    const ops = configs.map((c): RegistryOperation => ({
+      type: 'UPDATE_QUOTA', role: c.role, quota: isRemoval(c) ? undefined : { guarantees: { ...c.guarantees }, limits: { ...c.limits } },
+    }));
+    return this.durably(ops, () => {
+      for (const c of configs) {
+        if (isRemoval(c)) {
+          core.quotas.delete(c.role);
+          core.allocator.updateQuota(c.role, undefined);
+        } else {
+          const q = { guarantees: { ...c.guarantees }, limits: { ...c.limits } };
+          core.quotas.set(c.role, q);
+          core.allocator.updateQuota(c.role, q satisfies Quota);
+        }
       }
-    }
-    core.scheduleAllocation('all');
-    return OK;
+      core.scheduleAllocation('all');
+    });
   }
+
+  // Maintenance (master/maintenance): schedule, machine modes, cluster status.
+
+  getMaintenanceSchedule(): Schedule { return maintenance.getSchedule(this.core); }
+  getMaintenanceStatus() { return maintenance.getStatus(this.core); }
+  updateMaintenanceSchedule(schedule: Schedule): OperatorOutcome { return maintenance.updateMaintenanceSchedule(this.core, schedule); }
+  startMaintenance(machines: readonly MachineID[]): OperatorOutcome { return maintenance.startMachinesMaintenance(this.core, machines); }
+  stopMaintenance(machines: readonly MachineID[]): OperatorOutcome { return maintenance.stopMachinesMaintenance(this.core, machines); }
+
+  /** A newly elected master takes the stored maintenance state (before `recover`). */
+  recoverMaintenance(state: MaintenanceState): void {
+    this.core.maintenance.state = state;
+  }
+
+  /** The maintenance books (views, tests). */
+  get maintenance() { return this.core.maintenance; }
 
   teardown(frameworkId: string): CallOutcome {
     const f = this.core.state.frameworks.get(asFrameworkId(frameworkId));

@@ -23,6 +23,8 @@ export interface OfferInput {
   /** Allocated resources (with allocation info). */
   readonly resources: readonly Resource[];
   readonly executorIds: readonly string[];
+  /** The agent's machine is DRAINING (master/maintenance): when it becomes unavailable. */
+  readonly unavailability?: mesos.v1.Unavailability;
 }
 
 export function stripAllocationInfo(list: readonly Resource[]): Resource[] {
@@ -55,6 +57,7 @@ export function buildOffer(i: OfferInput): mesos.v1.Offer {
   if ((i.agentInfo.attributes ?? []).length > 0) offer.attributes = [...i.agentInfo.attributes!];
   if (i.executorIds.length > 0) offer.executor_ids = i.executorIds.map((value) => ({ value }));
   if (i.agentInfo.domain !== undefined) offer.domain = i.agentInfo.domain;
+  if (i.unavailability !== undefined) offer.unavailability = i.unavailability;
   return offer;
 }
 

@@ -6,10 +6,16 @@
  * to the legacy JSON where needed. Mutations answer with the same CallOutcome values as the
  * scheduler seam and change nothing when they reject.
  */
-import type { CallOutcome } from './scheduler-endpoint.ts';
+import type { CallOutcome, CallRejection } from './scheduler-endpoint.ts';
 import type { mesos } from '../proto/types.generated.ts';
 
 type Response = mesos.v1.master.Response;
+
+/**
+ * A mutation's outcome. `written`, when present, settles once the registry holds the change (the
+ * master applies it then); the HTTP layer answers only after it.
+ */
+export type OperatorOutcome = { readonly ok: true; readonly written?: Promise<void> } | CallRejection;
 type Scalars = Readonly<Record<string, mesos.v1.Value.Scalar>>;
 
 /**
@@ -49,9 +55,18 @@ export interface OperatorEndpoint {
   getWeights(): NonNullable<Response['get_weights']>;
   getQuota(): NonNullable<Response['get_quota']>;
 
-  updateWeights(weights: readonly mesos.v1.WeightInfo[]): CallOutcome;
+  updateWeights(weights: readonly mesos.v1.WeightInfo[]): OperatorOutcome;
   /** Mesos 1.9+ UPDATE_QUOTA: guarantees and limits per role, applied all or nothing. */
-  updateQuota(configs: readonly { role: string; guarantees: Readonly<Record<string, number>>; limits: Readonly<Record<string, number>> }[]): CallOutcome;
+  updateQuota(configs: readonly { role: string; guarantees: Readonly<Record<string, number>>; limits: Readonly<Record<string, number>> }[]): OperatorOutcome;
   /** TEARDOWN of a framework by an operator. */
   teardown(frameworkId: string): CallOutcome;
+
+  // Maintenance (master/maintenance); optional so that test doubles need not implement it.
+  getMaintenanceSchedule?(): mesos.v1.maintenance.Schedule;
+  getMaintenanceStatus?(): mesos.v1.maintenance.ClusterStatus;
+  updateMaintenanceSchedule?(schedule: mesos.v1.maintenance.Schedule): OperatorOutcome;
+  /** START_MAINTENANCE, `/machine/down`. */
+  startMaintenance?(machines: readonly mesos.v1.MachineID[]): OperatorOutcome;
+  /** STOP_MAINTENANCE, `/machine/up`. */
+  stopMaintenance?(machines: readonly mesos.v1.MachineID[]): OperatorOutcome;
 }

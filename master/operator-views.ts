@@ -21,6 +21,8 @@ export interface ViewInputs {
   readonly weights: ReadonlyMap<string, number>;
   readonly quotas: ReadonlyMap<string, { readonly guarantees: Readonly<Record<string, number>>; readonly limits: Readonly<Record<string, number>> }>;
   readonly now: number;
+  /** Agents of the registry not re-registered yet after a failover (GET_AGENTS `recovered_agents`). */
+  readonly recoveredAgents?: ReadonlyMap<string, mesos.v1.AgentInfo>;
 }
 
 export interface MasterViews {
@@ -109,7 +111,7 @@ export function buildViews(state: MasterState, inputs: ViewInputs): MasterViews 
         capabilities: a.capabilities,
       });
     }),
-    recovered_agents: [],
+    recovered_agents: [...(inputs.recoveredAgents?.values() ?? [])],
   });
 
   const getFrameworks = (): NonNullable<R['get_frameworks']> => ({

@@ -47,3 +47,11 @@ test('implicit reconcile answers every known and unreachable task', (t) => {
   t.deepEqual(out[1].unreachable_time, { nanoseconds: 5000 * 1e6 });
   t.deepEqual(reconcile(input(false), []).map((s) => s.state), ['TASK_RUNNING', 'TASK_LOST']);
 });
+
+test('explicit reconcile of a task on an agent of the registry that has not re-registered yet: no answer (Mesos), the framework asks again', (t) => {
+  const recovering: ReconcileInput = { ...input(true), agentStatus: (id) => (id === 'S3' ? 'transitioning' : input(true).agentStatus(id)) };
+  t.deepEqual(reconcile(recovering, [{ task_id: { value: 'x' }, agent_id: { value: 'S3' } }]), []);
+  t.deepEqual(reconcile({ ...recovering, partitionAware: false }, [{ task_id: { value: 'x' }, agent_id: { value: 'S3' } }]), []);
+  // The other queries of the same call are answered.
+  t.deepEqual(reconcile(recovering, [{ task_id: { value: 'x' }, agent_id: { value: 'S3' } }, { task_id: { value: 't1' } }]).map((s) => s.state), ['TASK_RUNNING']);
+});

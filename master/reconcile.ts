@@ -9,6 +9,8 @@
  *   known task                        -> the state of its latest update forwarded (its state if none)
  *   task on an unreachable agent      -> TASK_UNREACHABLE
  *   agent named and registered        -> TASK_GONE (the agent does not run it)
+ *   agent named, in the registry but not re-registered with this leader yet -> no answer (Mesos:
+ *                                        the agent may still bring the task; the framework asks again)
  *   agent named and unreachable       -> TASK_UNREACHABLE
  *   otherwise (agent unknown or none) -> TASK_UNKNOWN
  * Frameworks without PARTITION_AWARE get TASK_LOST instead of GONE, UNREACHABLE and UNKNOWN.
@@ -30,7 +32,7 @@ export interface ReconcileInput {
   readonly tasks: ReadonlyMap<string, ReconcileTaskView>;
   /** Tasks of the framework on unreachable agents, with the time (ms) the agent became unreachable. */
   readonly unreachableTasks: ReadonlyMap<string, ReconcileTaskView & { readonly sinceMs: number }>;
-  agentStatus(agentId: string): 'registered' | 'unreachable' | 'unknown';
+  agentStatus(agentId: string): 'registered' | 'transitioning' | 'unreachable' | 'unknown';
   unreachableSinceMs(agentId: string): number | undefined;
   /** Seconds since the epoch. */
   readonly now: number;
@@ -74,6 +76,9 @@ export function reconcile(input: ReconcileInput, queries: readonly ReconcileQuer
     const agent = agentId === undefined ? 'unknown' : input.agentStatus(agentId);
     if (agent === 'registered') {
       out.push(masterStatus({ taskId, state: forFramework('TASK_GONE', partitionAware), reason: 'REASON_RECONCILIATION', agentId, timestamp: now }));
+    } else if (agent === 'transitioning') {
+      // In the registry, not re-registered with this leader yet: no answer (Mesos); the framework asks again.
+      continue;
     } else if (agent === 'unreachable') {
       out.push(unreachable(taskId, agentId, input.unreachableSinceMs(agentId!)));
     } else {

@@ -15,6 +15,7 @@ import { accept } from './accept-call.ts';
 import { updateFramework } from './framework-lifecycle.ts';
 import { shutdownExecutor } from './executor-lifecycle.ts';
 import { OK, reject } from './call-outcome.ts';
+import { answerInverseOffers } from './maintenance/maintenance-effects.ts';
 
 export function call(core: MasterCore, frameworkId: FrameworkId, call: SchedulerCall): CallOutcome {
   const f = core.state.frameworks.get(frameworkId);
@@ -67,7 +68,11 @@ export function call(core: MasterCore, frameworkId: FrameworkId, call: Scheduler
       if (call.update_framework === undefined) return reject(400, "Expecting 'update_framework' to be present");
       return updateFramework(core, f, call.update_framework.framework_info, call.update_framework.suppressed_roles ?? []);
     case 'ACCEPT_INVERSE_OFFERS':
+      answerInverseOffers(core, f, call.accept_inverse_offers?.inverse_offer_ids ?? [], call.accept_inverse_offers?.filters, true);
+      return OK;
     case 'DECLINE_INVERSE_OFFERS':
+      answerInverseOffers(core, f, call.decline_inverse_offers?.inverse_offer_ids ?? [], call.decline_inverse_offers?.filters, false);
+      return OK;
     case 'ACKNOWLEDGE_OPERATION_STATUS':
     case 'RECONCILE_OPERATIONS':
       return OK;

@@ -7,6 +7,11 @@
  * through it too): no master and no work dir outlive their benchmark. `BENCH_MASTER_NODE_ARGS`
  * adds node flags to the master (`BENCH_MASTER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'`
  * profiles it).
+ *
+ * A benchmark's master is alone, with its registry in memory: it never inherits DATABASE_URL
+ * (startMaestro gives every master an empty one; a url meant for the test server would put the
+ * benchmark's master into a leader election with other processes' masters). Only a `database`
+ * flag passed here gives it one. master-process.test.ts checks it.
  */
 import { rmSync } from 'node:fs';
 import { startMaestro, type MaestroProcess } from '../../test/support/maestro-process.ts';

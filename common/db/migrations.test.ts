@@ -1,20 +1,16 @@
 import test from 'ava';
 import pg from 'pg';
-import { createTestDatabase } from '../../test/support/postgres.ts';
+import { openTestPools } from '../../test/support/postgres.ts';
 import { migrate, SchemaMismatchError, type Migration } from './migrations.ts';
 
 const v1: Migration = { version: 1, name: 'widgets', sql: 'CREATE TABLE widgets (id text PRIMARY KEY)' };
 const v2: Migration = { version: 2, name: 'widget colour', sql: 'ALTER TABLE widgets ADD COLUMN colour text' };
 const v3: Migration = { version: 3, name: 'gadgets', sql: 'CREATE TABLE gadgets (id text PRIMARY KEY)' };
 
-async function freshPool(t: import('ava').ExecutionContext): Promise<pg.Pool & { url: string }> {
-  const db = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  t.teardown(async () => {
-    await pool.end();
-    await db.drop();
-  });
-  return Object.assign(pool, { url: db.url });
+async function freshPool(t: import('ava').ExecutionContext): Promise<pg.Pool & { url: string; newPool: (max: number) => pg.Pool }> {
+  // openTestPools hears the pools' errors (the drop's FORCE ends idle sessions) and ends them before the drop.
+  const db = await openTestPools(t);
+  return Object.assign(db.pool, { url: db.url, newPool: (max: number) => db.newPool(max) });
 }
 
 async function recorded(pool: pg.Pool, component: string): Promise<[number, string][]> {
@@ -71,8 +67,7 @@ test('a failing migration leaves nothing behind and stops the run; a fixed one a
 test('concurrent starters are serialised: each migration runs once', async (t) => {
   const pool = await freshPool(t);
   // CREATE TABLE without IF NOT EXISTS: a second run of v1 would fail.
-  const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: pool.url, max: 1 }));
-  t.teardown(() => Promise.all(pools.map((p) => p.end())).then(() => undefined));
+  const pools = Array.from({ length: 5 }, () => pool.newPool(1));
   const results = await Promise.all(pools.map((p) => migrate(p, 'thing', [v1, v2, v3])));
   t.deepEqual(results.flatMap((r) => r.applied).sort(), [1, 2, 3]);
   t.true(results.every((r) => r.version === 3));

@@ -81,7 +81,13 @@ function fakeOperator(log: unknown[]): OperatorEndpoint {
     }],
     getWeights: () => ({ weight_infos: [{ role: 'web', weight: 2 }] }) as never,
     getQuota: () => ({ status: {} }) as never,
-    updateWeights: (w) => { log.push(['weights', w]); return { ok: true }; },
+    updateWeights: (w) => {
+      log.push(['weights', w]);
+      // A weight of 13 is "stored" after a turn of the event loop; 666 fails to be stored.
+      if (w[0]?.weight === 13) return { ok: true, written: new Promise<void>((r) => setTimeout(r, 5)) };
+      if (w[0]?.weight === 666) return { ok: true, written: Promise.reject(new Error('connection terminated')) };
+      return { ok: true };
+    },
     updateQuota: (q) => { log.push(['quota', q]); return { ok: true }; },
     teardown: (id) => { log.push(['teardown', id]); return id === 'known' ? { ok: true } : { ok: false, status: 400, message: 'No framework found with specified ID' }; },
   };
@@ -354,6 +360,41 @@ test('a non-leader redirects with 307 to the same path on the leader, or answers
   const none = await post(h.url, subscribeCall());
   t.deepEqual([none.status, none.text], [503, 'No leader elected']);
   t.deepEqual(h.scheduler.subscribes, []);
+});
+
+test('a mutation the registry stores is answered once written: 200, or 503 when the write fails', async (t) => {
+  const h = await harness(t);
+  const call = (weight: number) => post(h.url, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'web', weight }] } }, JSON_CT, '/api/v1');
+  t.is((await call(13)).status, 200);
+  const failed = await call(666);
+  t.deepEqual([failed.status, failed.text], [503, 'Failed to update the registry: connection terminated']);
+});
+
+test('the UI page of a follower sends the browser to the leader\'s page; 503 while none is elected', async (t) => {
+  let status: LeaderStatus | undefined = { kind: 'elsewhere', base: '//10.0.0.2:5050' };
+  const h = await harness(t, () => status);
+  const page = await rawRequest(h.url, { method: 'GET', path: '/' });
+  t.deepEqual([page.status, page.headers.location], [307, '//10.0.0.2:5050/']);
+  status = { kind: 'none' };
+  t.is((await rawRequest(h.url, { method: 'GET', path: '/' })).status, 503);
+  status = undefined;
+  const served = await rawRequest(h.url, { method: 'GET', path: '/' });
+  t.is(served.status, 200);
+  t.regex(served.text, /<html/i);
+});
+
+test('/master/redirect: 307 to the leader\'s base from a follower, 503 while none is elected, itself on the leader', async (t) => {
+  let status: LeaderStatus | undefined = { kind: 'elsewhere', base: '//10.0.0.2:5050' };
+  const h = await harness(t, () => status);
+  const follower = await rawRequest(h.url, { method: 'GET', path: '/master/redirect' });
+  t.deepEqual([follower.status, follower.headers.location], [307, '//10.0.0.2:5050']);
+  status = { kind: 'none' };
+  const none = await rawRequest(h.url, { method: 'GET', path: '/master/redirect' });
+  t.deepEqual([none.status, none.text], [503, 'No leader elected']);
+  status = undefined;
+  const leader = await rawRequest(h.url, { method: 'GET', path: '/master/redirect' });
+  t.is(leader.status, 307);
+  t.regex(String(leader.headers.location), /^\/\/[^/]+:5050$/);
 });
 
 // ------------------------------------------------------------------------------------------------

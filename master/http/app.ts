@@ -1,8 +1,11 @@
 /**
  * The master's HTTP application (Fastify 5, not listening; main.ts calls `listen`): the Mesos v1
  * scheduler API, the v1 operator API, the legacy JSON endpoints, `GET /version` and
- * `GET /health`. Request bodies are kept raw (a Buffer, whatever the Content-Type) so each API
+ * `GET /health`, and the web UI at `/` (master/ui; its live feed is wired by main.ts). Request bodies are kept raw (a Buffer, whatever the Content-Type) so each API
  * decides between JSON and protobuf itself; errors are `text/plain` messages as in Mesos.
+ *
+ * On a master that does not lead, the UI's page and assets answer like the APIs (the UI plugin
+ * gets the same leader check): 307 to the leader, 503 while none is known.
  *
  * Closing the app ends every open subscription stream first, so `close()` does not wait on
  * long-lived responses.
@@ -18,6 +21,7 @@ import { registerOperatorApi } from './operator-api.ts';
 import { registerSchedulerApi } from './scheduler-api.ts';
 import { createRawApp } from './raw-app.ts';
 import { UNKNOWN_BUILD, versionJson, type BuildInfo } from './version-info.ts';
+import { masterUiAssets } from '../ui/master-ui.ts';
 
 /** Mesos accepts large LAUNCH_GROUP and state bodies; 64 MiB keeps a bound without getting in the way. */
 const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -54,6 +58,7 @@ export function createMasterApp(deps: MasterAppDeps): FastifyInstance {
   app.get('/health', (_request, reply) => {
     reply.code(200).send();
   });
+  app.register(masterUiAssets, { leader: deps.leader });
 
   return app;
 }

@@ -1,8 +1,8 @@
 /**
  * Where the leading master is, as the HTTP layer needs to know it. With HA, a master that is not
  * the leader answers 307 with `Location` pointing at the same path on the leader, or 503 when no
- * leader is known (Mesos: "No leader elected"). Until HA exists `leader` is absent and every
- * request is served here.
+ * leader is known (Mesos: "No leader elected"). Without `--database` there is no election: `leader`
+ * is absent and every request is served here. master/main.ts builds the check from the election.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendText } from './text-response.ts';

@@ -6,9 +6,11 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { OperatorEndpoint } from '../operator-endpoint.ts';
-import { answeredByLeaderCheck, type LeaderCheck } from './leader-check.ts';
+import { answeredByLeaderCheck, NO_LEADER_MESSAGE, type LeaderCheck } from './leader-check.ts';
+import { sendText } from './text-response.ts';
 import { legacyFrameworks, legacyRoles, legacySlaves, legacyState } from './legacy-json.ts';
 import type { BuildInfo } from './version-info.ts';
+import { registerLegacyMaintenanceEndpoints } from './legacy-maintenance.ts';
 
 export interface LegacyDeps {
   readonly operator: OperatorEndpoint;
@@ -59,6 +61,8 @@ export function registerLegacyEndpoints(app: FastifyInstance, deps: LegacyDeps):
   leaderRead(['/master/roles', '/master/roles.json'], () => legacyRoles({ roles: operator.getRoleDetails() }));
   leaderRead(['/master/flags'], () => ({ flags: { ...operator.flags() } }));
 
+  registerLegacyMaintenanceEndpoints(app, { operator, leader: deps.leader });
+
   app.get('/metrics/snapshot', (_request, reply) => sendJson(reply, { ...operator.metrics() }));
   app.get('/master/health', (_request, reply) => {
     reply.code(200).send();
@@ -67,6 +71,10 @@ export function registerLegacyEndpoints(app: FastifyInstance, deps: LegacyDeps):
     const leader = deps.leader?.();
     if (leader?.kind === 'elsewhere') {
       reply.code(307).header('Location', leader.base).send();
+      return;
+    }
+    if (leader?.kind === 'none') {
+      sendText(reply, 503, NO_LEADER_MESSAGE);
       return;
     }
     const info = operator.masterInfo();

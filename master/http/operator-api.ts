@@ -39,7 +39,13 @@ export function registerOperatorApi(app: FastifyInstance, deps: OperatorApiDeps)
     const answer = answerOperatorCall(deps.operator, call, deps.version, deps.build);
     switch (answer.kind) {
       case 'ok':
-        reply.code(200).send();
+        if (answer.written === undefined) {
+          reply.code(200).send();
+        } else {
+          answer.written.then(
+            () => reply.code(200).send(),
+            (err: Error) => sendText(reply, 503, `Failed to update the registry: ${err.message}`));
+        }
         return;
       case 'rejected':
         sendText(reply, answer.status, answer.message);

@@ -13,7 +13,8 @@ type Response = mesos.v1.master.Response;
 
 export type OperatorAnswer =
   | { readonly kind: 'response'; readonly response: Response }
-  | { readonly kind: 'ok' }
+  /** `written`: answer once it settles (the registry holds the change); a failed write is a 503. */
+  | { readonly kind: 'ok'; readonly written?: Promise<void> }
   | { readonly kind: 'rejected'; readonly status: number; readonly message: string };
 
 export function notImplementedMessage(type: string): string {
@@ -31,8 +32,9 @@ function response(r: Response): OperatorAnswer {
   return { kind: 'response', response: r };
 }
 
-function fromOutcome(outcome: { ok: true } | { ok: false; status: number; message: string }): OperatorAnswer {
-  return outcome.ok ? { kind: 'ok' } : { kind: 'rejected', status: outcome.status, message: outcome.message };
+function fromOutcome(outcome: { ok: true; written?: Promise<void> } | { ok: false; status: number; message: string }): OperatorAnswer {
+  if (!outcome.ok) return { kind: 'rejected', status: outcome.status, message: outcome.message };
+  return outcome.written === undefined ? { kind: 'ok' } : { kind: 'ok', written: outcome.written };
 }
 
 export function answerOperatorCall(
@@ -89,7 +91,22 @@ export function answerOperatorCall(
       }))));
     case 'TEARDOWN':
       return fromOutcome(operator.teardown(call.teardown!.framework_id.value));
+    case 'GET_MAINTENANCE_SCHEDULE':
+      if (operator.getMaintenanceSchedule === undefined) break;
+      return response({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: operator.getMaintenanceSchedule() } } as Response);
+    case 'GET_MAINTENANCE_STATUS':
+      if (operator.getMaintenanceStatus === undefined) break;
+      return response({ type: 'GET_MAINTENANCE_STATUS', get_maintenance_status: { status: operator.getMaintenanceStatus() } } as Response);
+    case 'UPDATE_MAINTENANCE_SCHEDULE':
+      if (operator.updateMaintenanceSchedule === undefined) break;
+      return fromOutcome(operator.updateMaintenanceSchedule(call.update_maintenance_schedule!.schedule));
+    case 'START_MAINTENANCE':
+      if (operator.startMaintenance === undefined) break;
+      return fromOutcome(operator.startMaintenance(call.start_maintenance!.machines ?? []));
+    case 'STOP_MAINTENANCE':
+      if (operator.stopMaintenance === undefined) break;
+      return fromOutcome(operator.stopMaintenance(call.stop_maintenance!.machines ?? []));
     default:
-      return { kind: 'rejected', status: 501, message: notImplementedMessage(type) };
   }
+  return { kind: 'rejected', status: 501, message: notImplementedMessage(type) };
 }

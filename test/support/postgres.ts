@@ -110,3 +110,39 @@ async function adminQuery(adminUrl: string, sql: string): Promise<void> {
     await client.end().catch(() => {});
   }
 }
+
+/** What a helper needs of a test (ava's `t`): teardowns run last-registered first. */
+export interface Teardowns {
+  teardown(fn: () => unknown): void;
+}
+
+export interface TestPools {
+  readonly url: string;
+  /** The first pool on the database (`max` connections). */
+  readonly pool: pg.Pool;
+  /** Another pool on it: another process's connections. */
+  newPool(max?: number): pg.Pool;
+}
+
+/**
+ * A fresh database for one test and pools on it, all ended and the database dropped when the test
+ * ends (a teardown registered here, so the test's own later teardowns, such as a leader
+ * election's stop, run before it). The stores under test migrate it themselves.
+ */
+export async function openTestPools(t: Teardowns, options: { max?: number } = {}): Promise<TestPools> {
+  const db = await createTestDatabase();
+  const pools: pg.Pool[] = [];
+  t.teardown(async () => {
+    await Promise.all(pools.map((p) => p.end().catch(() => {})));
+    await db.drop();
+  });
+  const newPool = (max = options.max ?? 4) => {
+    const pool = new pg.Pool({ connectionString: db.url, max });
+    // An idle client whose session the drop's FORCE ends reports it here; unheard, it would be an
+    // uncaught exception of the test process.
+    pool.on('error', () => undefined);
+    pools.push(pool);
+    return pool;
+  };
+  return { url: db.url, pool: newPool(), newPool };
+}

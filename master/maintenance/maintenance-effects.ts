@@ -1,0 +1,271 @@
+/**
+ * What maintenance does to the cluster, over the master's books (master-core.ts):
+ *
+ *   UPDATE_MAINTENANCE_SCHEDULE ─► machines DRAINING / UP ─► their agents' offers rescinded and made
+ *                                    again (offers from DRAINING machines carry `unavailability`),
+ *                                    inverse offers sent (DRAINING) or rescinded (UP)
+ *   START_MAINTENANCE (machine/down) ─► each agent on the machines: ShutdownAgent, removed from the
+ *                                    cluster (tasks TASK_GONE_BY_OPERATOR for partition-aware
+ *                                    frameworks, TASK_LOST for the others, REASON_AGENT_REMOVED_BY_OPERATOR;
+ *                                    FAILURE events); agents of a DOWN machine are refused
+ *   STOP_MAINTENANCE (machine/up) ─► UP again: its agents register as usual
+ *
+ * Every change is stored first when the master has a `MaintenanceStore` (the operator's 200 comes
+ * once it is); without one it applies at once. A rejected change alters nothing.
+ */
+import type { AgentId } from '../../common/ids.ts';
+import { asTaskId } from '../../common/ids.ts';
+import type { mesos } from '../../proto/types.generated.ts';
+import type { AgentConnection } from '../ports.ts';
+import type { AgentRecord, FrameworkRecord } from '../master-state.ts';
+import type { MasterCore } from '../master-core.ts';
+import type { OperatorOutcome } from '../operator-endpoint.ts';
+import { reject } from '../call-outcome.ts';
+import { isTerminal } from '../task-state-machine.ts';
+import { masterStatus, type TaskState } from '../task-status.ts';
+import { agentUrl } from '../offers.ts';
+import { agentMachineId, pairKey } from './maintenance-book.ts';
+import {
+  clusterStatus, machineKey, startMaintenance, stopMaintenance, updateSchedule,
+  type Checked, type ClusterStatus, type MachineID, type MaintenanceChange, type Schedule,
+} from './maintenance.ts';
+
+/** Default `refuse_seconds` of an inverse offer answer without filters (Mesos' Filters default). */
+const DEFAULT_REFUSE_MS = 5000;
+
+export function machineOf(agent: AgentRecord): MachineID {
+  return agentMachineId(agent.info, agent.endpoint, agent.remoteAddress);
+}
+
+/**
+ * An agent's machine key, kept per record while its info, endpoint and address stay the same
+ * objects (re-registration replaces them): the inverse offer pass looks at every agent each
+ * allocation cycle while a machine is scheduled.
+ */
+const keyCache = new WeakMap<AgentRecord, { info: unknown; endpoint: unknown; remote: unknown; key: string }>();
+function machineKeyOf(agent: AgentRecord): string {
+  const c = keyCache.get(agent);
+  if (c !== undefined && c.info === agent.info && c.endpoint === agent.endpoint && c.remote === agent.remoteAddress) return c.key;
+  const key = machineKey(machineOf(agent));
+  keyCache.set(agent, { info: agent.info, endpoint: agent.endpoint, remote: agent.remoteAddress, key });
+  return key;
+}
+
+function agentsOn(core: MasterCore, ids: readonly MachineID[]): AgentRecord[] {
+  if (ids.length === 0) return [];
+  const keys = new Set(ids.map(machineKey));
+  return [...core.state.agents.values()].filter((a) => keys.has(machineKeyOf(a)));
+}
+
+export function getSchedule(core: MasterCore): Schedule {
+  return core.maintenance.state.schedule;
+}
+
+export function getStatus(core: MasterCore): ClusterStatus {
+  const book = core.maintenance;
+  return clusterStatus(book.state, (id) => {
+    const out: mesos.v1.allocator.InverseOfferStatus[] = [];
+    for (const a of agentsOn(core, [id])) out.push(...(book.statuses.get(a.id)?.values() ?? []));
+    return out;
+  });
+}
+
+export function updateMaintenanceSchedule(core: MasterCore, schedule: Schedule): OperatorOutcome {
+  return commit(core, updateSchedule(core.maintenance.state, schedule));
+}
+
+export function startMachinesMaintenance(core: MasterCore, ids: readonly MachineID[]): OperatorOutcome {
+  return commit(core, startMaintenance(core.maintenance.state, ids));
+}
+
+export function stopMachinesMaintenance(core: MasterCore, ids: readonly MachineID[]): OperatorOutcome {
+  return commit(core, stopMaintenance(core.maintenance.state, ids));
+}
+
+function commit(core: MasterCore, checked: Checked<MaintenanceChange>): OperatorOutcome {
+  if (!checked.ok) return reject(400, checked.message);
+  const change = checked.value;
+  const store = core.maintenanceStore;
+  if (store === undefined) {
+    apply(core, change);
+    return { ok: true };
+  }
+  // The next change is checked against this one: the books move now, the effects once stored.
+  const before = core.maintenance.state;
+  core.maintenance.state = change.state;
+  const saved = core.maintenance.saving.catch(() => undefined).then(() => store.save(change.state));
+  core.maintenance.saving = saved;
+  const written = saved.then(
+    () => new Promise<void>((resolve) => {
+      core.timers.setTimeout(() => {
+        // The books already hold this change (or a later one): only the effects remain.
+        if (!core.stopped) act(core, change);
+        resolve();
+      }, 0);
+    }),
+    (err: Error) => {
+      if (core.maintenance.state === change.state) core.maintenance.state = before;
+      core.log.error({ error: err.message }, 'the maintenance state could not be stored');
+      throw err;
+    });
+  return { ok: true, written };
+}
+
+/** The books take the new state; agents, offers and inverse offers follow it. */
+export function apply(core: MasterCore, change: MaintenanceChange): void {
+  core.maintenance.state = change.state;
+  act(core, change);
+}
+
+function act(core: MasterCore, change: MaintenanceChange): void {
+  const touched = agentsOn(core, [...change.draining, ...change.up]);
+  for (const agent of touched) {
+    for (const offerId of [...agent.offers]) core.rescindOffer(offerId, true);
+    rescindInverseOffers(core, agent.id);
+  }
+  for (const agent of agentsOn(core, change.down)) removeDownAgent(core, agent);
+  core.log.info({
+    draining: change.draining.map(machineKey), down: change.down.map(machineKey), up: change.up.map(machineKey),
+  }, 'maintenance changed');
+  if (touched.length > 0) core.scheduleAllocation(touched.map((a) => a.id));
+  if (change.draining.length > 0) sendInverseOffers(core);
+}
+
+function rescindInverseOffers(core: MasterCore, agentId: AgentId): void {
+  for (const o of core.maintenance.clearAgent(agentId)) {
+    const f = core.state.frameworks.get(o.frameworkId);
+    if (f !== undefined) core.send(f, { type: 'RESCIND_INVERSE_OFFER', rescind_inverse_offer: { inverse_offer_id: { value: o.id } } });
+  }
+}
+
+/**
+ * Machine DOWN: the agent is told to shut down (it kills every task) and removed at once, as
+ * Mesos does (so frameworks hear of their tasks even if the message is lost).
+ */
+function removeDownAgent(core: MasterCore, agent: AgentRecord): void {
+  const id = agent.id;
+  const why = "Operator initiated 'Machine DOWN'";
+  core.sendAgent(id, { shutdown_agent: { message: why } });
+  const timer = core.pingTimers.get(id);
+  if (timer) core.timers.clear(timer);
+  core.pingTimers.delete(id);
+  for (const offerId of [...agent.offers]) core.removeOfferWithRescind(offerId);
+  rescindInverseOffers(core, id);
+  core.allocator.removeAgent(id);
+  const now = core.nowSecs();
+  for (const f of core.state.frameworks.values()) {
+    const pa = core.partitionAware(f);
+    for (const t of [...f.tasks.values()]) {
+      if (t.agentId !== id) continue;
+      if (isTerminal(t.task.state)) { core.completeTask(f, t); continue; }
+      const state: TaskState = pa ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
+      const status = masterStatus({
+        taskId: t.task.task_id.value, state, reason: 'REASON_AGENT_REMOVED_BY_OPERATOR',
+        message: `Agent ${agent.info.hostname} removed: ${why}`, agentId: id, executorId: t.task.executor_id?.value, timestamp: now,
+      });
+      core.setTaskState(t, status, state);
+      core.completeTask(f, t);
+      core.update(f, status);
+    }
+    for (const t of [...f.unreachableTasks.values()]) if (t.agentId === id) f.unreachableTasks.delete(asTaskId(t.task.task_id.value));
+    f.executors.delete(id);
+    core.send(f, { type: 'FAILURE', failure: { agent_id: { value: id } } });
+  }
+  core.count('master/slave_removals');
+  core.state.agents.delete(id);
+  const conn = core.connections.get(id);
+  if (conn !== undefined) {
+    core.connections.delete(id);
+    core.connectionAgents.delete(conn);
+    conn.close('machine DOWN');
+  }
+  core.log.warn({ agentId: id, hostname: agent.info.hostname }, 'agent removed: its machine is DOWN');
+}
+
+/**
+ * An agent on a DOWN machine may not register (Mesos answers with a shutdown message). True when
+ * it was refused here.
+ */
+export function refusedForMaintenance(core: MasterCore, connection: AgentConnection, info: mesos.v1.AgentInfo, endpoint: string | undefined): boolean {
+  if (!core.maintenance.active) return false;
+  const machine = agentMachineId(info, endpoint, connection.remoteAddress);
+  if (core.maintenance.modeOf(machine) !== 'DOWN') return false;
+  const message = 'Machine is `DOWN`';
+  core.log.warn({ connection: connection.id, machine }, 'refusing an agent registration: its machine is DOWN');
+  connection.send({ shutdown_agent: { message } });
+  connection.send({ registration_refused: { message } });
+  connection.close(message);
+  return true;
+}
+
+/** The unavailability offers from this agent carry (its machine DRAINING), else undefined. */
+export function offerUnavailability(core: MasterCore, agent: AgentRecord): mesos.v1.Unavailability | undefined {
+  if (!core.maintenance.active) return undefined;
+  const m = core.maintenance.state.machines.get(machineKeyOf(agent));
+  return m?.mode === 'DRAINING' ? m.unavailability : undefined;
+}
+
+/**
+ * One inverse offer to each framework with tasks or executors on an agent of a DRAINING machine,
+ * unless one is outstanding or its last answer's filter has not expired. Runs after each
+ * allocation cycle while a machine is scheduled: one pass over the agents and the tasks (measured
+ * at 10,000 agents and 100,000 tasks with 10 DRAINING machines: ~4-7 ms CPU per cycle, noisy 2-core
+ * machine); nothing when no machine is scheduled.
+ */
+export function sendInverseOffers(core: MasterCore): void {
+  const book = core.maintenance;
+  if (!book.active || core.stopped) return;
+  const draining = new Map<AgentId, { agent: AgentRecord; unavailability: mesos.v1.Unavailability }>();
+  for (const agent of core.state.agents.values()) {
+    if (!agent.connected) continue;
+    const m = book.state.machines.get(machineKeyOf(agent));
+    if (m?.mode === 'DRAINING') draining.set(agent.id, { agent, unavailability: m.unavailability });
+  }
+  if (draining.size === 0) return;
+  const now = core.clock.now();
+  const byFramework = new Map<FrameworkRecord, mesos.v1.InverseOffer[]>();
+  for (const f of core.state.frameworks.values()) {
+    if (!f.active || f.sink === undefined) continue;
+    const using = new Set<AgentId>();
+    for (const agentId of f.executors.keys()) if (draining.has(agentId)) using.add(agentId);
+    for (const t of f.tasks.values()) if (draining.has(t.agentId) && !isTerminal(t.task.state)) using.add(t.agentId);
+    for (const agentId of using) {
+      const key = pairKey(agentId, f.id);
+      if (book.outstanding.has(key) || (book.refusedUntil.get(key) ?? 0) > now) continue;
+      const { agent, unavailability } = draining.get(agentId)!;
+      const id = core.ids.offerId();
+      book.inverseOffers.set(id, { id, frameworkId: f.id, agentId });
+      book.outstanding.set(key, id);
+      if (book.statuses.get(agentId)?.get(f.id) === undefined) {
+        book.setStatus(agentId, f.id, { status: 'UNKNOWN', framework_id: { value: f.id }, timestamp: { nanoseconds: now * 1e6 } });
+      }
+      let list = byFramework.get(f);
+      if (list === undefined) byFramework.set(f, (list = []));
+      list.push({ id: { value: id }, url: agentUrl(agent.info, agent.endpoint), framework_id: { value: f.id }, agent_id: { value: agentId }, unavailability });
+    }
+  }
+  for (const [f, inverseOffers] of byFramework) core.send(f, { type: 'INVERSE_OFFERS', inverse_offers: { inverse_offers: inverseOffers } });
+}
+
+/**
+ * ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS: each of the framework's outstanding inverse
+ * offers named takes the answer (an unknown or foreign id is ignored, as Mesos drops an invalid
+ * inverse offer answer); the next one waits `refuse_seconds`.
+ */
+export function answerInverseOffers(core: MasterCore, f: FrameworkRecord, ids: readonly mesos.v1.OfferID[], filters: mesos.v1.Filters | undefined, accept: boolean): void {
+  const book = core.maintenance;
+  const now = core.clock.now();
+  const refuseMs = filters?.refuse_seconds !== undefined ? Math.max(0, filters.refuse_seconds * 1000) : DEFAULT_REFUSE_MS;
+  for (const { value } of ids) {
+    const o = book.inverseOffers.get(value);
+    if (o === undefined || o.frameworkId !== f.id) {
+      core.log.info({ frameworkId: f.id, inverseOfferId: value }, 'ignoring an answer to an unknown inverse offer');
+      continue;
+    }
+    book.inverseOffers.delete(value);
+    const key = pairKey(o.agentId, f.id);
+    book.outstanding.delete(key);
+    book.refusedUntil.set(key, now + refuseMs);
+    book.setStatus(o.agentId, f.id, { status: accept ? 'ACCEPT' : 'DECLINE', framework_id: { value: f.id }, timestamp: { nanoseconds: now * 1e6 } });
+  }
+}

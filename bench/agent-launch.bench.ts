@@ -19,6 +19,9 @@
  *                    the same for the master and for this process (the framework), which share the
  *                    machine's cores with the agent during the wave
  *   kill_ms          first KILL sent -> last TASK_KILLED received
+ *   agent_kill_cpu_ms
+ *                    the agent's user + system CPU time during the kill wave (each task's tree found,
+ *                    killed, its end handled)
  *   floor_spawn_ms   the same N `sleep 600` through a plain `child_process.spawn` loop in this
  *                    process, until every one has spawned (the floor)
  *   launch_vs_floor  launch_ms / floor_spawn_ms
@@ -325,7 +328,9 @@ async function main(): Promise<void> {
     record('master_cpu_ms', cpuAfter.master - cpuBefore.master, 'ms');
     record('framework_cpu_ms', cpuAfter.bench - cpuBefore.bench, 'ms');
     record('agent_rss_mb', rssMb(agent.pid), 'MB');
+    const agentBeforeKill = cpuMs(agent.pid);
     record('kill_ms', await killWave(sched, wave.taskIds, wave.agentId), 'ms');
+    record('agent_kill_cpu_ms', cpuMs(agent.pid) - agentBeforeKill, 'ms');
 
     const floorMs = await floor();
     record('floor_spawn_ms', floorMs, 'ms');

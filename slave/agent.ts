@@ -1277,7 +1277,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
               // Which group a task belonged to is not checkpointed: a recovered task has none (no kill spreads from it).
               state: (last?.state ?? 'TASK_STAGING') as AgentTaskState,
               statuses, sandbox: kind === 'default' ? paths.taskSandbox(t.key) : sandbox,
-              runDir: kind === 'default' ? paths.nestedRunDir(t.key) : paths.containerRunDir(run.key),
+              runDir: kind === 'default' ? paths.nestedRunDir(t.key) : this.deps.store.recoveredContainerRunDir(run.key),
               // A custom executor's task is the executor's to kill: a repeated KillTask must reach it again.
               prepared: Promise.resolve(undefined), environment: {}, phase: 'launched', killRequested: last?.state === 'TASK_KILLING' && kind !== 'custom',
               killedByHealth: false, checks: [], completed: false, collected: false,
@@ -1307,7 +1307,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
               this.used = this.used.plus(executor.charged);
             }
             if (kind === 'custom') {
-              executor.custom = { state: 'registering', runDir: paths.containerRunDir(run.key), backlog: [], recovered: true, launched: true };
+              executor.custom = { state: 'registering', runDir: this.deps.store.recoveredContainerRunDir(run.key), backlog: [], recovered: true, launched: true };
               customs.push(executor);
             }
             this.executors.set(ekey(run.key.frameworkId, run.key.executorId), executor);

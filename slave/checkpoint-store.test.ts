@@ -1,8 +1,8 @@
 import test from 'ava';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointStore } from './checkpoint-store.ts';
+import { CheckpointStore, makeDirsBelow } from './checkpoint-store.ts';
 import type { RunKey, TaskKey } from './paths.ts';
 
 function store(t: { teardown(fn: () => void): void }): CheckpointStore {
@@ -27,6 +27,11 @@ test('what is checkpointed is recovered: agent, framework, executor, run, tasks 
   const sandbox = s.paths.sandbox(run);
   t.true(existsSync(sandbox));
   t.true(existsSync(s.paths.containerRunDir(run)));
+  t.is(s.paths.containerRunDir(run), s.paths.metaRun(run), 'the container\'s files go in the run\'s own directory');
+  t.is(s.recoveredContainerRunDir(run), s.paths.metaRun(run));
+  mkdirSync(s.paths.legacyContainerRunDir(run));
+  t.is(s.recoveredContainerRunDir(run), join(s.paths.metaRun(run), 'container'), 'a run made by an older agent keeps its container/ directory');
+  rmdirSync(s.paths.legacyContainerRunDir(run));
   t.is(sandbox, join(s.paths.workDir, 'slaves/S0/frameworks/F/executors/e/runs/c1'));
   t.is(readlinkSync(s.paths.latestRunLink('S0', 'F', 'e')), sandbox);
   const journal = s.paths.taskUpdates(task('t1'));
@@ -68,4 +73,15 @@ test('corrupt or half-written files are skipped loudly and never stop recovery',
   t.true(r.warnings.some((w) => w.includes('framework.info') && w.includes('framework skipped')));
   // The torn tail is gone, so the next append starts a line of its own.
   t.is(readFileSync(good, 'utf8'), '{"ack":"x"}\n');
+});
+
+test('makeDirsBelow makes the levels top-down, takes levels that exist, makes a missing base, and refuses a file in the way', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-dirs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  makeDirsBelow(join(dir, 'a', 'b'), ['e', 'runs', 'c1']);
+  t.true(existsSync(join(dir, 'a/b/e/runs/c1')), 'a missing base is made with the rest');
+  makeDirsBelow(join(dir, 'a', 'b'), ['e', 'runs', 'c2']);
+  t.true(existsSync(join(dir, 'a/b/e/runs/c2')), 'existing levels are taken as they are');
+  writeFileSync(join(dir, 'a/b/f'), '');
+  t.throws(() => makeDirsBelow(join(dir, 'a', 'b'), ['f', 'runs']), { code: 'ENOTDIR' });
 });

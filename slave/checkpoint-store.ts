@@ -9,9 +9,10 @@
  * is skipped.
  */
 import { closeSync, existsSync, mkdirSync, openSync, promises as fs, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { mesos } from '../proto/types.generated.ts';
 import {
-  appendRecordGrouped, commitAtomic, linkAtomic, readJournal, readJson, readLinkName, repairJournal, runCheckpointWindow, writeJsonAtomic,
+  appendRecordGrouped, commitAtomic, linkAtomic, readJournal, readJson, readLinkName, repairJournal, replaceLink, runCheckpointWindow, writeJsonAtomic,
 } from './checkpoint.ts';
 import { createPaths, isSafeComponent, type AgentPaths, type RunKey, type TaskKey } from './paths.ts';
 import type { JournalRecord, UpdateJournal } from './status-update-manager.ts';
@@ -78,8 +79,9 @@ export class CheckpointStore implements UpdateJournal {
   }
 
   /**
-   * Creates a run: the sandbox (with the executor's `runs/latest` link), the container's runtime
-   * dir, the task's (empty) update journal, and the checkpoints of the executor and of the task.
+   * Creates a run: the sandbox (with the executor's `runs/latest` link, replaced atomically but not
+   * fsynced), the container's runtime dir, the task's (empty) update journal, and the checkpoints
+   * of the executor and of the task.
    * The directories are made synchronously (page cache, microseconds); the checkpoints go through
    * `commitAtomic`, whose fsyncs run side by side on the thread pool; at most 16 runs at once
    * (`runCheckpointWindow`), the others wait their turn. Durable when it resolves.
@@ -88,16 +90,19 @@ export class CheckpointStore implements UpdateJournal {
     // Through a window (checkpoint.ts): in a wave, the first runs launch while later ones are checkpointed.
     await runCheckpointWindow(async () => {
       const sandbox = this.paths.sandbox(key);
-      mkdirSync(this.paths.metaTask(key), { recursive: true });
-      mkdirSync(this.paths.containerRunDir(key), { recursive: true });
-      mkdirSync(sandbox, { recursive: true });
+      // The container's files go in the run's own directory (containerRunDir), made by the first. Top-down from the
+      // framework's `executors` directories: one mkdir per directory made (node's recursive mkdir first fails its way up).
+      makeDirsBelow(this.paths.metaExecutors(key.agentId, key.frameworkId), [key.executorId, 'runs', key.containerId, 'tasks', key.taskId]);
+      makeDirsBelow(dirname(dirname(this.paths.executorSandboxes(key.agentId, key.frameworkId, key.executorId))), [key.executorId, 'runs', key.containerId]);
       // Created before task.info, so that the fsync of their directory makes its entry durable too.
       closeSync(openSync(this.paths.taskUpdates(key), 'a', 0o600));
       await commitAtomic([
-        { kind: 'link', path: this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId), target: sandbox },
         { kind: 'file', path: this.paths.executorInfo(key.agentId, key.frameworkId, key.executorId), data: JSON.stringify(executor) },
         { kind: 'file', path: this.paths.taskInfo(key), data: JSON.stringify(task) },
       ]);
+      // Once the run is checkpointed, and not fsynced: what recovery needs of `latest` (is a custom executor's newest run still
+      // up?) only holds while the host stays up; after a power loss the host rebooted and no run survived (boot-id.ts).
+      replaceLink(sandbox, this.paths.latestRunLink(key.agentId, key.frameworkId, key.executorId));
     });
   }
 
@@ -113,6 +118,12 @@ export class CheckpointStore implements UpdateJournal {
   /** A task group task's own sandbox (`tasks/<task_id>` in its executor's run) and its nested container's runtime dir; after `prepareRun`. */
   async prepareNested(key: TaskKey): Promise<void> {
     await Promise.all([fs.mkdir(this.paths.taskSandbox(key), { recursive: true }), fs.mkdir(this.paths.nestedRunDir(key), { recursive: true })]);
+  }
+
+  /** The directory of a recovered run's container files: `container/` when an older agent made the run, else the run's own. */
+  recoveredContainerRunDir(key: RunKey): string {
+    const legacy = this.paths.legacyContainerRunDir(key);
+    return existsSync(legacy) ? legacy : this.paths.containerRunDir(key);
   }
 
   /** Whether a directory (a sandbox) is still there (garbage collection removes them). */
@@ -178,5 +189,27 @@ export class CheckpointStore implements UpdateJournal {
       frameworks,
       warnings,
     };
+  }
+}
+
+/**
+ * Makes `base/parts[0]/.../parts[n-1]` top-down, one mkdir per level (a level that exists is
+ * fine); when `base` itself is missing (the first run of a framework), recursively.
+ */
+export function makeDirsBelow(base: string, parts: readonly string[]): void {
+  let dir = base;
+  for (const [i, part] of parts.entries()) {
+    dir = join(dir, part);
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code === 'ENOENT' && i === 0) {
+        mkdirSync(join(base, ...parts), { recursive: true });
+        return;
+      }
+      throw e;
+    }
   }
 }

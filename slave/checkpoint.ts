@@ -69,6 +69,22 @@ export function linkAtomic(target: string, link: string): void {
   fsyncDir(dir);
 }
 
+/**
+ * Points the symlink `link` at `target` atomically (a new link renamed over the old one), without
+ * making it durable: for a link that only matters while the host stays up (a sandbox's
+ * `runs/latest`: after a power loss the host rebooted and no run still runs).
+ */
+export function replaceLink(target: string, link: string): void {
+  const tmp = tmpName(link);
+  symlinkSync(target, tmp);
+  try {
+    renameSync(tmp, link);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 /** The last path component the symlink points at, or undefined when there is no such link. */
 export function readLinkName(link: string): string | undefined {
   try {

@@ -24,8 +24,10 @@
  *           framework.info              FrameworkInfo (JSON)
  *           executors/<executor_id>/
  *               executor.info           ExecutorInfo (JSON; generated for a command task)
- *               runs/<container_id>/
- *                   container/          the containerizer's own files (pid, exit status)
+ *               runs/<container_id>/        also the containerizer's own files of the run's container
+ *                                       (containerizer/README.md: pids, container.json, exit_status, ...;
+ *                                       agents before 2026-11-23 kept them in a `container/` subdirectory,
+ *                                       which recovery still reads when it is there)
  *                   tasks/<task_id>/
  *                       task.info       TaskInfo (JSON)
  *                       container/      a task group task's nested container files (pid, exit status)
@@ -81,7 +83,10 @@ export function createPaths(workDir: string) {
       join(metaExecutor(agentId, frameworkId, executorId), 'executor.info'),
     metaRuns: (agentId: string, frameworkId: string, executorId: string) => join(metaExecutor(agentId, frameworkId, executorId), 'runs'),
     metaRun,
-    containerRunDir: (k: RunKey) => join(metaRun(k), 'container'),
+    /** The containerizer's files of a run's container: the run's own directory (one directory less per launch). */
+    containerRunDir: (k: RunKey) => metaRun(k),
+    /** Where agents before 2026-11-23 kept them (`runs/<container_id>/container/`); recovery looks there first. */
+    legacyContainerRunDir: (k: RunKey) => join(metaRun(k), 'container'),
     metaTasks: (k: RunKey) => join(metaRun(k), 'tasks'),
     metaTask,
     taskInfo: (k: TaskKey) => join(metaTask(k), 'task.info'),

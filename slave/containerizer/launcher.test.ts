@@ -83,7 +83,8 @@ test('a run directory named with a newline, quotes, a backslash and spaces launc
   t.like(await cz.wait(s.containerId), { kind: 'exited', exitCode: 3 });
   t.is(await readFile(join(s.sandbox, 'stdout'), 'utf8'), 'hello\n');
   await cz.cleanup(s.containerId);
-  t.deepEqual((await readdir(s.runDir)).sort(), ['exit_status', 'supervisor.log']);
+  // The run files stay as the record until the sandbox GC removes the run directory whole (no unlink per task); no temporary is left.
+  t.deepEqual((await readdir(s.runDir)).sort(), ['container.json', 'exit_status', 'pids', 'supervisor.log', 'task.sh']);
 });
 
 test('a request for a run directory that does not exist is answered with a failure, not a timeout', async (t) => {
@@ -103,6 +104,8 @@ test.serial('a launcher killed mid-wave is replaced: every launch starts exactly
   process.kill(before, 'SIGKILL');
   const results = await Promise.all(launches);
   for (const r of results) t.true(r.ok, r.ok ? '' : r.message);
+  // The handshake names the task's subshell, which has MESOS_SANDBOX only once it exec'd env: on a loaded host some take a moment.
+  for (let waited = 0; waited < 10_000 && specs.some((s) => tasksOf(s.sandbox) === 0); waited += 20) await new Promise((r) => setTimeout(r, 20));
   t.deepEqual(specs.map((s) => tasksOf(s.sandbox)), specs.map(() => 1));
   const after = await cz.launch(await spec(t, cz, dir, 'after', 'exit 5'));
   t.true(after.ok);

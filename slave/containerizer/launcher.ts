@@ -7,14 +7,16 @@
  * and the task's) or a failure value. The launcher is started on first use and again after it
  * died. Requests written to a launcher that died are settled once that launcher's stdout pipe is
  * closed by every holder (the launcher and the supervisors it started, which answer through it
- * before letting go): a request whose run directory was claimed by a supervisor that never
- * answered fails; one never claimed is sent again to the new launcher (the claim makes a resend
- * start nothing twice). A request not answered within `handshakeTimeoutMs` fails.
+ * before letting go): a request whose run directory was claimed (its `supervisor.log`, which a
+ * launcher creates with noclobber just before it starts the supervisor) and never answered
+ * fails; one never claimed is sent again to the new launcher (the claim makes a resend start
+ * nothing twice). A request not answered within `handshakeTimeoutMs` fails.
  *
  * Invariants: every `start` resolves exactly once; the launcher supervises nothing (tasks, exit
  * codes and supervisors never depend on it); nothing here keeps the agent's event loop alive.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { exists } from './run-files.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,8 @@ import { CLAIM_FILE, encodeRequest, parseReply } from './task-script.ts';
 
 export const LAUNCHER_PATH = fileURLToPath(new URL('./launcher.sh', import.meta.url));
 const LAUNCHER_PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** util-linux's setpriv (the package of setsid, which a launch requires): it gives the launcher a parent-death signal. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
 export type StartResult = { readonly ok: true; readonly supervisorPid: number; readonly taskPid: number } | { readonly ok: false; readonly message: string };
 
@@ -63,7 +67,13 @@ export function createLauncher(opts: LauncherOptions): Launcher {
   let closed = false;
 
   function spawnLauncher(): Instance {
-    const child = spawn('/bin/sh', [LAUNCHER_PATH, opts.supervisorPath], {
+    // SIGKILL when the agent dies (PR_SET_PDEATHSIG through setpriv, kept across its exec of sh): otherwise the launcher would
+    // read on the requests left in its pipe and start their tasks after the agent is gone, while (or after) the next agent
+    // finds their run directories without a record and reports them ended. A request it already took may still start (its
+    // supervisor writes `pids` within milliseconds, long before a new agent looks).
+    const words = [LAUNCHER_PATH, opts.supervisorPath];
+    const [file, args] = SETPRIV !== undefined ? [SETPRIV, ['--pdeathsig', 'KILL', '--', '/bin/sh', ...words]] : ['/bin/sh', words];
+    const child = spawn(file, args, {
       cwd: '/',
       env: { PATH: LAUNCHER_PATH_ENV },
       stdio: ['pipe', 'pipe', 'ignore'],

@@ -6,14 +6,13 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { mkdtemp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Resources } from '../../common/resources/resources.ts';
 import { asContainerId } from '../containerizer.ts';
-import type { Containerizer, ContainerId, LaunchSpec, Termination } from '../containerizer.ts';
+import type { Containerizer, LaunchSpec, Termination } from '../containerizer.ts';
 import { createPosixContainerizer } from './posix-containerizer.ts';
 import { readProcessTable } from './proc-stat.ts';
+import { launchBox, sh } from './launch-box.ts';
 
 let next = 0;
 
@@ -22,37 +21,11 @@ interface Box {
   spec(command: LaunchSpec['command'], extra?: Partial<LaunchSpec>): Promise<LaunchSpec>;
 }
 
-/** A temp dir removed at teardown, with every container launched from it SIGKILLed first. */
+/** A launch box (launch-box.ts) whose containers are named `c0`, `c1`, ... */
 async function box(t: ExecutionContext, cz: () => Containerizer[]): Promise<Box> {
-  const dir = await mkdtemp(join(tmpdir(), 'maestro-posix-'));
-  const ids: ContainerId[] = [];
-  t.teardown(async () => {
-    for (const c of cz()) for (const id of ids) await c.kill(id, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-  });
-  return {
-    dir,
-    async spec(command, extra = {}) {
-      const id = asContainerId(`c${next++}`);
-      ids.push(id);
-      const sandbox = join(dir, id, 'sandbox');
-      const runDir = join(dir, id, 'run');
-      await mkdir(sandbox, { recursive: true });
-      await mkdir(runDir, { recursive: true });
-      return {
-        containerId: id,
-        sandbox,
-        runDir,
-        command,
-        environment: { MESOS_SANDBOX: sandbox },
-        resources: Resources.parse('cpus:0.5;mem:64'),
-        ...extra,
-      };
-    },
-  };
+  const b = await launchBox(t, cz, { prefix: 'maestro-posix-', resources: 'cpus:0.5;mem:64' });
+  return { dir: b.dir, spec: (command, extra) => b.spec(`c${next++}`, command, extra) };
 }
-
-const sh = (value: string) => ({ shell: true, value, arguments: [] });
 
 async function run(t: ExecutionContext, command: LaunchSpec['command'], extra?: Partial<LaunchSpec>): Promise<{ termination: Termination; spec: LaunchSpec }> {
   const c = createPosixContainerizer();

@@ -29,7 +29,7 @@
  * a container is prepared before its process exists and cleaned up (no cgroup left) by `cleanup`,
  * by a launch that fails after the prepare, or by `recover` when the agent does not know it.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { chown, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,8 +50,9 @@ import { findTool, isDirectory, lookupUser, resolveCommand } from './launch-chec
 import type { UserEntry } from './launch-check.ts';
 import { createLauncher } from './launcher.ts';
 import type { Launcher } from './launcher.ts';
+import { isAgentHelper } from './agent-helpers.ts';
 import { reapChild, setChildSubreaper } from './native.ts';
-import { createTableReader, parseStat, readEnviron, readStat, readStatSync } from './proc-stat.ts';
+import { createTableReader, hasEnded, parseStat, readChildren, readEnvironSync, readStat, readStatSync, readSubtrees } from './proc-stat.ts';
 import type { ProcStat } from './proc-stat.ts';
 import { containerMembers } from './process-tree.ts';
 import {
@@ -60,11 +61,11 @@ import {
   parseExitStatus,
   parsePids,
   readRunFile,
-  removeRuntimeFiles,
+  readRunFileSync,
   writeRunFileAtomic,
 } from './run-files.ts';
 import type { ContainerRecord } from './run-files.ts';
-import { CLAIM_FILE, TASK_SCRIPT, taskScript } from './task-script.ts';
+import { CLAIM_FILE, LEGACY_CLAIM_FILE, TASK_SCRIPT, taskScript } from './task-script.ts';
 
 export const SUPERVISOR_PATH = fileURLToPath(new URL('./supervisor.sh', import.meta.url));
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -78,8 +79,11 @@ const USER_CACHE_MS = 60_000;
 /** Rounds of SIGKILL over a container racing with its own forks (or still dying) before giving up, and the pause between them. */
 const KILL_ROUNDS = 100;
 const KILL_ROUND_MS = 10;
-/** Orphans re-parented to the agent are reaped this long after a SIGCHLD (one /proc scan for a burst of exits). */
+/** Orphans re-parented to the agent are reaped this long after a SIGCHLD (one look at the agent's children for a burst of exits). */
 const REAP_DEBOUNCE_MS = 50;
+
+/** Reads of the agent's children, each followed by the subtrees of the new ones, before the whole table is read instead. */
+const SUBTREE_ROUNDS = 4;
 
 /** How often the supervisors of containers launched here are looked for in /proc besides SIGCHLD. */
 const SUPERVISOR_SWEEP_MS = 1000;
@@ -131,6 +135,8 @@ export interface PosixContainerizerOptions {
   readonly images?: ImageSupport;
   /** Why there is no image support (said in the failure of a task with an image). */
   readonly imagesUnavailable?: string;
+  /** Reads the whole process table (proc-stat.ts `readProcessTable`; a test counts the reads). */
+  readonly readTable?: () => Promise<ProcStat[]>;
 }
 
 interface Tracked {
@@ -147,6 +153,8 @@ interface Tracked {
   poll?: TimerHandle;
   /** The isolators know this container (prepared here, or recovered): cleanup must release it. */
   isolated: boolean;
+  /** `finish` has reaped the supervisor (or found it gone): its pid may name another process from now on. */
+  supervisorReleased: boolean;
   /** The first limit an isolator reported (an OOM kill); it decides the termination. */
   limitation?: ContainerLimitation;
 }
@@ -171,7 +179,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   const timers = opts.timers ?? watchingTimers;
   const agentPid = opts.agentPid ?? process.pid;
   const containers = new Map<ContainerId, Tracked>();
-  const readProcessTable = createTableReader();
+  const readProcessTable = createTableReader(opts.readTable);
   const isolator = opts.isolation?.isolator;
   const cgroups = opts.isolation?.cgroups;
   /**
@@ -211,7 +219,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   function track(id: ContainerId, runDir: string, record: ContainerRecord, spawnedHere: boolean): Tracked {
     let resolve!: (t: Termination) => void;
     const termination = new Promise<Termination>((r) => (resolve = r));
-    const t: Tracked = { id, runDir, record, known: new Map(), termination, resolve, ended: false, spawnedHere, isolated: false };
+    const t: Tracked = { id, runDir, record, known: new Map(), termination, resolve, ended: false, spawnedHere, isolated: false, supervisorReleased: false };
     if (record.taskStart !== undefined) t.known.set(record.taskPid, record.taskStart);
     containers.set(id, t);
     return t;
@@ -219,6 +227,16 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
 
   /** `pid:startTime` → the process's `MESOS_SANDBOX=...` entry ('' without one): an environment is read once per process. */
   const markerOf = new Map<string, string>();
+
+  function markerOfProcess(p: ProcStat): string {
+    const key = `${p.pid}:${p.startTime}`;
+    let found = markerOf.get(key);
+    if (found === undefined) {
+      found = readEnvironSync(p.pid).find((e) => e.startsWith('MESOS_SANDBOX=')) ?? '';
+      markerOf.set(key, found);
+    }
+    return found;
+  }
 
   /**
    * Orphans that carry the container's marker: re-parented to the agent, or, for a recovered
@@ -230,14 +248,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (marker === undefined) return marked;
     const supervisors = new Set([...containers.values()].map((c) => c.record.supervisorPid));
     for (const p of table) {
-      if ((p.ppid !== agentPid && (t.spawnedHere || p.ppid !== 1)) || supervisors.has(p.pid) || p.state === 'Z') continue;
-      const key = `${p.pid}:${p.startTime}`;
-      let found = markerOf.get(key);
-      if (found === undefined) {
-        found = (await readEnviron(p.pid)).find((e) => e.startsWith('MESOS_SANDBOX=')) ?? '';
-        markerOf.set(key, found);
-      }
-      if (found === marker) marked.add(p.pid);
+      if ((p.ppid !== agentPid && (t.spawnedHere || p.ppid !== 1)) || supervisors.has(p.pid) || hasEnded(p) || isAgentHelper(p.pid)) continue;
+      if (markerOfProcess(p) === marker) marked.add(p.pid);
     }
     if (markerOf.size > 4 * table.length + 1024) {
       const live = new Set(table.map((p) => `${p.pid}:${p.startTime}`));
@@ -246,8 +258,143 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     return marked;
   }
 
+  /** The kernel lists the agent's children (CONFIG_PROC_CHILDREN): a container launched here is found without reading all of /proc. */
+  const childrenListed = readChildren(agentPid) !== undefined;
+
+  /**
+   * The processes that can belong to a container launched here, read from the kernel's children
+   * lists instead of the whole of /proc (a host may run thousands of processes; a `true` task has
+   * none left). Why this holds every member: the agent is the child subreaper of everything the
+   * container ever forked (the supervisor re-parented to it, and so does every process of the
+   * container whose parent dies), so a live process of the container is either below its
+   * supervisor or below a child of the agent that is neither the launcher (its subtree: subshells
+   * and supervisors being started) nor the supervisor of another container launched here that
+   * `finish` has not reaped yet (alive or a zombie, it holds its pid; below it are only that
+   * container's processes, and a zombie has none).
+   * So the subtrees of the agent's other children, and of this container's supervisor, hold every
+   * member; the membership rules (process-tree.ts) then apply to them as to the whole table. A
+   * process re-parented to the agent while the subtrees were read (its parent died meanwhile)
+   * shows in the next read of the agent's children, and its subtree is read in turn, until a read
+   * shows no new child (a few rounds at most; then the whole table is read, as it is for a
+   * recovered container, whose orphans went to init, or without a subreaper or children lists).
+   * The first list may be the one the previous call read last: what changed since shows in the
+   * fresh read after the subtrees. A children list read while that process reaps one of them may
+   * skip a sibling (proc(5)'s caveat); the skipped one is found by the SIGKILL rounds once its
+   * parent is dead (it is then the agent's child). `wanted`: the containers asked for (their
+   * supervisors are read, the other unreaped supervisors are not).
+   */
+  function subtreeTable(wanted: ReadonlySet<Tracked>): ProcStat[] | undefined {
+    // The last list read serves as the first one: a child added since shows in the fresh read that follows.
+    let children = lastChildren ?? readChildren(agentPid);
+    lastChildren = undefined;
+    if (children === undefined) return undefined;
+    const others = new Set<number>();
+    for (const c of containers.values()) if (!wanted.has(c) && c.spawnedHere && !c.supervisorReleased) others.add(c.record.supervisorPid);
+    const launcherPid = launcher?.pid();
+    const listed = new Set<number>();
+    // The supervisors asked for are read whoever their parent is now: the launcher's subshell lets go of one right after
+    // its fork, but on a loaded host the supervisor may get through its whole handshake (and the agent to a kill) first,
+    // and below the launcher (not read) its task would not be found.
+    const own = [...wanted].filter((c) => !c.supervisorReleased).map((c) => c.record.supervisorPid);
+    for (const pid of own) listed.add(pid);
+    const table = readSubtrees(own);
+    if (table === undefined) return undefined;
+    for (let round = 0; round < SUBTREE_ROUNDS; round++) {
+      const fresh = children.filter((pid) => !listed.has(pid));
+      if (round > 0 && fresh.length === 0) {
+        lastChildren = children;
+        return table;
+      }
+      for (const pid of fresh) listed.add(pid);
+      const read = readSubtrees(withoutAttributedZombies(fresh.filter((pid) => !others.has(pid) && pid !== launcherPid)));
+      if (read === undefined) return undefined;
+      table.push(...read);
+      const again = readChildren(agentPid);
+      if (again === undefined) return undefined;
+      children = again;
+    }
+    return undefined;
+  }
+
+  /** The agent's children as last read by `subtreeTable` (a list of a thousand children costs ~0.1 ms to read). */
+  let lastChildren: readonly number[] | undefined;
+  /** The containers whose processes were asked for in this turn of the event loop: one subtree read serves them all. */
+  let asked: { readonly wanted: Set<Tracked>; readonly table: Promise<ProcStat[] | undefined> } | undefined;
+
+  /**
+   * `subtreeTable` for the containers asked for in one turn of the event loop together (those that
+   * end together, a kill wave): the union of their subtrees, each container's members then picked
+   * from it by the rules, as from the whole table. Undefined where the whole table must be read.
+   */
+  function sharedSubtreeTable(t: Tracked): Promise<ProcStat[] | undefined> {
+    if (!t.spawnedHere || !subreaper.ok || !childrenListed) return Promise.resolve(undefined);
+    if (asked === undefined) {
+      const wanted = new Set<Tracked>();
+      const table = new Promise<ProcStat[] | undefined>((resolve) => queueMicrotask(() => {
+        asked = undefined;
+        try {
+          resolve(subtreeTable(wanted));
+        } catch (e) {
+          // Not expected (every read answers a value); the whole table is the way that always works.
+          logger.warn({ error: messageOf(e) }, 'reading containers from the children lists failed; reading the whole process table');
+          resolve(undefined);
+        }
+      }));
+      asked = { wanted, table };
+    }
+    asked.wanted.add(t);
+    return asked.table;
+  }
+
+  /**
+   * Reaps the zombies among these children of the agent that belong to a container (as the SIGCHLD
+   * reaper does; orphans killed in a wave pile up between its runs, and every subtree read would
+   * read each of them again) and returns the others.
+   */
+  function withoutAttributedZombies(pids: readonly number[]): number[] {
+    let attributed: ((p: ProcStat) => boolean) | undefined;
+    const out: number[] = [];
+    for (const pid of pids) {
+      const s = readStatSync(pid);
+      if (s === undefined) continue;
+      if (s.state === 'Z' && s.ppid === agentPid) {
+        attributed ??= attribution();
+        if (attributed(s) && reapChild(pid) !== undefined) continue;
+      }
+      out.push(pid);
+    }
+    return out;
+  }
+
+  /** Supervisors whose end was handled while they were still the launcher's subshell's zombie (pid → start time): reaped once re-parented to the agent. */
+  const lateSupervisors = new Map<number, number>();
+
+  /** The agent's own session: its helpers that libuv spawned without a session of their own are in it, a container's processes never. */
+  const agentSession = readStatSync(agentPid)?.session;
+
+  /**
+   * Whether a zombie child of the agent is a container's orphan, to reap: by session, process group or an earlier
+   * sighting, or because it is in a session that is neither the agent's nor its own. A child the agent spawned itself
+   * is in the agent's session or leads its own (libuv's `detached`), and is libuv's to reap; any other child of the
+   * agent was re-parented to it, and nobody else will reap it (a daemon's second fork, whose session leader has exited,
+   * is found by no other rule once it is a zombie: no environment to read, its session led by a dead process).
+   * Supervisors and the agent's registered helpers excluded.
+   */
+  function attribution(): (p: ProcStat) => boolean {
+    const supervisors = new Set<number>();
+    const known = new Map<number, number>();
+    for (const c of containers.values()) {
+      supervisors.add(c.record.supervisorPid);
+      for (const [pid, start] of c.known) known.set(pid, start);
+    }
+    return (p) => !supervisors.has(p.pid) && !isAgentHelper(p.pid) && (
+      supervisors.has(p.session) || supervisors.has(p.pgrp) || known.get(p.pid) === p.startTime ||
+      (agentSession !== undefined && p.session !== agentSession && p.session !== p.pid)
+    );
+  }
+
   async function members(t: Tracked): Promise<ProcStat[]> {
-    const table = await readProcessTable();
+    const table = (await sharedSubtreeTable(t)) ?? (await readProcessTable());
     const marked = await markedOrphans(t, table);
     const found = containerMembers(
       table,
@@ -284,7 +431,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
   /** SIGKILL until no live member is left (a member may fork while it is being killed). */
   async function killAll(t: Tracked): Promise<void> {
     for (let round = 0; round < KILL_ROUNDS; round++) {
-      const live = (await members(t)).filter((p) => p.state !== 'Z');
+      // Not `state !== 'Z'`: a task whose main thread exited alone shows Z while its other threads run (hasEnded).
+      const live = (await members(t)).filter((p) => !hasEnded(p));
       if (live.length === 0) break;
       signalAll(live, 'SIGKILL');
       await new Promise<void>((r) => timers.setTimeout(r, round === 0 ? 0 : KILL_ROUND_MS));
@@ -321,20 +469,40 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
 
   /**
    * After a SIGCHLD: reaps zombies re-parented to the agent that belong to a container (by session,
-   * process group or an earlier sighting). Supervisors are left to libuv, which spawned them.
+   * process group or an earlier sighting). Supervisors are reaped by `finish`, with their container.
    */
   async function reapAttributedZombies(): Promise<void> {
-    if (containers.size === 0) return;
-    const table = await readProcessTable();
-    const supervisors = new Set<number>();
-    const known = new Map<number, number>();
-    for (const c of containers.values()) {
-      supervisors.add(c.record.supervisorPid);
-      for (const [pid, start] of c.known) known.set(pid, start);
+    for (const [pid, start] of lateSupervisors) {
+      const s = readStatSync(pid);
+      if (s === undefined || s.startTime !== start || (s.state === 'Z' && s.ppid === agentPid && reapChild(pid) !== undefined)) lateSupervisors.delete(pid);
+    }
+    if (containers.size === 0 && !childrenListed) return;
+    const attributed = attribution();
+    const supervisors = new Set([...containers.values()].map((c) => c.record.supervisorPid));
+    // A zombie to reap is a child of the agent: its children list (the supervisors and the launcher not even read), else the whole table.
+    const children = childrenListed ? readChildren(agentPid) : undefined;
+    const launcherPid = launcher?.pid();
+    const table = children !== undefined
+      ? children.filter((pid) => !supervisors.has(pid) && pid !== launcherPid).map(readStatSync).filter((p): p is ProcStat => p !== undefined)
+      : await readProcessTable();
+    // Live orphans in a session that is not the agent's, by their container's marker: one that leads its session (setsid,
+    // daemon(3)) is remembered now (its zombie will show nothing of its container), and a session a marked orphan is in
+    // was led by a process of that container (a daemon's first fork, a zombie as soon as it forked).
+    const byMarker = new Map<string, Tracked>();
+    for (const c of containers.values()) if (c.spawnedHere && !c.ended && c.record.marker !== undefined) byMarker.set(c.record.marker, c);
+    const markedSessions = new Set<number>();
+    if (byMarker.size > 0) {
+      for (const p of table) {
+        if (p.ppid !== agentPid || hasEnded(p) || p.session === agentSession || isAgentHelper(p.pid)) continue;
+        const owner = byMarker.get(markerOfProcess(p));
+        if (owner === undefined) continue;
+        markedSessions.add(p.session);
+        if (p.session === p.pid) owner.known.set(p.pid, p.startTime);
+      }
     }
     for (const p of table) {
-      if (p.state !== 'Z' || p.ppid !== agentPid || supervisors.has(p.pid)) continue;
-      if (supervisors.has(p.session) || supervisors.has(p.pgrp) || known.get(p.pid) === p.startTime) reapChild(p.pid);
+      if (p.state !== 'Z' || p.ppid !== agentPid || supervisors.has(p.pid) || p.pid === launcherPid) continue;
+      if (attributed(p) || (markedSessions.has(p.pid) && !isAgentHelper(p.pid))) reapChild(p.pid);
     }
   }
   reapers.add(reapAttributedZombies);
@@ -383,6 +551,8 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (watched && sweep === undefined) {
       sweep = timers.setInterval(() => {
         void finishEndedSupervisors();
+        // Also sees orphans that left the session while they live (their zombies are attributed by that sighting).
+        void reapAttributedZombies();
         keepSweeping();
       }, SUPERVISOR_SWEEP_MS);
     } else if (!watched && sweep !== undefined) {
@@ -400,10 +570,15 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     // A limit that ended the task (the OOM killer's SIGKILL) is read before the exit status: it wins.
     if (isolator !== undefined && t.isolated && t.limitation === undefined) t.limitation = isolator.limitation(t.id);
     await killContainer(t);
-    // The supervisor re-parented to the agent (a subreaper): its zombie is ours to reap.
-    const sup = await readStat(t.record.supervisorPid);
-    if (sup !== undefined && sup.state === 'Z' && sup.ppid === agentPid) reapChild(sup.pid);
-    const text = await readRunFile(t.runDir, RUN_FILES.exitStatus);
+    // The supervisor re-parented to the agent (a subreaper): its zombie is ours to reap. A very short task on a loaded host
+    // can end before the launcher's subshell let go of its supervisor: that zombie is reaped once it is the agent's.
+    const sup = readStatSync(t.record.supervisorPid);
+    if (sup !== undefined && sup.state === 'Z') {
+      if (sup.ppid === agentPid) reapChild(sup.pid);
+      else if (t.spawnedHere && sup.startTime === t.record.supervisorStart) lateSupervisors.set(sup.pid, sup.startTime);
+    }
+    t.supervisorReleased = true;
+    const text = readRunFileSync(t.runDir, RUN_FILES.exitStatus);
     const termination = text === undefined ? undefined : parseExitStatus(text);
     if (t.limitation !== undefined) return t.resolve(limited(t.limitation));
     t.resolve(termination ?? { kind: 'unknown', message: 'The container ended without recording an exit status' });
@@ -654,17 +829,26 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     const pids = fromRecord ?? parsePids((await readRunFile(c.runDir, RUN_FILES.pids)) ?? '');
     const statusText = await readRunFile(c.runDir, RUN_FILES.exitStatus);
     if (pids === undefined) {
+      // Reported ended: so nothing may start here any more. A launcher that outlived its agent (one started by an agent
+      // before 2026-11-23, without the parent-death signal, reads on the requests left in its pipe) would start the task
+      // after this answer, untracked. The claims are taken (the launcher's supervisor.log, an older supervisor's `claim`).
+      if (statusText === undefined) claimRunDir(c.runDir);
       return statusText !== undefined ? (parseExitStatus(statusText) ?? { kind: 'unknown', message: 'Malformed exit status' }) : { kind: 'unknown', message: 'No record of the container\'s processes' };
     }
     const record: ContainerRecord = fromRecord ?? pids;
     const t = track(c.containerId, c.runDir, record, false);
     // Under cgroups, only a container that has its cgroup (one launched by an agent that ran with cgroups) is the isolators'.
     t.isolated = isolator !== undefined && (cgroups === undefined || cgroups.hierarchy.exists(c.containerId));
-    const sup = await readStat(record.supervisorPid);
-    const alive =
-      sup !== undefined &&
-      sup.state !== 'Z' &&
-      (record.supervisorStart !== undefined ? sup.startTime === record.supervisorStart : (await readRunFile(`/proc/${record.supervisorPid}`, 'cmdline'))?.includes(SUPERVISOR_PATH) === true);
+    const sup = readStatSync(record.supervisorPid);
+    // Without a start time (the agent died before container.json), only the supervisor of this very run directory is ours:
+    // any supervisor's command line names supervisor.sh (another agent's on this host too), and a pid is reused.
+    const ours = sup !== undefined && (record.supervisorStart !== undefined ? sup.startTime === record.supervisorStart : isSupervisorOf(record.supervisorPid, c.runDir));
+    if (sup !== undefined && !ours && record.supervisorStart === undefined) {
+      // The pid names another process now: neither its descendants nor its session are this container's (the end's sweep
+      // would otherwise kill them, the rules taking an unknown start time for a match).
+      t.record = { ...record, supervisorStart: NOT_A_START_TIME };
+    }
+    const alive = ours && sup.state !== 'Z';
     if (alive) {
       watchRecovered(t);
       if (isolator !== undefined) void isolator.watch(c.containerId).then((l) => onLimitation(t, l));
@@ -787,7 +971,7 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
           };
         }
       }
-      const procs = (await members(t)).filter((p) => p.state !== 'Z');
+      const procs = (await members(t)).filter((p) => !hasEnded(p));
       return usageOf(procs, clock.now(), t.record);
     },
     networkInfos(id) {
@@ -807,9 +991,9 @@ export function createPosixContainerizer(opts: PosixContainerizerOptions = {}): 
     if (t === undefined) return;
     if (t.poll !== undefined) timers.clear(t.poll);
     containers.delete(id);
-    removeRuntimeFiles(t.runDir);
-    // task.sh holds the task's environment (secrets too): it goes with the container.
-    for (const name of [TASK_SCRIPT, `${TASK_SCRIPT}.tmp`, CLAIM_FILE]) rmSync(join(t.runDir, name), { force: true });
+    // The run files (task.sh, pids, container.json, ...) stay until the sandbox GC removes the run's meta directory whole,
+    // as Mesos keeps a run's meta directory: no unlink per task. task.sh holds nothing task.info beside it does not
+    // (the command and its environment; SECRET variables are not supported).
     // A container whose record was not written yet when the agent died is known by its bundle; detach is idempotent, so a record without `bridge` still detaches.
     if ((t.record.runtime === 'oci' || existsSync(join(t.runDir, 'bundle'))) && opts.images !== undefined) {
       const errors = await releaseImageContainer(id, t.runDir, opts.images, true);
@@ -831,6 +1015,33 @@ function bridgeNetworkInfo(ip: string, network: NetworkRequest): mesos.v1.Networ
   };
 }
 
+/** Takes a run directory's claims (O_EXCL), so that no supervisor, of this agent's launcher or an older one's, starts there later. */
+function claimRunDir(runDir: string): void {
+  for (const name of [CLAIM_FILE, LEGACY_CLAIM_FILE]) {
+    try {
+      closeSync(openSync(join(runDir, name), 'wx', 0o600));
+    } catch {
+      // Taken already (a supervisor was started, and its record will tell), or no run directory: nothing can start there.
+    }
+  }
+}
+
+/** A start time no process has (they count clock ticks since boot): the record's pid is known to name another process. */
+const NOT_A_START_TIME = -1;
+
+/** Whether `pid` runs supervisor.sh for `runDir` (its argv: /bin/sh SUPERVISOR_PATH RUN_DIR ...; the same directory by device and inode). */
+function isSupervisorOf(pid: number, runDir: string): boolean {
+  const argv = (readFileIfThere(`/proc/${pid}/cmdline`) ?? '').split('\0');
+  if (argv[1] !== SUPERVISOR_PATH || argv[2] === undefined || argv[2] === '') return false;
+  try {
+    const named = statSync(argv[2]);
+    const dir = statSync(runDir);
+    return named.ino === dir.ino && named.dev === dir.dev;
+  } catch {
+    return false;
+  }
+}
+
 function readFileIfThere(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
@@ -840,14 +1051,15 @@ function readFileIfThere(path: string): string | undefined {
 }
 
 /**
- * task.sh through a temporary name and a rename, so the supervisor reads all or nothing. No fsync:
- * it only matters until the supervisor has read it, and a crash before that loses the launch anyway.
- * Synchronous: a small page-cache write costs less than a round trip through the thread pool.
+ * task.sh, written in place: the supervisor reads it only after the launcher got the request, and
+ * the request goes only once this write returned, so no reader sees it half-written (an agent that
+ * dies mid-write sends no request, and its successor claims the run directory). No temporary name
+ * and rename (a rename less per task) and no fsync: it only matters until the supervisor has read
+ * it, and a crash before that loses the launch anyway. Synchronous: a small page-cache write costs
+ * less than a round trip through the thread pool.
  */
 function writeTaskScript(runDir: string, text: string): void {
-  const tmp = join(runDir, `${TASK_SCRIPT}.tmp`);
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, join(runDir, TASK_SCRIPT));
+  writeFileSync(join(runDir, TASK_SCRIPT), text, { mode: 0o600 });
 }
 
 /** Chowns the sandbox directory and its stdout and stderr (created when absent) to the task's user. */

@@ -8,6 +8,10 @@
  * for a disk, so a read costs a few microseconds, while the same read through libuv's thread pool
  * (open, fstat, read, close: four round trips) costs over ten times the CPU and queues behind
  * the checkpoints' fsyncs. A whole-table scan yields to the event loop between slices.
+ *
+ * The kernel also lists each thread's children (`/proc/<pid>/task/<tid>/children`, Linux's
+ * CONFIG_PROC_CHILDREN): `readSubtrees` reads the processes below some roots from those lists, a
+ * few reads where the whole table is one per process on the host.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
@@ -53,6 +57,15 @@ export function parseStat(text: string): ProcStat | undefined {
     rss: field(24),
   };
   return Number.isFinite(stat.startTime) && Number.isFinite(stat.ppid) ? stat : undefined;
+}
+
+/**
+ * Whether a process has ended for good: a zombie (or dead) with no thread left. A process whose
+ * main thread exited alone (exit(2), pthread_exit in main) shows `Z` while its other threads run
+ * and fork (ps calls it defunct): it is alive, it can be killed, and it must be.
+ */
+export function hasEnded(p: ProcStat): boolean {
+  return (p.state === 'Z' && p.threads <= 1) || p.state === 'X';
 }
 
 /** One process's stat now; undefined when it is gone or unreadable. */
@@ -122,11 +135,80 @@ export function createTableReader(scan: () => Promise<ProcStat[]> = readProcessT
   };
 }
 
+/**
+ * The children of one thread of a process (`/proc/<pid>/task/<tid>/children`; a process forked by a
+ * thread, or re-parented to it, is that thread's child). Undefined when the list cannot be read:
+ * the process is gone, or the kernel does not list children (no CONFIG_PROC_CHILDREN).
+ */
+export function readChildren(pid: number, tid: number = pid): number[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const out: number[] = [];
+  for (const word of text.split(' ')) if (word !== '') out.push(Number(word));
+  return out;
+}
+
+/** The children of every thread of `p` (one list for a single-threaded process); undefined when one cannot be read. */
+function childrenOf(p: ProcStat): number[] | undefined {
+  if (p.threads <= 1) return readChildren(p.pid);
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${p.pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const out: number[] = [];
+  for (const tid of tids) {
+    const list = readChildren(p.pid, Number(tid));
+    // A thread that ended meanwhile: its children went to another thread, listed too (or not yet: the caller's re-check).
+    if (list !== undefined) out.push(...list);
+  }
+  return out;
+}
+
+/**
+ * The processes of the subtrees rooted at `roots`, roots included, through the kernel's children
+ * lists (synchronous: a handful of /proc reads). A process that is gone (or has ended: a zombie
+ * has no children; `hasEnded`) when it is read is left out; its children, if it had any, were re-parented: to find
+ * them, the caller compares its own children before and after. Undefined when the children of a
+ * live process cannot be read (a kernel without children lists).
+ */
+export function readSubtrees(roots: Iterable<number>): ProcStat[] | undefined {
+  const out: ProcStat[] = [];
+  const seen = new Set<number>();
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const s = readStatSync(pid);
+    if (s === undefined) continue;
+    out.push(s);
+    if (hasEnded(s)) continue;
+    const children = childrenOf(s);
+    if (children === undefined) {
+      const now = readStatSync(pid);
+      if (now === undefined || hasEnded(now) || now.startTime !== s.startTime) continue;
+      return undefined;
+    }
+    stack.push(...children);
+  }
+  return out;
+}
+
 /** The process's environment as `NAME=value` strings (empty when unreadable). */
-export async function readEnviron(pid: number): Promise<string[]> {
+export function readEnvironSync(pid: number): string[] {
   try {
     return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter((s) => s !== '');
   } catch {
     return [];
   }
+}
+
+export async function readEnviron(pid: number): Promise<string[]> {
+  return readEnvironSync(pid);
 }

@@ -4,8 +4,9 @@
 # not Node: it must outlive the agent and cost little.
 #
 # Protocol (slave/containerizer/README.md has the whole story):
-#   0. claims RUN_DIR by creating RUN_DIR/claim under noclobber (O_EXCL, a builtin: no process):
-#      a request resent after a launcher died never starts a second task; then sources RUN_DIR/task.sh (written atomically
+#   0. runs only if the launcher could create RUN_DIR/supervisor.log (its stderr) under noclobber
+#      (O_EXCL): that file is the run directory's claim, so a request resent after a launcher
+#      died never starts a second task; sources RUN_DIR/task.sh (written atomically
 #      by the agent), which sets _maestro_sv_cwd, _maestro_sv_sandbox and the function
 #      _maestro_sv_exec (exec env -i ENV --default-signal [setpriv ...] ARGV);
 #   1. starts the task in the background in _maestro_sv_cwd, stdin from /dev/null, stdout and
@@ -29,9 +30,6 @@
 trap '' HUP INT QUIT TERM PIPE
 _maestro_sv_run=$1
 _maestro_sv_seq=$2
-set -C
-true 2>/dev/null >"$_maestro_sv_run/claim" || exit 0
-set +C
 if [ ! -r "$_maestro_sv_run/task.sh" ]; then
   printf 'no task.sh in the run directory\n' >&2
   printf '%s fail\n' "$_maestro_sv_seq"

@@ -12,8 +12,14 @@
  */
 
 export const TASK_SCRIPT = 'task.sh';
-/** Created by the supervisor (O_EXCL) before it starts the task: a run directory is started once. */
-export const CLAIM_FILE = 'claim';
+/**
+ * The run directory's claim: the supervisor's log (its stderr), which the launcher creates with
+ * noclobber (O_EXCL) before it starts the supervisor, so a run directory is started once. One file
+ * for both: every file a task makes costs an inode allocation.
+ */
+export const CLAIM_FILE = 'supervisor.log';
+/** The claim of supervisors started by agents before 2026-11-23 (removed at cleanup when there). */
+export const LEGACY_CLAIM_FILE = 'claim';
 
 export function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;

@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { registerAgentHelper } from '../containerizer/agent-helpers.ts';
 import { lookupUser } from '../containerizer/launch-check.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import { killTree, reapOrphans } from './kill-tree.ts';
@@ -103,6 +104,8 @@ function runCommand(
       resolve({ kind: 'error', message: `Failed to create subprocess: ${(error as Error).message}` });
       return;
     }
+    // The containerizer must not take it for an orphan of the task (it carries the task's MESOS_SANDBOX) nor reap it: libuv does.
+    const forget = registerAgentHelper(child.pid);
     const onAbort = () => {
       const pid = child.pid;
       if (pid === undefined) return;
@@ -110,10 +113,12 @@ function runCommand(
     };
     signal.addEventListener('abort', onAbort, { once: true });
     child.once('error', (error) => {
+      forget();
       signal.removeEventListener('abort', onAbort);
       resolve({ kind: 'error', message: `Failed to create subprocess: ${error.message}` });
     });
     child.once('exit', (code, sig) => {
+      forget();
       signal.removeEventListener('abort', onAbort);
       if (code !== null) resolve({ kind: 'exited', exitCode: code });
       else resolve({ kind: 'signaled', signal: sig ?? 'SIGKILL' });

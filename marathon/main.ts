@@ -174,7 +174,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         failover_timeout: config.failoverTimeoutSeconds,
         checkpoint: true,
         hostname: config.hostname,
-        webui_url: `http://${address}`,
+        webui_url: `http://${address}/ui/`,
         capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }, { type: 'GPU_RESOURCES' }],
       },
       ...(c.persistedFrameworkId() === undefined ? {} : { frameworkId: c.persistedFrameworkId() }),

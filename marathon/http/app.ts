@@ -28,6 +28,7 @@ import { createHttpMetrics } from './metrics.ts';
 import { registerPodsRoutes } from './pods-routes.ts';
 import { registerQueueRoutes } from './queue-routes.ts';
 import { registerTasksRoutes } from './tasks-routes.ts';
+import { registerMarathonUi } from '../ui/marathon-ui.ts';
 
 /** App definitions and group updates can be large; Marathon's default limit is about 1 MB per app. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -132,6 +133,7 @@ export function createMarathonApp(opts: MarathonAppOptions): FastifyInstance {
   const streams = registerEventsRoutes(app, ctx);
   deliverLocally = streams.deliver;
   registerInfoRoutes(app, ctx, { metrics, startedAtMs, ...(opts.abdicate !== undefined ? { abdicate: opts.abdicate } : {}) });
+  registerMarathonUi(app, ctx);
 
   app.addHook('preClose', (done) => {
     streams.closeAll();

@@ -1,22 +1,13 @@
 import test from 'ava';
 import pg from 'pg';
 import { migrate } from '../../common/db/migrations.ts';
-import { createTestDatabase } from '../../test/support/postgres.ts';
+import { openTestPools } from '../../test/support/postgres.ts';
 import { createPgMarathonStore } from './pg-store.ts';
 import { MARATHON_COMPONENT, marathonMigrations } from './schema.ts';
 import { appDefinition, podDefinition, storeContract, stored, version } from './store-contract.ts';
 
 async function freshPool(t: import('ava').ExecutionContext): Promise<pg.Pool> {
-  const db = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  // An idle client whose session the drop below terminates reports it here (as openDatabase's pool
-  // does); unheard, it would be an uncaught exception of the test process.
-  pool.on('error', () => undefined);
-  t.teardown(async () => {
-    await pool.end();
-    await db.drop();
-  });
-  return pool;
+  return (await openTestPools(t)).pool;
 }
 
 storeContract(test, 'pg store', async (t) => {

@@ -2,8 +2,8 @@
  * `maestro batch` against a real master, agents, PostgreSQL and Redis: a run on demand and its
  * history; a seconds-level cron schedule with FORBID; ON_FAILURE retries until success and until
  * the deadline; a Redis flush and a kill -9 of batch lose nothing; a parallel job starts only
- * when all its tasks fit, all together, each knowing its index and its peers; bad specs are
- * refused with 422 and store nothing.
+ * when all its tasks fit, all together, each knowing its index and its peers, and one that can
+ * never fit is aborted at its maxLaunchDelay; bad specs are refused with 422 and store nothing.
  */
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -91,8 +91,9 @@ test('a Redis flush and a kill -9 of batch lose no job and no pending run', asyn
   const redis = new Redis(c.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   t.teardown(() => redis.disconnect());
   await redis.connect();
+  // The queue mirrors the stored runs a moment later (writes gathered for 20 ms).
+  await eventually(async () => (await redis.exists(`maestro:${c.queueName}:${run.body.id}`)) === 1, 'the pending run to be in Redis');
   const keys = await redis.keys(`*${c.queueName}*`);
-  t.true(keys.length > 0, 'the pending run was in Redis');
   await redis.del(...keys);
   await c.batch.kill();
   const again = await c.restartBatch();
@@ -125,6 +126,19 @@ test('a parallel job waits until all its tasks fit, starts them together, and ea
   const peers = new Set(outputs.map((o) => o.split(' ')[1]));
   t.is(peers.size, 1, 'every task sees the same peer list');
   t.is([...peers][0].split(',').length, 3);
+
+  // A gang that can never fit (4 tasks of 0.6 cpus, 3 agents of 1 cpu) is aborted at its maxLaunchDelay.
+  const huge = job('huge', { cmd: 'true', cpus: 0.6, maxLaunchDelay: 2 }, { parallelism: 4 });
+  t.is((await call(b, 'POST', '/v1/jobs', huge)).status, 201);
+  const hugeRun = await call(b, 'POST', '/v1/jobs/huge/runs');
+  t.is(hugeRun.status, 201, hugeRun.text);
+  const aborted = await eventually(async () => {
+    const r = await call(b, 'GET', `/v1/jobs/huge/runs/${hugeRun.body.id}`);
+    return r.body?.status === 'FAILED' ? r.body : undefined;
+  }, 'the run to be aborted at its maxLaunchDelay', 20_000);
+  t.true(Date.parse(aborted.completedAt) - Date.parse(aborted.createdAt) >= 2000, JSON.stringify(aborted));
+  t.deepEqual(aborted.tasks, [], 'nothing was launched');
+  t.like((await call(b, 'GET', '/v1/jobs/huge?embed=history,activeRuns')).body, { history: { failureCount: 1, successCount: 0 }, activeRuns: [] });
 });
 
 test('bad job and schedule specs are refused with 422 and the failing paths; nothing is stored', async (t) => {

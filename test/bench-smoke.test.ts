@@ -53,6 +53,7 @@ const CASES: ReadonlyArray<[file: string, args: string[], bench: string, simulat
   ['marathon-deploy.bench.ts', ['10', '20', '3', '4', '3'], 'marathon-deploy', false],
   // The Slurm half is exercised by bench/support/slurm.test.ts.
   ['batch-vs-slurm.bench.ts', ['20', 'skip-slurm'], 'batch-vs-slurm', false],
+  ['ui-feed.bench.ts', ['100', '1000'], 'ui-feed', true],
 ];
 
 for (const [file, args, bench, simulated] of CASES) {

@@ -85,7 +85,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   let leadership: Leadership | undefined;
   const follower = createFollowerBatchService(() => leadership?.leader());
   const service: BatchService = delegating<BatchService>(follower, () => core);
-  const app = createBatchApp({ service, logger, clock: systemClock });
+  const app = createBatchApp({ service, logger, clock: systemClock, masters });
   try {
     await app.listen({ host: ip, port: values.http_port as number });
   } catch (e) {
@@ -123,11 +123,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         failover_timeout: values.failover_timeout as number,
         checkpoint: true,
         hostname,
-        webui_url: `http://${address}`,
+        webui_url: `http://${address}/ui/`,
         capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }],
       },
       ...(state.frameworkId === undefined ? {} : { frameworkId: state.frameworkId }),
       handler: c,
+      // The core acknowledges an update once its writes are committed (group commit): see batch-core.ts.
+      acks: 'explicit',
       logger,
     });
     await c.start(d);
@@ -150,6 +152,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       logger.info({ signal }, 'batch stopping');
       const force = setTimeout(() => process.exit(0), 5000);
       force.unref();
+      // The staged run states land and their updates are acknowledged while the driver still runs.
+      await core?.idle().catch(() => undefined);
       driver?.stop();
       await core?.idle().catch(() => undefined);
       core?.stop();

@@ -45,10 +45,18 @@ export interface JobRunSpec {
   readonly docker?: { readonly image: string; readonly forcePullImage: boolean };
   readonly user?: string;
   readonly volumes: readonly JobVolume[];
-  /** Seconds a failed run's retry may be delayed at most (Metronome's launch backoff cap). */
+  /**
+   * Seconds a pending run may wait to be launched (from its creation, or a retry's from the end of
+   * its backoff) before it is aborted (FAILED); also the cap of a retry's backoff.
+   */
   readonly maxLaunchDelay: number;
   readonly restart: { readonly policy: 'NEVER' | 'ON_FAILURE'; readonly activeDeadlineSeconds?: number };
   readonly taskKillGracePeriodSeconds?: number;
+  /**
+   * maestro's extension (Metronome has none): the run's place in the pending queue, an integer,
+   * higher first; absent = 0. Runs of equal priority launch oldest first.
+   */
+  readonly priority?: number;
   readonly secrets: Readonly<Record<string, { readonly source: string }>>;
 }
 
@@ -71,6 +79,11 @@ export interface ScheduleSpec {
   readonly startingDeadlineSeconds: number;
   readonly concurrencyPolicy: 'ALLOW' | 'FORBID';
   readonly enabled: boolean;
+  /**
+   * When the core created it or last re-armed it (enabled again, a new cron or zone): no tick
+   * before this fires, also after a restart. Stored, not part of Metronome's JSON.
+   */
+  readonly armedAt?: Timestamp;
 }
 
 export type RunStatus = 'INITIAL' | 'STARTING' | 'ACTIVE' | 'SUCCESS' | 'FAILED';
@@ -103,6 +116,13 @@ export interface JobRun {
   readonly reason?: string;
   /** The schedule that started it, if any. */
   readonly scheduleId?: string;
+  /** A retry's backoff: an INITIAL run does not launch before this time (stored, so a restart honours it). */
+  readonly notBefore?: Timestamp;
+  /**
+   * When a stop was asked (`.../actions/stop`) of a launched run: stored before the kill is sent,
+   * so a restarted core kills its tasks again and fails the run rather than retrying it.
+   */
+  readonly stopRequestedAt?: Timestamp;
 }
 
 /** A finished run as the history keeps it. */

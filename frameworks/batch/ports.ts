@@ -36,9 +36,11 @@ export interface BatchStore {
   finishedRun(jobId: string, runId: string): Promise<JobRun | undefined>;
   /**
    * Claims the cron tick `tickAt` of a schedule: true for exactly one caller, ever (several batch
-   * processes, restarts), so each tick starts at most one run.
+   * processes, restarts), so each tick starts at most one run. `then` (the tick's run) is applied
+   * in the same transaction when, and only when, the claim succeeds: a crash cannot leave a
+   * claimed tick without its run.
    */
-  claimTick(jobId: string, scheduleId: string, tickAt: Timestamp): Promise<boolean>;
+  claimTick(jobId: string, scheduleId: string, tickAt: Timestamp, then?: readonly BatchStoreOperation[]): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -55,8 +57,12 @@ export interface QueuedRun {
 export interface RunQueue {
   /** Adds or replaces a pending run. */
   enqueue(run: QueuedRun): Promise<void>;
+  /** `enqueue` of each run in turn, in as few round trips as the queue can. */
+  enqueueAll(runs: readonly QueuedRun[]): Promise<void>;
   /** Removes a run (launched, stopped or deleted); unknown ids are ignored. */
   remove(runId: string): Promise<void>;
+  /** `remove` of each id, in as few round trips as the queue can. */
+  removeAll(runIds: readonly string[]): Promise<void>;
   /** The pending runs that may launch now, highest priority first, oldest first among equals. */
   ready(now: number, limit: number): Promise<readonly QueuedRun[]>;
   /** How many runs wait (ready or not). */

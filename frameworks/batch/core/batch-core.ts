@@ -1,39 +1,74 @@
 /**
  * The batch framework's core: jobs, schedules and runs in memory, persisted through `BatchStore`
- * (the source of truth) before they take effect; pending runs in `RunQueue` (BullMQ), rebuilt from
- * the store at start. It is the REST layer's `BatchService` and the scheduler driver's
- * `SchedulerHandler`.
+ * (the source of truth); pending runs mirrored to `RunQueue` (BullMQ). It is the REST layer's
+ * `BatchService` and the scheduler driver's `SchedulerHandler`.
  *
- *   POST run / cron tick (claimTick: once) ──► run INITIAL, stored ──► queue
- *   offers ──► queue.ready ──► placeGang (all N tasks or none) ──► run STARTING, stored ──► ACCEPT
- *   status update ──► run-state.ts step ──► ACTIVE / SUCCESS / kill the rest / retry (queue) / FAILED
+ *   POST job / run ──► group commit ──► reply          cron tick ──► claimTick + its run (one transaction)
+ *   offers ──► pending runs in launch order (memory) ──► placeGang (all N tasks or none)
+ *          ──► STARTING (+ staged writes), one transaction ──► ACCEPT
+ *   status update ──► run-state.ts step ──► ACTIVE / SUCCESS / kill the rest / retry / FAILED, staged
+ *          ──► group commit (a timer of 0 ms) ──► ACKNOWLEDGE
  *
- * Invariants: every change runs in one serial job; a run is stored STARTING with its task ids
- * before its tasks are launched (a restarted batch knows them; reconciliation settles them); the
- * queue never holds what the store does not; offers are suppressed while the queue is empty.
- * A serial job that fails (PostgreSQL, Redis) leaves no half-applied change behind: the store is
- * written before memory; offers that were not accepted are declined; a queue write that failed
- * is repaired by a rebuild from memory (the store's pending runs) at the next maintenance round.
+ * Writes (group commit): every change runs in one serial job. API changes that arrive while a
+ * commit is in flight wait in `changes` and are planned and written together (one transaction),
+ * each answered after it; when that transaction fails, each is written alone, so only the ones
+ * the store refuses (their memory changes undone) are answered with an error.
+ * Status updates change memory at once and stage their writes (ACTIVE, finished runs, retries);
+ * the staged writes land with the next commit of any kind, and an update is acknowledged to the
+ * master only after its writes landed (explicit acks), so a crash before that makes the agent
+ * send the update again and the restarted core, which has the run as stored, records it once.
+ * Every other write goes after the staged ones in the same transaction, so none overtakes them.
  *
- * Maintenance (every `maintenanceMs`): rebuild the queue if a write to it failed, re-apply the
+ * Invariants: a run is stored STARTING with its task ids before its tasks are launched (a
+ * restarted batch knows them; reconciliation settles them); a run is answered to the API only
+ * once stored; the queue (Redis) is written after the store, never holds what the store does not,
+ * and is only a mirror, written in batches every `queueWriteMs` (a run launched before its write
+ * never reaches it), one batch at a time and never awaited inside the serial job (a Redis that
+ * hangs stalls nothing but the mirror): the launch order is computed here from the stored runs (queue-order.ts, the
+ * order BullMQ keeps: `run.priority` higher first, then oldest); a retry's backoff is stored
+ * with it (`notBefore`); offers are suppressed while no run waits. A serial job that fails
+ * (PostgreSQL, Redis) leaves no half-applied change behind; a queue write that failed is repaired
+ * by a rebuild at the next maintenance round.
+ *
+ * Gang priority (gang-reserve.ts): a parallel run at the head of the ready runs that has waited
+ * `gangReserveSeconds` and does not fit holds back the offers it could use from the runs behind it.
+ *
+ * Launch deadline (Metronome's `maxLaunchDelay`): a pending run not launched within that many
+ * seconds of becoming due (run-state.ts `launchDeadline`, from the stored createdAt / notBefore)
+ * is aborted: FAILED, in the history, out of the queue. One timer waits for the earliest deadline
+ * (`nextDeadline`, which may be early: a run since launched; the check then finds nothing and
+ * re-arms); every offer cycle checks first, so no run launches after its deadline. This bounds how
+ * long a gang that can never fit holds offers back.
+ *
+ * Maintenance (every `maintenanceMs`): rebuild the queue if a write to it failed or it no longer
+ * holds as many runs as were written there (a Redis flushed without a reconnect), re-apply the
  * demand if the call failed, reconcile the tasks of runs still STARTING or stopping, send kills
  * again (stopping runs, tasks of deleted jobs) until their tasks end: nothing waits forever on a
  * call or an answer that was lost.
  */
 import type { mesos } from '../../../proto/types.generated.ts';
 import type { Clock, Logger, TimerHandle, Timers } from '../../../common/ports.ts';
-import type { DriverCalls, SchedulerHandler, TaskRef } from '../../sdk/scheduler-handler.ts';
+import type { CallResult, DriverCalls, SchedulerHandler, TaskRef } from '../../sdk/scheduler-handler.ts';
 import { createOfferPool, type OfferPool } from '../../../marathon/placement/offer-pool.ts';
 import { createSerial } from '../../../marathon/core/serial.ts';
 import type { JobHistory, JobRun, JobSpec, RunTask, ScheduleSpec, Timestamp } from '../model.ts';
 import type { BatchResult, BatchService, BatchStore, BatchStoreOperation, QueuedRun, RunQueue } from '../ports.ts';
 import { buildRunTasks, jobDemand, placeGang } from './gang-launch.ts';
-import { isFinal, isLaunchLost, isTerminalTaskState, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { holdsOffers, reservedAgents, usageByAgent, type TaskScalars } from './gang-reserve.ts';
+import { dueAt, isFinal, isLaunchLost, isTerminalTaskState, launchDeadline, launchDeadlineReason, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
 import { runId as newRunId, taskId as newTaskId } from './run-ids.ts';
+import { readyRuns, type SequencedRun } from '../queue/queue-order.ts';
 import { parseCron, ticksBetween, nextTick } from '../spec/cron.ts';
 
-/** The driver calls the batch core makes (frameworks/sdk `DriverCalls`). */
-export type BatchDriver = DriverCalls;
+/** An acknowledgement of a status update (Mesos ACKNOWLEDGE). */
+export interface StatusAck {
+  readonly taskId: string;
+  readonly agentId: string;
+  readonly uuid: string;
+}
+
+/** The driver calls the batch core makes (frameworks/sdk `DriverCalls`), and explicit acknowledgements. */
+export type BatchDriver = DriverCalls & { acknowledge(ack: StatusAck): Promise<CallResult> };
 
 export interface BatchCoreOptions {
   readonly store: BatchStore;
@@ -56,11 +91,43 @@ export interface BatchCoreOptions {
   readonly maintenanceMs?: number;
   /** Seconds a task may stay TASK_UNKNOWN (asked again every round) before its attempt counts as lost (default 600). */
   readonly unknownTaskSeconds?: number;
+  /** Seconds a parallel run at the head of the ready runs waits before it holds back the offers it could use (default 10). */
+  readonly gangReserveSeconds?: number;
+  /** Milliseconds queue writes gather before they go to Redis together (default 20): the mirror lags by about this. */
+  readonly queueWriteMs?: number;
+}
+
+/** An API change waiting for the next group commit. */
+interface PendingChange {
+  readonly plan: () => PlannedChange;
+  readonly resolve: (r: BatchResult<unknown>) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** A planned API change: its answer, its writes, its memory change (made before the commit, undone if it fails), and what follows the commit. */
+interface PlannedChange {
+  readonly result: BatchResult<unknown>;
+  readonly ops?: readonly BatchStoreOperation[];
+  readonly undo?: () => void;
+  readonly after?: () => void;
 }
 
 const iso = (ms: number): Timestamp => new Date(ms).toISOString();
+/** Node runs a longer timeout at once (it takes the delay as a 32-bit int): a far deadline is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const notFound = (message: string): BatchResult<never> => ({ ok: false, status: 404, message });
-const scheduleKey = (jobId: string, scheduleId: string): string => `${jobId}\u0000${scheduleId}`;
+const priorityOf = (run: JobRun): number => run.spec.run.priority ?? 0;
+const scalarsOf = (job: JobSpec): TaskScalars => ({ cpus: job.run.cpus, mem: job.run.mem, disk: job.run.disk, gpus: job.run.gpus });
+/** A run without its retry backoff (what a launched run is stored as). */
+const withoutNotBefore = (run: JobRun): JobRun => {
+  if (run.notBefore === undefined) return run;
+  const { notBefore: _, ...rest } = run;
+  return rest;
+};
+
+/** When a pending run entered the queue (epoch ms): its creation, or for a retry the start of its backoff. */
+const queuedAt = (run: JobRun): number =>
+  (run.notBefore === undefined ? Date.parse(run.createdAt) : Date.parse(run.notBefore) - retryDelayMs(run, run.attempt));
 
 export function createBatchCore(opts: BatchCoreOptions): BatchCore {
   return new BatchCore(opts);
@@ -79,25 +146,51 @@ export class BatchCore implements BatchService, SchedulerHandler {
   private tick: TimerHandle | undefined;
   private maintenance: TimerHandle | undefined;
   private scheduleCheckedUntil: number;
-  /** When a schedule was created or (re)armed: no tick before it fires. Absent: since ever. */
-  private readonly scheduleSince = new Map<string, number>();
   /** A write to the queue failed: it may miss runs until the next rebuild. */
   private queueSuspect = false;
   /** Tasks of deleted jobs that were killed: the kill is sent again until they are over. */
   private readonly orphans = new Map<string, string | undefined>();
   /** Since when (ms) a task of a run has been TASK_UNKNOWN without a word since. */
   private readonly unknownSince = new Map<string, number>();
-  /** A retry's backoff (epoch ms), kept for queue rebuilds; a restart forgets it (the retry is then due at once). */
-  private readonly notBefore = new Map<string, number>();
+  /** Each pending (INITIAL) run's place among runs of equal priority. */
+  private readonly seqOf = new Map<string, number>();
+  private nextSeq = 0;
+  /** Writes of status updates not committed yet, by key (a run's newer write replaces its older one). */
+  private readonly staged = new Map<string, BatchStoreOperation>();
+  /** Acknowledgements to send once everything staged before them is committed. */
+  private readonly pendingAcks: StatusAck[] = [];
+  /** Runs finished by a staged write: still found by `run()` until it lands. */
+  private readonly finishing = new Map<string, JobRun>();
+  private flushQueued = false;
+  /** API changes waiting for the next group commit. */
+  private readonly changes: PendingChange[] = [];
+  /** Queue writes to make after the next commit: run id -> the run to enqueue, or null to remove it. */
+  private readonly queueWrites = new Map<string, QueuedRun | null>();
+  /** Runs the queue holds as far as this core wrote it (a run never written there needs no remove). */
+  private readonly mirrored = new Set<string>();
+  private queueWriteQueued = false;
+  /** The queue call in flight, if any (`queueCall`). */
+  private queueBusy: Promise<void> | undefined;
   private demand: boolean | undefined;
   /** Offers were declined with a refusal filter since the last revive. */
   private filtered = false;
+  /** No pending run's launch deadline comes before this (epoch ms); it may be early (see the header). */
+  private nextDeadline = Number.POSITIVE_INFINITY;
+  private deadlineTimer: TimerHandle | undefined;
+  /** When `deadlineTimer` is due (infinite: none). */
+  private deadlineTimerAt = Number.POSITIVE_INFINITY;
   private stopped = false;
 
   constructor(private readonly opts: BatchCoreOptions) {
     for (const j of opts.state.jobs) this.jobsById.set(j.id, j);
     for (const { jobId, schedule } of opts.state.schedules) this.schedulesOf(jobId).set(schedule.id, schedule);
-    for (const r of opts.state.activeRuns) this.rememberRun(r);
+    // Pending runs take their places in the order they entered the queue (the store lists them by
+    // job id): the launch order among equal priorities is the one before the restart.
+    const loaded = [...opts.state.activeRuns].sort((a, b) => queuedAt(a) - queuedAt(b) || (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    for (const r of loaded) {
+      this.rememberRun(r);
+      if (r.stopRequestedAt !== undefined) this.stopping.add(r.id);
+    }
     this.frameworkId = opts.state.frameworkId;
     // Ticks missed while no batch ran still fire when within their starting deadline (claimTick keeps them single).
     const maxDeadline = Math.max(0, ...[...this.schedulesByJob.values()].flatMap((m) => [...m.values()].map((s) => s.startingDeadlineSeconds)));
@@ -116,7 +209,11 @@ export class BatchCore implements BatchService, SchedulerHandler {
   /** Rebuilds the queue from the stored pending runs, connects the driver and starts the schedule ticker. */
   async start(driver: BatchDriver): Promise<void> {
     this.driver = driver;
+    // Runs whose deadline passed while no batch ran are aborted before the queue is rebuilt.
+    await this.serial.run(() => this.abortOverdue(this.opts.clock.now())).catch((e: unknown) => this.logError('launch deadlines', e));
+    this.armDeadlineTimer();
     await this.rebuildFromMemory();
+    await this.queueBusy;
     this.tick = this.opts.timers.setInterval(() => void this.serial.run(() => this.fireSchedules()).catch((e: unknown) => this.logError('schedules', e)), this.opts.tickMs ?? 1000);
     this.maintenance = this.opts.timers.setInterval(() => void this.serial.run(() => this.maintain()).catch((e: unknown) => this.logError('maintenance', e)), this.opts.maintenanceMs ?? 30_000);
     await this.serial.run(() => this.updateDemand());
@@ -126,10 +223,19 @@ export class BatchCore implements BatchService, SchedulerHandler {
     this.stopped = true;
     if (this.tick !== undefined) this.opts.timers.clear(this.tick);
     if (this.maintenance !== undefined) this.opts.timers.clear(this.maintenance);
+    if (this.deadlineTimer !== undefined) this.opts.timers.clear(this.deadlineTimer);
   }
 
-  idle(): Promise<void> {
-    return this.serial.run(() => undefined);
+  /** Resolves when every change so far is done, its writes (staged ones too) are committed, and the queue is written. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.serial.run(async () => {
+        await this.commit([]);
+        this.writeQueue();
+      });
+      if (this.queueBusy === undefined) return;
+      await this.queueBusy;
+    }
   }
 
   persistedFrameworkId(): string | undefined {
@@ -155,12 +261,14 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return jobId === undefined ? all : all.filter((r) => r.jobId === jobId);
   }
 
-  history(jobId: string): Promise<JobHistory> {
+  async history(jobId: string): Promise<JobHistory> {
+    // Runs finished a moment ago may be staged still: the history is read after they land.
+    if (this.finishing.size > 0) await this.serial.run(() => this.commit([]));
     return this.opts.store.history(jobId);
   }
 
   async run(jobId: string, runId: string): Promise<JobRun | undefined> {
-    const active = this.runsById.get(runId);
+    const active = this.runsById.get(runId) ?? this.finishing.get(runId);
     if (active && active.jobId === jobId) return active;
     return this.opts.store.finishedRun(jobId, runId);
   }
@@ -177,19 +285,26 @@ export class BatchCore implements BatchService, SchedulerHandler {
   // --- changes ----------------------------------------------------------------------------------
 
   createJob(job: JobSpec, schedules: readonly ScheduleSpec[] = []): Promise<BatchResult<JobSpec>> {
-    return this.serial.run(async () => {
-      if (this.jobsById.has(job.id)) return { ok: false as const, status: 409 as const, message: `Job with id ${job.id} already exists` };
-      await this.opts.store.apply([{ op: 'putJob', job }, ...schedules.map((schedule): BatchStoreOperation => ({ op: 'putSchedule', jobId: job.id, schedule }))]);
+    return this.change<JobSpec>(() => {
+      if (this.jobsById.has(job.id)) return { result: { ok: false as const, status: 409 as const, message: `Job with id ${job.id} already exists` } };
       this.jobsById.set(job.id, job);
-      for (const s of schedules) this.schedulesOf(job.id).set(s.id, s);
-      return { ok: true as const, value: job };
+      const armed = schedules.map((s) => this.armed(s));
+      for (const s of armed) this.schedulesOf(job.id).set(s.id, s);
+      return {
+        result: { ok: true as const, value: job },
+        ops: [{ op: 'putJob', job }, ...armed.map((schedule): BatchStoreOperation => ({ op: 'putSchedule', jobId: job.id, schedule }))],
+        undo: () => {
+          this.jobsById.delete(job.id);
+          this.schedulesByJob.delete(job.id);
+        },
+      };
     });
   }
 
   updateJob(job: JobSpec): Promise<BatchResult<JobSpec>> {
     return this.serial.run(async () => {
       if (!this.jobsById.has(job.id)) return notFound(`Job '${job.id}' does not exist`);
-      await this.opts.store.apply([{ op: 'putJob', job }]);
+      await this.commit([{ op: 'putJob', job }]);
       this.jobsById.set(job.id, job);
       return { ok: true as const, value: job };
     });
@@ -203,36 +318,60 @@ export class BatchCore implements BatchService, SchedulerHandler {
       if (active.length > 0 && !stopCurrentJobRuns) {
         return { ok: false as const, status: 409 as const, message: 'Job has active runs. Use stopCurrentJobRuns=true to stop them' };
       }
-      for (const r of active) await this.killRun(r);
-      await this.opts.store.apply([{ op: 'deleteJob', jobId: id }]);
+      // Stored first: a delete that fails (answered 5xx) kills nothing. Then the runs' tasks are
+      // orphans, killed now and again at every maintenance round until they are over.
+      await this.commit([{ op: 'deleteJob', jobId: id }]);
       for (const r of active) {
-        if (r.status === 'INITIAL') await this.queueOp('remove', (q) => q.remove(r.id));
+        if (r.status === 'INITIAL') this.queueSet(r.id, null);
         for (const t of r.tasks) if (!isTerminalTaskState(t.status)) this.orphans.set(t.id, t.agentId);
         this.forgetRun(r);
+        await Promise.all(r.tasks.filter((t) => !isTerminalTaskState(t.status)).map((t) => this.driver?.kill(t.id, t.agentId)));
       }
-      for (const s of this.schedulesByJob.get(id)?.values() ?? []) this.scheduleSince.delete(scheduleKey(id, s.id));
       this.jobsById.delete(id);
       this.schedulesByJob.delete(id);
+      this.scheduleQueueWrite();
       await this.updateDemand();
       return { ok: true as const, value: job };
     });
   }
 
   startRun(jobId: string, scheduleId?: string): Promise<BatchResult<JobRun>> {
-    return this.serial.run(() => this.createRun(jobId, scheduleId));
+    return this.change<JobRun>(() => {
+      const run = this.newRun(jobId, scheduleId);
+      if (!run) return { result: notFound(`Job '${jobId}' does not exist`) };
+      this.rememberRun(run);
+      return {
+        result: { ok: true as const, value: run },
+        ops: [{ op: 'putRun', run }],
+        undo: () => this.forgetRun(run),
+        after: () => this.queueSet(run.id, this.queued(run)),
+      };
+    });
   }
 
   stopRun(jobId: string, runId: string): Promise<BatchResult<JobRun>> {
     return this.serial.run(async () => {
       const run = this.runsById.get(runId);
       if (!run || run.jobId !== jobId) return notFound(`Run '${runId}' of job '${jobId}' does not exist`);
-      this.stopping.add(run.id);
       if (run.status === 'INITIAL') {
-        await this.finish(run, 'FAILED', 'stopped');
-        return { ok: true as const, value: this.finished(run, 'FAILED', 'stopped') };
+        const done = this.finished(run, 'FAILED', 'stopped');
+        await this.commit([{ op: 'finishRun', run: done }]);
+        this.queueSet(run.id, null);
+        this.forgetRun(run);
+        this.scheduleQueueWrite();
+        await this.updateDemand();
+        return { ok: true as const, value: done };
       }
-      await this.killRun(run);
-      return { ok: true as const, value: run };
+      // The stop is stored before the kill (and before the answer): a restarted core kills again
+      // and does not retry the run; a stop that cannot be stored kills nothing (answered 5xx).
+      let marked = run;
+      if (run.stopRequestedAt === undefined) {
+        marked = { ...run, stopRequestedAt: iso(this.opts.clock.now()) };
+        await this.commit([{ op: 'putRun', run: marked }]);
+        this.rememberRun(marked);
+      }
+      await this.killRun(marked);
+      return { ok: true as const, value: marked };
     });
   }
 
@@ -240,10 +379,10 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return this.serial.run(async () => {
       if (!this.jobsById.has(jobId)) return notFound(`Job '${jobId}' does not exist`);
       if (this.schedulesOf(jobId).has(schedule.id)) return { ok: false as const, status: 409 as const, message: `Schedule with id ${schedule.id} already exists` };
-      await this.opts.store.apply([{ op: 'putSchedule', jobId, schedule }]);
-      this.schedulesOf(jobId).set(schedule.id, schedule);
-      this.scheduleSince.set(scheduleKey(jobId, schedule.id), this.opts.clock.now());
-      return { ok: true as const, value: schedule };
+      const armed = this.armed(schedule);
+      await this.commit([{ op: 'putSchedule', jobId, schedule: armed }]);
+      this.schedulesOf(jobId).set(schedule.id, armed);
+      return { ok: true as const, value: armed };
     });
   }
 
@@ -251,11 +390,13 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return this.serial.run(async () => {
       const old = this.schedulesByJob.get(jobId)?.get(schedule.id);
       if (!old) return notFound(`Schedule '${schedule.id}' of job '${jobId}' does not exist`);
-      await this.opts.store.apply([{ op: 'putSchedule', jobId, schedule }]);
-      this.schedulesOf(jobId).set(schedule.id, schedule);
       // Enabled again or a new timing: ticks from before this change are not its ticks.
-      if (!old.enabled || old.cron !== schedule.cron || old.timezone !== schedule.timezone) this.scheduleSince.set(scheduleKey(jobId, schedule.id), this.opts.clock.now());
-      return { ok: true as const, value: schedule };
+      const rearmed = !old.enabled || old.cron !== schedule.cron || old.timezone !== schedule.timezone;
+      const { armedAt: _, ...given } = schedule;
+      const next: ScheduleSpec = rearmed ? this.armed(given) : old.armedAt === undefined ? given : { ...given, armedAt: old.armedAt };
+      await this.commit([{ op: 'putSchedule', jobId, schedule: next }]);
+      this.schedulesOf(jobId).set(schedule.id, next);
+      return { ok: true as const, value: next };
     });
   }
 
@@ -263,26 +404,132 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return this.serial.run(async () => {
       const s = this.schedulesByJob.get(jobId)?.get(scheduleId);
       if (!s) return notFound(`Schedule '${scheduleId}' of job '${jobId}' does not exist`);
-      await this.opts.store.apply([{ op: 'deleteSchedule', jobId, scheduleId }]);
+      await this.commit([{ op: 'deleteSchedule', jobId, scheduleId }]);
       this.schedulesOf(jobId).delete(scheduleId);
-      this.scheduleSince.delete(scheduleKey(jobId, scheduleId));
       return { ok: true as const, value: s };
     });
   }
 
-  private async createRun(jobId: string, scheduleId?: string): Promise<BatchResult<JobRun>> {
+  /** A schedule armed now: ticks before this moment are not its ticks (stored with it, so a restart knows). */
+  private armed(s: ScheduleSpec): ScheduleSpec {
+    return { ...s, armedAt: iso(this.opts.clock.now()) };
+  }
+
+  private newRun(jobId: string, scheduleId?: string): JobRun | undefined {
     const job = this.jobsById.get(jobId);
-    if (!job) return notFound(`Job '${jobId}' does not exist`);
+    if (!job) return undefined;
     const now = this.opts.clock.now();
-    const run: JobRun = {
+    return {
       id: newRunId(now, this.opts.random), jobId, status: 'INITIAL', createdAt: iso(now), spec: job, attempt: 1, tasks: [],
       ...(scheduleId === undefined ? {} : { scheduleId }),
     };
-    await this.opts.store.apply([{ op: 'putRun', run }]);
-    this.rememberRun(run);
-    await this.queueOp('enqueue', (q) => q.enqueue(this.queued(run, now)));
-    await this.updateDemand(true);
-    return { ok: true as const, value: run };
+  }
+
+  // --- group commit -----------------------------------------------------------------------------
+
+  /**
+   * An API change, planned and written with the others that wait for the same commit. `plan`
+   * runs in the serial job and changes memory (later plans see it); the reply comes after the commit.
+   */
+  private change<T>(plan: () => PlannedChange): Promise<BatchResult<T>> {
+    return new Promise<BatchResult<T>>((resolve, reject) => {
+      this.changes.push({ plan, resolve: resolve as (r: BatchResult<unknown>) => void, reject });
+      if (this.changes.length === 1) void this.serial.run(() => this.commitChanges()).catch((e: unknown) => this.logError('commit', e));
+    });
+  }
+
+  private async commitChanges(): Promise<void> {
+    const items = this.changes.splice(0);
+    const planned: { readonly item: PendingChange; readonly change: PlannedChange }[] = [];
+    for (const item of items) {
+      try {
+        planned.push({ item, change: item.plan() });
+      } catch (e) {
+        item.reject(e);
+      }
+    }
+    let done = planned;
+    const failed = new Map<PendingChange, unknown>();
+    try {
+      await this.commit(planned.flatMap((p) => p.change.ops ?? []));
+    } catch (e) {
+      // One change the store refuses must not fail the others it was grouped with: each is tried
+      // alone, in order (a change that needed an earlier one which failed fails too).
+      done = [];
+      for (const p of planned) {
+        if (planned.length === 1) {
+          failed.set(p.item, e);
+          continue;
+        }
+        try {
+          await this.commit(p.change.ops ?? []);
+          done.push(p);
+        } catch (alone) {
+          failed.set(p.item, alone);
+        }
+      }
+      for (const p of [...planned].reverse()) if (failed.has(p.item)) p.change.undo?.();
+      for (const p of planned) if (failed.has(p.item)) p.item.reject(failed.get(p.item));
+    }
+    if (done.length === 0) return;
+    try {
+      for (const p of done) p.change.after?.();
+      this.scheduleQueueWrite();
+      await this.updateDemand(done.some((p) => p.change.after !== undefined));
+    } finally {
+      // Stored: answered as done whatever the queue and the demand call did (maintenance repairs those).
+      for (const p of done) p.item.resolve(p.change.result);
+    }
+  }
+
+  /**
+   * Writes the staged writes and then `ops` in one transaction; then sends the acknowledgements
+   * that waited for them. Throws when the store fails: the staged writes and the acknowledgements
+   * stay for the next commit, `ops` are not written. Runs inside the serial job.
+   */
+  private async commit(ops: readonly BatchStoreOperation[]): Promise<void> {
+    const staged = [...this.staged];
+    const acks = this.pendingAcks.splice(0);
+    this.staged.clear();
+    // Each staged write is the only one of its run: putRuns may go first, as one multi-row statement.
+    const all = [...staged.filter(([, op]) => op.op === 'putRun'), ...staged.filter(([, op]) => op.op !== 'putRun')].map(([, op]) => op).concat(ops);
+    try {
+      if (all.length > 0) await this.opts.store.apply(all);
+    } catch (e) {
+      // Nothing stages while this serial job runs: put them back as they were.
+      for (const [k, op] of staged) this.staged.set(k, op);
+      this.pendingAcks.unshift(...acks);
+      if (staged.length > 0 || acks.length > 0) this.scheduleFlush(1000);
+      throw e;
+    }
+    for (const [, op] of staged) if (op.op === 'finishRun') this.finishing.delete(op.run.id);
+    const driver = this.driver;
+    for (const a of acks) {
+      void driver?.acknowledge(a).then((r) => {
+        if (!r.ok) this.opts.logger.warn({ taskId: a.taskId, status: r.status, message: r.message }, 'acknowledgement failed');
+      });
+    }
+  }
+
+  /** Stages a status update's write of a run (its latest replaces an earlier one): it lands with the next commit. */
+  private stage(op: Extract<BatchStoreOperation, { op: 'putRun' | 'finishRun' }>): void {
+    const key = `run:${op.run.id}`;
+    this.staged.delete(key); // re-inserted last: the map keeps write order
+    this.staged.set(key, op);
+    if (op.op === 'finishRun') this.finishing.set(op.run.id, op.run);
+    this.scheduleFlush(0);
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushQueued || this.stopped) return;
+    this.flushQueued = true;
+    this.opts.timers.setTimeout(() => {
+      this.flushQueued = false;
+      void this.serial.run(async () => {
+        await this.commit([]);
+        this.scheduleQueueWrite();
+      }).catch((e: unknown) => this.logError('writing staged run states (retried in 1 s)', e));
+    }, delayMs);
   }
 
   // --- schedules --------------------------------------------------------------------------------
@@ -304,21 +551,28 @@ export class BatchCore implements BatchService, SchedulerHandler {
   /**
    * One schedule: of its ticks after `from` (and after it was created or re-armed) and within its
    * starting deadline, only the latest starts a run. Ticks missed together (a restart, a late
-   * check) start one run, not one each (as a Kubernetes CronJob catches up).
+   * check) start one run, not one each (as a Kubernetes CronJob catches up). The claim and the
+   * run are one transaction: a crash between them cannot lose the tick.
    */
   private async fireSchedule(jobId: string, s: ScheduleSpec, from: number, now: number): Promise<void> {
     if (!s.enabled) return;
     const cron = parseCron(s.cron);
     if (!cron.ok) return;
-    const after = Math.max(from, now - s.startingDeadlineSeconds * 1000 - 1, this.scheduleSince.get(scheduleKey(jobId, s.id)) ?? -Infinity);
+    const after = Math.max(from, now - s.startingDeadlineSeconds * 1000 - 1, s.armedAt === undefined ? -Infinity : Date.parse(s.armedAt));
     const tick = ticksBetween(cron.cron, s.timezone, after, now).at(-1);
     if (tick === undefined) return;
-    if (!(await this.opts.store.claimTick(jobId, s.id, iso(tick)))) return; // another batch (or an earlier us) fired it
-    if (s.concurrencyPolicy === 'FORBID' && this.activeRuns(jobId).length > 0) {
+    const forbidden = s.concurrencyPolicy === 'FORBID' && this.activeRuns(jobId).length > 0;
+    const run = forbidden ? undefined : this.newRun(jobId, s.id);
+    await this.commit([]); // the staged writes first: nothing overtakes them
+    if (!(await this.opts.store.claimTick(jobId, s.id, iso(tick), run ? [{ op: 'putRun', run }] : []))) return; // another batch (or an earlier us) fired it
+    if (!run) {
       this.opts.logger.info({ jobId, schedule: s.id, tick: iso(tick) }, 'schedule tick skipped: a run is active (FORBID)');
       return;
     }
-    await this.createRun(jobId, s.id);
+    this.rememberRun(run);
+    this.queueSet(run.id, this.queued(run));
+    this.scheduleQueueWrite();
+    await this.updateDemand(true);
   }
 
   // --- scheduler events ---------------------------------------------------------------------------
@@ -326,10 +580,10 @@ export class BatchCore implements BatchService, SchedulerHandler {
   subscribed(frameworkId: string): Promise<void> {
     return this.serial.run(async () => {
       if (this.frameworkId !== frameworkId) {
-        await this.opts.store.apply([{ op: 'putFrameworkId', frameworkId }]);
+        await this.commit([{ op: 'putFrameworkId', frameworkId }]);
         this.frameworkId = frameworkId;
       }
-      const known = [...this.runsById.values()].flatMap((r) => r.tasks.map(taskRef));
+      const known = [...this.runsById.values()].flatMap((r) => r.tasks.filter((t) => !isTerminalTaskState(t.status)).map(taskRef));
       if (known.length > 0) void this.driver?.reconcile(known);
       // Implicit too: tasks the master runs for us that no run knows (a kill that did not land) are killed.
       void this.driver?.reconcile([]);
@@ -346,8 +600,17 @@ export class BatchCore implements BatchService, SchedulerHandler {
     // Offers are used or declined at once; nothing is held.
   }
 
+  /**
+   * Handled at once (memory); its writes are staged and it is acknowledged after they land
+   * (explicit acknowledgements: the driver runs with `acks: 'explicit'`).
+   */
   update(status: mesos.v1.TaskStatus): Promise<void> {
-    return this.serial.run(() => this.handleStatus(status));
+    return this.serial.run(async () => {
+      await this.handleStatus(status);
+      if (!status.uuid || !status.agent_id) return; // a reconciliation answer: nothing to acknowledge
+      this.pendingAcks.push({ taskId: status.task_id.value, agentId: status.agent_id.value, uuid: status.uuid });
+      this.scheduleFlush(0);
+    });
   }
 
   error(message: string): void {
@@ -384,33 +647,48 @@ export class BatchCore implements BatchService, SchedulerHandler {
       await driver.decline(unused, { refuse_seconds: refuse });
       if (refuse > 0) this.filtered = true;
     }
+    this.scheduleQueueWrite();
     await this.updateDemand();
   }
 
-  /** Places the ready runs on `offers` and stores them STARTING; throws (changing nothing) when the queue or the store fails. */
+  /** The pending runs that may launch at `now`, in launch order (queue-order.ts: priority, then age). */
+  private readyRuns(now: number, limit: number): JobRun[] {
+    const entries: SequencedRun[] = [];
+    for (const r of this.runsById.values()) {
+      if (r.status !== 'INITIAL') continue;
+      entries.push({ run: this.queued(r), seq: this.seqOf.get(r.id) ?? 0 });
+    }
+    return readyRuns(entries, now, limit).map((q) => this.runsById.get(q.runId)!);
+  }
+
+  /** Places the ready runs on `offers` and stores them STARTING; throws (changing nothing) when the store fails. */
   private async planLaunches(offers: readonly mesos.v1.Offer[]): Promise<{ launches: Map<string, mesos.v1.TaskInfo[]>; gangWaiting: boolean }> {
     const now = this.opts.clock.now();
+    await this.abortOverdue(now); // no run launches after its deadline (the timer may not have run yet)
     let pools: OfferPool[] = offers.map(createOfferPool);
-    const waiting = await this.opts.queue.ready(now, 1000);
     const launches = new Map<string, mesos.v1.TaskInfo[]>();
     const ops: BatchStoreOperation[] = [];
     const launched: JobRun[] = [];
     let gangWaiting = false;
-    for (const q of waiting) {
-      const run = this.runsById.get(q.runId);
-      if (!run || run.status !== 'INITIAL') {
-        await this.queueOp('remove', (x) => x.remove(q.runId));
-        continue;
-      }
+    /** Agents held back for a waiting gang at the head (gang-reserve.ts); later runs do not use their offers. */
+    let reserved: Set<string> | undefined;
+    const reserveAfterMs = (this.opts.gangReserveSeconds ?? 10) * 1000;
+    for (const run of this.readyRuns(now, 1000)) {
       const count = run.spec.parallelism ?? 1;
-      const gang = placeGang(jobDemand(run.spec, this.opts.role), count, pools);
+      const usable = reserved === undefined ? pools : pools.filter((p) => !reserved!.has(p.agent.agentId));
+      const gang = placeGang(jobDemand(run.spec, this.opts.role), count, usable);
       if (!gang.ok) {
         // All of it later, or none: nothing is held. A gang that spans agents needs their offers in one
         // round, so what it could not use comes back at the next allocation (no decline filter).
-        if (count > 1) gangWaiting = true;
+        if (count > 1 && !gangWaiting) {
+          // The head gang: the first parallel run in launch order that does not fit.
+          gangWaiting = true;
+          if (holdsOffers(count, dueAt(run), now, reserveAfterMs)) reserved = reservedAgents(scalarsOf(run.spec), pools, this.usageByAgent());
+        }
         continue;
       }
-      pools = [...gang.pools];
+      const placedPools = new Map(gang.pools.map((p) => [p.offerId, p]));
+      pools = pools.map((p) => placedPools.get(p.offerId) ?? p);
       const taskIds = Array.from({ length: count }, (_, i) => newTaskId(run.jobId, run.id, run.attempt, i));
       const infos = buildRunTasks(run.spec, { jobId: run.jobId, runId: run.id, taskIds }, gang.placements);
       gang.placements.forEach((p, i) => {
@@ -419,19 +697,30 @@ export class BatchCore implements BatchService, SchedulerHandler {
         launches.set(p.offerId, list);
       });
       const tasks: RunTask[] = gang.placements.map((p, i) => ({ id: taskIds[i], index: p.index, agentId: p.match.agentId, host: p.match.hostname }));
-      const next: JobRun = { ...run, status: 'STARTING', tasks };
+      const next: JobRun = { ...withoutNotBefore(run), status: 'STARTING', tasks };
       ops.push({ op: 'putRun', run: next });
       launched.push(next);
     }
     if (launched.length > 0) {
-      await this.opts.store.apply(ops);
+      // The staged writes go in the same transaction, before these.
+      await this.commit(ops);
       for (const r of launched) {
         this.rememberRun(r);
-        this.notBefore.delete(r.id);
-        await this.queueOp('remove', (q) => q.remove(r.id));
+        this.queueSet(r.id, null);
       }
     }
     return { launches, gangWaiting };
+  }
+
+  /** What this framework's unfinished tasks hold, per agent. */
+  private usageByAgent(): Map<string, TaskScalars> {
+    const tasks: { agentId: string | undefined; scalars: TaskScalars }[] = [];
+    for (const r of this.runsById.values()) {
+      if (r.status === 'INITIAL') continue;
+      const scalars = scalarsOf(r.spec);
+      for (const t of r.tasks) if (!isTerminalTaskState(t.status)) tasks.push({ agentId: t.agentId, scalars });
+    }
+    return usageByAgent(tasks);
   }
 
   // --- status updates ---------------------------------------------------------------------------
@@ -449,11 +738,21 @@ export class BatchCore implements BatchService, SchedulerHandler {
       }
       return;
     }
+    const known = run.tasks.find((t) => t.id === taskId);
+    // An ended task stays ended: once its end is acknowledged the master forgets it, and asked
+    // again (a re-subscription, a restart) it answers TASK_GONE, which must not undo the outcome.
+    if (isTerminalTaskState(known?.status)) return;
     const now = this.opts.clock.now();
-    if (run.status === 'STARTING' && !this.stopping.has(run.id) && run.tasks.every((t) => t.status === undefined)
-      && isLaunchLost(run.tasks.find((t) => t.id === taskId), status.state, status.reason)) {
+    if (run.status === 'STARTING' && !this.stopping.has(run.id) && isLaunchLost(known, status.state, status.reason)) {
       // Never started (its offer was gone, or it never reached the master): launched again, not
       // failed; after the retry backoff all the same, so a launch that keeps getting lost cannot spin.
+      // A parallel run is all or none: its other tasks (another offer's ACCEPT may have landed) are
+      // killed as tasks no run knows, again at every maintenance round until they are over.
+      for (const t of run.tasks) {
+        if (t.id === taskId || isTerminalTaskState(t.status)) continue;
+        this.orphans.set(t.id, t.agentId);
+        void this.driver?.kill(t.id, t.agentId);
+      }
       this.opts.logger.info({ runId: run.id, taskId, state: status.state }, 'run launch lost; queued again');
       await this.requeue(run, { ...run }, now + retryDelayMs(run, run.attempt + 1));
       return;
@@ -467,29 +766,37 @@ export class BatchCore implements BatchService, SchedulerHandler {
     }));
     const step = stepOf(run, tasks);
     const next: JobRun = { ...run, tasks };
+    // A task of a parallel run that ended while its siblings go on is stored with its end before
+    // the update is acknowledged: reconciliation cannot tell it again (see above).
+    const ended = isTerminalTaskState(state);
     switch (step.kind) {
       case 'progress': {
-        // STARTING -> ACTIVE is kept in memory only: the store's STARTING run with its task ids is
-        // what a restart needs, and reconciliation tells it the tasks' states again.
-        this.rememberRun({ ...next, status: step.status });
+        const progressed: JobRun = { ...next, status: step.status };
+        this.rememberRun(progressed);
+        // ACTIVE is stored (staged: it costs a row in a shared transaction, nothing when the run
+        // ends before the commit); running task states alone are not, reconciliation tells them again.
+        if (ended || (step.status === 'ACTIVE' && run.status !== 'ACTIVE')) this.stage({ op: 'putRun', run: progressed });
         return;
       }
       case 'kill-rest':
         this.rememberRun(next);
+        if (ended) this.stage({ op: 'putRun', run: next });
         for (const id of step.taskIds) {
           const t = next.tasks.find((x) => x.id === id);
           void this.driver?.kill(id, t?.agentId);
         }
         return;
       case 'success':
-        await this.finish(next, 'SUCCESS');
+        this.finishStaged(next, 'SUCCESS');
+        await this.updateDemand();
         return;
       case 'attempt-failed': {
         if (shouldRetry(next, now, this.stopping.has(run.id))) {
           await this.requeue(run, { ...next, reason: step.reason }, now + retryDelayMs(next, next.attempt + 1));
           return;
         }
-        await this.finish(next, 'FAILED', this.stopping.has(run.id) ? 'stopped' : step.reason);
+        this.finishStaged(next, 'FAILED', this.stopping.has(run.id) ? 'stopped' : step.reason);
+        await this.updateDemand();
         return;
       }
     }
@@ -510,30 +817,93 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return 'TASK_LOST';
   }
 
-  /** The run's next attempt waits in the queue (fresh task ids), not before `notBefore`. */
+  /**
+   * The run's next attempt waits (fresh task ids), not before `notBefore`, which is stored with
+   * it: a restarted core honours the backoff. Staged: a crash before it lands leaves the stored
+   * attempt, whose update the agent sends again.
+   */
   private async requeue(run: JobRun, next: JobRun, notBefore: number): Promise<void> {
-    const retry: JobRun = { ...next, status: 'INITIAL', attempt: next.attempt + 1, tasks: [] };
-    await this.opts.store.apply([{ op: 'putRun', run: retry }]);
+    const retry: JobRun = { ...next, status: 'INITIAL', attempt: next.attempt + 1, tasks: [], notBefore: iso(notBefore) };
     for (const t of run.tasks) {
       this.taskToRun.delete(t.id);
       this.unknownSince.delete(t.id);
     }
+    this.seqOf.delete(retry.id); // a retry goes behind the runs of its priority
     this.rememberRun(retry);
-    this.notBefore.set(retry.id, notBefore);
-    await this.queueOp('enqueue', (q) => q.enqueue(this.queued(retry, this.opts.clock.now())));
+    this.stage({ op: 'putRun', run: retry });
+    this.queueSet(retry.id, this.queued(retry));
     await this.updateDemand(true);
   }
 
   private finished(run: JobRun, status: 'SUCCESS' | 'FAILED', reason?: string): JobRun {
-    return { ...run, status, completedAt: iso(this.opts.clock.now()), ...(reason === undefined ? {} : { reason }) };
+    return { ...withoutNotBefore(run), status, completedAt: iso(this.opts.clock.now()), ...(reason === undefined ? {} : { reason }) };
   }
 
-  private async finish(run: JobRun, status: 'SUCCESS' | 'FAILED', reason?: string): Promise<void> {
-    const done = this.finished(run, status, reason);
-    await this.opts.store.apply([{ op: 'finishRun', run: done }]);
-    if (run.status === 'INITIAL') await this.queueOp('remove', (q) => q.remove(run.id)); // a launched run left the queue at its launch
+  /** A launched run ended: its history entry is staged (see `stage`). */
+  private finishStaged(run: JobRun, status: 'SUCCESS' | 'FAILED', reason?: string): void {
+    this.stage({ op: 'finishRun', run: this.finished(run, status, reason) });
     this.forgetRun(run);
-    await this.updateDemand();
+  }
+
+  /**
+   * Aborts the pending runs whose launch deadline (`maxLaunchDelay` after they became due) is at or
+   * before `now`: FAILED with the reason, in the history, out of the queue, as Metronome aborts a
+   * run that did not start in time. One transaction; when it fails nothing changes and the timer
+   * tries again in a second. Cheap when nothing is due (one comparison). In the serial job.
+   */
+  private async abortOverdue(now: number): Promise<void> {
+    if (this.stopped) return;
+    if (now < this.nextDeadline) {
+      this.armDeadlineTimer();
+      return;
+    }
+    const overdue: JobRun[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const r of this.runsById.values()) {
+      if (r.status !== 'INITIAL') continue;
+      const deadline = launchDeadline(r);
+      if (deadline <= now) overdue.push(r);
+      else if (deadline < next) next = deadline;
+    }
+    if (overdue.length > 0) {
+      const done = overdue.map((r) => this.finished(r, 'FAILED', launchDeadlineReason(r)));
+      try {
+        await this.commit(done.map((run): BatchStoreOperation => ({ op: 'finishRun', run })));
+      } catch (e) {
+        this.armDeadlineTimer(); // nextDeadline is still passed: again in a second
+        throw e;
+      }
+      for (const r of overdue) {
+        this.opts.logger.info({ jobId: r.jobId, runId: r.id, attempt: r.attempt, dueAt: iso(dueAt(r)), maxLaunchDelay: r.spec.run.maxLaunchDelay }, 'run aborted: not started within maxLaunchDelay');
+        this.queueSet(r.id, null);
+        this.forgetRun(r);
+      }
+    }
+    this.nextDeadline = next;
+    this.armDeadlineTimer();
+    if (overdue.length > 0) {
+      this.scheduleQueueWrite();
+      await this.updateDemand();
+    }
+  }
+
+  /** One timer for the earliest launch deadline (a deadline already passed: its abort failed, tried again in a second). */
+  private armDeadlineTimer(): void {
+    if (this.driver === undefined || this.stopped) return;
+    const now = this.opts.clock.now();
+    const at = this.nextDeadline <= now ? now + 1000 : this.nextDeadline;
+    if (at === this.deadlineTimerAt) return;
+    if (this.deadlineTimer !== undefined) this.opts.timers.clear(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    this.deadlineTimerAt = at;
+    if (at === Number.POSITIVE_INFINITY) return;
+    const timer = this.opts.timers.setTimeout(() => {
+      if (this.deadlineTimer !== timer) return;
+      this.deadlineTimer = undefined;
+      this.deadlineTimerAt = Number.POSITIVE_INFINITY;
+      void this.serial.run(() => this.abortOverdue(this.opts.clock.now())).catch((e: unknown) => this.logError('launch deadlines (tried again in 1 s)', e));
+    }, Math.min(at - now, MAX_TIMER_MS));
+    this.deadlineTimer = timer;
   }
 
   private async killRun(run: JobRun): Promise<void> {
@@ -544,6 +914,16 @@ export class BatchCore implements BatchService, SchedulerHandler {
   private rememberRun(run: JobRun): void {
     this.runsById.set(run.id, run);
     for (const t of run.tasks) this.taskToRun.set(t.id, run.id);
+    if (run.status === 'INITIAL') {
+      if (!this.seqOf.has(run.id)) this.seqOf.set(run.id, ++this.nextSeq);
+      const deadline = launchDeadline(run);
+      if (deadline < this.nextDeadline) {
+        this.nextDeadline = deadline;
+        this.armDeadlineTimer();
+      }
+    } else {
+      this.seqOf.delete(run.id);
+    }
   }
 
   private forgetRun(run: JobRun): void {
@@ -553,7 +933,7 @@ export class BatchCore implements BatchService, SchedulerHandler {
     }
     this.runsById.delete(run.id);
     this.stopping.delete(run.id);
-    this.notBefore.delete(run.id);
+    this.seqOf.delete(run.id);
   }
 
   private schedulesOf(jobId: string): Map<string, ScheduleSpec> {
@@ -565,15 +945,17 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return m;
   }
 
-  private queued(run: JobRun, now: number): QueuedRun {
-    return { jobId: run.jobId, runId: run.id, priority: 0, notBefore: Math.max(now, this.notBefore.get(run.id) ?? now) };
+  /** A pending run as the queue holds it: its priority, and its backoff (or its creation: due at once). */
+  private queued(run: JobRun): QueuedRun {
+    return {
+      jobId: run.jobId, runId: run.id, priority: priorityOf(run),
+      notBefore: run.notBefore === undefined ? Date.parse(run.createdAt) : Date.parse(run.notBefore),
+    };
   }
 
-  /** Runs waiting for resources: exactly what the queue holds (this core is its only writer). */
+  /** Runs waiting for resources (this core's own count: no Redis round trip). */
   private pendingRuns(): number {
-    let n = 0;
-    for (const r of this.runsById.values()) if (r.status === 'INITIAL') n++;
-    return n;
+    return this.seqOf.size;
   }
 
   /** Suppresses offers while nothing waits; revives when something does (`added`: new work, clear decline filters). */
@@ -597,23 +979,103 @@ export class BatchCore implements BatchService, SchedulerHandler {
     this.demand = want;
   }
 
-  /** A queue write; a failure is logged and repaired by the next maintenance round's rebuild (the store has the run). */
-  private async queueOp(what: string, op: (q: RunQueue) => Promise<void>): Promise<void> {
-    try {
-      await op(this.opts.queue);
-    } catch (e) {
-      this.queueSuspect = true;
-      this.logError(`queue ${what}`, e);
-    }
+  /** A run's next queue write (null: remove it); a run added and removed before either was written costs Redis nothing. */
+  private queueSet(runId: string, q: QueuedRun | null): void {
+    if (q === null && !this.mirrored.has(runId)) this.queueWrites.delete(runId);
+    else this.queueWrites.set(runId, q);
+    this.scheduleQueueWrite();
   }
 
-  private rebuildFromMemory(): Promise<void> {
-    const now = this.opts.clock.now();
-    return this.queueOp('rebuild', (q) => q.rebuild([...this.runsById.values()].filter((r) => r.status === 'INITIAL').map((r) => this.queued(r, now))));
+  private scheduleQueueWrite(): void {
+    if (this.queueWriteQueued || this.stopped || this.queueWrites.size === 0) return;
+    this.queueWriteQueued = true;
+    this.opts.timers.setTimeout(() => {
+      this.queueWriteQueued = false;
+      void this.serial.run(() => this.writeQueue()).catch((e: unknown) => this.logError('queue write', e));
+    }, this.opts.queueWriteMs ?? 20);
+  }
+
+  /**
+   * The queue writes gathered since the last call, batched (one removeAll, one enqueueAll), taken
+   * in a serial job and sent outside it (see `queueCall`), one batch at a time. Taken only after
+   * the store has what they mirror: with staged writes pending, the flush that commits them
+   * schedules this again; with a batch in flight, its end does.
+   */
+  private writeQueue(): void {
+    if (this.queueBusy !== undefined || this.queueWrites.size === 0 || this.staged.size > 0) return;
+    const writes = [...this.queueWrites];
+    this.queueWrites.clear();
+    const add = writes.flatMap(([, q]) => (q === null ? [] : [q]));
+    const remove = writes.flatMap(([id, q]) => (q === null ? [id] : []));
+    for (const id of remove) this.mirrored.delete(id);
+    for (const q of add) this.mirrored.add(q.runId);
+    void this.queueCall('write', async (q) => {
+      if (remove.length > 0) await q.removeAll(remove);
+      if (add.length > 0) await q.enqueueAll(add);
+    });
+  }
+
+  /**
+   * A call to the queue, after the one in flight. Never awaited inside a serial job: a Redis that
+   * does not answer (each call may wait out connect timeouts) stalls no API call, offer or status
+   * update, only the mirror. Never rejects: a failure is logged and marks the queue for a rebuild
+   * at the next maintenance round (the store has the runs).
+   */
+  private queueCall(what: string, op: (q: RunQueue) => Promise<void>): Promise<void> {
+    const call = (this.queueBusy ?? Promise.resolve()).then(async () => {
+      try {
+        await op(this.opts.queue);
+      } catch (e) {
+        this.queueSuspect = true;
+        this.logError(`queue ${what}`, e);
+      }
+    });
+    this.queueBusy = call;
+    void call.then(() => {
+      if (this.queueBusy !== call) return;
+      this.queueBusy = undefined;
+      this.scheduleQueueWrite(); // what gathered meanwhile
+    });
+    return call;
+  }
+
+  /**
+   * Whether the queue still holds as many runs as this core wrote there (one round trip): a Redis
+   * flushed without a reconnect (FLUSHALL, an operator's DEL) is found here and rebuilt at once.
+   */
+  private checkQueue(): void {
+    this.writeQueue();
+    if (this.queueBusy !== undefined || this.staged.size > 0 || this.queueWrites.size > 0 || this.queueSuspect) return; // not written yet: nothing to compare
+    const expected = this.mirrored.size;
+    void this.queueCall('size', async (q) => {
+      const held = await q.size();
+      if (held === expected) return;
+      this.opts.logger.warn({ held, expected }, 'run queue differs from the pending runs; rebuilding it');
+      void this.serial.run(() => this.rebuildFromMemory()).catch((e: unknown) => this.logError('queue rebuild', e));
+    });
+  }
+
+  /**
+   * The queue := the pending runs in memory, once the store has them all (else it is tried at the
+   * next maintenance round). The rebuild is sent, not awaited (`queueCall`).
+   */
+  private async rebuildFromMemory(): Promise<void> {
+    await this.commit([]).catch((e: unknown) => this.logError('writing staged run states', e));
+    if (this.staged.size > 0) {
+      this.queueSuspect = true;
+      return;
+    }
+    this.queueSuspect = false;
+    this.queueWrites.clear();
+    const pending = this.readyRuns(Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER).map((r) => this.queued(r));
+    this.mirrored.clear();
+    for (const q of pending) this.mirrored.add(q.runId);
+    void this.queueCall('rebuild', (q) => q.rebuild(pending));
   }
 
   private async maintain(): Promise<void> {
     if (this.stopped) return;
+    if (!this.queueSuspect) this.checkQueue();
     if (this.queueSuspect) {
       this.queueSuspect = false;
       await this.rebuildFromMemory();

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { JobRun, RunTask } from '../model.ts';
-import { isLaunchLost, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { dueAt, isLaunchLost, launchDeadline, launchDeadlineReason, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
 import { runId, taskId } from './run-ids.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
@@ -66,4 +66,19 @@ test('isLaunchLost: only an update about a task never heard of that proves it ne
     ['not a task of the run', undefined, 'TASK_DROPPED', undefined, false],
   ];
   for (const [name, tk, state, reason, want] of cases) t.is(isLaunchLost(tk, state, reason), want, name);
+});
+
+test('launchDeadline: maxLaunchDelay after the run became due (its creation, or the end of a retry\'s backoff) (table)', (t) => {
+  const delay = (seconds: number): JobRun['spec'] => ({ ...run().spec, run: { ...run().spec.run, maxLaunchDelay: seconds } });
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const cases: [string, JobRun, due: number, deadline: number][] = [
+    ['new run', run({ status: 'INITIAL', spec: delay(60) }), T0, T0 + 60_000],
+    ['retry due 90 s after creation', run({ status: 'INITIAL', attempt: 2, notBefore: iso(T0 + 90_000), spec: delay(60) }), T0 + 90_000, T0 + 150_000],
+    ['default 3600 s', run({ status: 'INITIAL' }), T0, T0 + 3_600_000],
+  ];
+  for (const [name, r, due, deadline] of cases) {
+    t.is(dueAt(r), due, name);
+    t.is(launchDeadline(r), deadline, name);
+  }
+  t.is(launchDeadlineReason(run({ spec: delay(60) })), 'not started within maxLaunchDelay (60 s)');
 });

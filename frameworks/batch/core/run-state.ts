@@ -11,6 +11,8 @@
  * parallel run is retried or failed as one). `stop` makes any unfinished run FAILED.
  * A launch that never reached an agent (`isLaunchLost`: the offer was gone, or the master and the
  * agent do not know the task) is not a failed attempt: the run goes back to INITIAL.
+ * An INITIAL run that is not launched within the job's `maxLaunchDelay` seconds of becoming due
+ * (`launchDeadline`: its creation, or the end of a retry's backoff) is aborted: FAILED.
  * Invariants: SUCCESS and FAILED are final; an attempt's outcome is known only once every task of
  * it is over.
  */
@@ -70,6 +72,24 @@ export function shouldRetry(run: JobRun, nowMs: number, stopped: boolean): boole
   if (restart.activeDeadlineSeconds === undefined) return true;
   return nowMs < Date.parse(run.createdAt) + restart.activeDeadlineSeconds * 1000;
 }
+
+/** Since when a pending run may launch (epoch ms): its creation, or the end of its retry backoff (`notBefore`). */
+export function dueAt(run: JobRun): number {
+  const created = Date.parse(run.createdAt);
+  return run.notBefore === undefined ? created : Math.max(created, Date.parse(run.notBefore));
+}
+
+/**
+ * When a pending run that has not launched yet is aborted (epoch ms): `maxLaunchDelay` seconds
+ * after it became due (Metronome: "the number of seconds until the job needs to be running").
+ * Derived from stored fields only, so a restarted core keeps the deadline.
+ */
+export function launchDeadline(run: JobRun): number {
+  return dueAt(run) + run.spec.run.maxLaunchDelay * 1000;
+}
+
+/** Why an aborted run failed (the run's `reason`, and the log line's). */
+export const launchDeadlineReason = (run: JobRun): string => `not started within maxLaunchDelay (${run.spec.run.maxLaunchDelay} s)`;
 
 /** The delay before retry `attempt` (2, 3, ...): 1 s × 1.15^(attempt-2), capped at the job's maxLaunchDelay. */
 export function retryDelayMs(run: JobRun, attempt: number): number {

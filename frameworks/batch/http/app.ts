@@ -22,6 +22,7 @@ import { requestPath } from './request-params.ts';
 import type { RouteContext } from './route-context.ts';
 import { registerRunsRoutes } from './runs-routes.ts';
 import { registerSchedulesRoutes } from './schedules-routes.ts';
+import { registerBatchUi } from '../ui/batch-ui.ts';
 
 /** A job document is small; this leaves room for large env maps and many artifacts. */
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -33,6 +34,8 @@ export interface BatchAppOptions {
   /** Served by `/info` (default: maestro's batch framework, version 0.1.0). */
   readonly name?: string;
   readonly version?: string;
+  /** The masters (`host:port`): the UI reads task logs from the agents they name. */
+  readonly masters?: readonly string[];
 }
 
 export function createBatchApp(opts: BatchAppOptions): FastifyInstance {
@@ -55,5 +58,6 @@ export function createBatchApp(opts: BatchAppOptions): FastifyInstance {
   registerRunsRoutes(app, ctx);
   registerSchedulesRoutes(app, ctx);
   registerInfoRoutes(app, ctx, { name: opts.name ?? 'maestro-batch', version: opts.version ?? '0.1.0', metrics, clock, startedAtMs });
+  registerBatchUi(app, { service: opts.service, masters: opts.masters ?? [], ...(logger ? { logger } : {}) });
   return app;
 }

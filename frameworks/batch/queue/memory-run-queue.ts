@@ -27,9 +27,18 @@ export function createMemoryRunQueue(): RunQueue {
       checkQueuedRun(run);
       put(run);
     },
+    async enqueueAll(list) {
+      open();
+      list.forEach(checkQueuedRun);
+      list.forEach(put);
+    },
     async remove(runId) {
       open();
       runs.delete(runId);
+    },
+    async removeAll(runIds) {
+      open();
+      for (const id of runIds) runs.delete(id);
     },
     async ready(now, limit) {
       open();

@@ -46,6 +46,24 @@ export function runQueueContract(test: TestFn, name: string, open: OpenRunQueue)
     t.is(await q.size(), 1);
   });
 
+  it('enqueueAll is enqueue of each run in turn: order among equals, an identical run keeps its place, a changed one moves behind', async (t, q) => {
+    await q.enqueue(queued('a'));
+    await q.enqueue(queued('b'));
+    await q.enqueueAll([queued('c', { priority: 2 }), queued('a'), queued('b', { priority: 0, notBefore: T0 - 500 }), queued('d'), queued('c', { priority: 2 })]);
+    t.deepEqual(ids(await q.ready(T0, 10)), ['c', 'a', 'b', 'd']);
+    t.deepEqual((await q.ready(T0, 10)).find((r) => r.runId === 'b'), queued('b', { notBefore: T0 - 500 }));
+    await q.enqueueAll([]);
+    t.is(await q.size(), 4);
+  });
+
+  it('removeAll removes every given run; unknown and repeated ids are ignored', async (t, q) => {
+    await q.enqueueAll([queued('a'), queued('b'), queued('c')]);
+    await q.removeAll(['a', 'nope', 'c', 'a']);
+    t.deepEqual(ids(await q.ready(T0, 10)), ['b']);
+    await q.removeAll([]);
+    t.is(await q.size(), 1);
+  });
+
   it('ready: highest priority first, the earliest enqueued first among equals', async (t, q) => {
     const runs = [
       queued('a', { priority: 0 }),

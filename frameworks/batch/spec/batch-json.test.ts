@@ -113,6 +113,7 @@ const arbJob: fc.Arbitrary<JobSpec> = fc.record({
     fc.record({ policy: fc.constantFrom('NEVER' as const, 'ON_FAILURE' as const), activeDeadlineSeconds: fc.integer({ min: 0, max: 1e6 }) }),
   ),
   grace: fc.option(fc.integer({ min: 0, max: 600 }), { nil: undefined }),
+  priority: fc.option(fc.integer({ min: -1048575, max: 1048575 }), { nil: undefined }),
 }).map((r) => {
   const env: Record<string, string | { secret: string }> = { ...r.plainEnv };
   const secrets: Record<string, { source: string }> = {};
@@ -130,6 +131,7 @@ const arbJob: fc.Arbitrary<JobSpec> = fc.record({
       ...(r.user !== undefined ? { user: r.user } : {}),
       volumes: r.volumes, maxLaunchDelay: r.maxLaunchDelay, restart: r.restart,
       ...(r.grace !== undefined ? { taskKillGracePeriodSeconds: r.grace } : {}),
+      ...(r.priority !== undefined ? { priority: r.priority } : {}),
       secrets,
     },
     ...(r.parallelism !== undefined ? { parallelism: r.parallelism } : {}),

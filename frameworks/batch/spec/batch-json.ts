@@ -49,6 +49,7 @@ export function jobToJson(job: JobSpec, extra: JobJsonExtra = {}): JsonObject {
     ...(run.restart.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: run.restart.activeDeadlineSeconds } : {}),
   };
   if (run.taskKillGracePeriodSeconds !== undefined) runJson.taskKillGracePeriodSeconds = run.taskKillGracePeriodSeconds;
+  if (run.priority !== undefined) runJson.priority = run.priority;
   runJson.secrets = Object.fromEntries(Object.entries(run.secrets).map(([k, v]) => [k, { source: v.source }]));
   out.run = runJson;
   if (job.parallelism !== undefined) out.parallelism = job.parallelism;

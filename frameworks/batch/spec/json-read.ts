@@ -3,6 +3,7 @@
  * JSON paths (Play's notation: `/run/cpus`, `/run/artifacts(0)/uri`) instead of throwing, so one
  * pass reports every failing path. Shared by parse-job.ts and parse-schedule.ts.
  */
+import { isStorableString } from '../../../common/db/storable.ts';
 import type { ValidationDetail } from './parsed.ts';
 
 export type JsonObject = Record<string, unknown>;
@@ -16,6 +17,7 @@ export const MSG = {
   object: 'error.expected.jsobject',
   array: 'error.expected.jsarray',
   unknownField: 'unknown property (not allowed here)',
+  unstorable: 'must not hold U+0000 or an unpaired UTF-16 surrogate',
 } as const;
 
 export function isObject(v: unknown): v is JsonObject {
@@ -76,4 +78,22 @@ export function createReader(): Reader {
       for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(field(path, k), MSG.unknownField);
     },
   };
+}
+
+/**
+ * Records `MSG.unstorable` at the path of every string (value or key) in `v` that PostgreSQL's
+ * `jsonb` cannot hold: refused as 422 up front, such a value would fail the store's transaction,
+ * and with it the other requests of its group commit.
+ */
+export function checkStorable(r: Reader, v: unknown, path: string): void {
+  if (typeof v === 'string') {
+    if (!isStorableString(v)) r.fail(path, MSG.unstorable);
+  } else if (Array.isArray(v)) {
+    v.forEach((x, i) => checkStorable(r, x, index(path, i)));
+  } else if (isObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (!isStorableString(k)) r.fail(field(path, k), MSG.unstorable);
+      checkStorable(r, x, field(path, k));
+    }
+  }
 }

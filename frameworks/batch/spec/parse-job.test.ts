@@ -60,6 +60,12 @@ test('a full job is read field by field', (t) => {
   t.deepEqual(job.run.placement.constraints[0], { attribute: 'rack', operator: 'LIKE', value: 'r[12]' });
 });
 
+test('run.priority (extension): an integer kept as given, absent when not given', (t) => {
+  t.is(ok(parseJob({ ...MIN, run: { ...MIN.run, priority: 7 } })).run.priority, 7);
+  t.is(ok(parseJob({ ...MIN, run: { ...MIN.run, priority: -1048575 } })).run.priority, -1048575);
+  t.false('priority' in ok(parseJob(MIN)).run);
+});
+
 test('a docker image alone is enough (no cmd)', (t) => {
   t.deepEqual(ok(parseJob({ id: 'd', run: { docker: { image: 'alpine' } } })).run.docker, { image: 'alpine', forcePullImage: false });
 });
@@ -95,6 +101,10 @@ const INVALID: readonly [string, unknown, readonly { path: string; errors: reado
   ['fractional gpus', { id: 'a', run: { ...run, gpus: 0.5 } }, [{ path: '/run/gpus', errors: ['error.expected.int'] }]],
   ['negative gpus', { id: 'a', run: { ...run, gpus: -1 } }, [{ path: '/run/gpus', errors: ['must be at least 0'] }]],
   ['maxLaunchDelay 0', { id: 'a', run: { ...run, maxLaunchDelay: 0 } }, [{ path: '/run/maxLaunchDelay', errors: ['must be at least 1'] }]],
+  ['fractional priority', { id: 'a', run: { ...run, priority: 1.5 } }, [{ path: '/run/priority', errors: ['error.expected.int'] }]],
+  ['priority a string', { id: 'a', run: { ...run, priority: '3' } }, [{ path: '/run/priority', errors: ['error.expected.int'] }]],
+  ['priority above 2^20 - 1', { id: 'a', run: { ...run, priority: 2 ** 20 } }, [{ path: '/run/priority', errors: ['must be an integer from -1048575 to 1048575'] }]],
+  ['priority below -(2^20 - 1)', { id: 'a', run: { ...run, priority: -(2 ** 20) } }, [{ path: '/run/priority', errors: ['must be an integer from -1048575 to 1048575'] }]],
   ['restart policy unknown', { id: 'a', run: { ...run, restart: { policy: 'ALWAYS' } } },
     [{ path: '/run/restart/policy', errors: ["'ALWAYS' is not a valid restart policy. Allowed values: NEVER, ON_FAILURE"] }]],
   ['restart without policy', { id: 'a', run: { ...run, restart: { activeDeadlineSeconds: 5 } } },

@@ -12,8 +12,10 @@
  *   (the job, `run` and everything in it but `env`, `labels` and `secrets`).
  * - Metronome's run rules: a cmd or a docker image is required ("Cmd, docker or ucr image must be
  *   specified", at `/run`); the secret names referenced from `env` equal the names in `secrets`.
- * - maestro's: `parallelism` an integer >= 1; cmd and args are not both given (the API docs call it
- *   invalid); a constraint needs a value and LIKE/UNLIKE a valid regular expression.
+ * - maestro's: `parallelism` an integer >= 1; `run.priority` (extension: the pending queue's order,
+ *   higher first, default 0) an integer in ±(2^20 - 1); cmd and args are not both given (the API docs call it
+ *   invalid); a constraint needs a value and LIKE/UNLIKE a valid regular expression; no string
+ *   (value or key, anywhere) holds U+0000 or an unpaired surrogate (PostgreSQL's jsonb cannot).
  *
  * Deviations: `ucr`, `networks`, `docker.privileged: true`, non-empty `docker.parameters` and
  * `volumes[].secret` are Metronome fields maestro batch does not run: they are rejected with 422
@@ -25,9 +27,10 @@
  * an array. With `ctx.idFromPath` (PUT) the id comes from the path and a body `id` is ignored.
  */
 import type { EnvValue, JobArtifact, JobConstraint, JobRunSpec, JobSpec, JobVolume, ScheduleSpec } from '../model.ts';
-import { createReader, field, index, isAbsent, isObject, MSG, type JsonObject, type Reader } from './json-read.ts';
+import { checkStorable, createReader, field, index, isAbsent, isObject, MSG, type JsonObject, type Reader } from './json-read.ts';
 import { readSchedule } from './parse-schedule.ts';
 import type { Parsed } from './parsed.ts';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../queue/queue-order.ts';
 
 export const JOB_ID_PATTERN = '^([a-z0-9]([a-z0-9-]*[a-z0-9]+)*)([.][a-z0-9]([a-z0-9-]*[a-z0-9]+)*)*$';
 /** Same language as JOB_ID_PATTERN, without its nested quantifiers (no catastrophic backtracking). */
@@ -55,7 +58,7 @@ export const MESSAGES = {
 const JOB_FIELDS = ['id', 'description', 'labels', 'run', 'schedules', 'parallelism'];
 const RUN_FIELDS = [
   'cmd', 'args', 'cpus', 'mem', 'disk', 'gpus', 'env', 'placement', 'artifacts', 'docker', 'user', 'volumes',
-  'maxLaunchDelay', 'restart', 'taskKillGracePeriodSeconds', 'secrets', 'ucr', 'networks',
+  'maxLaunchDelay', 'restart', 'taskKillGracePeriodSeconds', 'priority', 'secrets', 'ucr', 'networks',
 ];
 const OPERATORS = ['IS', 'EQ', 'LIKE', 'UNLIKE'];
 const RESTART_POLICIES: readonly JobRunSpec['restart']['policy'][] = ['NEVER', 'ON_FAILURE'];
@@ -73,6 +76,7 @@ export function parseJob(json: unknown, ctx: ParseJobContext = {}): Parsed<JobSp
   const r = createReader();
   const job = readJob(r, json, ctx);
   if (isObject(json)) r.arr(json.schedules, '/schedules');
+  checkStorable(r, json, '/');
   return job === undefined || r.errors.size > 0 ? { ok: false, details: r.details() } : { ok: true, value: job };
 }
 
@@ -93,6 +97,7 @@ export function parseJobWithSchedules(
       else schedules.push(spec);
     });
   }
+  checkStorable(r, json, '/');
   return job === undefined || r.errors.size > 0 ? { ok: false, details: r.details() } : { ok: true, value: { job, schedules } };
 }
 
@@ -174,6 +179,10 @@ function readRun(r: Reader, v: unknown, path: string): JobRunSpec | undefined {
   const user = r.str(o.user, at('user'));
   const grace = r.num(o.taskKillGracePeriodSeconds, at('taskKillGracePeriodSeconds'));
   atLeast(r, grace, 0, at('taskKillGracePeriodSeconds'));
+  const priority = r.int(o.priority, at('priority'));
+  if (priority !== undefined && (priority < MIN_PRIORITY || priority > MAX_PRIORITY)) {
+    r.fail(at('priority'), `must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}`);
+  }
 
   const env = readEnv(r, o.env, at('env'));
   const secrets = readSecrets(r, o.secrets, at('secrets'));
@@ -205,6 +214,7 @@ function readRun(r: Reader, v: unknown, path: string): JobRunSpec | undefined {
     maxLaunchDelay,
     restart,
     ...(grace !== undefined ? { taskKillGracePeriodSeconds: grace } : {}),
+    ...(priority !== undefined ? { priority } : {}),
     secrets,
   };
 }

@@ -11,7 +11,7 @@
  */
 import type { ScheduleSpec } from '../model.ts';
 import { isTimeZone, parseCron } from './cron.ts';
-import { createReader, field, isAbsent, isObject, MSG, type Reader } from './json-read.ts';
+import { checkStorable, createReader, field, isAbsent, isObject, MSG, type Reader } from './json-read.ts';
 import type { Parsed } from './parsed.ts';
 
 export const SCHEDULE_ID_PATTERN = '^([a-z0-9][a-z0-9\\-]*[a-z0-9]+)$';
@@ -27,6 +27,7 @@ const POLICIES: readonly ScheduleSpec['concurrencyPolicy'][] = ['ALLOW', 'FORBID
 export function parseSchedule(json: unknown): Parsed<ScheduleSpec> {
   const r = createReader();
   const s = readSchedule(r, json, '/');
+  checkStorable(r, json, '/');
   return s === undefined || r.errors.size > 0 ? { ok: false, details: r.details() } : { ok: true, value: s };
 }
 

@@ -189,9 +189,10 @@ export function createMemoryBatchStore(backing: BatchMemoryBacking = createBatch
       return json === undefined ? undefined : (JSON.parse(json) as JobRun);
     },
 
-    async claimTick(jobId: string, scheduleId: string, tickAt: Timestamp): Promise<boolean> {
+    async claimTick(jobId: string, scheduleId: string, tickAt: Timestamp, then: readonly BatchStoreOperation[] = []): Promise<boolean> {
       const tables = open();
       const tick = normalizeTimestamp(tickAt, `claimTick ${jobId}/${scheduleId}`);
+      then.forEach(checkOperation);
       const job = tables.jobs.get(jobId);
       const schedule = job?.schedules.get(scheduleId);
       if (job === undefined || schedule === undefined) return false;
@@ -206,7 +207,10 @@ export function createMemoryBatchStore(backing: BatchMemoryBacking = createBatch
       };
       const jobs = new Map(tables.jobs);
       jobs.set(jobId, { ...job, schedules: new Map(job.schedules).set(scheduleId, next) });
-      backing.tables = { ...tables, jobs };
+      // The tick's operations in the same "transaction": a throw leaves the claim unmade too.
+      let frameworkId = tables.frameworkId;
+      for (const op of then) frameworkId = applyOne(jobs, op, limits) ?? frameworkId;
+      backing.tables = { jobs, frameworkId };
       return true;
     },
 

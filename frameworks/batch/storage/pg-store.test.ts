@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
 import { migrate } from '../../../common/db/migrations.ts';
-import { createTestDatabase } from '../../../test/support/postgres.ts';
+import { openTestPools } from '../../../test/support/postgres.ts';
 import { createPgBatchStore } from './pg-store.ts';
 import { BATCH_COMPONENT, batchMigrations } from './schema.ts';
 import { at, batchStoreContract, job, run, schedule, stored } from './store-contract.ts';
@@ -9,19 +9,7 @@ import { UnknownJobError } from './store-rules.ts';
 
 /** A fresh database, and a way to open pools on it (each pool as another batch process's connections). */
 async function freshDatabase(t: ExecutionContext): Promise<() => pg.Pool> {
-  const db = await createTestDatabase();
-  const pools: pg.Pool[] = [];
-  t.teardown(async () => {
-    await Promise.all(pools.map((p) => p.end().catch(() => {})));
-    await db.drop();
-  });
-  return () => {
-    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    // An idle client whose session the drop ends reports it here; unheard, it would crash the test process.
-    pool.on('error', () => undefined);
-    pools.push(pool);
-    return pool;
-  };
+  return (await openTestPools(t)).newPool;
 }
 
 batchStoreContract(test, 'pg batch store', async (t, options) => {

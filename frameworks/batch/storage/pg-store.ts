@@ -2,18 +2,21 @@
  * `BatchStore` on PostgreSQL (tables: schema.ts). `createPgBatchStore` brings the schema up to
  * date first (refusing a database a newer maestro migrated).
  *
- * Invariants: `apply` runs its operations in order in one transaction on one connection (all
- * land or none); a schedule or run of a job that is not stored is refused with `UnknownJobError`
+ * Invariants: `apply` runs its operations in order in one transaction (all land or none), sent
+ * as one simple-protocol query (the statements with their values as escaped literals): one round
+ * trip however many operations a group commit brings; consecutive `putRun`s are one multi-row
+ * upsert; a schedule or run of a job that is not stored is refused with `UnknownJobError`
  * (a foreign key), and deleting a job deletes everything of it (ON DELETE CASCADE); finishing a
  * run moves it from the active runs to the finished runs, counts it in the job's history row
  * (once, however often it is finished) and prunes that outcome's list to `historyCount`, all in
  * the same transaction. `claimTick` is an INSERT ... ON CONFLICT DO NOTHING on the tick's
  * primary key, made while holding the schedule's row lock (so pruning and claiming never
- * interleave): true for exactly one caller across processes. Documents are sent as JSON text
+ * interleave): true for exactly one caller across processes; the operations it is given (the
+ * tick's run) land in the same transaction, only when the claim succeeded. Documents are sent as JSON text
  * and come back parsed from `jsonb`. The pool is the caller's: `close()` only stops this store
  * from being used.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { migrate, withClient } from '../../../common/db/migrations.ts';
 import { toStoredJson } from '../../../common/db/storable.ts';
 import { EMPTY_HISTORY, type FinishedRun, type JobHistory, type JobRun, type JobSpec, type ScheduleSpec, type Timestamp } from '../model.ts';
@@ -32,9 +35,9 @@ function finishStatements(run: JobRun, limits: StoreLimits): Statement[] {
   const entry = finishedRunOf(run);
   const json = toStoredJson(run, `run ${run.jobId}/${run.id}`);
   return [
-    ['DELETE FROM batch.active_runs WHERE job_id = $1 AND run_id = $2', [run.jobId, run.id]],
     // The history row changes only when the run was not finished before: finishing twice counts once.
-    ['WITH added AS (' +
+    ['WITH gone AS (DELETE FROM batch.active_runs WHERE job_id = $1 AND run_id = $2), ' +
+      'added AS (' +
       'INSERT INTO batch.finished_runs (job_id, run_id, succeeded, created_at, finished_at, def) VALUES ($1, $2, $3, $4, $5, $6::jsonb) ' +
       'ON CONFLICT (job_id, run_id) DO NOTHING RETURNING succeeded, finished_at) ' +
       'INSERT INTO batch.job_history (job_id, success_count, failure_count, last_success_at, last_failure_at) ' +
@@ -50,6 +53,66 @@ function finishStatements(run: JobRun, limits: StoreLimits): Statement[] {
       'SELECT run_id FROM batch.finished_runs WHERE job_id = $1 AND succeeded = $2 ' +
       'ORDER BY finished_at DESC, run_id DESC OFFSET $3)', [run.jobId, entry.succeeded, limits.historyCount]],
   ];
+}
+
+/**
+ * Consecutive `putRun`s as one multi-row upsert (a run put twice keeps its last document, as two
+ * upserts in turn would: one statement may not change a row twice).
+ */
+function putRunsStatement(runs: readonly JobRun[]): Statement {
+  const last = new Map<string, JobRun>();
+  for (const r of runs) {
+    const key = `${r.jobId}\u0000${r.id}`;
+    last.delete(key);
+    last.set(key, r);
+  }
+  const params: unknown[] = [];
+  const rows = [...last.values()].map((r) => {
+    params.push(r.jobId, r.id, normalizeTimestamp(r.createdAt, 'createdAt'), toStoredJson(r, `run ${r.jobId}/${r.id}`));
+    const n = params.length;
+    return `($${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
+  });
+  return ['INSERT INTO batch.active_runs (job_id, run_id, created_at, def) VALUES ' + rows.join(', ') +
+    ' ON CONFLICT (job_id, run_id) DO UPDATE SET created_at = excluded.created_at, def = excluded.def', params];
+}
+
+/** The statements of `ops`, in order; consecutive `putRun`s share one. */
+function statementsOfAll(ops: readonly BatchStoreOperation[], limits: StoreLimits): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < ops.length;) {
+    const op = ops[i];
+    if (op.op !== 'putRun') {
+      out.push(...statementsOf(op, limits));
+      i++;
+      continue;
+    }
+    const runs: JobRun[] = [];
+    for (; i < ops.length && ops[i].op === 'putRun'; i++) runs.push((ops[i] as { readonly run: JobRun }).run);
+    out.push(putRunsStatement(runs));
+  }
+  return out;
+}
+
+/** A parameter as an SQL literal (strings quoted by pg's escapeLiteral; standard_conforming_strings is on since PostgreSQL 9.1). */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+    // Parenthesized when negative: after a minus in the statement (`x -$1`) it must not read as `--`, a comment.
+    return v < 0 ? `(${String(v)})` : String(v);
+  }
+  if (typeof v === 'string') return pg.escapeLiteral(v);
+  throw new TypeError(`no SQL literal for a ${typeof v}`);
+}
+
+/** `statements` as one simple-protocol query text: PostgreSQL runs it as one implicit transaction, in one round trip. */
+export function asOneQuery(statements: readonly Statement[]): string {
+  return statements.map(([sql, params]) => sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i >= params.length) throw new RangeError(`statement has no parameter $${n}: ${sql}`);
+    return literal(params[i]);
+  })).join(';\n');
 }
 
 function statementsOf(op: BatchStoreOperation, limits: StoreLimits): Statement[] {
@@ -142,12 +205,12 @@ export async function createPgBatchStore(pool: pg.Pool, options: BatchStoreOptio
     async apply(ops: readonly BatchStoreOperation[]): Promise<void> {
       // Checked and turned into SQL before the transaction starts: a bad operation fails with nothing sent.
       ops.forEach(checkOperation);
-      const statements = ops.flatMap((op) => statementsOf(op, limits));
+      const statements = statementsOfAll(ops, limits);
       if (statements.length === 0) return;
+      const text = asOneQuery(statements);
       try {
-        await inTransaction(db(), async (client) => {
-          for (const [sql, params] of statements) await client.query(sql, params as unknown[]);
-        });
+        // Several statements in one simple query are one implicit transaction: all land or none.
+        await db().query(text);
       } catch (err) {
         throw asUnknownJob(err);
       }
@@ -180,8 +243,10 @@ export async function createPgBatchStore(pool: pg.Pool, options: BatchStoreOptio
       return def;
     },
 
-    async claimTick(jobId: string, scheduleId: string, tickAt: Timestamp): Promise<boolean> {
+    async claimTick(jobId: string, scheduleId: string, tickAt: Timestamp, then: readonly BatchStoreOperation[] = []): Promise<boolean> {
       const tick = normalizeTimestamp(tickAt, `claimTick ${jobId}/${scheduleId}`);
+      then.forEach(checkOperation);
+      const thenText = then.length === 0 ? undefined : asOneQuery(statementsOfAll(then, limits));
       return inTransaction(db(), async (client) => {
         // The schedule's row lock orders the claims of one schedule; no schedule, no claim.
         const schedule = await client.query<{ ticks_pruned_through: string | null }>(
@@ -199,6 +264,7 @@ export async function createPgBatchStore(pool: pg.Pool, options: BatchStoreOptio
           'UPDATE batch.schedules SET ticks_pruned_through = GREATEST(ticks_pruned_through, (SELECT max(tick_at) FROM pruned)) ' +
           'WHERE job_id = $1 AND schedule_id = $2 AND EXISTS (SELECT 1 FROM pruned)',
           [jobId, scheduleId, limits.keptTicks]);
+        if (thenText !== undefined) await client.query(thenText).catch((err: unknown) => Promise.reject(asUnknownJob(err)));
         return true;
       });
     },

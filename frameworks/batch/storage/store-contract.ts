@@ -331,6 +331,32 @@ export function batchStoreContract(test: TestFn, name: string, open: OpenStore):
     t.deepEqual(await store.history('a'), emptyHistory());
   });
 
+  it('claimTick with operations: they land with the claim, in its transaction, and only when it is won', async (t, { store }) => {
+    await store.apply([{ op: 'putJob', job: job('j') }, { op: 'putSchedule', jobId: 'j', schedule: schedule('s') }]);
+    const first = run('j', 'r1', 'INITIAL', 0);
+    t.true(await store.claimTick('j', 's', at(0), [{ op: 'putRun', run: first }]));
+    t.deepEqual((await store.load()).activeRuns.map((r) => r.id), ['r1']);
+    // Lost claim: its run is not stored.
+    t.false(await store.claimTick('j', 's', at(0), [{ op: 'putRun', run: run('j', 'r2', 'INITIAL', 1) }]));
+    t.deepEqual((await store.load()).activeRuns.map((r) => r.id), ['r1']);
+    // A run that cannot be stored (its job is not) takes the claim down with it: the tick is still free.
+    await t.throwsAsync(store.claimTick('j', 's', at(60), [{ op: 'putRun', run: run('gone', 'r3', 'INITIAL', 2) }]), { instanceOf: UnknownJobError });
+    await t.throwsAsync(store.claimTick('j', 's', at(60), [{ op: 'putRun', run: run('j', 'r3', 'SUCCESS', 2) }]), { instanceOf: InvalidOperationError });
+    t.deepEqual((await store.load()).activeRuns.map((r) => r.id), ['r1']);
+    t.true(await store.claimTick('j', 's', at(60), [{ op: 'putRun', run: run('j', 'r3', 'INITIAL', 2) }]));
+    t.deepEqual((await store.load()).activeRuns.map((r) => r.id), ['r1', 'r3']);
+  });
+
+  it('apply: a run put several times in one apply keeps its last document', async (t, { store }) => {
+    await store.apply([{ op: 'putJob', job: job('j') }]);
+    await store.apply([
+      { op: 'putRun', run: run('j', 'r1', 'INITIAL', 0) }, { op: 'putRun', run: run('j', 'r2', 'INITIAL', 1) },
+      { op: 'putRun', run: run('j', 'r1', 'STARTING', 0, { attempt: 2 }) }, { op: 'putRun', run: run('j', 'r1', 'ACTIVE', 0, { attempt: 2 }) },
+    ]);
+    const runs = (await store.load()).activeRuns;
+    t.deepEqual(runs.map((r) => [r.id, r.status, r.attempt]), [['r1', 'ACTIVE', 2], ['r2', 'INITIAL', 1]]);
+  });
+
   it('claimTick: true once per tick of a stored schedule; one instant is one tick however written', async (t, { store }) => {
     await store.apply([
       { op: 'putJob', job: job('j') }, { op: 'putJob', job: job('k') },

@@ -1,24 +1,33 @@
 /**
  * `maestro cluster up`: a local cluster for trying maestro out, as child processes of this one.
- * Each member is a real `maestro <subcommand>` process with its own work dir under one state
- * directory (`--dir`, default `.maestro-cluster/` in the current directory; a second run reuses
- * it). Logs go to `<dir>/<name>.log`; progress and URLs go to the terminal. Ctrl-C (SIGINT) or
- * SIGTERM stops every member cleanly (SIGTERM, then SIGKILL after 10 s).
+ * Each member is a real process with its own work dir under one state directory (`--dir`,
+ * default `.maestro-cluster/` in the current directory; a second run reuses it). Logs go to
+ * `<dir>/<name>.log`; one progress line per member (as it comes up, with the seconds it took) and
+ * the URLs go to the terminal.
  *
- * Members today: the master, `--agents` agents (2 by default), marathon and batch (with Redis). The agents share this
- * host, so each is given an equal slice of its cpus and memory and its own port range, and a
- * distinct `rack` attribute so that placement has something to work with. Marathon keeps its state
- * in PostgreSQL: `--database` / DATABASE_URL, or an embedded server under `<dir>/marathon` (so a
- * second run finds its apps again); so does batch (`<dir>/batch`), whose queue of pending runs is
- * in Redis: `--redis` / REDIS_URL, or Debian's redis-server started here (data in `<dir>/redis`).
+ * Members: the master, `--agents` agents (2 by default), marathon, batch and, unless `--redis` /
+ * REDIS_URL names one, Debian's redis-server (data in `<dir>/redis`). They start as soon as what
+ * they need is up: the master and redis at once; the agents when the master listens (so they
+ * register at once instead of backing off); marathon and batch at once when the master's port is
+ * fixed (their drivers retry until it answers), else when it listens; batch also waits for redis.
+ * The agents share this host, so each gets an equal slice of its cpus and memory, its own port
+ * range, and attributes of its own (`rack:rN`, `zone` a/b/c). Marathon and batch keep their state
+ * in PostgreSQL: `--database` / DATABASE_URL, or an embedded server each under `<dir>/marathon`
+ * and `<dir>/batch` (so a second run finds the apps and jobs again).
+ *
+ * Ctrl-C (SIGINT), SIGTERM or SIGHUP stops everything: the frameworks first (so that nothing
+ * relaunches), then the agents' tasks (task-reaper.ts; a task outlives its agent by design), then
+ * the agents, the master and redis (SIGTERM, SIGKILL after 10 s); a second Ctrl-C kills them at
+ * once. No process is left behind. The members have process groups of their own (the terminal's
+ * Ctrl-C reaches this process only, which stops them in order) and die with this process if it is
+ * killed (cluster-members.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { formatHelp, parseFlags, FlagError, type FlagSpec } from '../common/flags.ts';
+import { killMembers, startMaestroMember, startRedisMember, stopMembers, type Member, type StartedMember } from './cluster-members.ts';
+import { killClusterTasks } from './task-reaper.ts';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'dir', type: 'string', default: '.maestro-cluster', help: 'state directory shared by every member (work dirs, logs); reused by a second run' },
@@ -43,202 +52,146 @@ export function agentSlice(i: number, n: number, hostCpus: number, hostMemMb: nu
   };
 }
 
-const maestro = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'maestro.mjs');
 
-interface Member {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
+/** What the last lines say: where to point a browser and a client. */
+export function urlLines(master: string, marathon: string, batch: string, dir: string): string[] {
+  return [
+    `  master UI        ${master}/`,
+    `  master API       ${master}/api/v1/scheduler  (operator ${master}/api/v1, state ${master}/master/state)`,
+    `  marathon UI      ${marathon}/ui/`,
+    `  marathon API     ${marathon}/v2/apps  (events ${marathon}/v2/events)`,
+    `  batch UI         ${batch}/ui/`,
+    `  batch API        ${batch}/v1/jobs`,
+    `  logs             ${dir}/*.log`,
+  ];
 }
 
-function startMember(name: string, args: readonly string[], dir: string): Promise<{ member: Member; address: string }> {
-  const log = createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [maestro, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return new Promise((resolvePromise, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        try {
-          const rec = JSON.parse(line) as { msg?: string; address?: string };
-          if (rec.msg?.endsWith(' started') && rec.address) {
-            child.stdout!.off('data', onData);
-            resolvePromise({ member: { name, child, exited }, address: rec.address });
-            return;
-          }
-        } catch { /* not a JSON log line */ }
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it started; see ${join(dir, `${name}.log`)}`)));
-  });
-}
-
-/** A free TCP port on `ip` (the OS picks one). */
-function freePort(ip: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, ip, () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Debian's redis-server as a member: loopback, append-only file in `dataDir`, log in `<dir>/redis.log`. */
-async function startRedis(ip: string, dataDir: string, dir: string): Promise<{ member: Member; url: string }> {
-  mkdirSync(dataDir, { recursive: true });
-  const port = await freePort(ip);
-  const log = createWriteStream(join(dir, 'redis.log'), { flags: 'a' });
-  const child = spawn('redis-server', ['--port', String(port), '--bind', ip, '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await new Promise<void>((resolveReady, reject) => {
-    let out = '';
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('Ready to accept connections')) {
-        child.stdout!.off('data', onData);
-        resolveReady();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('error', (e) => reject(new Error(`redis-server could not start (${e.message}); run ./deploy/install-deps, or pass --redis`)));
-    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready; see ${join(dir, 'redis.log')}`)));
-  });
-  return { member: { name: 'redis', child, exited }, url: `redis://${ip}:${port}` };
-}
-
-async function stopAll(members: readonly Member[]): Promise<void> {
-  await Promise.all(members.map(async (m) => {
-    if (m.child.exitCode !== null || m.child.signalCode !== null) return;
-    m.child.kill('SIGTERM');
-    const t = setTimeout(() => m.child.kill('SIGKILL'), 10_000);
-    await m.exited;
-    clearTimeout(t);
-  }));
-}
+class Stopped extends Error {}
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   let parsed;
   try {
     parsed = parseFlags(FLAGS, argv, env);
+    const n = parsed.values.agents as number;
+    if (!Number.isInteger(n) || n < 1) throw new FlagError('agents', `--agents: expected a positive integer, got '${n}'`);
+    for (const name of ['master_port', 'marathon_port', 'batch_port', 'agent_port']) {
+      const p = parsed.values[name] as number;
+      if (!Number.isInteger(p) || p < 0 || p > 65535) throw new FlagError(name, `--${name}: expected a port (0-65535), got '${p}'`);
+    }
   } catch (e) {
     if (e instanceof FlagError) { process.stderr.write(`maestro cluster: ${e.message}\n`); process.exitCode = 1; return; }
     throw e;
   }
   const [action] = parsed.positional;
   if (parsed.help || action === undefined) {
-    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (a master, agents, marathon, batch) until Ctrl-C.', FLAGS));
+    process.stdout.write(formatHelp('maestro cluster up [flags]', 'Runs a local cluster (a master, agents, marathon, batch, redis) until Ctrl-C.', FLAGS));
     return;
   }
-  if (action !== 'up') {
-    process.stderr.write(`maestro cluster: unknown action '${action}' (expected 'up')\n`);
+  if (action !== 'up' || parsed.positional.length > 1) {
+    process.stderr.write(`maestro cluster: unknown action '${parsed.positional.join(' ')}' (expected 'up')\n`);
     process.exitCode = 1;
     return;
   }
   const v = parsed.values;
   const dir = resolve(String(v.dir));
-  mkdirSync(join(dir, 'master'), { recursive: true });
-  const members: Member[] = [];
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nstopping the cluster...\n');
-    await stopAll(members);
-    process.stdout.write('stopped\n');
+  const reused = existsSync(join(dir, 'master'));
+  const ip = v.ip as string;
+  const n = v.agents as number;
+  const database = (v.database as string | undefined) ?? env.DATABASE_URL;
+  const databaseFlag = database === undefined || database === '' ? [] : [`--database=${database}`];
+  const givenRedis = (v.redis as string | undefined) ?? env.REDIS_URL;
+
+  // Every spawned member, by the order in which they stop.
+  const frameworks: Member[] = [];
+  const agents: Member[] = [];
+  const base: Member[] = [];
+  const agentDirs = Array.from({ length: n }, (_, i) => join(dir, `agent-${i + 1}`));
+  for (const d of ['master', 'marathon', 'batch', ...agentDirs]) mkdirSync(resolve(dir, d), { recursive: true });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const t = Date.now();
+      process.stdout.write('\nstopping the cluster...\n');
+      await stopMembers(frameworks);
+      const killed = await killClusterTasks(dir, agentDirs);
+      await stopMembers(agents);
+      await stopMembers(base);
+      process.stdout.write(`stopped in ${((Date.now() - t) / 1000).toFixed(1)} s${killed > 0 ? ` (${killed} task process${killed === 1 ? '' : 'es'} killed)` : ''}\n`);
+    })();
+    return stopping;
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  // The first Ctrl-C (or SIGTERM, SIGHUP) stops in order; another one while stopping kills at once.
+  const onSignal = () => {
+    if (stopping === undefined) {
+      void stop();
+      return;
+    }
+    process.stdout.write('killing the members now\n');
+    killMembers([...frameworks, ...agents, ...base]);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
   const t0 = Date.now();
-  let marathonAddress = '';
-  let batchAddress = '';
-  process.stdout.write(`state directory: ${dir}\n`);
+  process.stdout.write(`state directory: ${dir}${reused ? ' (reused: the agents, apps and jobs of the last run)' : ' (new)'}\n`);
+  const progress = (name: string, s: StartedMember, detail = '') => {
+    process.stdout.write(`  ${name.padEnd(10)} up in ${s.seconds.toFixed(1).padStart(4)} s  ${s.address}${detail}\n`);
+    return s;
+  };
+  /** Runs `start` unless the cluster is stopping meanwhile. */
+  const unlessStopping = <T>(start: () => Promise<T>): Promise<T> => (stopping ? Promise.reject(new Stopped()) : start());
+
+  const masterPort = v.master_port as number;
+  const master = startMaestroMember('master', ['master', `--ip=${ip}`, `--port=${masterPort}`, `--work_dir=${join(dir, 'master')}`], dir, (m) => base.push(m))
+    .then((s) => progress('master', s));
+  const hostPort = (s: StartedMember) => s.address.replace(/^https?:\/\//, '');
+  // A fixed port is known before the master listens; the frameworks' drivers retry until it does.
+  const masterAddress = masterPort === 0 ? master.then(hostPort) : Promise.resolve(`${ip}:${masterPort}`);
+  const redisUrl = givenRedis !== undefined && givenRedis !== ''
+    ? Promise.resolve(givenRedis)
+    : startRedisMember(ip, join(dir, 'redis'), dir, (m) => base.push(m)).then((s) => progress('redis', s).address);
+  const agentsUp = master.then((m) => Promise.all(agentDirs.map((work, i) => unlessStopping(() => {
+    const slice = agentSlice(i, n, cpus().length, Math.floor(totalmem() / 2 ** 20));
+    const agentPort = v.agent_port as number;
+    return startMaestroMember(`agent-${i + 1}`, ['agent', `--master=${hostPort(m)}`, `--ip=${ip}`, `--port=${agentPort === 0 ? 0 : agentPort + i}`,
+      `--work_dir=${work}`, `--resources=${slice.resources}`, `--attributes=${slice.attributes}`,
+      // Agents on one host need bridges of their own (slave/containerizer/create-image-support.ts).
+      `--bridge_name=maestro-a${i + 1}`, `--bridge_subnet=172.30.${i + 1}.0/24`], dir, (a) => agents.push(a))
+      .then((s) => progress(`agent-${i + 1}`, s, `  ${slice.attributes}  ${slice.resources}`));
+  }))));
+  const marathon = masterAddress.then((m) => unlessStopping(() => startMaestroMember('marathon', ['marathon', `--master=${m}`, `--http_address=${ip}`,
+    `--http_port=${v.marathon_port}`, `--work_dir=${join(dir, 'marathon')}`, ...databaseFlag], dir, (f) => frameworks.push(f))))
+    .then((s) => progress('marathon', s));
+  const batch = Promise.all([masterAddress, redisUrl]).then(([m, redis]) => unlessStopping(() => startMaestroMember('batch', ['batch', `--master=${m}`,
+    `--http_address=${ip}`, `--http_port=${v.batch_port}`, `--work_dir=${join(dir, 'batch')}`, `--redis=${redis}`, ...databaseFlag], dir, (f) => frameworks.push(f))))
+    .then((s) => progress('batch', s));
+  const all = [master, redisUrl, agentsUp, marathon, batch];
+  for (const p of all) p.catch(() => undefined); // the first failure is handled below; the rest follow from the stop
+
   try {
-    process.stdout.write('starting master... ');
-    const { member, address } = await startMember('master', ['master', `--ip=${v.ip}`, `--port=${v.master_port}`, `--work_dir=${join(dir, 'master')}`], dir);
-    members.push(member);
-    process.stdout.write(`${address}\n`);
-    const masterHostPort = address.replace(/^https?:\/\//, '');
-    const n = Number(v.agents);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--agents must be a positive integer, got ${v.agents}`);
-    const agentLines: string[] = [];
-    interface StartedAgent { readonly name: string; readonly address: string; readonly slice: { resources: string; attributes: string } }
-    const settled = await Promise.allSettled(Array.from({ length: n }, (_, i): Promise<StartedAgent> => {
-      const slice = agentSlice(i, n, cpus().length, Math.floor(totalmem() / 2 ** 20));
-      const name = `agent-${i + 1}`;
-      mkdirSync(join(dir, name), { recursive: true });
-      return startMember(name, ['agent', `--master=${masterHostPort}`, `--ip=${v.ip}`, `--port=${Number(v.agent_port) === 0 ? 0 : Number(v.agent_port) + i}`,
-        `--work_dir=${join(dir, name)}`, `--resources=${slice.resources}`, `--attributes=${slice.attributes}`,
-        // Agents on one host need bridges of their own (slave/containerizer/create-image-support.ts).
-        `--bridge_name=maestro-a${i + 1}`, `--bridge_subnet=172.30.${i + 1}.0/24`], dir)
-        .then((r) => {
-          members.push(r.member); // at once, so that a sibling's failure still stops it
-          return { name, address: r.address, slice };
-        });
-    }));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    for (const r of settled) {
-      const a = (r as PromiseFulfilledResult<StartedAgent>).value;
-      agentLines.push(`  ${a.name.padEnd(16)}  ${a.address}  (${a.slice.resources}; ${a.slice.attributes})`);
-    }
-    process.stdout.write(`started ${n} agent${n === 1 ? '' : 's'}\n`);
-    process.stdout.write('starting marathon... ');
-    mkdirSync(join(dir, 'marathon'), { recursive: true });
-    const database = (v.database as string | undefined) ?? env.DATABASE_URL;
-    const marathon = await startMember('marathon', ['marathon', `--master=${masterHostPort}`, `--http_address=${v.ip}`, `--http_port=${v.marathon_port}`,
-      `--work_dir=${join(dir, 'marathon')}`, ...(database === undefined || database === '' ? [] : [`--database=${database}`])], dir);
-    members.push(marathon.member);
-    process.stdout.write(`${marathon.address}\n`);
-    marathonAddress = marathon.address;
-    let redisUrl = (v.redis as string | undefined) ?? env.REDIS_URL;
-    if (redisUrl === undefined || redisUrl === '') {
-      process.stdout.write('starting redis... ');
-      const redis = await startRedis(v.ip as string, join(dir, 'redis'), dir);
-      members.push(redis.member);
-      redisUrl = redis.url;
-      process.stdout.write(`${redisUrl}\n`);
-    }
-    process.stdout.write('starting batch... ');
-    mkdirSync(join(dir, 'batch'), { recursive: true });
-    const batch = await startMember('batch', ['batch', `--master=${masterHostPort}`, `--http_address=${v.ip}`, `--http_port=${v.batch_port}`,
-      `--work_dir=${join(dir, 'batch')}`, `--redis=${redisUrl}`, ...(database === undefined || database === '' ? [] : [`--database=${database}`])], dir);
-    members.push(batch.member);
-    process.stdout.write(`${batch.address}\n`);
-    batchAddress = batch.address;
+    const [m, , , mt, b] = await Promise.all(all) as [StartedMember, string, StartedMember[], StartedMember, StartedMember];
+    if (stopping) throw new Stopped();
     process.stdout.write([
       '',
       `cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-      `  master            ${address}  (scheduler API ${address}/api/v1/scheduler, state ${address}/master/state)`,
-      ...agentLines,
-      `  marathon          ${marathonAddress}  (REST API ${marathonAddress}/v2/apps, events ${marathonAddress}/v2/events)`,
-      `  batch             ${batchAddress}  (jobs ${batchAddress}/v1/jobs)`,
-      `  logs              ${dir}/*.log`,
+      ...urlLines(m.address, mt.address, b.address, dir),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'));
   } catch (e) {
-    process.stderr.write(`\n${(e as Error).message}\n`);
-    await stopAll(members);
-    process.exitCode = 1;
+    if (!(e instanceof Stopped) && !stopping) {
+      process.stderr.write(`\n${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
+    await stop();
     return;
   }
-  // Stay up until a member dies or we are told to stop.
-  await Promise.race(members.map((m) => m.exited.then(() => m)));
-  if (!stopping) {
-    process.stderr.write('a cluster member exited; stopping the rest\n');
-    await shutdown();
+  // Up until told to stop, or until a member dies.
+  const members = [...base, ...agents, ...frameworks];
+  const died = await Promise.race([stopping ?? new Promise<never>(() => undefined), ...members.map((mb) => mb.exited.then(() => mb))]);
+  if (died !== undefined && !stopping) {
+    process.stderr.write(`${died.name} exited (see ${join(dir, `${died.name}.log`)}); stopping the rest\n`);
     process.exitCode = 1;
   }
+  await stop();
 }

@@ -44,7 +44,10 @@ export interface StartOptions {
 export async function startMaestro(subcommand: string, flags: Flags, startedMessage: string, timeoutMs = 30_000, options: StartOptions = {}): Promise<MaestroProcess> {
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), `maestro-${subcommand}-`));
   const args = [...(options.nodeArgs ?? []), '--import=tsx', join(root, 'bin', 'cli.ts'), subcommand, ...flagArgs(options.listenFlags ?? { ip: '127.0.0.1', port: 0 }), `--work_dir=${workDir}`, ...flagArgs(flags)];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  // A DATABASE_URL meant for the test server (test/support/postgres.ts) would put every master on one
+  // database, electing one leader among unrelated tests: a master gets a database only through --database.
+  const env = subcommand === 'master' ? { ...process.env, DATABASE_URL: '' } : { ...process.env };
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));

@@ -89,7 +89,8 @@ test('a task group: each task in a nested container with its own sandbox under t
   await ackUntilQuiet(h, 'g1', 'g2');
   t.deepEqual(exited(h), [{ framework_id: { value: 'F' }, executor_id: { value: 'E' }, status: 0 }]);
   t.deepEqual(h.agent.hello().reregister_agent?.executors ?? [], []);
-  t.is(h.gcScheduled.length, 1, 'the run sandbox is handed to the collector once both tasks are completed');
+  // The run sandbox once both tasks are completed, then the executor's directory (no run of E is left).
+  t.deepEqual(h.gcScheduled, [a!.sandbox.replace(/\/tasks\/g1$/, ''), a!.sandbox.replace(/\/runs\/c\d+\/tasks\/g1$/, '')]);
 });
 
 test('a task group: one task failing kills the rest of its group (TASK_KILLED), as Mesos\' default executor', async (t) => {

@@ -84,7 +84,7 @@ export interface AgentConfig {
  * sandbox's mtime (as Mesos, so a restart does not restart its clock); the GC's metrics join the
  * agent's.
  */
-export type SandboxCollector = Pick<SandboxGc, 'schedule' | 'scheduleFromMtime' | 'metrics'>;
+export type SandboxCollector = Pick<SandboxGc, 'schedule' | 'scheduleFromMtime' | 'unschedule' | 'metrics'>;
 
 export interface AgentDeps {
   readonly clock: Clock;

@@ -108,6 +108,7 @@ export function harness(t: ExecutionContext, workDir?: string, makeGc?: (dir: st
   const link = new FakeLink();
   const gcScheduled: string[] = [];
   const gcFromMtime: string[] = [];
+  const gcUnscheduled: string[] = [];
   const deps: AgentDeps = {
     clock: time, timers: time, logger: silentLogger,
     // Unique across every agent of the test process: a restarted agent must not mint a uuid its journal already has.
@@ -117,6 +118,7 @@ export function harness(t: ExecutionContext, workDir?: string, makeGc?: (dir: st
     gc: makeGc?.(dir, time) ?? {
       schedule: (d) => gcScheduled.push(d),
       scheduleFromMtime: async (d) => { gcFromMtime.push(d); },
+      unschedule: (d) => gcUnscheduled.push(d),
       metrics: () => ({ ...idleGcMetrics }),
     },
     config: {
@@ -129,7 +131,7 @@ export function harness(t: ExecutionContext, workDir?: string, makeGc?: (dir: st
   agents.push(agent);
   agent.setEndpoint('127.0.0.1', 5051);
   agent.attach(link);
-  return { dir, time, containerizer, link, agent, gcScheduled, gcFromMtime, deps };
+  return { dir, time, containerizer, link, agent, gcScheduled, gcFromMtime, gcUnscheduled, deps };
 }
 
 export const framework = (caps: mesos.v1.FrameworkInfo.Capability.Type[] = []): mesos.v1.FrameworkInfo => ({

@@ -46,7 +46,8 @@ test('a fresh agent registers, then launches a command task: STARTING, RUNNING; 
   ]);
   await ackAll(h, 't1');
   t.deepEqual(h.agent.getTasks().completed_tasks?.map((x) => [x.task_id.value, x.state]), [['t1', 'TASK_FINISHED']]);
-  t.is(h.gcScheduled.length, 1);
+  // The run's sandbox, then its executor's directory (the command executor's id is the task id).
+  t.deepEqual(h.gcScheduled, [spec.sandbox, join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 't1')]);
   t.deepEqual(h.containerizer.cleaned, [spec.containerId]);
 });
 
@@ -224,11 +225,13 @@ test('recovery: a run completed before the restart is collected gc_delay after i
   await settle();
   await ackAll(first, 'old');
   await ackAll(first, 'old');
-  t.is(first.gcScheduled.length, 1);
-  const sandbox = first.gcScheduled[0];
+  t.is(first.gcScheduled.length, 2);
+  const [sandbox, executorDir] = first.gcScheduled;
+  t.is(executorDir, join(first.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 'old'));
   // The run ended 100 s before the restart (both lives' manual clocks start at the same instant).
   const endedAtSeconds = (first.time.now() - 100_000) / 1000;
   utimesSync(sandbox, endedAtSeconds, endedAtSeconds);
+  utimesSync(executorDir, endedAtSeconds, endedAtSeconds);
 
   let gc: SandboxGc | undefined;
   const second = harness(t, first.dir, (dir, time) => (gc = createSandboxGc({
@@ -238,14 +241,19 @@ test('recovery: a run completed before the restart is collected gc_delay after i
   t.teardown(() => gc?.stop());
   t.deepEqual(await second.agent.recover(second.deps.store.recover()), { ok: true, tasks: 0, running: 0 });
   t.deepEqual(second.agent.getTasks().completed_tasks?.map((x) => x.task_id.value), ['old']);
-  t.is(second.agent.metrics()['gc/path_removals_pending'], 1);
+  t.is(second.agent.metrics()['gc/path_removals_pending'], 2);
+  const metaExecutorDir = join(first.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 'old');
+  t.true(existsSync(join(metaExecutorDir, 'executor.info')));
   second.time.advance(199_000); // 299 s after the run ended
   await gc!.settled();
   t.true(existsSync(sandbox));
   second.time.advance(1_000); // 300 s = gc_delay after the mtime (from the restart it would be 100 s more)
   await gc!.settled();
   t.false(existsSync(sandbox));
-  t.like(second.agent.metrics(), { 'gc/path_removals_succeeded': 1, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
+  // The executor's directories went too: nothing of the task is left under slaves/ or meta/.
+  t.false(existsSync(executorDir));
+  t.false(existsSync(metaExecutorDir));
+  t.like(second.agent.metrics(), { 'gc/path_removals_succeeded': 2, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
 });
 
 test('recovery: only runs whose every task is completed are handed to the GC; an unacknowledged terminal task keeps its run', async (t) => {
@@ -263,12 +271,13 @@ test('recovery: only runs whose every task is completed are handed to the GC; an
   await ackAll(first, 'done');
   await ackAll(first, 'done');
   const sandboxOf = new Map(first.containerizer.launched.map((s) => [s.environment.MESOS_TASK_ID, s.sandbox]));
-  t.deepEqual(first.gcScheduled, [sandboxOf.get('done')]);
+  const executorDir = (id: string) => join(first.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', id);
+  t.deepEqual(first.gcScheduled, [sandboxOf.get('done'), executorDir('done')]);
 
   const second = harness(t, first.dir);
   second.containerizer.recovered.set(ids.get('runs')!, 'running');
   t.deepEqual(await second.agent.recover(second.deps.store.recover()), { ok: true, tasks: 2, running: 1 });
-  t.deepEqual(second.gcFromMtime, [sandboxOf.get('done')]);
+  t.deepEqual(second.gcFromMtime, [sandboxOf.get('done'), executorDir('done')]);
   t.deepEqual(second.gcScheduled, []);
   // The unacknowledged terminal update is acknowledged after the restart: its run is over from now.
   second.agent.registered({ agent_reregistered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
@@ -276,7 +285,7 @@ test('recovery: only runs whose every task is completed are handed to the GC; an
   await ackAll(second, 'unacked'); // TASK_RUNNING, resent at re-registration
   t.deepEqual(second.gcScheduled, []);
   await ackAll(second, 'unacked'); // TASK_FAILED
-  t.deepEqual(second.gcScheduled, [sandboxOf.get('unacked')]);
+  t.deepEqual(second.gcScheduled, [sandboxOf.get('unacked'), executorDir('unacked')]);
 });
 
 test('the HTTP API during recovery: /api/v1 answers 503 until recover() is done; /state lists the capabilities, /metrics/snapshot the GC\'s metrics', async (t) => {
@@ -462,7 +471,7 @@ test('a framework shut down by the master: once its tasks ended, their updates a
   await settle();
   t.is(h.link.sends('a').length, sends, 'nothing resent for a framework that is gone');
   t.is(h.agent.metrics()['slave/status_updates_pending'], 0);
-  t.is(h.gcScheduled.length, 1);
+  t.deepEqual(h.gcScheduled, [h.containerizer.launched[0]!.sandbox, join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 'a')]);
 });
 
 test('frameworks without a task or executor here are kept up to 50 (Mesos --max_completed_frameworks), the oldest dropped first', async (t) => {
@@ -486,4 +495,37 @@ test('frameworks without a task or executor here are kept up to 50 (Mesos --max_
   t.is(view.frameworks, undefined);
   t.is(view.completed_frameworks?.length, 50);
   t.false(view.completed_frameworks!.some((f) => f.framework_info.id?.value === 'F0'), 'the oldest went first');
+});
+
+test('an executor id launched again takes its directory back from the collector: the old run goes, the executor directory and the new run stay', async (t) => {
+  let gc: SandboxGc | undefined;
+  const h = harness(t, undefined, (dir, time) => (gc = createSandboxGc({
+    workDir: dir, gcDelaySeconds: 300, diskHeadroom: 0.1, diskWatchIntervalSeconds: 86_400, timers: time, clock: time,
+    statfs: async () => ({ blocks: 100, bfree: 100 }),
+  })));
+  t.teardown(() => gc?.stop());
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
+  await settle();
+  await ackAll(h, 't');
+  const old = h.containerizer.launched[0]!;
+  h.containerizer.end(old.containerId, { kind: 'exited', exitCode: 0, message: '' });
+  await settle();
+  await ackAll(h, 't');
+  await ackAll(h, 't');
+  const executorDir = join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 't');
+  t.is(h.agent.metrics()['gc/path_removals_pending'], 2, 'the run and the executor directory');
+  h.time.advance(100_000);
+  // The same task id again (Mesos allows it once the first is terminal): the same executor id, a new run.
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
+  await settle();
+  const again = h.containerizer.launched[1]!;
+  t.not(again.containerId, old.containerId);
+  t.is(h.agent.metrics()['gc/path_removals_pending'], 1, 'only the old run is still scheduled');
+  h.time.advance(200_000);
+  await gc!.settled();
+  t.false(existsSync(old.sandbox));
+  t.true(existsSync(again.sandbox));
+  t.true(existsSync(join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 't', 'executor.info')));
+  t.true(existsSync(executorDir));
 });

@@ -412,6 +412,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
       }
     }
     this.executors.set(k, ex);
+    this.deps.gc.unschedule(this.deps.store.paths.executorSandbox(ex.key.agentId, ex.key.frameworkId, ex.key.executorId));
   }
 
   /** The tasks of a task group (default executor) or of a custom executor: into the executor's run, started or refused together. */
@@ -930,8 +931,26 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const prepares = this.runPrepares.get(key.containerId) ?? [];
     this.runPrepares.delete(key.containerId);
     const sandbox = this.deps.store.paths.sandbox(key);
-    if (prepares.length === 0) this.deps.gc.schedule(sandbox, this.deps.clock.now());
-    else void Promise.all(prepares).then(() => this.deps.gc.schedule(sandbox, this.deps.clock.now()));
+    const collect = () => {
+      this.deps.gc.schedule(sandbox, this.deps.clock.now());
+      this.maybeCollectExecutor(key);
+    };
+    if (prepares.length === 0) collect();
+    else void Promise.all(prepares).then(collect);
+  }
+
+  /**
+   * Once no run of an executor is live here and none of its tasks waits for an acknowledgement,
+   * its whole directory goes to the collector too (sandbox `executors/<id>/` with every run and the
+   * `runs/latest` link, and the meta twin with `executor.info`), as Mesos schedules a removed
+   * executor's directories; a new run of the same executor id takes them back (replaceExecutor).
+   * Without this, every command task (its executor id is its task id) left its executor's
+   * directories behind forever, and each restart read their `executor.info` again.
+   */
+  private maybeCollectExecutor(key: RunKey): void {
+    if (this.executors.has(ekey(key.frameworkId, key.executorId))) return;
+    for (const e of this.tasks.values()) if (e.key.frameworkId === key.frameworkId && e.key.executorId === key.executorId) return;
+    this.deps.gc.schedule(this.deps.store.paths.executorSandbox(key.agentId, key.frameworkId, key.executorId), this.deps.clock.now());
   }
 
   /** Keeps at most MAX_COMPLETED_FRAMEWORKS frameworks without a task or an executor here (the oldest go first). */
@@ -1260,6 +1279,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
       for (const ex of fw.executors) {
         const generated = ex.info.command?.value === 'maestro-command-executor';
         const kind: ExecutorKind = generated ? 'command' : executorKindOf(ex.info);
+        // Over when no run may still run and every run's tasks are acknowledged (or it has none): then the executor's directory is collected too.
+        let executorOver = true;
         for (const run of ex.runs) {
           const sandbox = paths.sandbox(run.key);
           const executor: ExecutorEntry = { key: run.key, info: ex.info, generated, kind, sandbox, terminated: false };
@@ -1315,6 +1336,10 @@ export class Agent implements AgentView, ExecutorEndpoint {
             this.completedExecutors.push({ ...executor, terminated: true });
           }
           if (allDone && !maybeRunning) overSandboxes.push(sandbox);
+          if (maybeRunning || (!allDone && run.tasks.length > 0)) executorOver = false;
+        }
+        if (executorOver && state.agentId !== undefined && fw.info.id !== undefined) {
+          overSandboxes.push(paths.executorSandbox(state.agentId, fw.info.id.value, ex.info.executor_id.value));
         }
       }
     }

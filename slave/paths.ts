@@ -94,6 +94,9 @@ export function createPaths(workDir: string) {
     nestedRunDir: (k: TaskKey) => join(metaTask(k), 'container'),
     taskUpdates: (k: TaskKey) => join(metaTask(k), 'task.updates'),
     executorSandboxes,
+    /** An executor's directory: every run's sandbox; its meta twin holds `executor.info` and every run's checkpoints. */
+    executorSandbox: (agentId: string, frameworkId: string, executorId: string) =>
+      join(workDir, 'slaves', agentId, 'frameworks', frameworkId, 'executors', executorId),
     sandbox: (k: RunKey) => join(executorSandboxes(k.agentId, k.frameworkId, k.executorId), k.containerId),
     /** The sandbox of a task group task: `tasks/<task_id>` inside its executor's run sandbox (as Mesos' default executor). */
     taskSandbox: (k: TaskKey) => join(executorSandboxes(k.agentId, k.frameworkId, k.executorId), k.containerId, 'tasks', k.taskId),

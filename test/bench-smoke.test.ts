@@ -54,6 +54,7 @@ const CASES: ReadonlyArray<[file: string, args: string[], bench: string, simulat
   // The Slurm half is exercised by bench/support/slurm.test.ts.
   ['batch-vs-slurm.bench.ts', ['20', 'skip-slurm'], 'batch-vs-slurm', false],
   ['ui-feed.bench.ts', ['100', '1000'], 'ui-feed', true],
+  ['gc-schedule.bench.ts', ['2000'], 'gc-schedule', false],
 ];
 
 for (const [file, args, bench, simulated] of CASES) {

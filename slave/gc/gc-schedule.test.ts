@@ -71,3 +71,53 @@ test('property: prunable grows with usage, contains due, and never names an unsc
   ));
   t.pass();
 });
+
+/** The rules stated plainly: every query walks and sorts everything (what the heap must agree with). */
+class NaiveSchedule {
+  readonly completed = new Map<string, number>();
+  constructor(private readonly delay: number) {}
+  olderThan(now: number, maxAge: number): string[] {
+    return [...this.completed].filter(([, at]) => now - at >= maxAge)
+      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([d]) => d);
+  }
+  next(): number | undefined {
+    let next: number | undefined;
+    for (const at of this.completed.values()) if (next === undefined || at + this.delay < next) next = at + this.delay;
+    return next;
+  }
+}
+
+// Times in a small range, so that many directories share a completion time (the order then goes by name).
+test('property: any sequence of schedule, unschedule, take, due and prunable answers as the naive rules do', (t) => {
+  const dir = fc.integer({ min: 0, max: 40 }).map((n) => `/w/slaves/d${n}`);
+  const op = fc.oneof(
+    fc.tuple(fc.constant('schedule' as const), dir, fc.nat(60)),
+    fc.tuple(fc.constant('unschedule' as const), dir, fc.constant(0)),
+    fc.tuple(fc.constant('take' as const), dir, fc.constant(0)),
+    fc.tuple(fc.constant('due' as const), dir, fc.nat(100)),
+    fc.tuple(fc.constant('prune' as const), dir, fc.nat(100)),
+  );
+  fc.assert(fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+    const s = new GcSchedule(20);
+    const m = new NaiveSchedule(20);
+    for (const [kind, d, n] of ops) {
+      if (kind === 'schedule') { s.schedule(d, n); m.completed.set(d, n); }
+      if (kind === 'unschedule' && s.unschedule(d) !== m.completed.delete(d)) return false;
+      if (kind === 'take') {
+        const due = s.due(n + 20);
+        const expected = m.olderThan(n + 20, 20);
+        if (JSON.stringify(due) !== JSON.stringify(expected)) return false;
+        const half = due.filter((_, i) => i % 2 === 0).concat(d);
+        const taken = s.take(half);
+        const modelTaken = half.filter((x) => m.completed.delete(x));
+        if (JSON.stringify(taken) !== JSON.stringify(modelTaken)) return false;
+      }
+      if (kind === 'due' && JSON.stringify(s.due(n)) !== JSON.stringify(m.olderThan(n, 20))) return false;
+      if (kind === 'prune' && JSON.stringify(s.prunable(n, 0.5, 0.1)) !== JSON.stringify(m.olderThan(n, maxAllowedAgeMs(20, 0.5, 0.1)))) return false;
+      if (s.nextRemovalTime() !== m.next() || s.size !== m.completed.size) return false;
+      for (const x of m.completed.keys()) if (s.removalTime(x) !== m.completed.get(x)! + 20) return false;
+    }
+    return true;
+  }), { numRuns: 1000 });
+  t.pass();
+});

@@ -9,25 +9,50 @@
  *
  * Invariants: a directory is scheduled at most once (scheduling it again replaces its time);
  * `due` and `prunable` never name an unscheduled directory; `take` removes what it returns.
+ *
+ * Cost: a week of a busy agent's directories is scheduled at once (two per command task: the
+ * run and the executor directory), so nothing here walks them all. A binary min-heap ordered by
+ * (completed at, directory) holds one entry per scheduling; an entry whose directory was
+ * unscheduled, taken or scheduled again is stale and dropped when it reaches the top (the heap is
+ * rebuilt when stale entries outnumber the live ones). `schedule`, `unschedule` and
+ * `nextRemovalTime` are O(log n) amortized; `due`/`prunable` cost O(k log n) for the k
+ * directories they name (bench/gc-schedule.bench.ts).
  */
 
 export function maxAllowedAgeMs(gcDelayMs: number, diskUsage: number, diskHeadroom: number): number {
   return gcDelayMs * Math.max(0, 1 - diskHeadroom - diskUsage);
 }
 
+interface Entry {
+  readonly at: number;
+  readonly directory: string;
+  /** Which scheduling of the directory this entry is (stale once the directory's own seq differs). */
+  readonly seq: number;
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.at < b.at || (a.at === b.at && a.directory < b.directory);
+}
+
 export class GcSchedule {
-  /** directory -> when it completed (ms). */
-  private readonly completed = new Map<string, number>();
+  /** directory -> when it completed (ms) and which scheduling it is. */
+  private readonly completed = new Map<string, { readonly at: number; readonly seq: number }>();
+  private heap: Entry[] = [];
+  private seq = 0;
 
   constructor(private readonly gcDelayMs: number) {}
 
   schedule(directory: string, completedAt: number): void {
-    this.completed.delete(directory);
-    this.completed.set(directory, completedAt);
+    const seq = ++this.seq;
+    this.completed.set(directory, { at: completedAt, seq });
+    this.push({ at: completedAt, directory, seq });
+    this.compactIfStale();
   }
 
   unschedule(directory: string): boolean {
-    return this.completed.delete(directory);
+    const found = this.completed.delete(directory);
+    if (found) this.compactIfStale();
+    return found;
   }
 
   has(directory: string): boolean {
@@ -40,26 +65,27 @@ export class GcSchedule {
 
   /** When the directory is due without disk pressure. */
   removalTime(directory: string): number | undefined {
-    const at = this.completed.get(directory);
-    return at === undefined ? undefined : at + this.gcDelayMs;
+    const c = this.completed.get(directory);
+    return c === undefined ? undefined : c.at + this.gcDelayMs;
   }
 
   /** The earliest removal time of all scheduled directories (to arm one timer). */
   nextRemovalTime(): number | undefined {
-    let next: number | undefined;
-    for (const at of this.completed.values()) {
-      const removal = at + this.gcDelayMs;
-      if (next === undefined || removal < next) next = removal;
-    }
-    return next;
+    this.dropStaleTop();
+    return this.heap.length === 0 ? undefined : this.heap[0].at + this.gcDelayMs;
   }
 
-  /** Directories at least `maxAgeMs` old at `now`, oldest first. */
+  /** Directories at least `maxAgeMs` old at `now`, oldest first (then by name); they stay scheduled. */
   olderThan(now: number, maxAgeMs: number): string[] {
-    return [...this.completed]
-      .filter(([, at]) => now - at >= maxAgeMs)
-      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
-      .map(([directory]) => directory);
+    const popped: Entry[] = [];
+    for (;;) {
+      this.dropStaleTop();
+      const top = this.heap[0];
+      if (top === undefined || now - top.at < maxAgeMs) break;
+      popped.push(this.pop());
+    }
+    for (const e of popped) this.push(e);
+    return popped.map((e) => e.directory);
   }
 
   /** Due without pressure: completed at least `gc_delay` ago. */
@@ -74,6 +100,62 @@ export class GcSchedule {
 
   /** Unschedules and returns the given directories that are still scheduled. */
   take(directories: readonly string[]): string[] {
-    return directories.filter((d) => this.completed.delete(d));
+    const taken = directories.filter((d) => this.completed.delete(d));
+    if (taken.length > 0) this.compactIfStale();
+    return taken;
+  }
+
+  private live(e: Entry): boolean {
+    return this.completed.get(e.directory)?.seq === e.seq;
+  }
+
+  private dropStaleTop(): void {
+    while (this.heap.length > 0 && !this.live(this.heap[0])) this.pop();
+  }
+
+  /** Rebuilds the heap from the live entries once the stale ones outnumber them. */
+  private compactIfStale(): void {
+    if (this.heap.length <= 2 * this.completed.size + 64) return;
+    this.heap = this.heap.filter((e) => this.live(e));
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private push(e: Entry): void {
+    const h = this.heap;
+    let i = h.push(e) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(e, h[parent])) break;
+      h[i] = h[parent];
+      i = parent;
+    }
+    h[i] = e;
+  }
+
+  private pop(): Entry {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  private siftDown(start: number): void {
+    const h = this.heap;
+    const e = h[start];
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && before(h[r], h[l]) ? r : l;
+      if (!before(h[c], e)) break;
+      h[i] = h[c];
+      i = c;
+    }
+    h[i] = e;
   }
 }

@@ -75,7 +75,10 @@ export interface ScheduleSpec {
   readonly cron: string;
   /** An IANA time zone (`Europe/Berlin`); default UTC. */
   readonly timezone: string;
-  /** A tick later than this after its time is skipped (default 900). */
+  /**
+   * Seconds from a tick until its run must be running (default 900): a tick this old is not run
+   * at all (catch-up), and its run is aborted (FAILED) when not running by then (batch-core.ts).
+   */
   readonly startingDeadlineSeconds: number;
   readonly concurrencyPolicy: 'ALLOW' | 'FORBID';
   readonly enabled: boolean;
@@ -116,6 +119,14 @@ export interface JobRun {
   readonly reason?: string;
   /** The schedule that started it, if any. */
   readonly scheduleId?: string;
+  /** The cron tick that started it (a run a schedule started): stored, with `startingDeadlineSeconds`. */
+  readonly scheduledAt?: Timestamp;
+  /**
+   * The schedule's `startingDeadlineSeconds` at its tick: the run is aborted (FAILED, its tasks
+   * killed) when it is not running by `scheduledAt` + this. Dropped once the run is ACTIVE (met);
+   * absent for a run on demand (no starting deadline).
+   */
+  readonly startingDeadlineSeconds?: number;
   /** A retry's backoff: an INITIAL run does not launch before this time (stored, so a restart honours it). */
   readonly notBefore?: Timestamp;
   /**

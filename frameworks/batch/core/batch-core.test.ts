@@ -3,8 +3,10 @@
  * clock. Each test pins a failure mode: a launch that never reached the master (offer gone, a
  * kill -9 between storing STARTING and the ACCEPT, an ACCEPT that failed), a kill that gets no
  * answer, a store or queue error inside a serial step, a demand call that failed, schedule
- * ticks (catch-up after a restart, a tick before the schedule existed, a claim that failed), and
- * launch deadlines (maxLaunchDelay: a run or a gang that never fits, a retry, a restart).
+ * ticks (catch-up after a restart, a tick before the schedule existed, a claim that failed),
+ * launch deadlines (maxLaunchDelay: a run or a gang that never fits, a retry, a restart), and
+ * starting deadlines (a schedule's startingDeadlineSeconds: pending, launched not running, met,
+ * a restart, catch-up).
  */
 import test from 'ava';
 import { ManualTime } from '../../../master/test-fixtures.ts';
@@ -965,4 +967,127 @@ test('maxLaunchDelay survives a restart: the deadline comes from the stored crea
   t.like(await again.store.finishedRun('b', b.value.id), { status: 'FAILED', reason: 'not started within maxLaunchDelay (60 s)' });
   t.is((await again.store.history('b')).failureCount, 1);
   t.is(await again.queue.size(), 0);
+});
+
+// --- starting deadline (Metronome's schedule startingDeadlineSeconds) ------------------------------
+
+// ManualTime starts at 1_700_000_000_000 = ...:20 s: the minute tick comes at +40 s.
+const T0 = 1_700_000_000_000;
+const TICK = T0 + 40_000;
+const at = (ms: number): string => new Date(ms).toISOString();
+const minutely = (startingDeadlineSeconds: number): ScheduleSpec => everySecond({ id: 'minutely', cron: '0 * * * * *', startingDeadlineSeconds });
+const deadlineReason = (seconds: number, tick: number): string => `not started within startingDeadlineSeconds (${seconds} s) of its scheduled time ${at(tick)}`;
+
+test('startingDeadlineSeconds: a scheduled run that never fits is aborted at tick + deadline, before its maxLaunchDelay; a run on demand of the same job has no starting deadline', async (t) => {
+  const h = await harness({ jobs: [withDelay(job('big'), 3600, { cpus: 100 })] });
+  t.true((await h.core.createSchedule('big', minutely(30))).ok);
+  await advance(h, 40_000);
+  const [scheduled] = h.core.activeRuns('big');
+  t.like(scheduled, { status: 'INITIAL', scheduleId: 'minutely', scheduledAt: at(TICK), startingDeadlineSeconds: 30 });
+  const manual = await h.core.startRun('big');
+  if (!manual.ok) return t.fail(manual.message);
+  t.is(manual.value.startingDeadlineSeconds, undefined);
+  await h.core.offers([anOffer()]);
+  await advance(h, 29_999);
+  t.is(h.core.activeRuns('big').length, 2, '1 ms before the deadline both wait');
+  await advance(h, 1); // the deadline's timer: no offer needed
+  t.deepEqual(h.core.activeRuns('big').map((r) => r.id), [manual.value.id]);
+  t.like(await h.core.run('big', scheduled.id), { status: 'FAILED', completedAt: at(TICK + 30_000), reason: deadlineReason(30, TICK) });
+  t.like(await h.store.finishedRun('big', scheduled.id), { status: 'FAILED', reason: deadlineReason(30, TICK) });
+  t.like(await h.core.history('big'), { failureCount: 1, successCount: 0 });
+  t.is(await h.queue.size(), 1, 'out of Redis; the run on demand stays');
+  t.true((await h.core.deleteSchedule('big', 'minutely')).ok);
+  await advance(h, 1_000_000);
+  t.deepEqual(h.core.activeRuns('big').map((r) => [r.id, r.status]), [[manual.value.id, 'INITIAL']], 'the run on demand waits on (its maxLaunchDelay is 3600 s)');
+});
+
+test('startingDeadlineSeconds: a scheduled run launched but not running by its deadline is aborted and its task killed (again until it ends); counted once', async (t) => {
+  const h = await harness({ jobs: [job('j')] });
+  t.true((await h.core.createSchedule('j', minutely(30))).ok);
+  await advance(h, 40_000);
+  const [run] = h.core.activeRuns('j');
+  await h.core.offers([anOffer()]);
+  const [taskId] = h.driver.launchedTasks();
+  await h.core.update(status(taskId, 'TASK_STAGING'));
+  t.true((await h.core.updateSchedule('j', { ...minutely(30), enabled: false })).ok); // no more ticks
+  await advance(h, 29_999);
+  t.like(h.core.activeRuns('j')[0], { id: run.id, status: 'STARTING' });
+  t.false(h.driver.killed.includes(taskId));
+  await advance(h, 1);
+  t.deepEqual(h.core.activeRuns('j'), []);
+  t.deepEqual(h.driver.killed, [taskId], 'killed at the deadline');
+  t.like(await h.core.run('j', run.id), { status: 'FAILED', reason: deadlineReason(30, TICK) });
+  await h.core.update(status(taskId, 'TASK_RUNNING')); // too late: a task no run knows
+  t.deepEqual(h.driver.killed, [taskId, taskId]);
+  await advance(h, 30_000); // maintenance sends the kill again while it has not ended
+  t.deepEqual(h.driver.killed, [taskId, taskId, taskId]);
+  await h.core.update(status(taskId, 'TASK_KILLED'));
+  await advance(h, 30_000);
+  t.is(h.driver.killed.length, 3, 'ended: no more kills');
+  t.like(await h.core.history('j'), { failureCount: 1, successCount: 0 });
+});
+
+test('startingDeadlineSeconds: met once the run is ACTIVE (dropped from the stored run); a later retry has only maxLaunchDelay', async (t) => {
+  const h = await harness({ jobs: [withDelay(job('j', { policy: 'ON_FAILURE' }), 3600, { cpus: 3 })] });
+  t.true((await h.core.createSchedule('j', minutely(30))).ok);
+  await advance(h, 40_000);
+  t.true((await h.core.updateSchedule('j', { ...minutely(30), enabled: false })).ok);
+  const [run] = h.core.activeRuns('j');
+  t.is(run.startingDeadlineSeconds, 30);
+  await h.core.offers([anOffer()]);
+  const [taskId] = h.driver.launchedTasks();
+  await advance(h, 10_000);
+  await h.core.update(status(taskId, 'TASK_RUNNING'));
+  await h.core.idle();
+  const stored = (await h.store.load()).activeRuns.find((r) => r.id === run.id);
+  t.like(stored, { status: 'ACTIVE', scheduledAt: at(TICK) });
+  t.is(stored?.startingDeadlineSeconds, undefined, 'met: not stored any more (a restart does not abort it)');
+  await advance(h, 60_000); // past tick + 30 s
+  t.like(h.core.activeRuns('j')[0], { id: run.id, status: 'ACTIVE' });
+  await h.core.update(status(taskId, 'TASK_FAILED'));
+  const small = () => offer().offerId(`small-${++offers}`).agentId('a1').hostname('h1').cpus(1).mem(4096).ports(31000, 31100).build();
+  await advance(h, 10_000);
+  await h.core.offers([small()]);
+  t.deepEqual(h.core.activeRuns('j').map((r) => [r.id, r.status, r.attempt]), [[run.id, 'INITIAL', 2]], 'the retry waits: no starting deadline');
+});
+
+test('startingDeadlineSeconds survives a kill -9: a restarted core aborts at start a run launched but not running whose deadline passed, and kills its task', async (t) => {
+  const backing = createBatchMemoryBacking();
+  const time = new ManualTime();
+  const before = await harness({ backing, time, jobs: [job('j')] });
+  t.true((await before.core.createSchedule('j', minutely(30))).ok);
+  await advance(before, 40_000);
+  const [run] = before.core.activeRuns('j');
+  await before.core.offers([anOffer()]);
+  const [taskId] = before.driver.launchedTasks();
+  await before.core.idle();
+  before.core.stop();
+
+  time.advance(40_000); // down until tick + 40 s: past the deadline (tick + 30 s), and the tick is too old to fire again
+  const after = await harness({ backing, time });
+  t.deepEqual(after.core.activeRuns(), []);
+  t.true(after.driver.killed.includes(taskId), 'its task is killed');
+  t.like(await after.store.finishedRun('j', run.id), { status: 'FAILED', completedAt: at(TICK + 40_000), reason: deadlineReason(30, TICK) });
+  t.is((await after.store.history('j')).failureCount, 1);
+});
+
+test('startingDeadlineSeconds at catch-up: a tick missed while batch was down runs only within its deadline, counted from the tick, not from the late run\'s creation', async (t) => {
+  for (const [downMs, runs] of [[20_000, 1], [30_000, 0]] as const) {
+    const backing = createBatchMemoryBacking();
+    const store = createMemoryBatchStore(backing);
+    await store.apply([{ op: 'putJob', job: withDelay(job('big'), 3600, { cpus: 100 }) }, { op: 'putSchedule', jobId: 'big', schedule: minutely(30) }]);
+    const time = new ManualTime();
+    time.advance(40_000 + downMs - 1000); // batch starts this long after the tick; its first check is 1 s later
+    const h = await harness({ backing, time });
+    await advance(h, 1000);
+    t.is(h.core.activeRuns('big').length, runs, `started ${downMs / 1000} s after the tick`);
+    if (runs === 0) continue;
+    const [run] = h.core.activeRuns('big');
+    t.like(run, { createdAt: at(TICK + downMs), scheduledAt: at(TICK) });
+    await advance(h, 30_000 - downMs - 1);
+    t.is(h.core.activeRuns('big').length, 1);
+    await advance(h, 1);
+    t.deepEqual(h.core.activeRuns('big'), [], 'aborted at tick + 30 s');
+    t.like(await h.store.finishedRun('big', run.id), { status: 'FAILED', completedAt: at(TICK + 30_000), reason: deadlineReason(30, TICK) });
+  }
 });

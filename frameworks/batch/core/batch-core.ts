@@ -40,6 +40,14 @@
  * re-arms); every offer cycle checks first, so no run launches after its deadline. This bounds how
  * long a gang that can never fit holds offers back.
  *
+ * Starting deadline (Metronome's schedule `startingDeadlineSeconds`): a run a schedule started
+ * carries its tick (`scheduledAt`) and the schedule's deadline, stored; while it is not running
+ * (INITIAL, or STARTING: launched, not every task TASK_RUNNING yet) past tick + deadline it is
+ * aborted by the same timer: FAILED, out of the queue, its launched tasks killed (as orphans, so
+ * the kill is sent again until they end; after a kill -9, implicit reconciliation kills them).
+ * Once ACTIVE the deadline is met and dropped. For an INITIAL run the earlier of this and the
+ * launch deadline wins (run-state.ts `abortDeadline`). A run on demand has none.
+ *
  * Maintenance (every `maintenanceMs`): rebuild the queue if a write to it failed or it no longer
  * holds as many runs as were written there (a Redis flushed without a reconnect), re-apply the
  * demand if the call failed, reconcile the tasks of runs still STARTING or stopping, send kills
@@ -55,7 +63,7 @@ import type { JobHistory, JobRun, JobSpec, RunTask, ScheduleSpec, Timestamp } fr
 import type { BatchResult, BatchService, BatchStore, BatchStoreOperation, QueuedRun, RunQueue } from '../ports.ts';
 import { buildRunTasks, jobDemand, placeGang } from './gang-launch.ts';
 import { holdsOffers, reservedAgents, usageByAgent, type TaskScalars } from './gang-reserve.ts';
-import { dueAt, isFinal, isLaunchLost, isTerminalTaskState, launchDeadline, launchDeadlineReason, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { abortDeadline, dueAt, isFinal, isLaunchLost, isTerminalTaskState, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
 import { runId as newRunId, taskId as newTaskId } from './run-ids.ts';
 import { readyRuns, type SequencedRun } from '../queue/queue-order.ts';
 import { parseCron, ticksBetween, nextTick } from '../spec/cron.ts';
@@ -122,6 +130,12 @@ const scalarsOf = (job: JobSpec): TaskScalars => ({ cpus: job.run.cpus, mem: job
 const withoutNotBefore = (run: JobRun): JobRun => {
   if (run.notBefore === undefined) return run;
   const { notBefore: _, ...rest } = run;
+  return rest;
+};
+/** A run without its starting deadline (what a run that has been ACTIVE is stored as). */
+const withoutStartingDeadline = (run: JobRun): JobRun => {
+  if (run.startingDeadlineSeconds === undefined) return run;
+  const { startingDeadlineSeconds: _, ...rest } = run;
   return rest;
 };
 
@@ -335,9 +349,9 @@ export class BatchCore implements BatchService, SchedulerHandler {
     });
   }
 
-  startRun(jobId: string, scheduleId?: string): Promise<BatchResult<JobRun>> {
+  startRun(jobId: string): Promise<BatchResult<JobRun>> {
     return this.change<JobRun>(() => {
-      const run = this.newRun(jobId, scheduleId);
+      const run = this.newRun(jobId);
       if (!run) return { result: notFound(`Job '${jobId}' does not exist`) };
       this.rememberRun(run);
       return {
@@ -415,13 +429,14 @@ export class BatchCore implements BatchService, SchedulerHandler {
     return { ...s, armedAt: iso(this.opts.clock.now()) };
   }
 
-  private newRun(jobId: string, scheduleId?: string): JobRun | undefined {
+  /** A new run; one a schedule's tick started carries the tick and the schedule's starting deadline. */
+  private newRun(jobId: string, tick?: { readonly schedule: ScheduleSpec; readonly at: number }): JobRun | undefined {
     const job = this.jobsById.get(jobId);
     if (!job) return undefined;
     const now = this.opts.clock.now();
     return {
       id: newRunId(now, this.opts.random), jobId, status: 'INITIAL', createdAt: iso(now), spec: job, attempt: 1, tasks: [],
-      ...(scheduleId === undefined ? {} : { scheduleId }),
+      ...(tick === undefined ? {} : { scheduleId: tick.schedule.id, scheduledAt: iso(tick.at), startingDeadlineSeconds: tick.schedule.startingDeadlineSeconds }),
     };
   }
 
@@ -558,11 +573,12 @@ export class BatchCore implements BatchService, SchedulerHandler {
     if (!s.enabled) return;
     const cron = parseCron(s.cron);
     if (!cron.ok) return;
-    const after = Math.max(from, now - s.startingDeadlineSeconds * 1000 - 1, s.armedAt === undefined ? -Infinity : Date.parse(s.armedAt));
+    // A tick at or before now - startingDeadlineSeconds is past its starting deadline: not run at all.
+    const after = Math.max(from, now - s.startingDeadlineSeconds * 1000, s.armedAt === undefined ? -Infinity : Date.parse(s.armedAt));
     const tick = ticksBetween(cron.cron, s.timezone, after, now).at(-1);
     if (tick === undefined) return;
     const forbidden = s.concurrencyPolicy === 'FORBID' && this.activeRuns(jobId).length > 0;
-    const run = forbidden ? undefined : this.newRun(jobId, s.id);
+    const run = forbidden ? undefined : this.newRun(jobId, { schedule: s, at: tick });
     await this.commit([]); // the staged writes first: nothing overtakes them
     if (!(await this.opts.store.claimTick(jobId, s.id, iso(tick), run ? [{ op: 'putRun', run }] : []))) return; // another batch (or an earlier us) fired it
     if (!run) {
@@ -771,7 +787,8 @@ export class BatchCore implements BatchService, SchedulerHandler {
     const ended = isTerminalTaskState(state);
     switch (step.kind) {
       case 'progress': {
-        const progressed: JobRun = { ...next, status: step.status };
+        // Running: the starting deadline is met (dropped, stored with ACTIVE: a retry has only maxLaunchDelay).
+        const progressed: JobRun = step.status === 'ACTIVE' ? { ...withoutStartingDeadline(next), status: step.status } : { ...next, status: step.status };
         this.rememberRun(progressed);
         // ACTIVE is stored (staged: it costs a row in a shared transaction, nothing when the run
         // ends before the commit); running task states alone are not, reconciliation tells them again.
@@ -846,10 +863,12 @@ export class BatchCore implements BatchService, SchedulerHandler {
   }
 
   /**
-   * Aborts the pending runs whose launch deadline (`maxLaunchDelay` after they became due) is at or
-   * before `now`: FAILED with the reason, in the history, out of the queue, as Metronome aborts a
-   * run that did not start in time. One transaction; when it fails nothing changes and the timer
-   * tries again in a second. Cheap when nothing is due (one comparison). In the serial job.
+   * Aborts the runs whose deadline (`abortDeadline`: the launch deadline of a pending run, the
+   * starting deadline of a scheduled run not running yet, the earlier of the two) is at or before
+   * `now`: FAILED with the reason, in the history, out of the queue, launched tasks killed, as
+   * Metronome aborts a run that did not start in time. One transaction; when it fails nothing
+   * changes and the timer tries again in a second. Cheap when nothing is due (one comparison).
+   * Runs being stopped are left to their stop. In the serial job.
    */
   private async abortOverdue(now: number): Promise<void> {
     if (this.stopped) return;
@@ -857,27 +876,38 @@ export class BatchCore implements BatchService, SchedulerHandler {
       this.armDeadlineTimer();
       return;
     }
-    const overdue: JobRun[] = [];
+    const overdue: { readonly run: JobRun; readonly kind: string; readonly reason: string }[] = [];
     let next = Number.POSITIVE_INFINITY;
     for (const r of this.runsById.values()) {
-      if (r.status !== 'INITIAL') continue;
-      const deadline = launchDeadline(r);
-      if (deadline <= now) overdue.push(r);
-      else if (deadline < next) next = deadline;
+      const deadline = abortDeadline(r);
+      if (deadline === undefined || this.stopping.has(r.id)) continue;
+      if (deadline.at <= now) overdue.push({ run: r, kind: deadline.kind, reason: deadline.reason });
+      else if (deadline.at < next) next = deadline.at;
     }
     if (overdue.length > 0) {
-      const done = overdue.map((r) => this.finished(r, 'FAILED', launchDeadlineReason(r)));
+      const done = overdue.map((o) => this.finished(o.run, 'FAILED', o.reason));
       try {
         await this.commit(done.map((run): BatchStoreOperation => ({ op: 'finishRun', run })));
       } catch (e) {
         this.armDeadlineTimer(); // nextDeadline is still passed: again in a second
         throw e;
       }
-      for (const r of overdue) {
-        this.opts.logger.info({ jobId: r.jobId, runId: r.id, attempt: r.attempt, dueAt: iso(dueAt(r)), maxLaunchDelay: r.spec.run.maxLaunchDelay }, 'run aborted: not started within maxLaunchDelay');
-        this.queueSet(r.id, null);
+      const kills: RunTask[] = [];
+      for (const { run: r, kind } of overdue) {
+        this.opts.logger.info({
+          jobId: r.jobId, runId: r.id, status: r.status, attempt: r.attempt, dueAt: iso(dueAt(r)), maxLaunchDelay: r.spec.run.maxLaunchDelay,
+          ...(r.scheduledAt === undefined ? {} : { scheduledAt: r.scheduledAt, startingDeadlineSeconds: r.startingDeadlineSeconds }),
+        }, `run aborted: not started within ${kind}`);
+        if (r.status === 'INITIAL') this.queueSet(r.id, null);
+        // Launched, not running: killed as tasks no run knows, again at every maintenance round until they end.
+        for (const t of r.tasks) {
+          if (isTerminalTaskState(t.status)) continue;
+          this.orphans.set(t.id, t.agentId);
+          kills.push(t);
+        }
         this.forgetRun(r);
       }
+      await Promise.all(kills.map((t) => this.driver?.kill(t.id, t.agentId)));
     }
     this.nextDeadline = next;
     this.armDeadlineTimer();
@@ -916,13 +946,13 @@ export class BatchCore implements BatchService, SchedulerHandler {
     for (const t of run.tasks) this.taskToRun.set(t.id, run.id);
     if (run.status === 'INITIAL') {
       if (!this.seqOf.has(run.id)) this.seqOf.set(run.id, ++this.nextSeq);
-      const deadline = launchDeadline(run);
-      if (deadline < this.nextDeadline) {
-        this.nextDeadline = deadline;
-        this.armDeadlineTimer();
-      }
     } else {
       this.seqOf.delete(run.id);
+    }
+    const deadline = abortDeadline(run);
+    if (deadline !== undefined && deadline.at < this.nextDeadline) {
+      this.nextDeadline = deadline.at;
+      this.armDeadlineTimer();
     }
   }
 

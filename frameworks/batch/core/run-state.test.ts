@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { JobRun, RunTask } from '../model.ts';
-import { dueAt, isLaunchLost, launchDeadline, launchDeadlineReason, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { abortDeadline, dueAt, isLaunchLost, launchDeadline, launchDeadlineReason, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
 import { runId, taskId } from './run-ids.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
@@ -81,4 +81,25 @@ test('launchDeadline: maxLaunchDelay after the run became due (its creation, or 
     t.is(launchDeadline(r), deadline, name);
   }
   t.is(launchDeadlineReason(run({ spec: delay(60) })), 'not started within maxLaunchDelay (60 s)');
+});
+
+test('abortDeadline: the earlier of maxLaunchDelay (pending) and startingDeadlineSeconds (scheduled, not running) wins (table)', (t) => {
+  const tick = new Date(T0 - 5_000).toISOString(); // the tick 5 s before the run was created (a late check)
+  const sched = { scheduleId: 's', scheduledAt: tick };
+  const cases: [string, Partial<JobRun>, { at: number; kind: string } | undefined][] = [
+    ['on demand, pending: maxLaunchDelay', { status: 'INITIAL' }, { at: T0 + 3_600_000, kind: 'maxLaunchDelay' }],
+    ['on demand, launched: none', { status: 'STARTING' }, undefined],
+    ['scheduled, pending, 900 s < 3600 s: from the tick', { ...sched, status: 'INITIAL', startingDeadlineSeconds: 900 }, { at: T0 - 5_000 + 900_000, kind: 'startingDeadlineSeconds' }],
+    ['scheduled, launched: the starting deadline still binds', { ...sched, status: 'STARTING', startingDeadlineSeconds: 900 }, { at: T0 - 5_000 + 900_000, kind: 'startingDeadlineSeconds' }],
+    ['scheduled, pending, maxLaunchDelay earlier', { ...sched, status: 'INITIAL', startingDeadlineSeconds: 7200 }, { at: T0 + 3_600_000, kind: 'maxLaunchDelay' }],
+    ['scheduled, ran once (deadline dropped), retry pending: maxLaunchDelay', { ...sched, status: 'INITIAL' }, { at: T0 + 3_600_000, kind: 'maxLaunchDelay' }],
+    ['scheduled, ACTIVE: none', { ...sched, status: 'ACTIVE', startingDeadlineSeconds: 900 }, undefined],
+    ['scheduled, FAILED: none', { ...sched, status: 'FAILED', startingDeadlineSeconds: 900 }, undefined],
+  ];
+  for (const [name, over, want] of cases) {
+    const d = abortDeadline(run(over));
+    t.deepEqual(d === undefined ? undefined : { at: d.at, kind: d.kind }, want, name);
+  }
+  t.is(abortDeadline(run({ ...sched, status: 'INITIAL', startingDeadlineSeconds: 900 }))?.reason,
+    `not started within startingDeadlineSeconds (900 s) of its scheduled time ${tick}`);
 });

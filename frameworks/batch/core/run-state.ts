@@ -13,6 +13,9 @@
  * agent do not know the task) is not a failed attempt: the run goes back to INITIAL.
  * An INITIAL run that is not launched within the job's `maxLaunchDelay` seconds of becoming due
  * (`launchDeadline`: its creation, or the end of a retry's backoff) is aborted: FAILED.
+ * A run a schedule started that is not running (INITIAL or STARTING, never ACTIVE yet) within the
+ * schedule's `startingDeadlineSeconds` of its tick (`startingDeadline`) is aborted too: FAILED, its
+ * launched tasks killed. The earlier of the two deadlines wins (`abortDeadline`).
  * Invariants: SUCCESS and FAILED are final; an attempt's outcome is known only once every task of
  * it is over.
  */
@@ -90,6 +93,43 @@ export function launchDeadline(run: JobRun): number {
 
 /** Why an aborted run failed (the run's `reason`, and the log line's). */
 export const launchDeadlineReason = (run: JobRun): string => `not started within maxLaunchDelay (${run.spec.run.maxLaunchDelay} s)`;
+
+/**
+ * When a run started by a schedule that is not running yet is aborted (epoch ms): its tick
+ * (`scheduledAt`) + the schedule's `startingDeadlineSeconds` as stored with the run (Metronome:
+ * "the number of seconds until the job needs to be running"). Undefined for a run on demand, and
+ * once the run has been ACTIVE (the field is dropped then: a later retry has only maxLaunchDelay).
+ */
+export function startingDeadline(run: JobRun): number | undefined {
+  if (run.scheduledAt === undefined || run.startingDeadlineSeconds === undefined) return undefined;
+  return Date.parse(run.scheduledAt) + run.startingDeadlineSeconds * 1000;
+}
+
+export const startingDeadlineReason = (run: JobRun): string =>
+  `not started within startingDeadlineSeconds (${run.startingDeadlineSeconds ?? 0} s) of its scheduled time ${run.scheduledAt ?? '?'}`;
+
+/** Which deadline aborts a run, when, and why; undefined when none binds it (ACTIVE, final, or STARTING without a starting deadline). */
+export interface AbortDeadline {
+  readonly at: number;
+  readonly kind: 'maxLaunchDelay' | 'startingDeadlineSeconds';
+  readonly reason: string;
+}
+
+/**
+ * The deadline that aborts `run`: an INITIAL run has its launch deadline and, if a schedule
+ * started it, its starting deadline, and the earlier wins (the starting deadline on a tie); a
+ * STARTING run has only its starting deadline (its launch deadline is met).
+ */
+export function abortDeadline(run: JobRun): AbortDeadline | undefined {
+  if (run.status !== 'INITIAL' && run.status !== 'STARTING') return undefined;
+  const starting = startingDeadline(run);
+  const launch = run.status === 'INITIAL' ? launchDeadline(run) : undefined;
+  if (starting !== undefined && (launch === undefined || starting <= launch)) {
+    return { at: starting, kind: 'startingDeadlineSeconds', reason: startingDeadlineReason(run) };
+  }
+  if (launch !== undefined) return { at: launch, kind: 'maxLaunchDelay', reason: launchDeadlineReason(run) };
+  return undefined;
+}
 
 /** The delay before retry `attempt` (2, 3, ...): 1 s × 1.15^(attempt-2), capped at the job's maxLaunchDelay. */
 export function retryDelayMs(run: JobRun, attempt: number): number {

@@ -3,7 +3,8 @@
  * history; a seconds-level cron schedule with FORBID; ON_FAILURE retries until success and until
  * the deadline; a Redis flush and a kill -9 of batch lose nothing; a parallel job starts only
  * when all its tasks fit, all together, each knowing its index and its peers, and one that can
- * never fit is aborted at its maxLaunchDelay; bad specs are refused with 422 and store nothing.
+ * never fit is aborted at its maxLaunchDelay; a scheduled run that cannot start is aborted at
+ * its schedule's startingDeadlineSeconds; bad specs are refused with 422 and store nothing.
  */
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -139,6 +140,25 @@ test('a parallel job waits until all its tasks fit, starts them together, and ea
   t.true(Date.parse(aborted.completedAt) - Date.parse(aborted.createdAt) >= 2000, JSON.stringify(aborted));
   t.deepEqual(aborted.tasks, [], 'nothing was launched');
   t.like((await call(b, 'GET', '/v1/jobs/huge?embed=history,activeRuns')).body, { history: { failureCount: 1, successCount: 0 }, activeRuns: [] });
+});
+
+test('a scheduled run that cannot start (no agent) is aborted at its startingDeadlineSeconds, long before its maxLaunchDelay', async (t) => {
+  const c = await startBatchCluster(t, []);
+  const b = c.batch.url;
+  t.is((await call(b, 'POST', '/v1/jobs', job('late', { cmd: 'true' }))).status, 201); // maxLaunchDelay: the default 3600 s
+  const s = await call(b, 'POST', '/v1/jobs/late/schedules', { id: 'every-second', cron: '* * * * * *', startingDeadlineSeconds: 2, concurrencyPolicy: 'FORBID' });
+  t.is(s.status, 201, s.text);
+  const failed = await eventually(async () => {
+    const h = (await call(b, 'GET', '/v1/jobs/late?embed=history')).body.history;
+    return h.failureCount >= 1 ? h.failedFinishedRuns.at(-1) as Json : undefined;
+  }, 'the scheduled run to be aborted', 20_000);
+  t.is((await call(b, 'DELETE', '/v1/jobs/late/schedules/every-second')).status, 200);
+  const run = (await call(b, 'GET', `/v1/jobs/late/runs/${failed.id}`)).body;
+  t.is(run.status, 'FAILED', JSON.stringify(run));
+  t.deepEqual(run.tasks, [], 'nothing was launched');
+  // Created at its tick or up to one schedule check (1 s) after it; aborted 2 s after the tick.
+  const waited = Date.parse(run.completedAt) - Date.parse(run.createdAt);
+  t.true(waited >= 900 && waited < 10_000, `waited ${waited} ms`);
 });
 
 test('bad job and schedule specs are refused with 422 and the failing paths; nothing is stored', async (t) => {

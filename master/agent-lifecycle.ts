@@ -12,8 +12,9 @@
  * Registry (master/registry, Mesos' registrar): an agent is admitted (registered, or re-registered
  * while unknown to the registry), made reachable again, or marked unreachable only once the
  * registry holds the change (`core.persist`); the rest of the handling runs after the write and
- * looks at the books as they are then. While an agent is being marked unreachable its
- * re-registration is refused (it retries). After a failover, the registry's admitted agents that
+ * looks at the books as they are then. A known agent that re-registers with a changed AgentInfo
+ * has it stored first (UPDATE_AGENT_INFO, Mesos' UpdateSlave). While an agent is being marked
+ * unreachable or gone its re-registration is refused (it retries). After a failover, the registry's admitted agents that
  * do not re-register within `--agent_reregister_timeout` are marked unreachable
  * (`markRecoveredAgentsUnreachable`). Gone agents are refused for good; agents on a machine in
  * maintenance DOWN mode are refused (and told to shut down) until it is UP (master/maintenance).
@@ -21,6 +22,7 @@
 import type { AgentId, FrameworkId } from '../common/ids.ts';
 import { asAgentId, asFrameworkId, asTaskId } from '../common/ids.ts';
 import { Resources } from '../common/resources/resources.ts';
+import { canonicalJson } from '../common/resources/resource.ts';
 import type { mesos, maestro } from '../proto/types.generated.ts';
 import type { AgentConnection } from './ports.ts';
 import type { AgentDescription } from './allocator/allocator.ts';
@@ -241,13 +243,21 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     refuse(core, connection, `Agent ${id} is being marked unreachable: re-register later`);
     return;
   }
+  if (core.markingGone.has(id)) {
+    refuse(core, connection, `Agent ${id} is being marked gone`);
+    return;
+  }
   const total = applyCheckpointedResources(core, idValue, reported, msg.checkpointed_resources ?? []);
   const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
   const finish = () => completeReregistration(core, connection, msg, id, info, total);
-  // Known to this leader, or admitted in its registry: nothing to store.
-  if (core.state.agents.has(id) || core.recoveredAgents.has(id)) return finish();
-  const op = core.state.unreachableAgents.has(id) ? { type: 'MARK_AGENT_REACHABLE' as const, info } : { type: 'ADMIT_AGENT' as const, info };
+  // Known to this leader, or admitted in its registry: its info is stored again only if it changed.
+  const admittedInfo = core.state.agents.get(id)?.info ?? core.recoveredAgents.get(id);
+  if (admittedInfo !== undefined && canonicalJson(admittedInfo) === canonicalJson(info)) return finish();
+  const op = admittedInfo !== undefined ? { type: 'UPDATE_AGENT_INFO' as const, info }
+    : core.state.unreachableAgents.has(id) ? { type: 'MARK_AGENT_REACHABLE' as const, info } : { type: 'ADMIT_AGENT' as const, info };
   core.persist(op, () => {
+    // Marked gone while this was written (the registry ignored the write): refused for good.
+    if (core.goneAgents.has(id)) return refuse(core, connection, `Agent ${id} has been marked gone`);
     finish();
     closedWhileStoring(core, connection);
   }, (err) => refuse(core, connection, `Agent re-registration could not be stored: ${err.message}`));

@@ -160,6 +160,8 @@ export class MasterCore {
   readonly recoveredAgents = new Map<AgentId, mesos.v1.AgentInfo>();
   /** Agents whose MARK_AGENT_UNREACHABLE is being written: they may not re-register meanwhile. */
   readonly markingUnreachable = new Set<AgentId>();
+  /** Agents whose MARK_AGENT_GONE is being written (agent-gone.ts). */
+  readonly markingGone = new Set<AgentId>();
   /** Connections that closed, so a registration completed after a registry write can tell. */
   readonly closedConnections = new WeakSet<AgentConnection>();
   reregisterTimer: TimerHandle | undefined;
@@ -203,6 +205,30 @@ export class MasterCore {
   /** Stores `op` behind an action already taken (see master/README.md for which those are). */
   record(op: RegistryOperation): void {
     this.registrar?.apply(op).catch((err: Error) => this.registryWriteFailed(op, err));
+  }
+
+  /**
+   * An operator mutation: applied now without a registrar, or once the registry holds `ops` (one
+   * batch: given in one turn); the outcome's `written` settles after `apply` ran.
+   */
+  durably(ops: readonly RegistryOperation[], apply: () => void): { ok: true; written?: Promise<void> } {
+    const registrar = this.registrar;
+    if (registrar === undefined) {
+      apply();
+      return { ok: true };
+    }
+    const written = Promise.all(ops.map((op) => registrar.apply(op))).then(
+      () => new Promise<void>((resolve) => {
+        this.timers.setTimeout(() => {
+          if (!this.stopped) apply();
+          resolve();
+        }, 0);
+      }),
+      (err: Error) => {
+        this.registryWriteFailed(ops[0], err);
+        throw err;
+      });
+    return { ok: true, written };
   }
 
   registryWriteFailed(op: RegistryOperation, err: Error): void {

@@ -34,6 +34,7 @@ import { OK, reject } from './call-outcome.ts';
 import { disconnected, recoverFramework, subscribe } from './framework-lifecycle.ts';
 import { call } from './scheduler-calls.ts';
 import { agentDisconnected, agentMessage, markRecoveredAgentsUnreachable } from './agent-lifecycle.ts';
+import { markAgentGone } from './agent-gone.ts';
 import * as maintenance from './maintenance/maintenance-effects.ts';
 import type { MachineID, MaintenanceState, Schedule } from './maintenance/maintenance.ts';
 
@@ -206,32 +207,10 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
       if (err !== undefined) return reject(400, err);
       if (!(w.weight > 0) || !Number.isFinite(w.weight)) return reject(400, `Invalid weight '${w.weight}' for role '${role}': weights must be positive`);
     }
-    return this.durably([{ type: 'UPDATE_WEIGHTS', weights: weights.map((w) => [w.role ?? '*', w.weight] as const) }], () => {
+    return this.core.durably([{ type: 'UPDATE_WEIGHTS', weights: weights.map((w) => [w.role ?? '*', w.weight] as const) }], () => {
       for (const w of weights) this.core.weights.set(w.role ?? '*', w.weight);
       this.core.allocator.updateWeights(this.core.weights);
     });
-  }
-
-  /** Applies a validated mutation now, or once the registry holds `ops` (one batch: given in one turn). */
-  private durably(ops: readonly RegistryOperation[], apply: () => void): OperatorOutcome {
-    const core = this.core;
-    const registrar = core.registrar;
-    if (registrar === undefined) {
-      apply();
-      return OK;
-    }
-    const written = Promise.all(ops.map((op) => registrar.apply(op))).then(
-      () => new Promise<void>((resolve) => {
-        core.timers.setTimeout(() => {
-          if (!core.stopped) apply();
-          resolve();
-        }, 0);
-      }),
-      (err: Error) => {
-        core.registryWriteFailed(ops[0], err);
-        throw err;
-      });
-    return { ok: true, written };
   }
 
   updateQuota(configs: readonly QuotaConfigInput[]): OperatorOutcome {
@@ -252,7 +231,7 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
     const ops = configs.map((c): RegistryOperation => ({
       type: 'UPDATE_QUOTA', role: c.role, quota: isRemoval(c) ? undefined : { guarantees: { ...c.guarantees }, limits: { ...c.limits } },
     }));
-    return this.durably(ops, () => {
+    return this.core.durably(ops, () => {
       for (const c of configs) {
         if (isRemoval(c)) {
           core.quotas.delete(c.role);
@@ -282,6 +261,11 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
 
   /** The maintenance books (views, tests). */
   get maintenance() { return this.core.maintenance; }
+
+  /** MARK_AGENT_GONE (agent-gone.ts). */
+  markAgentGone(agentId: string): OperatorOutcome {
+    return markAgentGone(this.core, agentId);
+  }
 
   teardown(frameworkId: string): CallOutcome {
     const f = this.core.state.frameworks.get(asFrameworkId(frameworkId));

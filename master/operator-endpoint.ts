@@ -58,6 +58,11 @@ export interface OperatorEndpoint {
   updateWeights(weights: readonly mesos.v1.WeightInfo[]): OperatorOutcome;
   /** Mesos 1.9+ UPDATE_QUOTA: guarantees and limits per role, applied all or nothing. */
   updateQuota(configs: readonly { role: string; guarantees: Readonly<Record<string, number>>; limits: Readonly<Record<string, number>> }[]): OperatorOutcome;
+  /**
+   * MARK_AGENT_GONE: stored first; 404 for an agent that is neither registered, unreachable nor
+   * awaited after a failover, 503 while it is being marked gone or unreachable; 200 when gone already.
+   */
+  markAgentGone?(agentId: string): OperatorOutcome;
   /** TEARDOWN of a framework by an operator. */
   teardown(frameworkId: string): CallOutcome;
 

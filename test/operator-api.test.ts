@@ -105,7 +105,7 @@ test('operator API over a running cluster', async (t) => {
     [JSON.stringify({ type: 'GET_METRICS' }), JSON_HEADERS, 400, /^Failed to validate master::Call: Expecting 'get_metrics' to be present$/],
     [JSON.stringify({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'x', weight: -1 }] } }), JSON_HEADERS, 400, /weight/],
     [JSON.stringify({ type: 'TEARDOWN', teardown: { framework_id: { value: 'nobody' } } }), JSON_HEADERS, 400, /.+/],
-    [JSON.stringify({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agent.agentId } } }), JSON_HEADERS, 501, /^Call 'MARK_AGENT_GONE' is not implemented by this master$/],
+    [JSON.stringify({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nobody' } } }), JSON_HEADERS, 404, /^Agent 'nobody' not found$/],
     ['{"type": "GET_STATE"', JSON_HEADERS, 400, /^Failed to parse body into JSON: /],
     [JSON.stringify({ type: 'GET_EVERYTHING' }), JSON_HEADERS, 400, /^Failed to convert JSON into Call protobuf: .*GET_EVERYTHING/],
     [JSON.stringify({ type: 'GET_STATE' }), { 'Content-Type': 'application/json', Accept: 'text/html' }, 406, /^Expecting 'Accept' to allow/],

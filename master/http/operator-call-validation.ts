@@ -32,5 +32,12 @@ export function validateCallArguments(call: { readonly type?: string }, withArgu
 }
 
 export function validateOperatorCall(call: OperatorCall): string | undefined {
-  return validateCallArguments(call, CALLS_WITH_ARGUMENTS);
+  const missing = validateCallArguments(call, CALLS_WITH_ARGUMENTS);
+  if (missing !== undefined) return missing;
+  if (call.type === 'MARK_AGENT_GONE') {
+    const agentId = call.mark_agent_gone?.agent_id as { value?: string } | undefined;
+    if (agentId === undefined) return "Expecting 'mark_agent_gone.agent_id' to be present";
+    if (agentId.value === undefined || agentId.value === '') return "Expecting 'mark_agent_gone.agent_id.value' to be non-empty";
+  }
+  return undefined;
 }

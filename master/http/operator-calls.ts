@@ -91,6 +91,9 @@ export function answerOperatorCall(
       }))));
     case 'TEARDOWN':
       return fromOutcome(operator.teardown(call.teardown!.framework_id.value));
+    case 'MARK_AGENT_GONE':
+      if (operator.markAgentGone === undefined) break;
+      return fromOutcome(operator.markAgentGone(call.mark_agent_gone!.agent_id?.value ?? ''));
     case 'GET_MAINTENANCE_SCHEDULE':
       if (operator.getMaintenanceSchedule === undefined) break;
       return response({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: operator.getMaintenanceSchedule() } } as Response);

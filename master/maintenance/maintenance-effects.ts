@@ -14,7 +14,6 @@
  * once it is); without one it applies at once. A rejected change alters nothing.
  */
 import type { AgentId } from '../../common/ids.ts';
-import { asTaskId } from '../../common/ids.ts';
 import type { mesos } from '../../proto/types.generated.ts';
 import type { AgentConnection } from '../ports.ts';
 import type { AgentRecord, FrameworkRecord } from '../master-state.ts';
@@ -22,7 +21,7 @@ import type { MasterCore } from '../master-core.ts';
 import type { OperatorOutcome } from '../operator-endpoint.ts';
 import { reject } from '../call-outcome.ts';
 import { isTerminal } from '../task-state-machine.ts';
-import { masterStatus, type TaskState } from '../task-status.ts';
+import { removeAgentByOperator, rescindInverseOffers } from '../agent-removal.ts';
 import { agentUrl } from '../offers.ts';
 import { agentMachineId, pairKey } from './maintenance-book.ts';
 import {
@@ -131,55 +130,10 @@ function act(core: MasterCore, change: MaintenanceChange): void {
   if (change.draining.length > 0) sendInverseOffers(core);
 }
 
-function rescindInverseOffers(core: MasterCore, agentId: AgentId): void {
-  for (const o of core.maintenance.clearAgent(agentId)) {
-    const f = core.state.frameworks.get(o.frameworkId);
-    if (f !== undefined) core.send(f, { type: 'RESCIND_INVERSE_OFFER', rescind_inverse_offer: { inverse_offer_id: { value: o.id } } });
-  }
-}
-
-/**
- * Machine DOWN: the agent is told to shut down (it kills every task) and removed at once, as
- * Mesos does (so frameworks hear of their tasks even if the message is lost).
- */
+/** Machine DOWN: the agent is shut down and removed at once, as Mesos does (agent-removal.ts). */
 function removeDownAgent(core: MasterCore, agent: AgentRecord): void {
-  const id = agent.id;
-  const why = "Operator initiated 'Machine DOWN'";
-  core.sendAgent(id, { shutdown_agent: { message: why } });
-  const timer = core.pingTimers.get(id);
-  if (timer) core.timers.clear(timer);
-  core.pingTimers.delete(id);
-  for (const offerId of [...agent.offers]) core.removeOfferWithRescind(offerId);
-  rescindInverseOffers(core, id);
-  core.allocator.removeAgent(id);
-  const now = core.nowSecs();
-  for (const f of core.state.frameworks.values()) {
-    const pa = core.partitionAware(f);
-    for (const t of [...f.tasks.values()]) {
-      if (t.agentId !== id) continue;
-      if (isTerminal(t.task.state)) { core.completeTask(f, t); continue; }
-      const state: TaskState = pa ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
-      const status = masterStatus({
-        taskId: t.task.task_id.value, state, reason: 'REASON_AGENT_REMOVED_BY_OPERATOR',
-        message: `Agent ${agent.info.hostname} removed: ${why}`, agentId: id, executorId: t.task.executor_id?.value, timestamp: now,
-      });
-      core.setTaskState(t, status, state);
-      core.completeTask(f, t);
-      core.update(f, status);
-    }
-    for (const t of [...f.unreachableTasks.values()]) if (t.agentId === id) f.unreachableTasks.delete(asTaskId(t.task.task_id.value));
-    f.executors.delete(id);
-    core.send(f, { type: 'FAILURE', failure: { agent_id: { value: id } } });
-  }
-  core.count('master/slave_removals');
-  core.state.agents.delete(id);
-  const conn = core.connections.get(id);
-  if (conn !== undefined) {
-    core.connections.delete(id);
-    core.connectionAgents.delete(conn);
-    conn.close('machine DOWN');
-  }
-  core.log.warn({ agentId: id, hostname: agent.info.hostname }, 'agent removed: its machine is DOWN');
+  removeAgentByOperator(core, agent, "Operator initiated 'Machine DOWN'", 'machine DOWN');
+  core.log.warn({ agentId: agent.id, hostname: agent.info.hostname }, 'agent removed: its machine is DOWN');
 }
 
 /**

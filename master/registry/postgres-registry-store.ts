@@ -86,6 +86,11 @@ async function applyFrom(client: pg.ClientBase, ops: readonly RegistryOperation[
         `UPDATE master_registry_agents SET state = 'unreachable', since_ms = $2, seq = nextval('master_registry_agent_seq')
          WHERE agent_id = $1 AND state = 'admitted'`, [op.agentId, Math.round(op.sinceMs)]);
       return i + 1;
+    case 'UPDATE_AGENT_INFO':
+      await client.query(
+        `UPDATE master_registry_agents SET info = $2 WHERE agent_id = $1 AND state = 'admitted'`,
+        [op.info.id!.value, toStoredJson(op.info, 'agent_info')]);
+      return i + 1;
     case 'MARK_AGENT_GONE':
       await client.query(
         `INSERT INTO master_registry_agents (agent_id, state, info, since_ms) VALUES ($1, 'gone', NULL, $2)

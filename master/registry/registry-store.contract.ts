@@ -78,6 +78,7 @@ const opArb = (): fc.Arbitrary<RegistryOperation> => {
     fc.tuple(agent, ms).map(([agentId, sinceMs]): RegistryOperation => ({ type: 'MARK_AGENT_UNREACHABLE', agentId, sinceMs })),
     fc.tuple(agent, fc.constantFrom('h1', 'h3')).map(([id, h]): RegistryOperation => ({ type: 'MARK_AGENT_REACHABLE', info: agentInfo(id, h) })),
     fc.tuple(agent, ms).map(([agentId, sinceMs]): RegistryOperation => ({ type: 'MARK_AGENT_GONE', agentId, sinceMs })),
+    fc.tuple(agent, fc.constantFrom('h2', 'h4')).map(([id, h]): RegistryOperation => ({ type: 'UPDATE_AGENT_INFO', info: agentInfo(id, h) })),
     fc.uniqueArray(agent, { maxLength: 3 }).map((agentIds): RegistryOperation => ({ type: 'PRUNE_UNREACHABLE', agentIds })),
     fc.uniqueArray(fc.tuple(role, fc.double({ min: 0.1, max: 10, noNaN: true })), { selector: ([r]) => r, maxLength: 3 })
       .map((weights): RegistryOperation => ({ type: 'UPDATE_WEIGHTS', weights })),
@@ -127,6 +128,22 @@ export function registryStoreContract(test: TestFn, name: string, open: OpenRegi
     t.is(r.unreachable.size, 0);
     t.true(r.admitted.has(aid('a3')));
     t.true(r.gone.has(aid('a2')));
+  });
+
+  test(`${name}: UPDATE_AGENT_INFO replaces an admitted agent's info and touches no other state`, async (t) => {
+    const { store } = await open(t);
+    await store.apply([{ type: 'ADMIT_AGENT', info: agentInfo('a1') }, { type: 'ADMIT_AGENT', info: agentInfo('a2') }, { type: 'ADMIT_AGENT', info: agentInfo('a3') }]);
+    await store.apply([{ type: 'MARK_AGENT_UNREACHABLE', agentId: aid('a2'), sinceMs: 1000 }, { type: 'MARK_AGENT_GONE', agentId: aid('a3'), sinceMs: 2000 }]);
+    await store.apply([
+      { type: 'UPDATE_AGENT_INFO', info: agentInfo('a1', 'renamed') },
+      { type: 'UPDATE_AGENT_INFO', info: agentInfo('a2', 'renamed') },
+      { type: 'UPDATE_AGENT_INFO', info: agentInfo('a3', 'renamed') },
+      { type: 'UPDATE_AGENT_INFO', info: agentInfo('nobody', 'renamed') },
+    ]);
+    const r = await store.load();
+    t.deepEqual([...r.admitted], [[aid('a1'), agentInfo('a1', 'renamed')]]);
+    t.deepEqual(r.unreachable.get(aid('a2')), { info: agentInfo('a2'), sinceMs: 1000 });
+    t.deepEqual([...r.gone], [[aid('a3'), 2000]]);
   });
 
   test(`${name}: operations that do not apply are no-ops`, async (t) => {

@@ -11,7 +11,8 @@
  * (registry-store.contract.ts) checks that both agree.
  *
  * Agent states: (none) -ADMIT-> admitted -MARK_UNREACHABLE-> unreachable -MARK_REACHABLE-> admitted;
- *               admitted|unreachable -MARK_GONE-> gone (final); unreachable -PRUNE-> (none).
+ *               admitted|unreachable -MARK_GONE-> gone (final); unreachable -PRUNE-> (none);
+ *               admitted -UPDATE_AGENT_INFO-> admitted (the info replaced).
  * An operation on an agent in a state it does not apply to is a no-op, never an error, so a
  * batch never fails for a race the master already resolved.
  */
@@ -53,6 +54,8 @@ export type RegistryOperation =
   /** An unreachable agent re-registered: admitted again with the info it sent. */
   | { readonly type: 'MARK_AGENT_REACHABLE'; readonly info: mesos.v1.AgentInfo }
   | { readonly type: 'MARK_AGENT_GONE'; readonly agentId: AgentId; readonly sinceMs: number }
+  /** An admitted agent re-registered with a changed AgentInfo (Mesos' UpdateSlave): its info is replaced. */
+  | { readonly type: 'UPDATE_AGENT_INFO'; readonly info: mesos.v1.AgentInfo }
   /** Unreachable agents forgotten (`--registry_max_agent_count`, `--registry_max_agent_age`). */
   | { readonly type: 'PRUNE_UNREACHABLE'; readonly agentIds: readonly AgentId[] }
   /** Sets these roles' weights (other roles keep theirs). */
@@ -102,6 +105,7 @@ export function checkOperation(op: RegistryOperation): void {
   switch (op.type) {
     case 'ADMIT_AGENT':
     case 'MARK_AGENT_REACHABLE':
+    case 'UPDATE_AGENT_INFO':
       agentIdOf(op.info);
       toStoredJson(op.info, `${op.type} agent_info`);
       return;
@@ -160,6 +164,11 @@ export function applyOperation(r: RegistrySnapshot, op: RegistryOperation): void
       r.unreachable.delete(op.agentId);
       r.gone.set(op.agentId, op.sinceMs);
       return;
+    case 'UPDATE_AGENT_INFO': {
+      const id = agentIdOf(op.info);
+      if (r.admitted.has(id)) r.admitted.set(id, structuredClone(op.info));
+      return;
+    }
     case 'PRUNE_UNREACHABLE':
       for (const id of op.agentIds) r.unreachable.delete(id);
       return;

@@ -58,6 +58,10 @@ test('a registered agent marked gone is shut down and removed: TASK_GONE_BY_OPER
   t.false(h.master.state.unreachableAgents.has(asAgentId(agent.id)));
   t.deepEqual(h.allocator.roleShares().filter((r) => r.allocated.size > 0), [], 'nothing allocated on the gone agent');
   t.deepEqual(h.allocator.allocate(h.time.now()), [], 'nothing to offer');
+  // Reconciling a task the master does not know, on the gone agent (Mesos: TASK_GONE_BY_OPERATOR).
+  for (const fw of [pa, plain]) h.master.call(fw.id, { type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'never' }, agent_id: { value: agent.id } }] } });
+  t.like(last(pa), { task_id: { value: 'never' }, state: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_RECONCILIATION' });
+  t.like(last(plain), { task_id: { value: 'never' }, state: 'TASK_LOST', reason: 'REASON_RECONCILIATION' });
   t.deepEqual(h.master.getAgents().agents ?? [], []);
 
   // Refused for good, and the call is idempotent.

@@ -487,7 +487,7 @@ export class MasterCore {
       partitionAware: this.partitionAware(f),
       tasks,
       unreachableTasks: unreachable,
-      agentStatus: (id) => (this.state.agents.has(asAgentId(id)) ? 'registered' : this.recoveredAgents.has(asAgentId(id)) ? 'transitioning' : this.state.unreachableAgents.has(asAgentId(id)) ? 'unreachable' : 'unknown'),
+      agentStatus: (id) => (this.state.agents.has(asAgentId(id)) ? 'registered' : this.recoveredAgents.has(asAgentId(id)) ? 'transitioning' : this.state.unreachableAgents.has(asAgentId(id)) ? 'unreachable' : this.goneAgents.has(asAgentId(id)) ? 'gone' : 'unknown'),
       unreachableSinceMs: (id) => this.state.unreachableAgents.get(asAgentId(id))?.since,
       now: this.nowSecs(),
     }, queries);

@@ -55,3 +55,10 @@ test('explicit reconcile of a task on an agent of the registry that has not re-r
   // The other queries of the same call are answered.
   t.deepEqual(reconcile(recovering, [{ task_id: { value: 'x' }, agent_id: { value: 'S3' } }, { task_id: { value: 't1' } }]).map((s) => s.state), ['TASK_RUNNING']);
 });
+
+test('explicit reconcile of an unknown task on an agent marked gone: TASK_GONE_BY_OPERATOR (TASK_LOST for a framework that is not partition-aware)', (t) => {
+  const gone: ReconcileInput = { ...input(true), agentStatus: (id) => (id === 'S9' ? 'gone' : input(true).agentStatus(id)) };
+  const q = [{ task_id: { value: 'x' }, agent_id: { value: 'S9' } }];
+  t.deepEqual(reconcile(gone, q).map((s) => [s.task_id.value, s.state, s.reason, s.agent_id?.value]), [['x', 'TASK_GONE_BY_OPERATOR', 'REASON_RECONCILIATION', 'S9']]);
+  t.deepEqual(reconcile({ ...gone, partitionAware: false }, q).map((s) => s.state), ['TASK_LOST']);
+});

@@ -12,6 +12,7 @@
  *   agent named, in the registry but not re-registered with this leader yet -> no answer (Mesos:
  *                                        the agent may still bring the task; the framework asks again)
  *   agent named and unreachable       -> TASK_UNREACHABLE
+ *   agent named and marked gone       -> TASK_GONE_BY_OPERATOR (MARK_AGENT_GONE)
  *   otherwise (agent unknown or none) -> TASK_UNKNOWN
  * Frameworks without PARTITION_AWARE get TASK_LOST instead of GONE, UNREACHABLE and UNKNOWN.
  */
@@ -32,7 +33,7 @@ export interface ReconcileInput {
   readonly tasks: ReadonlyMap<string, ReconcileTaskView>;
   /** Tasks of the framework on unreachable agents, with the time (ms) the agent became unreachable. */
   readonly unreachableTasks: ReadonlyMap<string, ReconcileTaskView & { readonly sinceMs: number }>;
-  agentStatus(agentId: string): 'registered' | 'transitioning' | 'unreachable' | 'unknown';
+  agentStatus(agentId: string): 'registered' | 'transitioning' | 'unreachable' | 'gone' | 'unknown';
   unreachableSinceMs(agentId: string): number | undefined;
   /** Seconds since the epoch. */
   readonly now: number;
@@ -81,6 +82,8 @@ export function reconcile(input: ReconcileInput, queries: readonly ReconcileQuer
       continue;
     } else if (agent === 'unreachable') {
       out.push(unreachable(taskId, agentId, input.unreachableSinceMs(agentId!)));
+    } else if (agent === 'gone') {
+      out.push(masterStatus({ taskId, state: forFramework('TASK_GONE_BY_OPERATOR', partitionAware), reason: 'REASON_RECONCILIATION', agentId, timestamp: now }));
     } else {
       out.push(masterStatus({ taskId, state: forFramework('TASK_UNKNOWN', partitionAware), reason: 'REASON_RECONCILIATION', agentId, timestamp: now }));
     }

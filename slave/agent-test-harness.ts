@@ -118,7 +118,7 @@ export function harness(t: ExecutionContext, workDir?: string, makeGc?: (dir: st
     gc: makeGc?.(dir, time) ?? {
       schedule: (d) => gcScheduled.push(d),
       scheduleFromMtime: async (d) => { gcFromMtime.push(d); },
-      unschedule: (d) => gcUnscheduled.push(d),
+      unschedule: async (d) => { gcUnscheduled.push(d); },
       metrics: () => ({ ...idleGcMetrics }),
     },
     config: {

@@ -529,3 +529,29 @@ test('an executor id launched again takes its directory back from the collector:
   t.true(existsSync(join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 't', 'executor.info')));
   t.true(existsSync(executorDir));
 });
+
+test('a new run of an executor id whose directory is being removed writes nothing there until the removal ended', async (t) => {
+  let removalEnded!: () => void;
+  const removal = new Promise<void>((resolve) => { removalEnded = resolve; });
+  const unscheduled: string[] = [];
+  const h = harness(t, undefined, () => ({
+    schedule: () => undefined,
+    scheduleFromMtime: async () => undefined,
+    unschedule: (d) => { unscheduled.push(d); return removal; },
+    metrics: () => ({ ...idleGcMetrics }),
+  }));
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
+  // Not settle(): the agent's settled() waits for the run's preparation, which waits for the removal.
+  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+  const executorDir = join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 't');
+  t.deepEqual(unscheduled, [executorDir]);
+  t.deepEqual(h.containerizer.launched, [], 'not launched while the old directory is removed');
+  t.false(existsSync(executorDir), 'no sandbox created under the removal');
+  t.false(existsSync(join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 't', 'executor.info')));
+  removalEnded();
+  await settle();
+  t.is(h.containerizer.launched.length, 1);
+  t.true(existsSync(h.containerizer.launched[0]!.sandbox));
+  t.true(existsSync(join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 't', 'executor.info')));
+});

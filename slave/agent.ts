@@ -333,8 +333,11 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const paths = this.deps.store.paths;
     const nested = kind === 'default';
     const child = nested ? nestedContainerId(runKey.containerId, taskId) : undefined;
+    // A new run of an executor id takes its directory back from the collector; a removal of it
+    // already under way ends before anything of this run is written there (else it took them too).
+    const kept = this.deps.gc.unschedule(paths.executorSandbox(runKey.agentId, frameworkId, runKey.executorId));
     // Sandbox and checkpoints are written in the background; the launch waits for them.
-    const prepared = this.deps.store.prepareRun(key, execInfo, task)
+    const prepared = kept.then(() => this.deps.store.prepareRun(key, execInfo, task))
       .then(() => (nested ? this.deps.store.prepareNested(key) : undefined))
       .then(() => undefined, (e: Error) => {
         this.deps.logger.error({ taskId, error: e.message }, 'could not create the sandbox or checkpoint the task');
@@ -412,7 +415,6 @@ export class Agent implements AgentView, ExecutorEndpoint {
       }
     }
     this.executors.set(k, ex);
-    this.deps.gc.unschedule(this.deps.store.paths.executorSandbox(ex.key.agentId, ex.key.frameworkId, ex.key.executorId));
   }
 
   /** The tasks of a task group (default executor) or of a custom executor: into the executor's run, started or refused together. */
@@ -943,7 +945,7 @@ export class Agent implements AgentView, ExecutorEndpoint {
    * Once no run of an executor is live here and none of its tasks waits for an acknowledgement,
    * its whole directory goes to the collector too (sandbox `executors/<id>/` with every run and the
    * `runs/latest` link, and the meta twin with `executor.info`), as Mesos schedules a removed
-   * executor's directories; a new run of the same executor id takes them back (replaceExecutor).
+   * executor's directories; a new run of the same executor id takes them back (newEntry).
    * Without this, every command task (its executor id is its task id) left its executor's
    * directories behind forever, and each restart read their `executor.info` again.
    */

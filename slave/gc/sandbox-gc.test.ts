@@ -118,7 +118,7 @@ test('unschedule keeps a sandbox; scheduling outside the sandboxes is ignored', 
   try {
     const a = s.run('a');
     s.gc.schedule(a.sandbox, s.time.now());
-    s.gc.unschedule(a.sandbox);
+    void s.gc.unschedule(a.sandbox);
     const outside = join(s.w, 'precious');
     mkdirSync(outside);
     s.gc.schedule(outside, 0);
@@ -131,6 +131,51 @@ test('unschedule keeps a sandbox; scheduling outside the sandboxes is ignored', 
     t.true(existsSync(a.sandbox));
     t.true(existsSync(outside));
     t.true(existsSync(join(s.w, 'slaves')));
+  } finally {
+    s.gc.stop();
+    s.cleanup();
+  }
+});
+
+test('unschedule during the removal of that directory resolves once it is gone: what the new run writes there afterwards stays', async (t) => {
+  const s = setup(1);
+  try {
+    const old = s.run('E');
+    const executorDir = join(s.w, 'slaves/S1/frameworks/F/executors/E');
+    s.gc.schedule(executorDir, s.time.now());
+    s.time.advance(HOUR); // due: its removal starts now
+    // The executor id launches again while the old directory is being removed.
+    await s.gc.unschedule(executorDir);
+    const again = join(executorDir, 'runs/C-again');
+    mkdirSync(again, { recursive: true });
+    mkdirSync(join(s.w, 'meta/slaves/S1/frameworks/F/executors/E'), { recursive: true });
+    writeFileSync(join(s.w, 'meta/slaves/S1/frameworks/F/executors/E/executor.info'), '{}');
+    await s.gc.settled();
+    t.false(existsSync(old.sandbox), 'the old run went with the removal');
+    t.true(existsSync(again), 'the new run\'s sandbox stays');
+    t.true(existsSync(join(s.w, 'meta/slaves/S1/frameworks/F/executors/E/executor.info')), 'its executor.info stays');
+    t.is(s.gc.metrics()['gc/path_removals_pending'], 0);
+  } finally {
+    s.gc.stop();
+    s.cleanup();
+  }
+});
+
+test('a directory due with others and unscheduled while those before it are removed is kept', async (t) => {
+  const s = setup(1);
+  try {
+    const a = s.run('a');
+    s.run('b');
+    const executorB = join(s.w, 'slaves/S1/frameworks/F/executors/b');
+    s.gc.schedule(a.sandbox, s.time.now());
+    s.gc.schedule(executorB, s.time.now());
+    s.time.advance(HOUR); // both due; a's removal (first by name) is under way
+    await s.gc.unschedule(executorB);
+    await s.gc.settled();
+    t.false(existsSync(a.sandbox));
+    t.true(existsSync(executorB));
+    t.true(existsSync(join(s.w, 'meta/slaves/S1/frameworks/F/executors/b')));
+    t.like(s.gc.metrics(), { 'gc/path_removals_succeeded': 1, 'gc/path_removals_pending': 0 });
   } finally {
     s.gc.stop();
     s.cleanup();

@@ -47,8 +47,12 @@ export interface SandboxGc {
    * A missing directory is nothing to do.
    */
   scheduleFromMtime(directory: string): Promise<void>;
-  /** Keeps a sandbox (for example one that is in use again after recovery). */
-  unschedule(directory: string): void;
+  /**
+   * Keeps a sandbox (an executor's directory whose executor id launches again, say). Resolves once
+   * a removal of it already under way has finished, so what is written there afterwards stays
+   * (Mesos' agent waits for its unschedule before it creates a run's directories).
+   */
+  unschedule(directory: string): Promise<void>;
   /** Measures the disk and removes what Mesos' rule allows now; the removed sandboxes. */
   prune(): Promise<string[]>;
   /** Mesos' GC metrics: `gc/path_removals_succeeded`, `gc/path_removals_failed`, `gc/path_removals_pending`. */
@@ -88,11 +92,19 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
     return work;
   };
 
+  /** The directories whose removal is under way, and its end (what `unschedule` waits for). */
+  const removing = new Map<string, Promise<void>>();
+
   const remove = async (directories: readonly string[]): Promise<string[]> => {
     const removed: string[] = [];
-    for (const directory of schedule.take(directories)) {
+    // Each taken from the schedule only when its own removal starts: one unscheduled while those
+    // before it are removed (its executor id launched again) stays.
+    for (const directory of directories) {
+      if (schedule.take([directory]).length === 0) continue;
       const targets = gcTargets(opts.workDir, directory);
       if (targets === undefined) continue;
+      let finished!: () => void;
+      removing.set(directory, new Promise<void>((resolve) => { finished = resolve; }));
       try {
         if (await removeJailed(slavesRoot, targets.sandbox)) removed.push(directory);
         await removeJailed(metaRoot, targets.meta);
@@ -100,6 +112,9 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
       } catch (error) {
         failed += 1;
         opts.logger?.warn({ directory, err: (error as Error).message }, 'failed to garbage-collect sandbox');
+      } finally {
+        removing.delete(directory);
+        finished();
       }
     }
     if (removed.length > 0) opts.logger?.info({ removed: removed.length }, 'garbage-collected sandboxes');
@@ -158,6 +173,7 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
     },
     unschedule(directory) {
       if (schedule.unschedule(directory)) arm();
+      return removing.get(directory) ?? Promise.resolve();
     },
     prune: () => track(prune()),
     metrics: () => ({

@@ -17,6 +17,7 @@ import { asAgentId, asTaskId } from '../common/ids.ts';
 import type { MasterCore } from './master-core.ts';
 import type { OperatorOutcome } from './operator-endpoint.ts';
 import { OK, reject } from './call-outcome.ts';
+import { forgetOldAgents } from './agent-lifecycle.ts';
 import { removeAgentByOperator } from './agent-removal.ts';
 import { isTerminal } from './task-state-machine.ts';
 import { masterStatus } from './task-status.ts';
@@ -48,6 +49,7 @@ export function markAgentGone(core: MasterCore, agentIdText: string): OperatorOu
 /** The registry holds the agent gone: the books follow. */
 function markGone(core: MasterCore, id: ReturnType<typeof asAgentId>, sinceMs: number): void {
   core.goneAgents.set(id, sinceMs);
+  forgetOldAgents(core, sinceMs);
   const agent = core.state.agents.get(id);
   if (agent !== undefined) {
     removeAgentByOperator(core, agent, GONE_MESSAGE, 'marked gone');

@@ -438,12 +438,13 @@ function startPinging(core: MasterCore, agent: AgentRecord): void {
 }
 
 /**
- * Bounds what partitions leave behind, as Mesos does: the newest `--max_unreachable_tasks_per_framework`
- * unreachable tasks of each framework, and the unreachable agents of the last
- * `--registry_max_agent_age`, at most `--registry_max_agent_count`. A forgotten task on an agent
+ * Bounds what partitions and MARK_AGENT_GONE leave behind, as Mesos does: the newest
+ * `--max_unreachable_tasks_per_framework` unreachable tasks of each framework, and the unreachable
+ * and the gone agents of the last `--registry_max_agent_age`, at most `--registry_max_agent_count`
+ * of each. A pruned gone agent is unknown again: it may register (as in Mesos). A forgotten task on an agent
  * still listed is answered TASK_UNREACHABLE by reconciliation all the same.
  */
-function forgetOldUnreachable(core: MasterCore, nowMs: number): void {
+export function forgetOldAgents(core: MasterCore, nowMs: number): void {
   const maxTasks = core.config.maxUnreachableTasksPerFramework ?? 1000;
   for (const f of core.state.frameworks.values()) {
     for (const taskId of f.unreachableTasks.keys()) {
@@ -461,6 +462,15 @@ function forgetOldUnreachable(core: MasterCore, nowMs: number): void {
     pruned.push(agentId);
   }
   if (pruned.length > 0) core.record({ type: 'PRUNE_UNREACHABLE', agentIds: pruned });
+  // Gone agents by the same bounds (Mesos' registry GC prunes both lists): too old first, then the
+  // oldest while there are too many. Few are ever gone, so a walk of them all is fine.
+  const goneOut = [...core.goneAgents].filter(([, since]) => nowMs - since > maxAgeMs).map(([id]) => id);
+  if (core.goneAgents.size - goneOut.length > maxAgents) {
+    const left = [...core.goneAgents].filter(([id]) => !goneOut.includes(id)).sort((a, b) => a[1] - b[1]);
+    goneOut.push(...left.slice(0, left.length - maxAgents).map(([id]) => id));
+  }
+  for (const id of goneOut) core.goneAgents.delete(id);
+  if (goneOut.length > 0) core.record({ type: 'PRUNE_GONE', agentIds: goneOut });
 }
 
 /**
@@ -512,7 +522,7 @@ function removeUnreachableAgent(core: MasterCore, agent: AgentRecord, why: strin
   core.count('master/slave_removals/reason_unhealthy');
   core.state.agents.delete(id);
   core.state.unreachableAgents.set(id, { info: agent.info, since: nowMs });
-  forgetOldUnreachable(core, nowMs);
+  forgetOldAgents(core, nowMs);
   const conn = core.connections.get(id);
   if (conn !== undefined) {
     core.connections.delete(id);
@@ -541,7 +551,7 @@ export function markRecoveredAgentsUnreachable(core: MasterCore): void {
       core.count('master/slave_removals/reason_unhealthy');
       core.count('master/recovery_slave_removals');
       for (const f of core.state.frameworks.values()) core.send(f, { type: 'FAILURE', failure: { agent_id: { value: id } } });
-      forgetOldUnreachable(core, sinceMs);
+      forgetOldAgents(core, sinceMs);
       core.log.warn({ agentId: id, hostname: info.hostname }, 'agent did not re-register after the failover: marked unreachable');
     }, () => core.markingUnreachable.delete(id));
   }

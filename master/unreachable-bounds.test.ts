@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { mesos } from '../proto/types.generated.ts';
-import { harness, wire } from './test-fixtures.ts';
+import { harness, RecordingAgent, wire } from './test-fixtures.ts';
 
 const PING = { agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 2 };
 
@@ -50,4 +50,32 @@ test('defaults as Mesos: 1000 unreachable tasks per framework', (t) => {
   h.master.call(fw.id, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }] } });
   partition(h);
   t.is(h.master.getTasks().unreachable_tasks?.length, 1000);
+});
+
+/** A ReregisterAgent for `id` on a new connection; whether the master admitted it. */
+function reregisters(h: ReturnType<typeof harness>, id: string, host: string): boolean {
+  const c = new RecordingAgent('10.0.0.9');
+  h.master.agentMessage(c, { reregister_agent: { agent_info: { id: { value: id }, hostname: host, resources: wire('cpus:1;mem:128') }, version: 'test', endpoint: `${host}:5051` } });
+  return c.of('agent_reregistered').length === 1;
+}
+
+test('gone agents are kept up to registry_max_agent_count and for registry_max_agent_age too (Mesos prunes both lists); a pruned one may register again', (t) => {
+  const byCount = harness({ registryMaxAgentCount: 2 });
+  const ids: string[] = [];
+  for (const host of ['g1', 'g2', 'g3']) {
+    const a = byCount.registerAgent(host, 'cpus:1;mem:128');
+    ids.push(a.id);
+    t.deepEqual(byCount.master.markAgentGone(a.id), { ok: true });
+    byCount.time.advance(1000);
+  }
+  // The oldest is unknown again: its re-registration is admitted; the two newest stay refused.
+  t.deepEqual([reregisters(byCount, ids[0], 'g1'), reregisters(byCount, ids[1], 'g2'), reregisters(byCount, ids[2], 'g3')], [true, false, false]);
+
+  const byAge = harness({ registryMaxAgentAgeMs: 60_000 });
+  const old = byAge.registerAgent('old', 'cpus:1;mem:128');
+  byAge.master.markAgentGone(old.id);
+  byAge.time.advance(61_000);
+  const young = byAge.registerAgent('young', 'cpus:1;mem:128');
+  byAge.master.markAgentGone(young.id);
+  t.deepEqual([reregisters(byAge, old.id, 'old'), reregisters(byAge, young.id, 'young')], [true, false]);
 });

@@ -98,8 +98,10 @@ async function applyFrom(client: pg.ClientBase, ops: readonly RegistryOperation[
          WHERE master_registry_agents.state <> 'gone'`, [op.agentId, Math.round(op.sinceMs)]);
       return i + 1;
     case 'PRUNE_UNREACHABLE':
+    case 'PRUNE_GONE':
       if (op.agentIds.length > 0) {
-        await client.query(`DELETE FROM master_registry_agents WHERE agent_id = ANY($1::text[]) AND state = 'unreachable'`, [op.agentIds]);
+        await client.query(`DELETE FROM master_registry_agents WHERE agent_id = ANY($1::text[]) AND state = $2`,
+          [op.agentIds, op.type === 'PRUNE_GONE' ? 'gone' : 'unreachable']);
       }
       return i + 1;
     case 'UPDATE_WEIGHTS':

@@ -80,6 +80,7 @@ const opArb = (): fc.Arbitrary<RegistryOperation> => {
     fc.tuple(agent, ms).map(([agentId, sinceMs]): RegistryOperation => ({ type: 'MARK_AGENT_GONE', agentId, sinceMs })),
     fc.tuple(agent, fc.constantFrom('h2', 'h4')).map(([id, h]): RegistryOperation => ({ type: 'UPDATE_AGENT_INFO', info: agentInfo(id, h) })),
     fc.uniqueArray(agent, { maxLength: 3 }).map((agentIds): RegistryOperation => ({ type: 'PRUNE_UNREACHABLE', agentIds })),
+    fc.uniqueArray(agent, { maxLength: 3 }).map((agentIds): RegistryOperation => ({ type: 'PRUNE_GONE', agentIds })),
     fc.uniqueArray(fc.tuple(role, fc.double({ min: 0.1, max: 10, noNaN: true })), { selector: ([r]) => r, maxLength: 3 })
       .map((weights): RegistryOperation => ({ type: 'UPDATE_WEIGHTS', weights })),
     fc.tuple(role, fc.option(fc.record({ guarantees: fc.record({ cpus: fc.integer({ min: 0, max: 8 }) }), limits: fc.record({ mem: fc.integer({ min: 0, max: 4096 }) }) }), { nil: undefined }))
@@ -128,6 +129,13 @@ export function registryStoreContract(test: TestFn, name: string, open: OpenRegi
     t.is(r.unreachable.size, 0);
     t.true(r.admitted.has(aid('a3')));
     t.true(r.gone.has(aid('a2')));
+
+    // PRUNE_GONE forgets gone agents only.
+    await store.apply([{ type: 'MARK_AGENT_UNREACHABLE', agentId: aid('a3'), sinceMs: 4000 }]);
+    await store.apply([{ type: 'PRUNE_GONE', agentIds: [aid('a2'), aid('a3'), aid('nobody')] }]);
+    r = await store.load();
+    t.is(r.gone.size, 0);
+    t.true(r.unreachable.has(aid('a3')));
   });
 
   test(`${name}: UPDATE_AGENT_INFO replaces an admitted agent's info and touches no other state`, async (t) => {

@@ -11,7 +11,7 @@
  * (registry-store.contract.ts) checks that both agree.
  *
  * Agent states: (none) -ADMIT-> admitted -MARK_UNREACHABLE-> unreachable -MARK_REACHABLE-> admitted;
- *               admitted|unreachable -MARK_GONE-> gone (final); unreachable -PRUNE-> (none);
+ *               admitted|unreachable -MARK_GONE-> gone; unreachable -PRUNE-> (none); gone -PRUNE_GONE-> (none);
  *               admitted -UPDATE_AGENT_INFO-> admitted (the info replaced).
  * An operation on an agent in a state it does not apply to is a no-op, never an error, so a
  * batch never fails for a race the master already resolved.
@@ -58,6 +58,8 @@ export type RegistryOperation =
   | { readonly type: 'UPDATE_AGENT_INFO'; readonly info: mesos.v1.AgentInfo }
   /** Unreachable agents forgotten (`--registry_max_agent_count`, `--registry_max_agent_age`). */
   | { readonly type: 'PRUNE_UNREACHABLE'; readonly agentIds: readonly AgentId[] }
+  /** Gone agents forgotten, by the same bounds (Mesos prunes both lists); such an id may register again. */
+  | { readonly type: 'PRUNE_GONE'; readonly agentIds: readonly AgentId[] }
   /** Sets these roles' weights (other roles keep theirs). */
   | { readonly type: 'UPDATE_WEIGHTS'; readonly weights: readonly (readonly [string, number])[] }
   /** Sets a role's quota; undefined removes it. */
@@ -115,6 +117,7 @@ export function checkOperation(op: RegistryOperation): void {
       toStoredJson(op.agentId, `${op.type} agent_id`);
       return;
     case 'PRUNE_UNREACHABLE':
+    case 'PRUNE_GONE':
       return;
     case 'UPDATE_WEIGHTS':
       for (const [role, w] of op.weights) {
@@ -171,6 +174,9 @@ export function applyOperation(r: RegistrySnapshot, op: RegistryOperation): void
     }
     case 'PRUNE_UNREACHABLE':
       for (const id of op.agentIds) r.unreachable.delete(id);
+      return;
+    case 'PRUNE_GONE':
+      for (const id of op.agentIds) r.gone.delete(id);
       return;
     case 'UPDATE_WEIGHTS':
       for (const [role, w] of op.weights) r.weights.set(role, w);

@@ -266,3 +266,27 @@ test('scheduleFromMtime ages a sandbox found on disk from its modification time'
     s.cleanup();
   }
 });
+
+test('scheduleFromMtime of a sandbox already removed whose meta twin is left (kill -9 between the two removals) ages the twin', async (t) => {
+  const s = setup(10);
+  try {
+    const a = s.run('a');
+    rmSync(join(s.w, 'slaves/S1/frameworks/F/executors/a'), { recursive: true });
+    const executorMeta = join(s.w, 'meta/slaves/S1/frameworks/F/executors/a');
+    writeFileSync(join(executorMeta, 'executor.info'), '{}');
+    const sixHoursAgo = (s.time.now() - 6 * HOUR) / 1000;
+    utimesSync(executorMeta, sixHoursAgo, sixHoursAgo);
+    await s.gc.scheduleFromMtime(join(s.w, 'slaves/S1/frameworks/F/executors/a'));
+    t.is(s.gc.metrics()['gc/path_removals_pending'], 1);
+    s.time.advance(2 * HOUR); // 8 h since the twin's mtime: not yet (idle disk: 0.9 x 10 h)
+    await s.gc.settled();
+    t.true(existsSync(executorMeta));
+    s.time.advance(2 * HOUR);
+    await s.gc.settled();
+    t.false(existsSync(executorMeta));
+    t.false(existsSync(a.meta));
+  } finally {
+    s.gc.stop();
+    s.cleanup();
+  }
+});

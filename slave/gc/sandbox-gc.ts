@@ -44,7 +44,7 @@ export interface SandboxGc {
   /**
    * Schedules a sandbox by its last modification time, as Mesos does for what it finds on disk:
    * for completed runs found at recovery, so an agent restart does not restart their clock.
-   * A missing directory is nothing to do.
+   * A missing directory whose meta twin is left is aged by the twin's mtime; with neither, nothing to do.
    */
   scheduleFromMtime(directory: string): Promise<void>;
   /**
@@ -163,13 +163,16 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
       arm();
     },
     async scheduleFromMtime(directory) {
-      let mtimeMs: number;
+      let mtimeMs: number | undefined;
       try {
         mtimeMs = (await fs.stat(directory)).mtimeMs;
       } catch {
-        return;
+        // Gone with its twin under meta/ left (a kill -9 between the two removals): the twin ages,
+        // else its checkpoints stayed for good and every restart read them again.
+        const meta = gcTargets(opts.workDir, directory)?.meta;
+        if (meta !== undefined) mtimeMs = await fs.stat(meta).then((st) => st.mtimeMs, () => undefined);
       }
-      this.schedule(directory, mtimeMs);
+      if (mtimeMs !== undefined) this.schedule(directory, mtimeMs);
     },
     unschedule(directory) {
       if (schedule.unschedule(directory)) arm();

@@ -16,7 +16,7 @@
  * after `recover(registry)`: it takes weights, quota, unreachable and gone agents and frameworks
  * from the registry and waits `--agent_reregister_timeout` for the admitted agents.
  */
-import type { FrameworkId, StreamId } from '../common/ids.ts';
+import type { AgentId, FrameworkId, StreamId } from '../common/ids.ts';
 import { asFrameworkId } from '../common/ids.ts';
 import type { Quota } from './allocator/allocator.ts';
 import type { mesos, maestro } from '../proto/types.generated.ts';
@@ -189,6 +189,9 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
   private views(): MasterViews {
     return buildViews(this.core.state, { weights: this.core.weights, quotas: this.core.quotas, now: this.core.clock.now(), recoveredAgents: this.core.recoveredAgents });
   }
+
+  /** Agents of the registry that have not re-registered with this leader yet (Mesos' recovered agents). */
+  recoveredAgents(): ReadonlyMap<AgentId, mesos.v1.AgentInfo> { return this.core.recoveredAgents; }
 
   getState() { return this.views().getState(); }
   getAgents() { return this.views().getAgents(); }

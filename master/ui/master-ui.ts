@@ -146,6 +146,7 @@ export function createMasterUi(options: MasterUiOptions = {}): MasterUi {
       history: () => history.samples(),
       now: Date.now(),
       maintenance: master.maintenance,
+      recoveredAgents: master.recoveredAgents(),
     });
     current = { generation, views: v };
     return v;

@@ -1,13 +1,14 @@
 // The master UI's views over a real Master driven through its entry points (test harness: manual
 // clock, recording agents and framework streams), plus the allocation ring and the change signal.
 import test from 'ava';
-import { harness, wire } from '../test-fixtures.ts';
+import { harness, RecordingAgent, wire } from '../test-fixtures.ts';
 import { createUiViews, totalsFromAllocator, type UiSources } from './views.ts';
 import { AllocationHistory } from './allocation-history.ts';
 import { isVisibleChange, mayChange, observeCalls, READ_ONLY_METHODS } from './change-signal.ts';
 import { Master as MasterClass } from '../master.ts';
 import type { Master } from '../master.ts';
-import type { OfferId } from '../../common/ids.ts';
+import { asAgentId, type OfferId } from '../../common/ids.ts';
+import { emptyRegistry } from '../registry/registry.ts';
 
 const page = { offset: 0, limit: 50, filter: '', sort: 'id', desc: false };
 
@@ -22,6 +23,7 @@ function viewsOf(h: ReturnType<typeof harness>, seen = new Map<OfferId, number>(
     history: () => [],
     now: 5000,
     maintenance: h.master.maintenance,
+    recoveredAgents: h.master.recoveredAgents(),
   };
   return createUiViews(src);
 }
@@ -48,7 +50,7 @@ test('overview: totals split into allocated, offered and idle; counts; per role'
   // host-a's remainder is declined for an hour; host-b is still offered.
   t.deepEqual(o.totals.offered, { cpus: 2, mem: 2048, disk: 1000, gpus: 0 });
   t.deepEqual(o.totals.idle, { cpus: 3, mem: 3584, disk: 1000, gpus: 0 });
-  t.deepEqual(o.agents, { active: 2, deactivated: 0, disconnected: 0, unreachable: 0 });
+  t.deepEqual(o.agents, { active: 2, deactivated: 0, disconnected: 0, unreachable: 0, recovered: 0 });
   t.deepEqual(o.tasks, { TASK_STAGING: 1 });
   t.is(o.offers, 1);
   t.deepEqual(o.roles, [{ role: 'web', allocated: { cpus: 1, mem: 512, disk: 0, gpus: 0 }, offered: { cpus: 2, mem: 2048, disk: 1000, gpus: 0 } }]);
@@ -242,4 +244,19 @@ test('change signal: every Master method but the listed readers notifies, so an 
   observed.drainAgent();
   t.deepEqual(calls, ['drainAgent']);
   t.is(target.n, 1);
+});
+
+test('agents: an agent of the registry that has not re-registered with this leader yet is listed as recovered and counted; gone from the list once it re-registers', (t) => {
+  const { h } = cluster();
+  const r = emptyRegistry();
+  r.admitted.set(asAgentId('S-old'), { id: { value: 'S-old' }, hostname: 'host-old', resources: wire('cpus:1;mem:128') });
+  h.master.recover(r);
+  const v = viewsOf(h);
+  t.deepEqual(v.agents({ ...page, filter: 'host-old' }).rows.map((a) => [a.id, a.hostname, a.status, a.mode, a.tasks]), [['S-old', 'host-old', 'recovered', 'UNREACHABLE', 0]]);
+  t.is(v.agents({ ...page, filter: 'recovered' }).total, 1);
+  t.like(v.overview().agents, { active: 2, recovered: 1 });
+  const conn = new RecordingAgent('10.0.0.7');
+  h.master.agentMessage(conn, { reregister_agent: { agent_info: { id: { value: 'S-old' }, hostname: 'host-old', resources: wire('cpus:1;mem:128') }, version: 'test', endpoint: 'host-old:5051' } });
+  t.is(conn.of('agent_reregistered').length, 1);
+  t.deepEqual(viewsOf(h).agents({ ...page, filter: 'host-old' }).rows.map((a) => a.status), ['active']);
 });

@@ -36,6 +36,8 @@ export interface UiSources {
   readonly now: number;
   /** The maintenance schedule, machine modes and inverse offer answers (master/maintenance); absent: every machine UP. */
   readonly maintenance?: MaintenanceBook;
+  /** Agents of the registry that have not re-registered with this leader yet (after a failover). */
+  readonly recoveredAgents?: ReadonlyMap<AgentId, mesos.v1.AgentInfo>;
 }
 
 export const ZERO: Amounts = Object.freeze({ cpus: 0, mem: 0, disk: 0, gpus: 0 });
@@ -230,7 +232,7 @@ export function createUiViews(src: UiSources): UiViews {
   };
 
   const overview = (): Overview => {
-    const agents = { active: 0, deactivated: 0, disconnected: 0, unreachable: state.unreachableAgents.size };
+    const agents = { active: 0, deactivated: 0, disconnected: 0, unreachable: state.unreachableAgents.size, recovered: src.recoveredAgents?.size ?? 0 };
     for (const a of state.agents.values()) agents[agentStatus(a)]++;
     const frameworks = { active: 0, inactive: 0, completed: state.completedFrameworks.size };
     for (const f of state.frameworks.values()) {
@@ -256,6 +258,7 @@ export function createUiViews(src: UiSources): UiViews {
     const items: Item[] = [];
     for (const a of state.agents.values()) items.push({ a, id: a.id, info: a.info, status: agentStatus(a) });
     for (const [id, x] of state.unreachableAgents) items.push({ a: undefined, id, info: x.info, status: 'unreachable' });
+    for (const [id, info] of src.recoveredAgents ?? []) items.push({ a: undefined, id, info, status: 'recovered' });
     const key = (i: Item): string | number => {
       switch (p.sort) {
         case 'id': return i.id;

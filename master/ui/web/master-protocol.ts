@@ -44,7 +44,7 @@ export interface HistorySample {
 export interface Overview {
   readonly master: { readonly id: string; readonly hostname: string; readonly version: string; readonly cluster?: string; readonly startedAt: number };
   readonly totals: Totals;
-  readonly agents: { readonly active: number; readonly deactivated: number; readonly disconnected: number; readonly unreachable: number };
+  readonly agents: { readonly active: number; readonly deactivated: number; readonly disconnected: number; readonly unreachable: number; readonly recovered: number };
   readonly frameworks: { readonly active: number; readonly inactive: number; readonly completed: number };
   readonly tasks: Readonly<Record<string, number>>;
   readonly offers: number;
@@ -52,7 +52,8 @@ export interface Overview {
   readonly history: readonly HistorySample[];
 }
 
-export type AgentStatus = 'active' | 'deactivated' | 'disconnected' | 'unreachable';
+/** `recovered`: in the registry, not re-registered with this leader yet (after a failover, until `--agent_reregister_timeout`). */
+export type AgentStatus = 'active' | 'deactivated' | 'disconnected' | 'unreachable' | 'recovered';
 
 export interface AgentRow {
   readonly id: string;
@@ -67,7 +68,7 @@ export interface AgentRow {
   readonly tasks: number;
   readonly registeredAt: number | undefined;
   readonly missedPings: number;
-  /** Its machine's maintenance mode (Mesos MachineInfo.Mode), or UNREACHABLE for an unreachable agent. */
+  /** Its machine's maintenance mode (Mesos MachineInfo.Mode), or UNREACHABLE for an unreachable or a recovered agent (no connection to tell its machine). */
   readonly mode: MachineMode;
 }
 

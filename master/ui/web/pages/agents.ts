@@ -7,7 +7,7 @@ import { createTable } from '../../../../common/ui/web/table.ts';
 import type { AgentRow } from '../master-protocol.ts';
 import { badge, link, page, usageBar } from './common.ts';
 
-const STATUS_KIND = { active: 'ok', deactivated: 'warn', disconnected: 'warn', unreachable: 'bad' } as const;
+const STATUS_KIND = { active: 'ok', deactivated: 'warn', disconnected: 'warn', unreachable: 'bad', recovered: 'warn' } as const;
 
 export function agentsPage(live: LiveConnection, query: Readonly<Record<string, string>>): View {
   const table = createTable<AgentRow>({

@@ -38,7 +38,7 @@ export function overviewPage(live: LiveConnection): View {
         h('h2', null, 'Cluster'),
         h('div.cards', null,
           count('agents', `${formatCount(o.agents.active)} active`, 'count-agents'),
-          count('disconnected or unreachable agents', formatCount(o.agents.unreachable + o.agents.disconnected), 'count-unreachable'),
+          count('disconnected, unreachable or not yet re-registered agents', formatCount(o.agents.unreachable + o.agents.disconnected + o.agents.recovered), 'count-unreachable'),
           count('frameworks', `${formatCount(o.frameworks.active)} active`, 'count-frameworks'),
           count('outstanding offers', formatCount(o.offers), 'count-offers'),
           count('running tasks', formatCount(running), 'count-running')),

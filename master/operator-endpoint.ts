@@ -62,16 +62,16 @@ export interface OperatorEndpoint {
    * MARK_AGENT_GONE: stored first; 404 for an agent that is neither registered, unreachable nor
    * awaited after a failover, 503 while it is being marked gone or unreachable; 200 when gone already.
    */
-  markAgentGone?(agentId: string): OperatorOutcome;
+  markAgentGone(agentId: string): OperatorOutcome;
   /** TEARDOWN of a framework by an operator. */
   teardown(frameworkId: string): CallOutcome;
 
-  // Maintenance (master/maintenance); optional so that test doubles need not implement it.
-  getMaintenanceSchedule?(): mesos.v1.maintenance.Schedule;
-  getMaintenanceStatus?(): mesos.v1.maintenance.ClusterStatus;
-  updateMaintenanceSchedule?(schedule: mesos.v1.maintenance.Schedule): OperatorOutcome;
+  // Maintenance (master/maintenance).
+  getMaintenanceSchedule(): mesos.v1.maintenance.Schedule;
+  getMaintenanceStatus(): mesos.v1.maintenance.ClusterStatus;
+  updateMaintenanceSchedule(schedule: mesos.v1.maintenance.Schedule): OperatorOutcome;
   /** START_MAINTENANCE, `/machine/down`. */
-  startMaintenance?(machines: readonly mesos.v1.MachineID[]): OperatorOutcome;
+  startMaintenance(machines: readonly mesos.v1.MachineID[]): OperatorOutcome;
   /** STOP_MAINTENANCE, `/machine/up`. */
-  stopMaintenance?(machines: readonly mesos.v1.MachineID[]): OperatorOutcome;
+  stopMaintenance(machines: readonly mesos.v1.MachineID[]): OperatorOutcome;
 }

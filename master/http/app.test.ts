@@ -90,6 +90,12 @@ function fakeOperator(log: unknown[]): OperatorEndpoint {
     },
     updateQuota: (q) => { log.push(['quota', q]); return { ok: true }; },
     teardown: (id) => { log.push(['teardown', id]); return id === 'known' ? { ok: true } : { ok: false, status: 400, message: 'No framework found with specified ID' }; },
+    markAgentGone: (id) => { log.push(['gone', id]); return { ok: true }; },
+    getMaintenanceSchedule: () => ({ windows: [] }),
+    getMaintenanceStatus: () => ({}),
+    updateMaintenanceSchedule: (schedule) => { log.push(['schedule', schedule]); return { ok: true }; },
+    startMaintenance: (machines) => { log.push(['down', machines]); return { ok: true }; },
+    stopMaintenance: (machines) => { log.push(['up', machines]); return { ok: true }; },
   };
 }
 

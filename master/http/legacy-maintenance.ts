@@ -80,10 +80,6 @@ export function registerLegacyMaintenanceEndpoints(app: FastifyInstance, deps: L
             sendMethodNotAllowed(reply, methods, request.method);
             return;
           }
-          if (operator.getMaintenanceSchedule === undefined) {
-            sendText(reply, 501, 'Maintenance is not implemented by this master');
-            return;
-          }
           handle(request, reply);
         },
       });
@@ -92,7 +88,7 @@ export function registerLegacyMaintenanceEndpoints(app: FastifyInstance, deps: L
 
   route('/maintenance/schedule', ['GET', 'POST'], (request, reply) => {
     if (request.method === 'GET') {
-      sendJson(reply, codec('mesos.v1.maintenance.Schedule').toJson(operator.getMaintenanceSchedule!()));
+      sendJson(reply, codec('mesos.v1.maintenance.Schedule').toJson(operator.getMaintenanceSchedule()));
       return;
     }
     const json = bodyJson(request);
@@ -102,19 +98,19 @@ export function registerLegacyMaintenanceEndpoints(app: FastifyInstance, deps: L
     }
     const schedule = parseAs<mesos.v1.maintenance.Schedule>('mesos.v1.maintenance.Schedule', json.value, '');
     if (!schedule.ok) return void sendText(reply, 400, schedule.message);
-    answer(reply, operator.updateMaintenanceSchedule!(schedule.value));
+    answer(reply, operator.updateMaintenanceSchedule(schedule.value));
   });
   route('/maintenance/status', ['GET'], (_request, reply) => {
-    sendJson(reply, codec('mesos.v1.maintenance.ClusterStatus').toJson(operator.getMaintenanceStatus!()));
+    sendJson(reply, codec('mesos.v1.maintenance.ClusterStatus').toJson(operator.getMaintenanceStatus()));
   });
   route('/machine/down', ['POST'], (request, reply) => {
     const ids = parseMachineIds(request);
     if (!ids.ok) return void sendText(reply, 400, ids.message);
-    answer(reply, operator.startMaintenance!(ids.value));
+    answer(reply, operator.startMaintenance(ids.value));
   });
   route('/machine/up', ['POST'], (request, reply) => {
     const ids = parseMachineIds(request);
     if (!ids.ok) return void sendText(reply, 400, ids.message);
-    answer(reply, operator.stopMaintenance!(ids.value));
+    answer(reply, operator.stopMaintenance(ids.value));
   });
 }

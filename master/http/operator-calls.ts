@@ -92,22 +92,16 @@ export function answerOperatorCall(
     case 'TEARDOWN':
       return fromOutcome(operator.teardown(call.teardown!.framework_id.value));
     case 'MARK_AGENT_GONE':
-      if (operator.markAgentGone === undefined) break;
       return fromOutcome(operator.markAgentGone(call.mark_agent_gone!.agent_id?.value ?? ''));
     case 'GET_MAINTENANCE_SCHEDULE':
-      if (operator.getMaintenanceSchedule === undefined) break;
       return response({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: operator.getMaintenanceSchedule() } } as Response);
     case 'GET_MAINTENANCE_STATUS':
-      if (operator.getMaintenanceStatus === undefined) break;
       return response({ type: 'GET_MAINTENANCE_STATUS', get_maintenance_status: { status: operator.getMaintenanceStatus() } } as Response);
     case 'UPDATE_MAINTENANCE_SCHEDULE':
-      if (operator.updateMaintenanceSchedule === undefined) break;
       return fromOutcome(operator.updateMaintenanceSchedule(call.update_maintenance_schedule!.schedule));
     case 'START_MAINTENANCE':
-      if (operator.startMaintenance === undefined) break;
       return fromOutcome(operator.startMaintenance(call.start_maintenance!.machines ?? []));
     case 'STOP_MAINTENANCE':
-      if (operator.stopMaintenance === undefined) break;
       return fromOutcome(operator.stopMaintenance(call.stop_maintenance!.machines ?? []));
     default:
   }

@@ -123,8 +123,8 @@ export interface JobRun {
   readonly scheduledAt?: Timestamp;
   /**
    * The schedule's `startingDeadlineSeconds` at its tick: the run is aborted (FAILED, its tasks
-   * killed) when it is not running by `scheduledAt` + this. Dropped once the run is ACTIVE (met);
-   * absent for a run on demand (no starting deadline).
+   * killed) when its tasks have not all been reported started (STAGING, STARTING or RUNNING) by
+   * `scheduledAt` + this. Dropped once they have (met); absent for a run on demand (no starting deadline).
    */
   readonly startingDeadlineSeconds?: number;
   /** A retry's backoff: an INITIAL run does not launch before this time (stored, so a restart honours it). */

@@ -1001,14 +1001,14 @@ test('startingDeadlineSeconds: a scheduled run that never fits is aborted at tic
   t.deepEqual(h.core.activeRuns('big').map((r) => [r.id, r.status]), [[manual.value.id, 'INITIAL']], 'the run on demand waits on (its maxLaunchDelay is 3600 s)');
 });
 
-test('startingDeadlineSeconds: a scheduled run launched but not running by its deadline is aborted and its task killed (again until it ends); counted once', async (t) => {
+test('startingDeadlineSeconds: a scheduled run launched but not reported started by its deadline is aborted and its task killed (again until it ends); counted once', async (t) => {
   const h = await harness({ jobs: [job('j')] });
   t.true((await h.core.createSchedule('j', minutely(30))).ok);
   await advance(h, 40_000);
   const [run] = h.core.activeRuns('j');
   await h.core.offers([anOffer()]);
   const [taskId] = h.driver.launchedTasks();
-  await h.core.update(status(taskId, 'TASK_STAGING'));
+  // No word of the task from the master (an agent that does not answer, a launch in flight).
   t.true((await h.core.updateSchedule('j', { ...minutely(30), enabled: false })).ok); // no more ticks
   await advance(h, 29_999);
   t.like(h.core.activeRuns('j')[0], { id: run.id, status: 'STARTING' });
@@ -1049,6 +1049,35 @@ test('startingDeadlineSeconds: met once the run is ACTIVE (dropped from the stor
   await advance(h, 10_000);
   await h.core.offers([small()]);
   t.deepEqual(h.core.activeRuns('j').map((r) => [r.id, r.status, r.attempt]), [[run.id, 'INITIAL', 2]], 'the retry waits: no starting deadline');
+});
+
+test('startingDeadlineSeconds: met once every task is reported STAGING, STARTING or RUNNING (Metronome), stored, so a task slow to reach TASK_RUNNING is neither aborted nor killed, not after a restart either', async (t) => {
+  const backing = createBatchMemoryBacking();
+  const time = new ManualTime();
+  const before = await harness({ backing, time, jobs: [twoTasks('j')] });
+  t.true((await before.core.createSchedule('j', minutely(30))).ok);
+  await advance(before, 40_000);
+  t.true((await before.core.updateSchedule('j', { ...minutely(30), enabled: false })).ok);
+  const [run] = before.core.activeRuns('j');
+  await before.core.offers([anOffer()]);
+  const [a, b] = before.driver.launchedTasks();
+  await before.core.update(status(a, 'TASK_RUNNING'));
+  await before.core.update(status(b, 'TASK_STARTING')); // still fetching or pulling its image
+  await advance(before, 10_000);
+  t.like(before.core.activeRuns('j')[0], { id: run.id, status: 'STARTING', startingDeadlineSeconds: undefined });
+  await before.core.idle();
+  const stored = (await before.store.load()).activeRuns.find((r) => r.id === run.id);
+  t.is(stored?.startingDeadlineSeconds, undefined, 'met: stored without it');
+  await advance(before, 30_000); // past tick + 30 s
+  t.like(before.core.activeRuns('j')[0], { id: run.id, status: 'STARTING' });
+  t.deepEqual(before.driver.killed, []);
+  before.core.stop();
+
+  const after = await harness({ backing, time });
+  t.like(after.core.activeRuns('j')[0], { id: run.id, status: 'STARTING' }, 'a restart does not abort it');
+  t.deepEqual(after.driver.killed, []);
+  await after.core.update(status(b, 'TASK_RUNNING'));
+  t.like(after.core.activeRuns('j')[0], { id: run.id, status: 'ACTIVE' });
 });
 
 test('startingDeadlineSeconds survives a kill -9: a restarted core aborts at start a run launched but not running whose deadline passed, and kills its task', async (t) => {

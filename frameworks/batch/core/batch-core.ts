@@ -41,11 +41,12 @@
  * long a gang that can never fit holds offers back.
  *
  * Starting deadline (Metronome's schedule `startingDeadlineSeconds`): a run a schedule started
- * carries its tick (`scheduledAt`) and the schedule's deadline, stored; while it is not running
- * (INITIAL, or STARTING: launched, not every task TASK_RUNNING yet) past tick + deadline it is
- * aborted by the same timer: FAILED, out of the queue, its launched tasks killed (as orphans, so
- * the kill is sent again until they end; after a kill -9, implicit reconciliation kills them).
- * Once ACTIVE the deadline is met and dropped. For an INITIAL run the earlier of this and the
+ * carries its tick (`scheduledAt`) and the schedule's deadline, stored; while it has not started
+ * (INITIAL, or STARTING with a task not yet reported STAGING, STARTING or RUNNING) past tick +
+ * deadline it is aborted by the same timer: FAILED, out of the queue, its launched tasks killed (as
+ * orphans, so the kill is sent again until they end; after a kill -9, implicit reconciliation kills
+ * them). Once every task was reported started (run-state.ts `hasStarted`, Metronome's rule) the
+ * deadline is met and dropped, stored. For an INITIAL run the earlier of this and the
  * launch deadline wins (run-state.ts `abortDeadline`). A run on demand has none.
  *
  * Maintenance (every `maintenanceMs`): rebuild the queue if a write to it failed or it no longer
@@ -63,7 +64,7 @@ import type { JobHistory, JobRun, JobSpec, RunTask, ScheduleSpec, Timestamp } fr
 import type { BatchResult, BatchService, BatchStore, BatchStoreOperation, QueuedRun, RunQueue } from '../ports.ts';
 import { buildRunTasks, jobDemand, placeGang } from './gang-launch.ts';
 import { holdsOffers, reservedAgents, usageByAgent, type TaskScalars } from './gang-reserve.ts';
-import { abortDeadline, dueAt, isFinal, isLaunchLost, isTerminalTaskState, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { abortDeadline, dueAt, hasStarted, isFinal, isLaunchLost, isTerminalTaskState, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
 import { runId as newRunId, taskId as newTaskId } from './run-ids.ts';
 import { readyRuns, type SequencedRun } from '../queue/queue-order.ts';
 import { parseCron, ticksBetween, nextTick } from '../spec/cron.ts';
@@ -787,12 +788,14 @@ export class BatchCore implements BatchService, SchedulerHandler {
     const ended = isTerminalTaskState(state);
     switch (step.kind) {
       case 'progress': {
-        // Running: the starting deadline is met (dropped, stored with ACTIVE: a retry has only maxLaunchDelay).
-        const progressed: JobRun = step.status === 'ACTIVE' ? { ...withoutStartingDeadline(next), status: step.status } : { ...next, status: step.status };
+        // Every task reported started (STAGING, STARTING or RUNNING, as Metronome): the starting
+        // deadline is met (dropped and stored: a restart does not abort it, a retry has only maxLaunchDelay).
+        const met = run.startingDeadlineSeconds !== undefined && (step.status === 'ACTIVE' || hasStarted(tasks));
+        const progressed: JobRun = { ...(met ? withoutStartingDeadline(next) : next), status: step.status };
         this.rememberRun(progressed);
         // ACTIVE is stored (staged: it costs a row in a shared transaction, nothing when the run
         // ends before the commit); running task states alone are not, reconciliation tells them again.
-        if (ended || (step.status === 'ACTIVE' && run.status !== 'ACTIVE')) this.stage({ op: 'putRun', run: progressed });
+        if (ended || met || (step.status === 'ACTIVE' && run.status !== 'ACTIVE')) this.stage({ op: 'putRun', run: progressed });
         return;
       }
       case 'kill-rest':

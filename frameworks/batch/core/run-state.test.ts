@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { JobRun, RunTask } from '../model.ts';
-import { abortDeadline, dueAt, isLaunchLost, launchDeadline, launchDeadlineReason, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
+import { abortDeadline, dueAt, hasStarted, isLaunchLost, launchDeadline, launchDeadlineReason, retryDelayMs, shouldRetry, stepOf } from './run-state.ts';
 import { runId, taskId } from './run-ids.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
@@ -102,4 +102,19 @@ test('abortDeadline: the earlier of maxLaunchDelay (pending) and startingDeadlin
   }
   t.is(abortDeadline(run({ ...sched, status: 'INITIAL', startingDeadlineSeconds: 900 }))?.reason,
     `not started within startingDeadlineSeconds (900 s) of its scheduled time ${tick}`);
+});
+
+test('hasStarted: every task reported STAGING, STARTING or RUNNING (or FINISHED), as Metronome meets the starting deadline (table)', (t) => {
+  const tasks = (...states: (string | undefined)[]) => states.map((status, i) => ({ id: `t${i}`, index: i, ...(status === undefined ? {} : { status }) }));
+  const cases: [string, ReturnType<typeof tasks>, boolean][] = [
+    ['none launched', tasks(), false],
+    ['launched, no word yet', tasks(undefined), false],
+    ['staging', tasks('TASK_STAGING'), true],
+    ['starting (fetching, pulling)', tasks('TASK_STARTING'), true],
+    ['running and finished', tasks('TASK_RUNNING', 'TASK_FINISHED'), true],
+    ['one of two with no word yet', tasks('TASK_RUNNING', undefined), false],
+    ['unknown', tasks('TASK_UNKNOWN'), false],
+    ['failed', tasks('TASK_FAILED'), false],
+  ];
+  for (const [name, ts, want] of cases) t.is(hasStarted(ts), want, name);
 });

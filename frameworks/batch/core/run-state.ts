@@ -13,9 +13,10 @@
  * agent do not know the task) is not a failed attempt: the run goes back to INITIAL.
  * An INITIAL run that is not launched within the job's `maxLaunchDelay` seconds of becoming due
  * (`launchDeadline`: its creation, or the end of a retry's backoff) is aborted: FAILED.
- * A run a schedule started that is not running (INITIAL or STARTING, never ACTIVE yet) within the
- * schedule's `startingDeadlineSeconds` of its tick (`startingDeadline`) is aborted too: FAILED, its
- * launched tasks killed. The earlier of the two deadlines wins (`abortDeadline`).
+ * A run a schedule started whose tasks have not all been reported started (`hasStarted`: STAGING,
+ * STARTING or RUNNING, Metronome's active states) within the schedule's `startingDeadlineSeconds`
+ * of its tick (`startingDeadline`) is aborted too: FAILED, its launched tasks killed. The earlier of
+ * the two deadlines wins (`abortDeadline`).
  * Invariants: SUCCESS and FAILED are final; an attempt's outcome is known only once every task of
  * it is over.
  */
@@ -95,14 +96,25 @@ export function launchDeadline(run: JobRun): number {
 export const launchDeadlineReason = (run: JobRun): string => `not started within maxLaunchDelay (${run.spec.run.maxLaunchDelay} s)`;
 
 /**
- * When a run started by a schedule that is not running yet is aborted (epoch ms): its tick
+ * When a run started by a schedule that has not started yet is aborted (epoch ms): its tick
  * (`scheduledAt`) + the schedule's `startingDeadlineSeconds` as stored with the run (Metronome:
  * "the number of seconds until the job needs to be running"). Undefined for a run on demand, and
- * once the run has been ACTIVE (the field is dropped then: a later retry has only maxLaunchDelay).
+ * once the run's tasks were all reported started (`hasStarted`; the field is dropped then: a later
+ * retry has only maxLaunchDelay).
  */
 export function startingDeadline(run: JobRun): number | undefined {
   if (run.scheduledAt === undefined || run.startingDeadlineSeconds === undefined) return undefined;
   return Date.parse(run.scheduledAt) + run.startingDeadlineSeconds * 1000;
+}
+
+/**
+ * Whether every task of an attempt has been reported started: TASK_STAGING, TASK_STARTING or
+ * TASK_RUNNING (or already TASK_FINISHED). Metronome meets a run's starting deadline at the first
+ * such update (its JobRunExecutorActor goes active and cancels the timer on any of these states), so
+ * a task still fetching or pulling its image is not killed for being slow to reach TASK_RUNNING.
+ */
+export function hasStarted(tasks: readonly RunTask[]): boolean {
+  return tasks.length > 0 && tasks.every((t) => t.status === 'TASK_STAGING' || t.status === 'TASK_STARTING' || t.status === 'TASK_RUNNING' || t.status === 'TASK_FINISHED');
 }
 
 export const startingDeadlineReason = (run: JobRun): string =>

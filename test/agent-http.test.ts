@@ -148,9 +148,12 @@ test('a finished task\'s sandbox and checkpoints are garbage-collected after --g
     'the sandbox and its checkpoints to be removed');
   t.false(existsSync(`${agent.workDir}/${run}`));
   t.false(existsSync(`${agent.workDir}/meta/${run}`));
-  // Only the run goes: its executor's directories stay, so the paths above were the right ones.
-  t.true(existsSync(dirname(`${agent.workDir}/${run}`)));
-  t.true(existsSync(dirname(`${agent.workDir}/meta/${run}`)));
+  // The executor's directories go too (no run of brief-1 is left): nothing of the task stays.
+  const executorDir = dirname(dirname(run));
+  t.true(executorDir.endsWith('/executors/brief-1'));
+  await eventually(async () => (existsSync(`${agent.workDir}/${executorDir}`) || existsSync(`${agent.workDir}/meta/${executorDir}`) ? undefined : true),
+    'the executor\'s directories to be removed');
+  t.true(existsSync(dirname(`${agent.workDir}/${executorDir}`)), 'the framework\'s directory stays');
   t.is((await rawRequest(agent.url, { method: 'GET', path: `/files/browse?path=${encodeURIComponent(virtual)}` })).status, 404);
   // /state still names the collected run, as Mesos does.
   const state = await getJson(agent.url, '/state');
@@ -169,10 +172,11 @@ test('a restart: a run completed before it is collected by its sandbox\'s age (o
   // The terminal acknowledgement is in the journal (a SIGKILL cannot take it back) and the GC holds the run.
   await eventually(async () => (readFileSync(`${agent.workDir}/meta/${run}/tasks/old-1/task.updates`, 'utf8').includes(`{"ack":"${status.uuid}"}`) ? true : undefined),
     'the terminal acknowledgement in the journal');
+  // The run and its executor's directory (command task: no other run of old-1).
   const before = await eventually(async () => {
     const m = await getJson(agent.url, '/metrics/snapshot');
-    return m['gc/path_removals_pending'] === 1 ? m : undefined;
-  }, 'the completed run in gc/path_removals_pending');
+    return m['gc/path_removals_pending'] === 2 ? m : undefined;
+  }, 'the completed run and its executor in gc/path_removals_pending');
   t.like(before, { 'gc/path_removals_succeeded': 0, 'gc/path_removals_failed': 0 });
   t.deepEqual((await getJson(agent.url, '/state')).capabilities, ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT']);
 
@@ -189,5 +193,7 @@ test('a restart: a run completed before it is collected by its sandbox\'s age (o
     const m = await getJson(restarted.url, '/metrics/snapshot');
     return m['gc/path_removals_succeeded'] === 1 ? m : undefined;
   }, 'the removal in gc/path_removals_succeeded');
-  t.like(after, { 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
+  // The executor's directory ages from its own mtime (its first launch, just now): a week to go.
+  t.like(after, { 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 1 });
+  t.true(existsSync(dirname(dirname(sandbox))));
 });

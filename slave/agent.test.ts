@@ -5,7 +5,7 @@
  * the recovery logic are the real ones.
  */
 import test from 'ava';
-import { existsSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Resources } from '../common/resources/resources.ts';
 import type { ManualTime } from '../master/test-fixtures.ts';
@@ -554,4 +554,84 @@ test('a new run of an executor id whose directory is being removed writes nothin
   t.is(h.containerizer.launched.length, 1);
   t.true(existsSync(h.containerizer.launched[0]!.sandbox));
   t.true(existsSync(join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 't', 'executor.info')));
+});
+
+test('ShutdownAgent: TERMINATING (RunTask ignored, registration ignored, updates checkpointed but not sent), every task killed; once the executors ended `latest` is gone and a new agent starts fresh', async (t) => {
+  const h = harness(t);
+  register(h);
+  await settle();
+  const latest = h.deps.store.paths.latestAgent;
+  t.true(existsSync(latest));
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('a', 'cpus:0.5') } });
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('b', 'cpus:0.5') } });
+  await settle();
+  await ackAll(h, 'a');
+  await ackAll(h, 'b');
+  let done: { message: string; forced: boolean } | undefined;
+  void h.agent.shutdownComplete.then((d) => { done = d; });
+  let asked: string | undefined;
+  void h.agent.shutdownRequested.then((m) => { asked = m; });
+  const sentBefore = h.link.sent.length;
+
+  h.agent.handle({ shutdown_agent: { message: 'Machine is `DOWN`' } });
+  await settle();
+  t.is(asked, 'Machine is `DOWN`');
+  t.true(h.agent.isTerminating());
+  t.deepEqual(h.containerizer.signals.map(([, s]) => s), ['SIGTERM', 'SIGTERM']);
+  // RunTask while terminating: ignored, no update either (as Mesos).
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('c', 'cpus:0.1') } });
+  // A registration answer that races the shutdown changes nothing.
+  h.agent.registered({ agent_reregistered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 0, port: 5050 } } });
+  await settle();
+  t.is(h.containerizer.launched.length, 2);
+  t.is(done, undefined, 'not before the executors ended');
+  t.true(existsSync(latest));
+
+  for (const spec of h.containerizer.launched) h.containerizer.end(spec.containerId, { kind: 'signaled', signal: 15, message: '' });
+  await settle();
+  t.deepEqual(done, { message: 'Machine is `DOWN`', forced: false, executorsLeft: 0 });
+  t.false(existsSync(latest), 'the next start registers as a new agent');
+  t.deepEqual(h.link.sent.slice(sentBefore), [], 'nothing sent to the master that removed the agent');
+  // The terminal updates are in the journals all the same.
+  const journal = readFileSync(h.deps.store.paths.taskUpdates({ agentId: 'S0', frameworkId: 'F', executorId: 'a', containerId: h.containerizer.launched[0].containerId, taskId: 'a' }), 'utf8');
+  t.regex(journal, /TASK_KILLED/);
+  const recovered = h.deps.store.recover();
+  t.is(recovered.agentId, undefined);
+  const fresh = harness(t, h.dir);
+  const r = await fresh.agent.recover(fresh.deps.store.recover());
+  t.deepEqual(r, { ok: true, tasks: 0, running: 0 });
+  t.deepEqual(Object.keys(fresh.agent.hello()), ['register_agent']);
+  // The old agent's directories go to the collector (as Mesos schedules an old agent's work and meta dirs).
+  t.deepEqual(fresh.gcScheduled, [join(h.dir, 'slaves', 'S0')]);
+});
+
+test('ShutdownAgent: an executor that does not end is SIGKILLed after its grace; the agent terminates at the latest 10 s after the longest grace; with nothing running at once', async (t) => {
+  const h = harness(t);
+  register(h);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('a', 'cpus:0.5', { kill_policy: { grace_period: { nanoseconds: 8e9 } } }) } });
+  await settle();
+  await ackAll(h, 'a');
+  let done: { forced: boolean; executorsLeft: number } | undefined;
+  void h.agent.shutdownComplete.then((d) => { done = d; });
+  h.agent.handle({ shutdown_agent: { message: 'Agent has been marked gone' } });
+  h.agent.handle({ shutdown_agent: { message: 'again' } });
+  await settle();
+  const id = h.containerizer.launched[0].containerId;
+  h.time.advance(8000);
+  await settle();
+  t.deepEqual(h.containerizer.signals, [[id, 'SIGTERM'], [id, 'SIGKILL']]);
+  h.time.advance(9999);
+  await settle();
+  t.is(done, undefined);
+  h.time.advance(1);
+  await settle();
+  t.like(done, { forced: true, executorsLeft: 1 });
+  t.false(existsSync(h.deps.store.paths.latestAgent));
+
+  const idle = harness(t);
+  let idleDone: { message: string } | undefined;
+  void idle.agent.shutdownComplete.then((d) => { idleDone = d; });
+  idle.agent.handle({ shutdown_agent: { message: 'Machine is `DOWN`' } });
+  await settle();
+  t.like(idleDone, { message: 'Machine is `DOWN`' }, 'a fresh agent refused while DOWN terminates at once');
 });

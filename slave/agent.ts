@@ -34,6 +34,14 @@
  * After a host reboot (slave/boot-id.ts) no recorded process is looked for: every task that was
  * running is reported gone.
  *
+ * ShutdownAgent from the master (machine DOWN, MARK_AGENT_GONE): the agent goes TERMINATING, as
+ * Mesos' `Slave::shutdown`: `shutdownRequested` settles (the composition root stops the master link: no
+ * more (re-)registration), RunTask and RunTaskGroup are ignored, every framework is shut down
+ * (kill policies and SIGKILL after the grace as usual; the updates are checkpointed but no longer
+ * sent: the master removed the agent). Once every executor has ended (or a bound passed),
+ * `meta/slaves/latest` is removed, as Mesos' `Slave::finalize` does when TERMINATING, so the next
+ * start is a new agent, and `shutdownComplete` settles.
+ *
  * Invariants: every state change goes through `transition()`; every update a task gets goes
  * through the status update manager (except answers about tasks the agent does not have, which
  * have no journal to live in); the core never throws for a bad message: it logs and answers.
@@ -63,12 +71,21 @@ import { AGENT_TASK_STATES, isTerminalState, transition, type AgentTaskState } f
 type Envelope = maestro.agent.Envelope;
 type TaskStatus = mesos.v1.TaskStatus;
 
+/** How a master's shutdown ended: its message; `forced` when executors were still there at the bound. */
+export interface AgentTermination {
+  readonly message: string;
+  readonly forced: boolean;
+  readonly executorsLeft: number;
+}
+
 /** MESOS_SUBSCRIPTION_BACKOFF_MAX told to checkpointing executors (Mesos: 2 s). */
 const SUBSCRIPTION_BACKOFF_MAX_SECONDS = 2;
 /** Events kept for an executor that is not subscribed; beyond, they are dropped (logged). */
 const MAX_EXECUTOR_BACKLOG = 10_000;
 /** Frameworks kept in the books without a task or executor here (Mesos: --max_completed_frameworks, 50). */
 const MAX_COMPLETED_FRAMEWORKS = 50;
+/** After ShutdownAgent, how much longer than the longest grace period the agent waits for its executors to end. */
+const TERMINATION_SLACK_MS = 10_000;
 /** Completed runs remembered so that a run is handed to the collector once (bounded). */
 const MAX_COLLECTED_RUNS = 10_000;
 
@@ -103,6 +120,15 @@ export class Agent implements AgentView, ExecutorEndpoint {
   private readonly sum: StatusUpdateManager;
   private endpointText = '';
   private port = 0;
+  /** Set by the master's ShutdownAgent (Mesos' TERMINATING): its message. */
+  private terminatingMessage: string | undefined;
+  private terminationBound: ReturnType<AgentDeps['timers']['setTimeout']> | undefined;
+  private resolveTerminating!: (message: string) => void;
+  private resolveTerminated!: (t: AgentTermination) => void;
+  /** Settles with the master's message when it asks this agent to shut down (the link must stop registering). */
+  readonly shutdownRequested: Promise<string> = new Promise((resolve) => { this.resolveTerminating = resolve; });
+  /** Settles once a master's shutdown is carried out: every executor gone (or the bound passed), `latest` removed. */
+  readonly shutdownComplete: Promise<AgentTermination> = new Promise((resolve) => { this.resolveTerminated = resolve; });
   private readonly counters = {
     validUpdates: 0, invalidUpdates: 0, recoveryErrors: 0, launched: 0,
     finished: 0, failed: 0, killed: 0, lost: 0, error: 0, dropped: 0, executorsTerminated: 0,
@@ -114,7 +140,8 @@ export class Agent implements AgentView, ExecutorEndpoint {
       timers: deps.timers,
       journal: deps.store,
       retry: deps.config.retry,
-      send: (update) => this.link?.send({ status_update: update }) ?? false,
+      // While TERMINATING the master has removed the agent: updates stay in the journals, unsent.
+      send: (update) => (this.terminatingMessage === undefined ? this.link?.send({ status_update: update }) ?? false : false),
       onTerminalAcknowledged: (f, t) => this.completeTask(f, t),
       onJournalError: (path, e) => this.deps.logger.error({ path, error: e.message }, 'could not checkpoint a status update; sending it anyway'),
     });
@@ -177,6 +204,10 @@ export class Agent implements AgentView, ExecutorEndpoint {
   registered(envelope: Envelope): void {
     const answer = envelope.agent_registered ?? envelope.agent_reregistered;
     if (answer === undefined) return;
+    if (this.terminatingMessage !== undefined) {
+      this.deps.logger.warn({ agentId: answer.agent_id.value }, 'ignored a registration: the agent is terminating');
+      return;
+    }
     const given = answer.agent_id.value;
     if (this.id === undefined) {
       this.id = given;
@@ -225,12 +256,55 @@ export class Agent implements AgentView, ExecutorEndpoint {
       const ex = this.executors.get(ekey(m.framework_id.value, m.executor_id.value));
       if (ex?.custom !== undefined && !ex.terminated) this.sendToExecutor(ex, { type: 'MESSAGE', message: { data: m.data } });
       else this.deps.logger.info({ executorId: m.executor_id.value }, 'dropped a framework message: no custom executor of that id runs here');
-    } else if (env.shutdown_agent !== undefined) {
-      this.deps.logger.warn({ message: env.shutdown_agent.message }, 'the master asked this agent to shut down; killing every task');
-      const frameworks = new Set([...this.tasks.values()].map((e) => e.key.frameworkId));
-      for (const ex of this.executors.values()) if (!ex.terminated) frameworks.add(ex.key.frameworkId);
-      for (const f of frameworks) this.shutdownFramework(f);
+    } else if (env.shutdown_agent !== undefined) this.shutdownAgent(env.shutdown_agent.message ?? '');
+  }
+
+  /**
+   * ShutdownAgent (Mesos `Slave::shutdown`): TERMINATING, every framework shut down; the agent
+   * terminates once its executors are gone. A second one changes nothing.
+   */
+  private shutdownAgent(message: string): void {
+    if (this.terminatingMessage !== undefined) return;
+    this.terminatingMessage = message;
+    this.deps.logger.warn({ message }, 'the master asked this agent to shut down; killing every task, then terminating');
+    this.resolveTerminating(message);
+    const frameworks = new Set([...this.tasks.values()].map((e) => e.key.frameworkId));
+    for (const ex of this.executors.values()) if (!ex.terminated) frameworks.add(ex.key.frameworkId);
+    // Never wait forever: past the longest grace (and the time SIGKILL takes), the agent terminates anyway.
+    let graceMs = Math.max(this.deps.config.shutdownGraceSeconds * 1000, this.deps.config.defaultGraceMs);
+    for (const e of this.tasks.values()) graceMs = Math.max(graceMs, durationMs(e.info.kill_policy?.grace_period) ?? 0);
+    this.terminationBound = this.deps.timers.setTimeout(() => {
+      this.terminationBound = undefined;
+      this.finishTermination(true);
+    }, graceMs + TERMINATION_SLACK_MS);
+    for (const f of frameworks) this.shutdownFramework(f);
+    this.maybeTerminate();
+  }
+
+  /** While TERMINATING: once no executor runs, the agent terminates. */
+  private maybeTerminate(): void {
+    if (this.terminatingMessage === undefined || this.terminationBound === undefined) return;
+    for (const ex of this.executors.values()) if (!ex.terminated) return;
+    this.finishTermination(false);
+  }
+
+  /** Mesos' `Slave::finalize` when TERMINATING: `latest` goes, so the next start registers as a new agent. */
+  private finishTermination(forced: boolean): void {
+    if (this.terminationBound !== undefined) this.deps.timers.clear(this.terminationBound);
+    this.terminationBound = undefined;
+    const left = [...this.executors.values()].filter((ex) => !ex.terminated).map((ex) => ex.key.executorId);
+    if (forced) this.deps.logger.error({ executors: left }, 'executors did not end within the shutdown bound; terminating anyway');
+    try {
+      this.deps.store.forgetAgent();
+    } catch (e) {
+      this.deps.logger.error({ path: this.deps.store.paths.latestAgent, error: (e as Error).message }, 'could not remove the latest agent link; the next start recovers this agent');
     }
+    this.resolveTerminated({ message: this.terminatingMessage ?? '', forced, executorsLeft: left.length });
+  }
+
+  /** True once the master asked this agent to shut down (Mesos' TERMINATING). */
+  isTerminating(): boolean {
+    return this.terminatingMessage !== undefined;
   }
 
   private upsertFramework(info: mesos.v1.FrameworkInfo): void {
@@ -280,6 +354,11 @@ export class Agent implements AgentView, ExecutorEndpoint {
    */
   private admit(framework: mesos.v1.FrameworkInfo, executor: mesos.v1.ExecutorInfo | undefined, tasks: readonly mesos.v1.TaskInfo[], group: boolean): void {
     const frameworkId = framework.id?.value;
+    if (this.terminatingMessage !== undefined) {
+      // As Mesos: no TASK_LOST either, the master has removed this agent.
+      this.deps.logger.warn({ frameworkId, taskIds: tasks.map((t) => t.task_id.value) }, 'ignored tasks: the agent is terminating');
+      return;
+    }
     if (frameworkId === undefined || this.id === undefined) {
       this.deps.logger.warn({ taskIds: tasks.map((t) => t.task_id.value) }, 'dropped tasks: no framework id or the agent has no id yet');
       return;
@@ -729,10 +808,11 @@ export class Agent implements AgentView, ExecutorEndpoint {
       if (status !== undefined) exited.status = status;
       // After the terminal updates of the executor's tasks (each goes out once its journal record is durable).
       const writes = this.runTasks(key).map((e) => this.sum.afterWrites(e.key.frameworkId, e.key.taskId));
-      void Promise.all(writes).then(() => this.link?.send({ executor_exited: exited }));
+      void Promise.all(writes).then(() => { if (this.terminatingMessage === undefined) this.link?.send({ executor_exited: exited }); });
     }
     this.maybeCollectRun(key);
     this.maybeForgetFramework(key.frameworkId);
+    this.maybeTerminate();
   }
 
   /** Records a state change through the state machine and the status update manager. */
@@ -1254,6 +1334,9 @@ export class Agent implements AgentView, ExecutorEndpoint {
       this.counters.recoveryErrors++;
       this.deps.logger.error({ warning: w }, 'skipped a checkpoint that cannot be read');
     }
+    // What earlier agents of this work dir left (one shut down by its master, one whose `latest` an
+    // operator removed) goes to the collector, as Mesos schedules every old agent's directories at start.
+    for (const dir of this.deps.store.otherAgentSandboxes(state.agentId)) this.deps.gc.schedule(dir, this.deps.clock.now());
     if (state.agentId === undefined) {
       this.recovered = true;
       return { ok: true, tasks: 0, running: 0 };

@@ -85,3 +85,18 @@ test('makeDirsBelow makes the levels top-down, takes levels that exist, makes a 
   writeFileSync(join(dir, 'a/b/f'), '');
   t.throws(() => makeDirsBelow(join(dir, 'a', 'b'), ['f', 'runs']), { code: 'ENOTDIR' });
 });
+
+test('forgetAgent removes meta/slaves/latest only (idempotent): the next recovery is a fresh agent; the old directories are listed for collection', async (t) => {
+  const s = store(t);
+  s.saveAgent('S0', { hostname: 'h', id: { value: 'S0' } });
+  await s.prepareRun(task('t1'), { executor_id: { value: 'e' } }, { name: 't1', task_id: { value: 't1' }, agent_id: { value: 'S0' }, resources: [] });
+  t.is(s.recover().agentId, 'S0');
+  s.forgetAgent();
+  s.forgetAgent();
+  t.false(existsSync(s.paths.latestAgent));
+  t.true(existsSync(s.paths.agentInfo('S0')), 'the old agent\'s meta stays');
+  t.true(existsSync(s.paths.sandbox(run)), 'and its sandboxes');
+  t.is(s.recover().agentId, undefined);
+  t.deepEqual(s.otherAgentSandboxes(undefined), [join(s.paths.workDir, 'slaves', 'S0')]);
+  t.deepEqual(s.otherAgentSandboxes('S0'), []);
+});

@@ -8,7 +8,7 @@
  * A task whose task.info cannot be read is skipped; a run whose ids are not safe path components
  * is skipped.
  */
-import { closeSync, existsSync, mkdirSync, openSync, promises as fs, readdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { mesos } from '../proto/types.generated.ts';
 import {
@@ -68,6 +68,33 @@ export class CheckpointStore implements UpdateJournal {
   saveAgent(agentId: string, info: mesos.v1.AgentInfo): void {
     writeJsonAtomic(this.paths.agentInfo(agentId), info);
     linkAtomic(this.paths.metaAgent(agentId), this.paths.latestAgent);
+  }
+
+  /**
+   * Forgets which agent this work dir belongs to: removes `meta/slaves/latest` and fsyncs its
+   * directory, so that the next start registers as a new agent (Mesos' `Slave::finalize` after
+   * the master shut the agent down). The old agent's directories stay; the next agent hands them
+   * to the collector (`otherAgentSandboxes`). Idempotent.
+   */
+  forgetAgent(): void {
+    rmSync(this.paths.latestAgent, { force: true });
+    if (!existsSync(this.paths.metaSlaves)) return;
+    const fd = openSync(this.paths.metaSlaves, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * The `slaves/<agent_id>` directories of agents other than `current` (every one when undefined):
+   * what earlier agents of this work dir left; as Mesos, a starting agent schedules them (with their
+   * meta twins) for garbage collection.
+   */
+  otherAgentSandboxes(current: string | undefined): string[] {
+    const root = join(this.paths.workDir, 'slaves');
+    return listDirs(root).filter((id) => id !== current && isSafeComponent(id)).map((id) => join(root, id));
   }
 
   saveCheckpointedResources(agentId: string, resources: readonly mesos.v1.Resource[]): void {

@@ -7,7 +7,10 @@
  * refuses to start on an incompatible AgentInfo change), then connects to the master. Logs
  * `agent started` with the address once it listens and has recovered. SIGTERM and SIGINT stop
  * the agent; its tasks keep running (they outlive the agent, DESIGN.md §5) and a restart
- * recovers them. Nothing here is logic: every decision lives in the core.
+ * recovers them. ShutdownAgent from the master (machine DOWN, MARK_AGENT_GONE) stops the master
+ * link at once; once the core has killed every task and removed `meta/slaves/latest`, the same
+ * orderly stop runs and the process exits 0, logging why (a restart is a new agent, as Mesos).
+ * Nothing here is logic: every decision lives in the core.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -265,25 +268,40 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   logger.info({ address: `http://${advertiseIp}:${port}`, agentId: agent.agentId(), recoveredTasks: recovered.tasks }, 'agent started');
   logger.level = startLevel;
 
-  // The link's timers are unref'd; this keeps the process up until a signal stops it.
+  // The link's timers are unref'd; this keeps the process up until a signal or the master stops it.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     closing ??= (async () => {
       logger.info({ signal }, 'agent stopping; tasks keep running and are recovered on restart');
-      const force = setTimeout(() => process.exit(0), 5000);
-      force.unref();
-      clearInterval(keepAlive);
-      agent.stop();
-      gc.stop();
-      await link.stop();
-      await app.close();
-      // Checkpoint and journal writes under way (an acknowledgement, say) reach the disk before the exit.
-      await agent.settled();
-      clearTimeout(force);
-      process.exit(0);
+      await stopProcess();
     })();
+  };
+  const stopProcess = async () => {
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    clearInterval(keepAlive);
+    agent.stop();
+    gc.stop();
+    await link.stop();
+    await app.close();
+    // Checkpoint and journal writes under way (an acknowledgement, say) reach the disk before the exit.
+    await agent.settled();
+    clearTimeout(force);
+    process.exit(0);
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // ShutdownAgent from the master (machine DOWN, MARK_AGENT_GONE): no more registration attempts
+  // at once; once the core has killed every task and forgotten its id, the process exits 0.
+  void agent.shutdownRequested.then(() => link.stop());
+  void agent.shutdownComplete.then((done) => {
+    closing ??= (async () => {
+      const startLevel = logger.level;
+      logger.level = 'info';
+      logger.info({ forced: done.forced, executorsLeft: done.executorsLeft }, `agent shut down by the master: ${done.message}; the next start registers as a new agent`);
+      logger.level = startLevel;
+      await stopProcess();
+    })();
+  });
 }

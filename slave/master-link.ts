@@ -196,7 +196,8 @@ export class MasterLink {
       this.o.onRefused?.(env.registration_refused.message);
       return;
     }
-    if (!this.isRegistered) return;
+    // ShutdownAgent also before registration: a master refusing an agent on a DOWN machine sends it first (as Mesos).
+    if (!this.isRegistered && env.shutdown_agent === undefined) return;
     this.o.onMessage(env);
   }
 

@@ -2,9 +2,10 @@
  * MARK_AGENT_GONE with real processes and PostgreSQL: a `maestro master --database` on a fixed
  * loopback port, a real `maestro agent`, and a partition-aware framework (frameworks/sdk) with a
  * long task. The operator marks the agent gone: the framework gets TASK_GONE_BY_OPERATOR, the
- * agent is told to shut down (it kills the task) and its re-registrations are refused; the
- * registry's row says gone. After kill -9 of the master and a restart on the same database and
- * port, the agent is still refused and listed nowhere, and the call is still idempotent.
+ * agent is told to shut down (it kills the task and exits 0, as a Mesos agent); the registry's
+ * row says gone. Restarted on the same work dir, the agent registers as a new agent (new id) and
+ * is admitted. After kill -9 of the master and a restart on the same database and port, the old
+ * id is still gone and listed nowhere, the new agent is back, and the call is still idempotent.
  * Every process and the database are removed in teardown, also on failure.
  */
 import test from 'ava';
@@ -54,9 +55,16 @@ async function getAgents(m: MaestroProcess): Promise<Json> {
   return ((await r.json()) as Json).get_agents;
 }
 
+/** The process's exit code once it exited by itself (within 30 s). */
+const exitCode = (p: MaestroProcess) => new Promise<number | null>((resolve, reject) => {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve(p.child.exitCode);
+  const timer = setTimeout(() => reject(new Error(`the process did not exit:\n${p.output()}`)), 30_000);
+  p.child.once('exit', (code) => { clearTimeout(timer); resolve(code); });
+});
+
 const refusals = (agent: MaestroProcess) => agent.output().split('\n').filter((l) => l.includes('the master refused the registration') && l.includes('has been marked gone')).length;
 
-test('an agent marked gone: TASK_GONE_BY_OPERATOR, the agent is shut down and refused, and it stays gone after kill -9 of the master', async (t) => {
+test('an agent marked gone: TASK_GONE_BY_OPERATOR, the agent kills its task and exits 0, a restart is a new agent, and the old id stays gone after kill -9 of the master', async (t) => {
   const db = await createTestDatabase();
   t.teardown(() => db.drop());
   const port = await freePort();
@@ -121,21 +129,32 @@ test('an agent marked gone: TASK_GONE_BY_OPERATOR, the agent is shut down and re
   t.is(status.reason, 'REASON_AGENT_REMOVED_BY_OPERATOR');
   await eventually(async () => (agent.output().includes('the master asked this agent to shut down') ? true : undefined), 'the agent told to shut down');
   await eventually(async () => (taskProcesses(agent.workDir).length === 0 ? true : undefined), 'the task process killed by the agent');
-  await eventually(async () => (refusals(agent) > 0 ? true : undefined), 'the agent\'s re-registration refused');
+  // As a Mesos agent: it exits 0 once its task is gone, and forgets its id.
+  t.is(await exitCode(agent), 0);
+  t.regex(agent.output(), /agent shut down by the master: Agent has been marked gone; the next start registers as a new agent/);
   t.deepEqual((await getAgents(master)).agents ?? [], []);
   t.true(failures.includes(agentId), 'the framework heard the agent is lost');
   const again = await operator(master, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } });
   t.is(again.status, 200, 'idempotent');
 
-  // kill -9 of the master; a new one on the same database and port still refuses the agent.
+  // Restarted on the same work dir (systemd's Restart=always, say): a new agent, which the master admits.
+  const restarted = await startAgent(master.url, { resources: 'cpus:2;mem:1024;disk:1024', registration_backoff_factor: '100ms' }, { workDir: agent.workDir });
+  t.teardown(async () => {
+    killTaskProcesses(restarted.workDir);
+    await restarted.stop();
+  });
+  const newId = await eventually(async () => (await getAgents(master)).agents?.[0]?.agent_info.id.value as string | undefined, 'the restarted agent registered');
+  t.not(newId, agentId);
+  t.is(refusals(restarted), 0);
+
+  // kill -9 of the master; a new one on the same database and port: the old id stays gone, the new agent comes back.
   await master.kill();
-  const refusedBefore = refusals(agent);
   master = await startTheMaster();
   await eventually(async () => ((await fetch(`${master.url}/master/state`)).status === 200 ? true : undefined), 'the restarted master to lead');
-  await eventually(async () => (refusals(agent) > refusedBefore ? true : undefined), 'the agent refused by the restarted master');
-  await sleep(2500); // past --agent_reregister_timeout: nothing recovered, nothing unreachable
+  await eventually(async () => ((await getAgents(master)).agents?.[0]?.agent_info.id.value === newId ? true : undefined), 'the new agent re-registered');
+  await sleep(2500); // past --agent_reregister_timeout: nothing unreachable
   const agentsNow = await getAgents(master);
-  t.deepEqual(agentsNow.agents ?? [], []);
+  t.deepEqual((agentsNow.agents ?? []).map((a: Json) => a.agent_info.id.value), [newId]);
   t.deepEqual(agentsNow.recovered_agents ?? [], []);
   const metrics = (await (await fetch(`${master.url}/metrics/snapshot`)).json()) as Json;
   t.is(metrics['master/slaves_unreachable'], 0);

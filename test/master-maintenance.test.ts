@@ -2,17 +2,26 @@
  * Mesos maintenance against a real master and two real agents: a schedule makes a machine
  * DRAINING (offers from it carry `unavailability`, the framework running there gets an inverse
  * offer and its DECLINE shows in the status), machine/down shuts its agent down (its task ends
- * TASK_LOST, REASON_AGENT_REMOVED_BY_OPERATOR; the agent is refused while DOWN), machine/up lets it
- * register again; bad input gets Mesos' 400 texts. With --database the schedule and modes survive
+ * TASK_LOST, REASON_AGENT_REMOVED_BY_OPERATOR; the agent kills it and exits 0, as a Mesos agent;
+ * restarted while DOWN it exits again), after machine/up a restart on the same work dir registers
+ * as a new agent (new id); bad input gets Mesos' 400 texts. With --database the schedule and modes survive
  * a master restart (the operator API in protobuf too).
  */
 import test from 'ava';
-import { killTaskProcesses, startAgent, startMaster } from './support/maestro-process.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { killTaskProcesses, startAgent, startMaster, type MaestroProcess } from './support/maestro-process.ts';
 import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json } from './support/http-scheduler.ts';
 import { autoAck, scalar, taskPids, until } from './support/task-cluster.ts';
 import { createTestDatabase } from './support/postgres.ts';
 import { codec } from '../proto/codec.ts';
 
+/** The process's exit code once it exited by itself (within 30 s). */
+const exitCode = (p: MaestroProcess) => new Promise<number | null>((resolve, reject) => {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve(p.child.exitCode);
+  const timer = setTimeout(() => reject(new Error(`the process did not exit:\n${p.output()}`)), 30_000);
+  p.child.once('exit', (code) => { clearTimeout(timer); resolve(code); });
+});
 const post = (base: string, path: string, body: unknown) =>
   rawRequest(base, { method: 'POST', path, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
 const operator = async (base: string, call: Json) => {
@@ -110,7 +119,15 @@ test('schedule, DRAINING offers and inverse offers, machine down and up, Mesos 4
   await sub.waitForEvent('FAILURE', (e) => e.failure.agent_id.value === offer.agent_id.value, 10_000);
   t.deepEqual((await slaves()).map((s) => s.hostname), ['maint-b']);
   await until(() => taskPids(agentA.workDir, 'm-1').length === 0, 'the DOWN agent to kill its task');
-  await until(() => agentA.output().includes('Machine is `DOWN`'), 'the agent to be refused while DOWN');
+  // As a Mesos agent: once its task is gone the agent process exits 0, and forgets its id.
+  t.is(await exitCode(agentA), 0);
+  t.regex(agentA.output(), /agent shut down by the master: Operator initiated 'Machine DOWN'; the next start registers as a new agent/);
+  t.false(existsSync(join(agentA.workDir, 'meta', 'slaves', 'latest')));
+  // Restarted while the machine is DOWN: refused with a shutdown, it exits again.
+  const restartedDown = await startAgent(master.url, { hostname: 'maint-a', resources: 'cpus:2;mem:1024;disk:1024', registration_backoff_factor: '100ms' }, { workDir: agentA.workDir });
+  t.teardown(() => restartedDown.kill());
+  t.is(await exitCode(restartedDown), 0);
+  t.regex(restartedDown.output(), /agent shut down by the master: Machine is `DOWN`/);
   t.deepEqual(await getJson(master.url, '/maintenance/status'), { down_machines: [machineA] });
   const removing = await post(master.url, '/maintenance/schedule', {});
   t.is(removing.text, 'Machine \'hostname: "maint-a"\nip: "127.0.0.1"\n\' is deactivated and cannot be removed from the schedule');
@@ -121,12 +138,21 @@ test('schedule, DRAINING offers and inverse offers, machine down and up, Mesos 4
   t.is(up.status, 200, up.text);
   t.deepEqual(await getJson(master.url, '/maintenance/schedule'), {});
   t.deepEqual(await getJson(master.url, '/maintenance/status'), {});
+  // Restarted (systemd's Restart=always, say) on the same work dir once UP: a new agent, with a new id.
+  const again = await startAgent(master.url, { hostname: 'maint-a', resources: 'cpus:2;mem:1024;disk:1024', registration_backoff_factor: '100ms' }, { workDir: agentA.workDir });
+  t.teardown(async () => {
+    killTaskProcesses(again.workDir);
+    await again.stop();
+  });
   for (let i = 0; !(await slaves()).some((s) => s.hostname === 'maint-a'); i++) {
     if (i > 200) t.fail('the agent did not register again after machine/up');
     await new Promise((r) => setTimeout(r, 50));
   }
+  const newId = (await slaves()).find((s) => s.hostname === 'maint-a')!.id as string;
+  t.not(newId, offer.agent_id.value, 'registered as a new agent');
   const back = (await sub.waitForEvent('OFFERS', fromA, 15_000, beforeUp)).offers.offers.find((o: Json) => o.hostname === 'maint-a');
   t.is(back.unavailability, undefined);
+  t.is(back.agent_id.value, newId);
 });
 
 test('with --database the schedule and machine modes survive a restart of the master; the operator calls speak protobuf', async (t) => {

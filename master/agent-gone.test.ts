@@ -64,8 +64,9 @@ test('a registered agent marked gone is shut down and removed: TASK_GONE_BY_OPER
   t.like(last(plain), { task_id: { value: 'never' }, state: 'TASK_LOST', reason: 'REASON_RECONCILIATION' });
   t.deepEqual(h.master.getAgents().agents ?? [], []);
 
-  // Refused for good, and the call is idempotent.
+  // Refused for good, and told to shut down again (Mesos: its first ShutdownAgent may have been lost); the call is idempotent.
   const back = reregister(h.master, agent.id, 'h1');
+  t.deepEqual(back.of('shutdown_agent'), [{ message: 'Agent has been marked gone' }]);
   t.regex(back.of('registration_refused')[0]?.message ?? '', /has been marked gone/);
   t.deepEqual(h.master.markAgentGone(agent.id), { ok: true });
   t.is(pa.sink.of('FAILURE').length, 1, 'the second call changes nothing');

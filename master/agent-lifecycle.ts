@@ -35,6 +35,7 @@ import { recoverFramework } from './framework-lifecycle.ts';
 import { statusUpdate } from './status-updates.ts';
 import { executorExited } from './executor-lifecycle.ts';
 import { refusedForMaintenance } from './maintenance/maintenance-effects.ts';
+import { GONE_MESSAGE } from './agent-gone.ts';
 
 type Envelope = maestro.agent.Envelope;
 
@@ -102,6 +103,15 @@ function refuse(core: MasterCore, connection: AgentConnection, message: string):
   core.log.warn({ connection: connection.id, message }, 'agent registration refused');
   connection.send({ registration_refused: { message } });
   connection.close(message);
+}
+
+/**
+ * A gone agent that comes back (its ShutdownAgent was lost: it was disconnected when marked gone)
+ * is told to shut down again, as Mesos does; it then exits and starts as a new agent.
+ */
+function refuseGone(core: MasterCore, connection: AgentConnection, id: AgentId): void {
+  connection.send({ shutdown_agent: { message: GONE_MESSAGE } });
+  refuse(core, connection, `Agent ${id} has been marked gone`);
 }
 
 function checkRegistration(core: MasterCore, connection: AgentConnection, info: mesos.v1.AgentInfo | undefined, token: string | undefined): Resources | undefined {
@@ -236,7 +246,7 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
   if (refusedForMaintenance(core, connection, msg.agent_info!, msg.endpoint)) return;
   const id = asAgentId(idValue);
   if (core.goneAgents.has(id)) {
-    refuse(core, connection, `Agent ${id} has been marked gone`);
+    refuseGone(core, connection, id);
     return;
   }
   if (core.markingUnreachable.has(id)) {
@@ -257,7 +267,7 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     : core.state.unreachableAgents.has(id) ? { type: 'MARK_AGENT_REACHABLE' as const, info } : { type: 'ADMIT_AGENT' as const, info };
   core.persist(op, () => {
     // Marked gone while this was written (the registry ignored the write): refused for good.
-    if (core.goneAgents.has(id)) return refuse(core, connection, `Agent ${id} has been marked gone`);
+    if (core.goneAgents.has(id)) return refuseGone(core, connection, id);
     finish();
     closedWhileStoring(core, connection);
   }, (err) => refuse(core, connection, `Agent re-registration could not be stored: ${err.message}`));

@@ -16,24 +16,10 @@ import { killTaskProcesses, startAgent, startMaestro, taskProcesses, type Maestr
 import { createSchedulerDriver } from '../frameworks/sdk/scheduler-driver.ts';
 import type { Offer, TaskStatus } from '../frameworks/sdk/scheduler-handler.ts';
 import { matchOffer } from '../frameworks/sdk/offer-matching.ts';
+import { eventually } from './support/eventually.ts';
 
 type Json = Record<string, any>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

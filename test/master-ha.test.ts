@@ -17,25 +17,11 @@ import { killTaskProcesses, startAgent, startMaster, type MaestroProcess } from 
 import { createSchedulerDriver, type SchedulerDriver } from '../frameworks/sdk/scheduler-driver.ts';
 import type { Offer, TaskStatus } from '../frameworks/sdk/scheduler-handler.ts';
 import { matchOffer } from '../frameworks/sdk/offer-matching.ts';
+import { eventually } from './support/eventually.ts';
 
 type Json = Record<string, any>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const host = (p: MaestroProcess) => p.url.replace(/^http:\/\//, '');
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
 
 async function operator(m: MaestroProcess, call: Json, redirect: 'error' | 'manual' = 'error'): Promise<Response> {
   return fetch(`${m.url}/api/v1`, { method: 'POST', redirect, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(call) });

@@ -7,6 +7,7 @@
 import type { ExecutionContext } from 'ava';
 import { startAgent, startMaestro, startMaster, killTaskProcesses, type Flags, type MaestroProcess } from './maestro-process.ts';
 import { createTestDatabase } from './postgres.ts';
+import { eventually } from './eventually.ts';
 
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -87,21 +88,7 @@ export async function call(base: string, method: string, path: string, body?: un
   return { status: res.status, body: parsed, text, headers: res.headers };
 }
 
-/** Polls `probe` every 100 ms until it returns a value that is not undefined/false; a bound, not a measurement. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { eventually };
 
 /** The app's tasks once exactly `count` run (TASK_RUNNING) and no deployment holds it. */
 export function appSettled(base: string, appId: string, count: number, timeoutMs = 60_000): Promise<Json[]> {

@@ -605,7 +605,7 @@ test('ShutdownAgent: TERMINATING (RunTask ignored, registration ignored, updates
   t.deepEqual(fresh.gcScheduled, [join(h.dir, 'slaves', 'S0')]);
 });
 
-test('ShutdownAgent: an executor that does not end is SIGKILLed after its grace; the agent terminates at the latest 10 s after the longest grace; with nothing running at once', async (t) => {
+test('ShutdownAgent: an executor that does not end is SIGKILLed after its grace; the agent terminates at the latest 10 s after the longest grace, keeping `latest` so that the next start recovers what is left; with nothing running at once', async (t) => {
   const h = harness(t);
   register(h);
   h.agent.handle({ run_task: { framework: framework(), task: taskInfo('a', 'cpus:0.5', { kill_policy: { grace_period: { nanoseconds: 8e9 } } }) } });
@@ -626,7 +626,9 @@ test('ShutdownAgent: an executor that does not end is SIGKILLed after its grace;
   h.time.advance(1);
   await settle();
   t.like(done, { forced: true, executorsLeft: 1 });
-  t.false(existsSync(h.deps.store.paths.latestAgent));
+  // Its process may still run and nothing else would track it: `latest` stays, the next start recovers it.
+  t.true(existsSync(h.deps.store.paths.latestAgent));
+  t.is(h.deps.store.recover().agentId, 'S0');
 
   const idle = harness(t);
   let idleDone: { message: string } | undefined;

@@ -288,16 +288,25 @@ export class Agent implements AgentView, ExecutorEndpoint {
     this.finishTermination(false);
   }
 
-  /** Mesos' `Slave::finalize` when TERMINATING: `latest` goes, so the next start registers as a new agent. */
+  /**
+   * Mesos' `Slave::finalize` when TERMINATING: `latest` goes, so the next start registers as a new
+   * agent; not while executors are left at the bound (Mesos' next start destroys orphaned containers,
+   * this one would not know them): the next start recovers them.
+   */
   private finishTermination(forced: boolean): void {
     if (this.terminationBound !== undefined) this.deps.timers.clear(this.terminationBound);
     this.terminationBound = undefined;
     const left = [...this.executors.values()].filter((ex) => !ex.terminated).map((ex) => ex.key.executorId);
-    if (forced) this.deps.logger.error({ executors: left }, 'executors did not end within the shutdown bound; terminating anyway');
-    try {
-      this.deps.store.forgetAgent();
-    } catch (e) {
-      this.deps.logger.error({ path: this.deps.store.paths.latestAgent, error: (e as Error).message }, 'could not remove the latest agent link; the next start recovers this agent');
+    if (left.length > 0) {
+      // Nothing else tracks these processes (no orphan sweep at start): `latest` stays, so the next
+      // start recovers this agent and its executors, and a master that still wants it gone says so again.
+      this.deps.logger.error({ executors: left }, 'executors did not end within the shutdown bound; terminating anyway, keeping this agent\'s id so that the next start recovers them');
+    } else {
+      try {
+        this.deps.store.forgetAgent();
+      } catch (e) {
+        this.deps.logger.error({ path: this.deps.store.paths.latestAgent, error: (e as Error).message }, 'could not remove the latest agent link; the next start recovers this agent');
+      }
     }
     this.resolveTerminated({ message: this.terminatingMessage ?? '', forced, executorsLeft: left.length });
   }

@@ -299,7 +299,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     closing ??= (async () => {
       const startLevel = logger.level;
       logger.level = 'info';
-      logger.info({ forced: done.forced, executorsLeft: done.executorsLeft }, `agent shut down by the master: ${done.message}; the next start registers as a new agent`);
+      logger.info({ forced: done.forced, executorsLeft: done.executorsLeft }, `agent shut down by the master: ${done.message}; ${done.executorsLeft === 0 ? 'the next start registers as a new agent' : 'executors were left: the next start recovers them'}`);
       logger.level = startLevel;
       await stopProcess();
     })();

@@ -12,7 +12,7 @@ import { Master } from './master.ts';
 import { createIdGenerator } from './ports.ts';
 import { createMemoryRegistryStore } from './registry/memory-registry-store.ts';
 import { createRegistrar } from './registry/registrar.ts';
-import type { RegistryOperation } from './registry/registry.ts';
+import { InvalidRegistryOperationError, type RegistryOperation } from './registry/registry.ts';
 import type { RegistryStore } from './registry/registry-store.ts';
 import { createMasterApp } from './http/app.ts';
 import { codec } from '../proto/codec.ts';
@@ -98,7 +98,7 @@ test('an unreachable agent marked gone: its partition-aware tasks become TASK_GO
   t.regex(back.of('registration_refused')[0]?.message ?? '', /has been marked gone/);
 });
 
-function withRegistrar(store: RegistryStore = createMemoryRegistryStore(), awaitElection = false) {
+function withRegistrar(store: RegistryStore = createMemoryRegistryStore(), awaitElection = false, config: Partial<typeof TEST_CONFIG> = {}) {
   const time = new ManualTime();
   const written: RegistryOperation[] = [];
   const recording: RegistryStore = {
@@ -109,7 +109,7 @@ function withRegistrar(store: RegistryStore = createMemoryRegistryStore(), await
   const registrar = createRegistrar(recording);
   const master = new Master({
     clock: time, timers: time, ids: createIdGenerator(`M${Math.random().toString(36).slice(2, 6)}`), logger: silentLogger,
-    allocator: createAllocator({ seed: 7 }), config: { ...TEST_CONFIG, agentReregisterTimeoutMs: 60_000 }, registrar, awaitElection,
+    allocator: createAllocator({ seed: 7 }), config: { ...TEST_CONFIG, agentReregisterTimeoutMs: 60_000, ...config }, registrar, awaitElection,
   });
   if (!awaitElection) master.start();
   const flush = async () => {
@@ -194,6 +194,64 @@ test('a re-registration with a changed AgentInfo is stored (UPDATE_AGENT_INFO) b
   await next.flush();
   t.deepEqual(next.written.map((o) => o.type), ['UPDATE_AGENT_INFO']);
   t.is((await s.store.load()).admitted.get(a.id)?.hostname, 'h1-again');
+});
+
+test('a known agent whose changed AgentInfo is being stored is not marked unreachable by a ping timeout meanwhile', async (t) => {
+  const s = withRegistrar(undefined, false, { agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 2 });
+  const a = await admitted(s, 'h1');
+  s.written.length = 0;
+  s.master.agentDisconnected(a.conn);
+  s.time.advance(1000); // one ping missed
+  const back = reregister(s.master, a.id, 'h1-renamed', 'cpus:4;mem:1024');
+  s.time.advance(1000); // the second, while UPDATE_AGENT_INFO is written: the agent re-registering is alive
+  await s.flush();
+  t.is(back.of('agent_reregistered').length, 1);
+  t.is(back.closedWith, undefined);
+  t.true(s.master.state.agents.get(a.id)?.connected);
+  t.false(s.master.state.unreachableAgents.has(a.id));
+  const r = await s.store.load();
+  t.is(r.admitted.get(a.id)?.hostname, 'h1-renamed', 'the registry holds it admitted, not unreachable');
+  t.deepEqual(s.written.map((o) => o.type), ['UPDATE_AGENT_INFO']);
+});
+
+test('after a failover, an agent whose changed AgentInfo is being stored at the re-registration timeout is not marked unreachable', async (t) => {
+  const s = withRegistrar();
+  const a = await admitted(s, 'h1');
+  const next = withRegistrar(s.store, true);
+  next.master.recover(await s.store.load());
+  next.time.advance(59_999);
+  const back = reregister(next.master, a.id, 'h1-renamed');
+  next.time.advance(1); // --agent_reregister_timeout while UPDATE_AGENT_INFO is written
+  await next.flush();
+  t.is(back.of('agent_reregistered').length, 1);
+  t.true(next.master.state.agents.has(a.id));
+  t.false(next.master.state.unreachableAgents.has(a.id));
+  const r = await s.store.load();
+  t.false(r.unreachable.has(a.id), 'the registry agrees with the books');
+  t.is(r.admitted.get(a.id)?.hostname, 'h1-renamed');
+});
+
+test('after a failover, an agent whose changed AgentInfo cannot be stored past the re-registration timeout is marked unreachable then', async (t) => {
+  const s = withRegistrar();
+  const a = await admitted(s, 'h1');
+  const refusing: RegistryStore = {
+    load: () => s.store.load(),
+    apply: async (ops) => {
+      if (ops.some((o) => o.type === 'UPDATE_AGENT_INFO')) throw new InvalidRegistryOperationError('UPDATE_AGENT_INFO refused by the test store');
+      await s.store.apply(ops);
+    },
+    close: () => s.store.close(),
+  };
+  const next = withRegistrar(refusing, true);
+  next.master.recover(await s.store.load());
+  next.time.advance(59_999);
+  const back = reregister(next.master, a.id, 'h1-renamed');
+  next.time.advance(1);
+  await next.flush();
+  t.regex(back.of('registration_refused')[0]?.message ?? '', /could not be stored/);
+  await next.flush();
+  t.true(next.master.state.unreachableAgents.has(a.id), 'not left awaited for good');
+  t.true((await s.store.load()).unreachable.has(a.id));
 });
 
 test('operator API: MARK_AGENT_GONE in JSON and protobuf, 404 for an unknown agent, 400 naming the field', async (t) => {

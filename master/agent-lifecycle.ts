@@ -265,12 +265,27 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
   if (admittedInfo !== undefined && canonicalJson(admittedInfo) === canonicalJson(info)) return finish();
   const op = admittedInfo !== undefined ? { type: 'UPDATE_AGENT_INFO' as const, info }
     : core.state.unreachableAgents.has(id) ? { type: 'MARK_AGENT_REACHABLE' as const, info } : { type: 'ADMIT_AGENT' as const, info };
+  // A known agent stays known while this is written: no ping timeout or re-registration timeout marks it unreachable meanwhile.
+  const known = op.type === 'UPDATE_AGENT_INFO';
+  if (known) core.reregistering.set(id, (core.reregistering.get(id) ?? 0) + 1);
+  const written = () => {
+    if (!known) return;
+    const n = (core.reregistering.get(id) ?? 1) - 1;
+    if (n > 0) core.reregistering.set(id, n);
+    else core.reregistering.delete(id);
+  };
   core.persist(op, () => {
+    written();
     // Marked gone while this was written (the registry ignored the write): refused for good.
     if (core.goneAgents.has(id)) return refuseGone(core, connection, id);
     finish();
     closedWhileStoring(core, connection);
-  }, (err) => refuse(core, connection, `Agent re-registration could not be stored: ${err.message}`));
+  }, (err) => {
+    written();
+    refuse(core, connection, `Agent re-registration could not be stored: ${err.message}`);
+    // Awaited after a failover, its --agent_reregister_timeout passed while this was written: marked unreachable now.
+    if (core.recoveredAgents.has(id) && core.reregisterTimer === undefined) markRecoveredAgentsUnreachable(core);
+  });
 }
 
 function completeReregistration(core: MasterCore, connection: AgentConnection, msg: maestro.agent.ReregisterAgent, id: AgentId, info: mesos.v1.AgentInfo, total: Resources): void {
@@ -439,7 +454,7 @@ function startPinging(core: MasterCore, agent: AgentRecord): void {
   ping();
   core.pingTimers.set(agent.id, core.timers.setInterval(() => {
     agent.missedPings = agent.lastPong >= agent.pingSequence ? 0 : agent.missedPings + 1;
-    if (agent.missedPings >= core.config.maxAgentPingTimeouts) {
+    if (agent.missedPings >= core.config.maxAgentPingTimeouts && !core.reregistering.has(agent.id)) {
       markUnreachable(core, agent, agent.connected ? 'health check timed out' : 'agent disconnected and did not return');
       return;
     }
@@ -550,7 +565,7 @@ function removeUnreachableAgent(core: MasterCore, agent: AgentRecord, why: strin
  */
 export function markRecoveredAgentsUnreachable(core: MasterCore): void {
   for (const [id, info] of [...core.recoveredAgents]) {
-    if (core.markingUnreachable.has(id)) continue;
+    if (core.markingUnreachable.has(id) || core.reregistering.has(id)) continue;
     const sinceMs = core.clock.now();
     core.markingUnreachable.add(id);
     core.persist({ type: 'MARK_AGENT_UNREACHABLE', agentId: id, sinceMs }, () => {

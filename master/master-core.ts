@@ -162,6 +162,12 @@ export class MasterCore {
   readonly markingUnreachable = new Set<AgentId>();
   /** Agents whose MARK_AGENT_GONE is being written (agent-gone.ts). */
   readonly markingGone = new Set<AgentId>();
+  /**
+   * Known agents whose re-registration (UPDATE_AGENT_INFO) is being written, with how many: not
+   * marked unreachable meanwhile (Mesos' `slaves.reregistering`), or the registry would end
+   * unreachable behind an agent the books hold registered.
+   */
+  readonly reregistering = new Map<AgentId, number>();
   /** Connections that closed, so a registration completed after a registry write can tell. */
   readonly closedConnections = new WeakSet<AgentConnection>();
   reregisterTimer: TimerHandle | undefined;

@@ -3,7 +3,7 @@
  * an agent is never coming back.
  *
  *   already gone ─► 200 (idempotent)
- *   being marked gone or unreachable ─► 503 (retry)
+ *   being marked gone or unreachable, or removed (machine DOWN) ─► 503 (retry)
  *   not registered, unreachable or awaited after a failover ─► 404 "Agent '<id>' not found"
  *   otherwise ─► MARK_AGENT_GONE stored ─► the books: gone (re-registration refused for good) ─► 200
  *     registered agent:   ShutdownAgent, removed (agent-removal.ts: TASK_GONE_BY_OPERATOR or TASK_LOST)
@@ -33,6 +33,7 @@ export function markAgentGone(core: MasterCore, agentIdText: string): OperatorOu
   }
   if (core.markingGone.has(id)) return reject(503, `Agent '${id}' is already being transitioned to gone`);
   if (core.markingUnreachable.has(id)) return reject(503, `Agent '${id}' is being marked unreachable`);
+  if (core.removingAgents.has(id)) return reject(503, `Agent '${id}' is being removed`);
   const known = core.state.agents.has(id) || core.recoveredAgents.has(id) || core.state.unreachableAgents.has(id);
   if (!known) return reject(404, `Agent '${id}' not found`);
   core.log.info({ agentId: id }, 'marking agent gone');

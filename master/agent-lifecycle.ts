@@ -17,7 +17,9 @@
  * unreachable or gone its re-registration is refused (it retries). After a failover, the registry's admitted agents that
  * do not re-register within `--agent_reregister_timeout` are marked unreachable
  * (`markRecoveredAgentsUnreachable`). Gone agents are refused for good; agents on a machine in
- * maintenance DOWN mode are refused (and told to shut down) until it is UP (master/maintenance).
+ * maintenance DOWN mode are refused (and told to shut down) until it is UP (master/maintenance),
+ * and so is an agent whose removal (REMOVE_AGENT) is being written. Unreachable and gone agents are
+ * pruned by the registry bounds when one is marked, and by the registry GC timer (`registryGc`).
  */
 import type { AgentId, FrameworkId } from '../common/ids.ts';
 import { asAgentId, asFrameworkId, asTaskId } from '../common/ids.ts';
@@ -257,6 +259,10 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
     refuse(core, connection, `Agent ${id} is being marked gone`);
     return;
   }
+  if (core.removingAgents.has(id)) {
+    refuse(core, connection, `Agent ${id} is being removed`);
+    return;
+  }
   const total = applyCheckpointedResources(core, idValue, reported, msg.checkpointed_resources ?? []);
   const info: mesos.v1.AgentInfo = { ...msg.agent_info, id: { value: id } };
   const finish = () => completeReregistration(core, connection, msg, id, info, total);
@@ -454,7 +460,8 @@ function startPinging(core: MasterCore, agent: AgentRecord): void {
   ping();
   core.pingTimers.set(agent.id, core.timers.setInterval(() => {
     agent.missedPings = agent.lastPong >= agent.pingSequence ? 0 : agent.missedPings + 1;
-    if (agent.missedPings >= core.config.maxAgentPingTimeouts && !core.reregistering.has(agent.id)) {
+    // Not while its re-registration (UPDATE_AGENT_INFO) or its removal (REMOVE_AGENT, machine DOWN) is written.
+    if (agent.missedPings >= core.config.maxAgentPingTimeouts && !core.reregistering.has(agent.id) && !core.removingAgents.has(agent.id)) {
       markUnreachable(core, agent, agent.connected ? 'health check timed out' : 'agent disconnected and did not return');
       return;
     }
@@ -469,7 +476,7 @@ function startPinging(core: MasterCore, agent: AgentRecord): void {
  * of each. A pruned gone agent is unknown again: it may register (as in Mesos). A forgotten task on an agent
  * still listed is answered TASK_UNREACHABLE by reconciliation all the same.
  */
-export function forgetOldAgents(core: MasterCore, nowMs: number): void {
+export function forgetOldAgents(core: MasterCore, nowMs: number): { readonly unreachable: number; readonly gone: number } {
   const maxTasks = core.config.maxUnreachableTasksPerFramework ?? 1000;
   for (const f of core.state.frameworks.values()) {
     for (const taskId of f.unreachableTasks.keys()) {
@@ -496,6 +503,18 @@ export function forgetOldAgents(core: MasterCore, nowMs: number): void {
   }
   for (const id of goneOut) core.goneAgents.delete(id);
   if (goneOut.length > 0) core.record({ type: 'PRUNE_GONE', agentIds: goneOut });
+  return { unreachable: pruned.length, gone: goneOut.length };
+}
+
+/**
+ * The registry GC (Mesos `doRegistryGc`), every `--registry_gc_interval` on the leading master:
+ * unreachable and gone agents past `--registry_max_agent_age` or beyond `--registry_max_agent_count`
+ * are forgotten even when no agent is marked unreachable or gone (which prunes too).
+ */
+export function registryGc(core: MasterCore): void {
+  if (core.stopped || !core.leading) return;
+  const pruned = forgetOldAgents(core, core.clock.now());
+  if (pruned.unreachable > 0 || pruned.gone > 0) core.log.info(pruned, 'registry GC: forgot unreachable and gone agents');
 }
 
 /**

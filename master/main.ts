@@ -57,6 +57,7 @@ export const MASTER_FLAGS: readonly FlagSpec[] = [
   { name: 'max_unreachable_tasks_per_framework', type: 'number', default: 1000, help: 'tasks on unreachable agents kept per framework' },
   { name: 'registry_max_agent_count', type: 'number', default: 102400, help: 'unreachable agents kept, and gone agents kept (the oldest are forgotten first)' },
   { name: 'registry_max_agent_age', type: 'duration', default: 1209600, help: 'how long an unreachable or gone agent is kept, in seconds or with a unit (2 weeks)' },
+  { name: 'registry_gc_interval', type: 'duration', default: 900, help: 'how often the leading master examines the registry and forgets the unreachable and gone agents that --registry_max_agent_age and --registry_max_agent_count no longer keep (15 minutes)' },
   { name: 'agent_token', type: 'string', help: 'token agents must present to register (maestro)' },
   { name: 'database', type: 'string', help: 'PostgreSQL url of the registry (also DATABASE_URL); with it several masters elect a leader. Without it: one master, registry in memory' },
   { name: 'agent_reregister_timeout', type: 'duration', default: 600, help: 'after a failover, how long the new leader waits for the registry\'s agents to re-register before marking them unreachable' },
@@ -120,6 +121,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       const n = values[name] as number;
       if (!Number.isInteger(n) || n < 0) throw new FlagError(name, `--${name}: expected a non-negative integer, got '${n}'`);
     }
+    if (!((values.registry_gc_interval as number) > 0)) {
+      throw new FlagError('registry_gc_interval', `--registry_gc_interval: expected a positive duration, got '${values.registry_gc_interval}'`);
+    }
     const level = String(values.logging_level).toUpperCase();
     if (LEVELS[level] === undefined) throw new FlagError('logging_level', `--logging_level: expected INFO, WARNING or ERROR, got '${values.logging_level}'`);
   } catch (e) {
@@ -160,6 +164,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     maxUnreachableTasksPerFramework: values.max_unreachable_tasks_per_framework as number,
     registryMaxAgentCount: values.registry_max_agent_count as number,
     registryMaxAgentAgeMs: (values.registry_max_agent_age as number) * 1000,
+    registryGcIntervalMs: (values.registry_gc_interval as number) * 1000,
     agentReregisterTimeoutMs: (values.agent_reregister_timeout as number) * 1000,
   };
   const databaseUrl = (values.database as string | undefined) ?? (env.DATABASE_URL === '' ? undefined : env.DATABASE_URL);

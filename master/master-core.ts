@@ -69,6 +69,8 @@ export interface MasterConfig {
   readonly registryMaxAgentCount?: number;
   /** ... and for how long (`--registry_max_agent_age`, default 2 weeks), in ms. */
   readonly registryMaxAgentAgeMs?: number;
+  /** How often the leading master prunes the registry by those bounds (`--registry_gc_interval`, default 15 minutes), in ms. */
+  readonly registryGcIntervalMs?: number;
   /**
    * How long a newly elected master waits for the agents of its registry to re-register before
    * it marks the missing ones unreachable (`--agent_reregister_timeout`, default 10 minutes), in ms.
@@ -162,6 +164,11 @@ export class MasterCore {
   readonly markingUnreachable = new Set<AgentId>();
   /** Agents whose MARK_AGENT_GONE is being written (agent-gone.ts). */
   readonly markingGone = new Set<AgentId>();
+  /**
+   * Agents whose REMOVE_AGENT (machine DOWN) is being written (Mesos `slaves.removing`): not marked
+   * unreachable or gone meanwhile, and a re-registration is refused.
+   */
+  readonly removingAgents = new Set<AgentId>();
   /**
    * Known agents whose re-registration (UPDATE_AGENT_INFO) is being written, with how many: not
    * marked unreachable meanwhile (Mesos' `slaves.reregistering`), or the registry would end

@@ -2,7 +2,7 @@
  * The master behind its seams: `Master` implements SchedulerEndpoint (master/http's scheduler
  * API), OperatorEndpoint (operator API, legacy JSON, metrics) and the agent protocol entry points
  * (`agentMessage`, `agentDisconnected`, used by agent-link.ts). It owns the periodic allocation
- * timer and delegates everything else to the modules over the shared books (master-core.ts):
+ * and registry GC timers and delegates everything else to the modules over the shared books (master-core.ts):
  *
  *   subscribe / disconnected ─► framework-lifecycle.ts
  *   call ─────────────────────► scheduler-calls.ts ─► accept-call.ts (ACCEPT)
@@ -33,7 +33,7 @@ import { computeMetrics } from './metrics.ts';
 import { OK, reject } from './call-outcome.ts';
 import { disconnected, recoverFramework, subscribe } from './framework-lifecycle.ts';
 import { call } from './scheduler-calls.ts';
-import { agentDisconnected, agentMessage, markRecoveredAgentsUnreachable } from './agent-lifecycle.ts';
+import { agentDisconnected, agentMessage, markRecoveredAgentsUnreachable, registryGc } from './agent-lifecycle.ts';
 import { markAgentGone } from './agent-gone.ts';
 import * as maintenance from './maintenance/maintenance-effects.ts';
 import type { MachineID, MaintenanceState, Schedule } from './maintenance/maintenance.ts';
@@ -46,6 +46,7 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
   readonly heartbeatIntervalSeconds: number;
   private readonly core: MasterCore;
   private allocationTimer: TimerHandle | undefined;
+  private registryGcTimer: TimerHandle | undefined;
 
   constructor(deps: MasterDeps) {
     this.core = new MasterCore(deps);
@@ -104,9 +105,14 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
     }, 'recovered the registry');
   }
 
-  /** Starts the periodic allocation. */
+  /**
+   * Starts the periodic allocation and the registry GC (`--registry_gc_interval`); main.ts calls
+   * this on the leading master only.
+   */
   start(): void {
-    this.allocationTimer ??= this.core.timers.setInterval(() => this.core.allocate(), this.core.config.allocationIntervalMs);
+    const core = this.core;
+    this.allocationTimer ??= core.timers.setInterval(() => core.allocate(), core.config.allocationIntervalMs);
+    this.registryGcTimer ??= core.timers.setInterval(() => registryGc(core), core.config.registryGcIntervalMs ?? 15 * 60_000);
   }
 
   /** Stops every timer and closes every stream and agent connection. */
@@ -114,6 +120,7 @@ export class Master implements SchedulerEndpoint, OperatorEndpoint {
     const core = this.core;
     core.stopped = true;
     if (this.allocationTimer) core.timers.clear(this.allocationTimer);
+    if (this.registryGcTimer) core.timers.clear(this.registryGcTimer);
     if (core.pendingAllocationTimer) core.timers.clear(core.pendingAllocationTimer);
     if (core.reregisterTimer) core.timers.clear(core.reregisterTimer);
     for (const t of core.pingTimers.values()) core.timers.clear(t);

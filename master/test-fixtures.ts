@@ -11,6 +11,7 @@ import { Master, type MasterConfig } from './master.ts';
 import { silentLogger, type Clock, type TimerHandle, type Timers } from '../common/ports.ts';
 import { createIdGenerator, type AgentConnection } from './ports.ts';
 import type { EventSink, SchedulerEvent } from './scheduler-endpoint.ts';
+import type { Registrar } from './registry/registrar.ts';
 
 type Envelope = maestro.agent.Envelope;
 
@@ -38,6 +39,11 @@ export class ManualTime implements Clock, Timers {
 
   clear(handle: TimerHandle): void {
     this.queue.delete(handle.timer as number);
+  }
+
+  /** Timers still queued (one-shot and periodic). */
+  pending(): number {
+    return this.queue.size;
   }
 
   /** Moves time forward by `ms`, running every timer that falls due, in due order. */
@@ -102,11 +108,23 @@ export const TEST_CONFIG: MasterConfig = {
 
 export const wire = (text: string) => Resources.parse(text).toProto();
 
-export function harness(config: Partial<MasterConfig> = {}) {
+/**
+ * A real Master over the fakes, started. With `registrar` (say over the in-memory store) it
+ * stores before it acts; `flush()` lets the registry writes land and their continuations run.
+ */
+export function harness(config: Partial<MasterConfig> = {}, deps: { readonly registrar?: Registrar } = {}) {
   const time = new ManualTime();
   const allocator = createAllocator({ seed: 7 });
-  const master = new Master({ clock: time, timers: time, ids: createIdGenerator('M'), logger: silentLogger, allocator, config: { ...TEST_CONFIG, ...config } });
+  const registrar = deps.registrar;
+  const master = new Master({ clock: time, timers: time, ids: createIdGenerator('M'), logger: silentLogger, allocator, config: { ...TEST_CONFIG, ...config }, registrar });
   master.start();
+  const flush = async () => {
+    for (let i = 0; i < 3; i++) {
+      await registrar?.drain();
+      await new Promise((r) => setImmediate(r));
+      time.advance(0);
+    }
+  };
   let streams = 0;
 
   const subscribe = (info: Partial<mesos.v1.FrameworkInfo> = {}, suppressed?: string[]) => {
@@ -135,5 +153,5 @@ export function harness(config: Partial<MasterConfig> = {}) {
     const [offer] = fw.sink.offers();
     return { fw, agent, offer: offer! };
   };
-  return { time, master, allocator, subscribe, registerAgent, settle, subscribeWithOffer };
+  return { time, master, allocator, subscribe, registerAgent, settle, subscribeWithOffer, flush };
 }

@@ -1,6 +1,8 @@
 import test from 'ava';
 import type { mesos } from '../proto/types.generated.ts';
 import { harness, RecordingAgent, wire } from './test-fixtures.ts';
+import { createMemoryRegistryStore } from './registry/memory-registry-store.ts';
+import { createRegistrar } from './registry/registrar.ts';
 
 const PING = { agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 2 };
 
@@ -78,4 +80,39 @@ test('gone agents are kept up to registry_max_agent_count and for registry_max_a
   const young = byAge.registerAgent('young', 'cpus:1;mem:128');
   byAge.master.markAgentGone(young.id);
   t.deepEqual([reregisters(byAge, old.id, 'old'), reregisters(byAge, young.id, 'young')], [true, false]);
+});
+
+test('the registry GC forgets old unreachable and gone agents every registry_gc_interval, with no agent marked meanwhile; its timer stops with the master', async (t) => {
+  const store = createMemoryRegistryStore();
+  // GC every 10 s; agents kept 60 s.
+  const h = harness({ ...PING, registryMaxAgentAgeMs: 60_000, registryGcIntervalMs: 10_000 }, { registrar: createRegistrar(store) });
+  h.registerAgent('u1', 'cpus:1;mem:128');
+  await h.flush();
+  partition(h); // u1 unreachable at +2 s
+  await h.flush();
+  const g = h.registerAgent('g1', 'cpus:1;mem:128');
+  await h.flush();
+  const gId = g.conn.of('agent_registered')[0].agent_id.value;
+  const gone = h.master.markAgentGone(gId);
+  await h.flush();
+  await (gone.ok ? gone.written : undefined);
+  let r = await store.load();
+  t.is(r.unreachable.size, 1);
+  t.deepEqual([...r.gone.keys()], [gId]);
+
+  h.time.advance(60_000); // 58 s unreachable: kept
+  await h.flush();
+  t.is(h.master.state.unreachableAgents.size, 1);
+  h.time.advance(10_000); // the next GC: 68 s > 60 s
+  await h.flush();
+  t.is(h.master.state.unreachableAgents.size, 0);
+  reregisters(h, gId, 'g1'); // answered once stored
+  await h.flush();
+  t.true(h.master.state.agents.has(gId as never), 'a forgotten gone agent may register again');
+  r = await store.load();
+  t.is(r.unreachable.size, 0);
+  t.false(r.gone.has(gId as never));
+
+  h.master.stop();
+  t.is(h.time.pending(), 0, 'no timer left, the GC included');
 });

@@ -5,7 +5,8 @@
  * TASK_LOST, REASON_AGENT_REMOVED_BY_OPERATOR; the agent kills it and exits 0, as a Mesos agent;
  * restarted while DOWN it exits again), after machine/up a restart on the same work dir registers
  * as a new agent (new id); bad input gets Mesos' 400 texts. With --database the schedule and modes survive
- * a master restart (the operator API in protobuf too).
+ * a master restart (the operator API in protobuf too), and an agent removed by machine/down is not
+ * awaited by the master elected after a kill -9 of the leader (the registry no longer lists it).
  */
 import test from 'ava';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { killTaskProcesses, startAgent, startMaster, type MaestroProcess } from 
 import { frameworkInfo, getJson, rawRequest, subscribe, subscribeCall, type Json } from './support/http-scheduler.ts';
 import { autoAck, scalar, taskPids, until } from './support/task-cluster.ts';
 import { createTestDatabase } from './support/postgres.ts';
+import { eventually } from './support/eventually.ts';
 import { codec } from '../proto/codec.ts';
 
 /** The process's exit code once it exited by itself (within 30 s). */
@@ -190,4 +192,42 @@ test('with --database the schedule and machine modes survive a restart of the ma
     type: 'GET_MAINTENANCE_STATUS',
     get_maintenance_status: { status: { draining_machines: [{ id: { hostname: 'm2.example', ip: '10.9.0.2' } }], down_machines: [{ hostname: 'm1.example', ip: '10.9.0.1' }] } },
   });
+});
+
+test('with --database an agent removed by machine/down leaves the registry: after a kill -9 of the master the new leader does not await it', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  const flags = { database: db.url, hostname: '127.0.0.1', allocation_interval: '50ms', agent_reregister_timeout: '1secs', quiet: true };
+  const leading = async (url: string) => {
+    for (let i = 0; (await rawRequest(url, { method: 'GET', path: '/maintenance/schedule' })).status !== 200; i++) {
+      if (i > 400) throw new Error('the master did not lead');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const first = await startMaster(flags);
+  t.teardown(() => first.stop());
+  await leading(first.url);
+  const agent = await startAgent(first.url, { hostname: 'maint-db', resources: 'cpus:1;mem:256;disk:256', registration_backoff_factor: '100ms' });
+  t.teardown(async () => {
+    killTaskProcesses(agent.workDir);
+    await agent.stop();
+  });
+  await eventually(async () => ((await getJson(first.url, '/master/slaves')).slaves as Json[]).length === 1, 'the agent registered', 20_000);
+  const machine = { hostname: 'maint-db', ip: '127.0.0.1' };
+  const start = { nanoseconds: (Date.now() + 3600_000) * 1e6 };
+  t.is((await post(first.url, '/maintenance/schedule', { windows: [{ machine_ids: [machine], unavailability: { start } }] })).status, 200);
+  t.is((await post(first.url, '/machine/down', [machine])).status, 200);
+  t.is(await exitCode(agent), 0, 'the agent shut down');
+  await first.kill();
+
+  const second = await startMaster(flags);
+  t.teardown(() => second.stop());
+  await leading(second.url);
+  const slaves = await getJson(second.url, '/master/slaves');
+  t.deepEqual(slaves.recovered_slaves, [], 'not awaited');
+  t.deepEqual(slaves.slaves, []);
+  // Past --agent_reregister_timeout: nothing was marked unreachable.
+  await new Promise((r) => setTimeout(r, 1500));
+  t.is((await getJson(second.url, '/metrics/snapshot'))['master/slaves_unreachable'], 0);
+  t.deepEqual((await getJson(second.url, '/master/slaves')).recovered_slaves, []);
 });

@@ -4,14 +4,17 @@
  *   UPDATE_MAINTENANCE_SCHEDULE ─► machines DRAINING / UP ─► their agents' offers rescinded and made
  *                                    again (offers from DRAINING machines carry `unavailability`),
  *                                    inverse offers sent (DRAINING) or rescinded (UP)
- *   START_MAINTENANCE (machine/down) ─► each agent on the machines: ShutdownAgent, removed from the
- *                                    cluster (tasks TASK_GONE_BY_OPERATOR for partition-aware
- *                                    frameworks, TASK_LOST for the others, REASON_AGENT_REMOVED_BY_OPERATOR;
- *                                    FAILURE events); agents of a DOWN machine are refused
+ *   START_MAINTENANCE (machine/down) ─► each agent on the machines: REMOVE_AGENT stored (the registry
+ *                                    no longer lists it, Mesos' RemoveSlave), then ShutdownAgent,
+ *                                    removed from the cluster (tasks TASK_GONE_BY_OPERATOR for
+ *                                    partition-aware frameworks, TASK_LOST for the others,
+ *                                    REASON_AGENT_REMOVED_BY_OPERATOR; FAILURE events); agents of a
+ *                                    DOWN machine are refused
  *   STOP_MAINTENANCE (machine/up) ─► UP again: its agents register as usual
  *
  * Every change is stored first when the master has a `MaintenanceStore` (the operator's 200 comes
- * once it is); without one it applies at once. A rejected change alters nothing.
+ * once it is, and once the agents it takes DOWN are removed); without one it applies at once. A
+ * rejected change alters nothing.
  */
 import type { AgentId } from '../../common/ids.ts';
 import type { mesos } from '../../proto/types.generated.ts';
@@ -86,8 +89,9 @@ function commit(core: MasterCore, checked: Checked<MaintenanceChange>): Operator
   const change = checked.value;
   const store = core.maintenanceStore;
   if (store === undefined) {
-    apply(core, change);
-    return { ok: true };
+    const removed = apply(core, change);
+    // Without a registrar the removals took place already; with one the 200 waits for them.
+    return core.registrar === undefined ? { ok: true } : { ok: true, written: removed };
   }
   // The next change is checked against this one: the books move now, the effects once stored.
   const before = core.maintenance.state;
@@ -98,8 +102,8 @@ function commit(core: MasterCore, checked: Checked<MaintenanceChange>): Operator
     () => new Promise<void>((resolve) => {
       core.timers.setTimeout(() => {
         // The books already hold this change (or a later one): only the effects remain.
-        if (!core.stopped) act(core, change);
-        resolve();
+        if (core.stopped) return resolve();
+        void act(core, change).then(resolve);
       }, 0);
     }),
     (err: Error) => {
@@ -110,30 +114,52 @@ function commit(core: MasterCore, checked: Checked<MaintenanceChange>): Operator
   return { ok: true, written };
 }
 
-/** The books take the new state; agents, offers and inverse offers follow it. */
-export function apply(core: MasterCore, change: MaintenanceChange): void {
+/**
+ * The books take the new state; agents, offers and inverse offers follow it. Resolves once the
+ * agents of machines gone DOWN are removed (at once without a registrar).
+ */
+export function apply(core: MasterCore, change: MaintenanceChange): Promise<void> {
   core.maintenance.state = change.state;
-  act(core, change);
+  return act(core, change);
 }
 
-function act(core: MasterCore, change: MaintenanceChange): void {
+function act(core: MasterCore, change: MaintenanceChange): Promise<void> {
   const touched = agentsOn(core, [...change.draining, ...change.up]);
   for (const agent of touched) {
     for (const offerId of [...agent.offers]) core.rescindOffer(offerId, true);
     rescindInverseOffers(core, agent.id);
   }
-  for (const agent of agentsOn(core, change.down)) removeDownAgent(core, agent);
+  const removals = agentsOn(core, change.down).map((agent) => removeDownAgent(core, agent));
   core.log.info({
     draining: change.draining.map(machineKey), down: change.down.map(machineKey), up: change.up.map(machineKey),
   }, 'maintenance changed');
   if (touched.length > 0) core.scheduleAllocation(touched.map((a) => a.id));
   if (change.draining.length > 0) sendInverseOffers(core);
+  return Promise.all(removals).then(() => undefined);
 }
 
-/** Machine DOWN: the agent is shut down and removed at once, as Mesos does (agent-removal.ts). */
-function removeDownAgent(core: MasterCore, agent: AgentRecord): void {
-  removeAgentByOperator(core, agent, "Operator initiated 'Machine DOWN'", 'machine DOWN');
-  core.log.warn({ agentId: agent.id, hostname: agent.info.hostname }, 'agent removed: its machine is DOWN');
+/**
+ * Machine DOWN: the agent leaves the registry first (REMOVE_AGENT, Mesos' RemoveSlave: a newly
+ * elected master does not await it, it comes back with a new id), then it is shut down and
+ * removed, as MARK_AGENT_GONE does (agent-removal.ts). An agent being marked unreachable or gone
+ * is left to that (Mesos' `removeSlave` ignores it too). Resolves once removed; a failed write
+ * leaves it registered (a failed store ends the master, master-core.ts).
+ */
+function removeDownAgent(core: MasterCore, agent: AgentRecord): Promise<void> {
+  const id = agent.id;
+  if (core.markingUnreachable.has(id) || core.markingGone.has(id) || core.removingAgents.has(id)) {
+    core.log.warn({ agentId: id }, 'not removing the agent of a DOWN machine: it is being marked unreachable or gone, or removed');
+    return Promise.resolve();
+  }
+  core.removingAgents.add(id);
+  const out = core.durably([{ type: 'REMOVE_AGENT', agentId: id }], () => {
+    core.removingAgents.delete(id);
+    // Defensive: nothing else removes it while it is being removed (pings, MARK_AGENT_GONE, re-registration wait).
+    if (core.state.agents.get(id) !== agent) return;
+    removeAgentByOperator(core, agent, "Operator initiated 'Machine DOWN'", 'machine DOWN');
+    core.log.warn({ agentId: id, hostname: agent.info.hostname }, 'agent removed: its machine is DOWN');
+  });
+  return (out.written ?? Promise.resolve()).catch(() => { core.removingAgents.delete(id); });
 }
 
 /**

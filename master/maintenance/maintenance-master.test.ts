@@ -10,6 +10,9 @@ import { silentLogger } from '../../common/ports.ts';
 import { createIdGenerator } from '../ports.ts';
 import type { MaintenanceStore } from './maintenance-store.ts';
 import type { MaintenanceState } from './maintenance.ts';
+import type { AgentId } from '../../common/ids.ts';
+import { createMemoryRegistryStore } from '../registry/memory-registry-store.ts';
+import { createRegistrar } from '../registry/registrar.ts';
 
 const hostA = { hostname: 'host-a', ip: '10.1.0.1' };
 const unavailability = { start: { nanoseconds: 9e18 }, duration: { nanoseconds: 3600e9 } };
@@ -133,4 +136,48 @@ test('with a store: each change is saved before it acts, the next is checked aga
   await t.throwsAsync(failed.ok ? failed.written! : Promise.resolve(), { message: 'database gone' });
   t.deepEqual(master.getMaintenanceStatus(), { down_machines: [hostA] }, 'undone');
   master.stop();
+});
+
+test('with a registrar, machine DOWN takes the agent out of the registry (REMOVE_AGENT) before it acts; a new leader does not await it', async (t) => {
+  const store = createMemoryRegistryStore();
+  const h = harness({ agentReregisterTimeoutMs: 60_000, agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 1 }, { registrar: createRegistrar(store) });
+  const a = h.registerAgent('host-a', 'cpus:4;mem:4096', {}, '10.1.0.1');
+  const b = h.registerAgent('host-b', 'cpus:4;mem:4096', {}, '10.1.0.2');
+  await h.flush();
+  const aId = a.conn.of('agent_registered')[0].agent_id.value as AgentId;
+  const bId = b.conn.of('agent_registered')[0].agent_id.value as AgentId;
+  t.deepEqual([...(await store.load()).admitted.keys()].sort(), [aId, bId].sort());
+
+  t.true(h.master.updateMaintenanceSchedule({ windows: [{ machine_ids: [hostA], unavailability }] }).ok);
+  const down = h.master.startMaintenance([hostA]);
+  t.true(down.ok && down.written !== undefined, 'answered once the removal is stored');
+  t.deepEqual(a.conn.of('shutdown_agent'), [], 'nothing acts before the write');
+  t.true(h.master.state.agents.has(aId));
+  t.like(h.master.markAgentGone(aId), { ok: false, status: 503, message: `Agent '${aId}' is being removed` });
+  // Its pings time out meanwhile (host-b answers its own): it is not marked unreachable behind the removal.
+  h.master.agentMessage(b.conn, { pong: { sequence: b.conn.of('ping').at(-1)!.sequence } });
+  h.time.advance(1000);
+  await h.flush();
+  await (down.ok ? down.written : undefined);
+  t.deepEqual(a.conn.of('shutdown_agent'), [{ message: "Operator initiated 'Machine DOWN'" }]);
+  t.false(h.master.state.agents.has(aId));
+  t.false(h.master.state.unreachableAgents.has(aId));
+  const r = await store.load();
+  t.deepEqual([...r.admitted.keys()], [bId], 'the registry no longer lists it as admitted');
+  t.false(r.unreachable.has(aId));
+  t.false(r.gone.has(aId), 'removed, not gone');
+
+  // A master elected now awaits only host-b; after the re-registration timeout host-a is not unreachable either.
+  const time = new ManualTime();
+  const next = new Master({
+    clock: time, timers: time, ids: createIdGenerator('N'), logger: silentLogger, allocator: createAllocator({ seed: 1 }),
+    config: { ...TEST_CONFIG, agentReregisterTimeoutMs: 60_000 }, registrar: createRegistrar(store), awaitElection: true,
+  });
+  next.recover(await store.load());
+  t.deepEqual(next.getAgents().recovered_agents?.map((i) => i.id?.value), [bId]);
+  time.advance(60_000);
+  for (let i = 0; i < 3; i++) { await new Promise((res) => setImmediate(res)); time.advance(0); }
+  t.deepEqual([...next.state.unreachableAgents.keys()], [bId]);
+  next.stop();
+  h.master.stop();
 });

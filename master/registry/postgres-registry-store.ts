@@ -91,6 +91,9 @@ async function applyFrom(client: pg.ClientBase, ops: readonly RegistryOperation[
         `UPDATE master_registry_agents SET info = $2 WHERE agent_id = $1 AND state = 'admitted'`,
         [op.info.id!.value, toStoredJson(op.info, 'agent_info')]);
       return i + 1;
+    case 'REMOVE_AGENT':
+      await client.query(`DELETE FROM master_registry_agents WHERE agent_id = $1 AND state = 'admitted'`, [op.agentId]);
+      return i + 1;
     case 'MARK_AGENT_GONE':
       await client.query(
         `INSERT INTO master_registry_agents (agent_id, state, info, since_ms) VALUES ($1, 'gone', NULL, $2)

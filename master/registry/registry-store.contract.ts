@@ -79,6 +79,7 @@ const opArb = (): fc.Arbitrary<RegistryOperation> => {
     fc.tuple(agent, fc.constantFrom('h1', 'h3')).map(([id, h]): RegistryOperation => ({ type: 'MARK_AGENT_REACHABLE', info: agentInfo(id, h) })),
     fc.tuple(agent, ms).map(([agentId, sinceMs]): RegistryOperation => ({ type: 'MARK_AGENT_GONE', agentId, sinceMs })),
     fc.tuple(agent, fc.constantFrom('h2', 'h4')).map(([id, h]): RegistryOperation => ({ type: 'UPDATE_AGENT_INFO', info: agentInfo(id, h) })),
+    agent.map((agentId): RegistryOperation => ({ type: 'REMOVE_AGENT', agentId })),
     fc.uniqueArray(agent, { maxLength: 3 }).map((agentIds): RegistryOperation => ({ type: 'PRUNE_UNREACHABLE', agentIds })),
     fc.uniqueArray(agent, { maxLength: 3 }).map((agentIds): RegistryOperation => ({ type: 'PRUNE_GONE', agentIds })),
     fc.uniqueArray(fc.tuple(role, fc.double({ min: 0.1, max: 10, noNaN: true })), { selector: ([r]) => r, maxLength: 3 })
@@ -152,6 +153,26 @@ export function registryStoreContract(test: TestFn, name: string, open: OpenRegi
     t.deepEqual([...r.admitted], [[aid('a1'), agentInfo('a1', 'renamed')]]);
     t.deepEqual(r.unreachable.get(aid('a2')), { info: agentInfo('a2'), sinceMs: 1000 });
     t.deepEqual([...r.gone], [[aid('a3'), 2000]]);
+  });
+
+  test(`${name}: REMOVE_AGENT forgets an admitted agent only; the id may be admitted again`, async (t) => {
+    const { store, reopen } = await open(t);
+    await store.apply([{ type: 'ADMIT_AGENT', info: agentInfo('a1') }, { type: 'ADMIT_AGENT', info: agentInfo('a2') }, { type: 'ADMIT_AGENT', info: agentInfo('a3') }]);
+    await store.apply([{ type: 'MARK_AGENT_UNREACHABLE', agentId: aid('a2'), sinceMs: 1000 }, { type: 'MARK_AGENT_GONE', agentId: aid('a3'), sinceMs: 2000 }]);
+    await store.apply([
+      { type: 'REMOVE_AGENT', agentId: aid('a1') },
+      { type: 'REMOVE_AGENT', agentId: aid('a2') },
+      { type: 'REMOVE_AGENT', agentId: aid('a3') },
+      { type: 'REMOVE_AGENT', agentId: aid('nobody') },
+    ]);
+    let r = await (await reopen()).load();
+    t.deepEqual([...r.admitted.keys()], []);
+    t.deepEqual(r.unreachable.get(aid('a2')), { info: agentInfo('a2'), sinceMs: 1000 }, 'an unreachable agent stays');
+    t.deepEqual([...r.gone], [[aid('a3'), 2000]], 'a gone agent stays');
+    // Removed is not gone: the same id is admitted again (Mesos: only gone agents are refused for good).
+    await store.apply([{ type: 'ADMIT_AGENT', info: agentInfo('a1', 'back') }]);
+    r = await store.load();
+    t.is(r.admitted.get(aid('a1'))?.hostname, 'back');
   });
 
   test(`${name}: operations that do not apply are no-ops`, async (t) => {

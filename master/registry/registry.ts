@@ -12,7 +12,8 @@
  *
  * Agent states: (none) -ADMIT-> admitted -MARK_UNREACHABLE-> unreachable -MARK_REACHABLE-> admitted;
  *               admitted|unreachable -MARK_GONE-> gone; unreachable -PRUNE-> (none); gone -PRUNE_GONE-> (none);
- *               admitted -UPDATE_AGENT_INFO-> admitted (the info replaced).
+ *               admitted -UPDATE_AGENT_INFO-> admitted (the info replaced);
+ *               admitted -REMOVE_AGENT-> (none) (its machine went DOWN: Mesos' RemoveSlave).
  * An operation on an agent in a state it does not apply to is a no-op, never an error, so a
  * batch never fails for a race the master already resolved.
  */
@@ -56,6 +57,12 @@ export type RegistryOperation =
   | { readonly type: 'MARK_AGENT_GONE'; readonly agentId: AgentId; readonly sinceMs: number }
   /** An admitted agent re-registered with a changed AgentInfo (Mesos' UpdateSlave): its info is replaced. */
   | { readonly type: 'UPDATE_AGENT_INFO'; readonly info: mesos.v1.AgentInfo }
+  /**
+   * An admitted agent was removed by the operator without being marked gone: its machine went DOWN
+   * (Mesos' RemoveSlave). Forgotten: a newly elected master does not await it; the agent comes
+   * back with a new id.
+   */
+  | { readonly type: 'REMOVE_AGENT'; readonly agentId: AgentId }
   /** Unreachable agents forgotten (`--registry_max_agent_count`, `--registry_max_agent_age`). */
   | { readonly type: 'PRUNE_UNREACHABLE'; readonly agentIds: readonly AgentId[] }
   /** Gone agents forgotten, by the same bounds (Mesos prunes both lists); such an id may register again. */
@@ -116,6 +123,9 @@ export function checkOperation(op: RegistryOperation): void {
       finite(op.sinceMs, 'sinceMs');
       toStoredJson(op.agentId, `${op.type} agent_id`);
       return;
+    case 'REMOVE_AGENT':
+      toStoredJson(op.agentId, 'REMOVE_AGENT agent_id');
+      return;
     case 'PRUNE_UNREACHABLE':
     case 'PRUNE_GONE':
       return;
@@ -172,6 +182,9 @@ export function applyOperation(r: RegistrySnapshot, op: RegistryOperation): void
       if (r.admitted.has(id)) r.admitted.set(id, structuredClone(op.info));
       return;
     }
+    case 'REMOVE_AGENT':
+      r.admitted.delete(op.agentId);
+      return;
     case 'PRUNE_UNREACHABLE':
       for (const id of op.agentIds) r.unreachable.delete(id);
       return;

@@ -90,7 +90,7 @@ test('a task group: each task in a nested container with its own sandbox under t
   t.deepEqual(exited(h), [{ framework_id: { value: 'F' }, executor_id: { value: 'E' }, status: 0 }]);
   t.deepEqual(h.agent.hello().reregister_agent?.executors ?? [], []);
   // The run sandbox once both tasks are completed, then the executor's directory (no run of E is left).
-  t.deepEqual(h.gcScheduled, [a!.sandbox.replace(/\/tasks\/g1$/, ''), a!.sandbox.replace(/\/runs\/c\d+\/tasks\/g1$/, '')]);
+  t.deepEqual(h.gcScheduled, [a!.sandbox.replace(/\/tasks\/g1$/, ''), a!.sandbox.replace(/\/runs\/c\d+\/tasks\/g1$/, ''), a!.sandbox.replace(/\/executors\/E\/runs\/c\d+\/tasks\/g1$/, '')]);
 });
 
 test('a task group: one task failing kills the rest of its group (TASK_KILLED), as Mesos\' default executor', async (t) => {

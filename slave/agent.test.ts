@@ -4,7 +4,7 @@
  * and the real checkpoint store on a temp dir. The state machine, the status update manager and
  * the recovery logic are the real ones.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Resources } from '../common/resources/resources.ts';
@@ -47,7 +47,8 @@ test('a fresh agent registers, then launches a command task: STARTING, RUNNING; 
   await ackAll(h, 't1');
   t.deepEqual(h.agent.getTasks().completed_tasks?.map((x) => [x.task_id.value, x.state]), [['t1', 'TASK_FINISHED']]);
   // The run's sandbox, then its executor's directory (the command executor's id is the task id).
-  t.deepEqual(h.gcScheduled, [spec.sandbox, join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 't1')]);
+  // The run, its executor's directory, and the framework's (no executor or task of F is left).
+  t.deepEqual(h.gcScheduled, [spec.sandbox, join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 't1'), join(h.dir, 'slaves', 'S0', 'frameworks', 'F')]);
   t.deepEqual(h.containerizer.cleaned, [spec.containerId]);
 });
 
@@ -225,7 +226,7 @@ test('recovery: a run completed before the restart is collected gc_delay after i
   await settle();
   await ackAll(first, 'old');
   await ackAll(first, 'old');
-  t.is(first.gcScheduled.length, 2);
+  t.is(first.gcScheduled.length, 3);
   const [sandbox, executorDir] = first.gcScheduled;
   t.is(executorDir, join(first.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 'old'));
   // The run ended 100 s before the restart (both lives' manual clocks start at the same instant).
@@ -241,7 +242,8 @@ test('recovery: a run completed before the restart is collected gc_delay after i
   t.teardown(() => gc?.stop());
   t.deepEqual(await second.agent.recover(second.deps.store.recover()), { ok: true, tasks: 0, running: 0 });
   t.deepEqual(second.agent.getTasks().completed_tasks?.map((x) => x.task_id.value), ['old']);
-  t.is(second.agent.metrics()['gc/path_removals_pending'], 2);
+  // The run, its executor and its framework (aged by its `executors` directories: made now, as far as the manual clock goes, much later).
+  t.is(second.agent.metrics()['gc/path_removals_pending'], 3);
   const metaExecutorDir = join(first.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 'old');
   t.true(existsSync(join(metaExecutorDir, 'executor.info')));
   second.time.advance(199_000); // 299 s after the run ended
@@ -253,7 +255,7 @@ test('recovery: a run completed before the restart is collected gc_delay after i
   // The executor's directories went too: nothing of the task is left under slaves/ or meta/.
   t.false(existsSync(executorDir));
   t.false(existsSync(metaExecutorDir));
-  t.like(second.agent.metrics(), { 'gc/path_removals_succeeded': 2, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
+  t.like(second.agent.metrics(), { 'gc/path_removals_succeeded': 2, 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 1 });
 });
 
 test('recovery: only runs whose every task is completed are handed to the GC; an unacknowledged terminal task keeps its run', async (t) => {
@@ -471,7 +473,7 @@ test('a framework shut down by the master: once its tasks ended, their updates a
   await settle();
   t.is(h.link.sends('a').length, sends, 'nothing resent for a framework that is gone');
   t.is(h.agent.metrics()['slave/status_updates_pending'], 0);
-  t.deepEqual(h.gcScheduled, [h.containerizer.launched[0]!.sandbox, join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 'a')]);
+  t.deepEqual(h.gcScheduled, [h.containerizer.launched[0]!.sandbox, join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 'a'), join(h.dir, 'slaves', 'S0', 'frameworks', 'F')]);
 });
 
 test('frameworks without a task or executor here are kept up to 50 (Mesos --max_completed_frameworks), the oldest dropped first', async (t) => {
@@ -514,7 +516,7 @@ test('an executor id launched again takes its directory back from the collector:
   await ackAll(h, 't');
   await ackAll(h, 't');
   const executorDir = join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 't');
-  t.is(h.agent.metrics()['gc/path_removals_pending'], 2, 'the run and the executor directory');
+  t.is(h.agent.metrics()['gc/path_removals_pending'], 3, 'the run, the executor directory and the framework directory');
   h.time.advance(100_000);
   // The same task id again (Mesos allows it once the first is terminal): the same executor id, a new run.
   h.agent.handle({ run_task: { framework: framework(), task: taskInfo('t') } });
@@ -545,7 +547,7 @@ test('a new run of an executor id whose directory is being removed writes nothin
   // Not settle(): the agent's settled() waits for the run's preparation, which waits for the removal.
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
   const executorDir = join(h.dir, 'slaves', 'S0', 'frameworks', 'F', 'executors', 't');
-  t.deepEqual(unscheduled, [executorDir]);
+  t.deepEqual(unscheduled, [join(h.dir, 'slaves', 'S0', 'frameworks', 'F'), executorDir]);
   t.deepEqual(h.containerizer.launched, [], 'not launched while the old directory is removed');
   t.false(existsSync(executorDir), 'no sandbox created under the removal');
   t.false(existsSync(join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 't', 'executor.info')));
@@ -593,7 +595,7 @@ test('ShutdownAgent: TERMINATING (RunTask ignored, registration ignored, updates
   t.false(existsSync(latest), 'the next start registers as a new agent');
   t.deepEqual(h.link.sent.slice(sentBefore), [], 'nothing sent to the master that removed the agent');
   // The terminal updates are in the journals all the same.
-  const journal = readFileSync(h.deps.store.paths.taskUpdates({ agentId: 'S0', frameworkId: 'F', executorId: 'a', containerId: h.containerizer.launched[0].containerId, taskId: 'a' }), 'utf8');
+  const journal = readFileSync(h.deps.store.paths.taskUpdates({ agentId: 'S0', frameworkId: 'F', executorId: 'a', containerId: h.containerizer.launched.find((x) => x.environment.MESOS_TASK_ID === 'a')!.containerId, taskId: 'a' }), 'utf8');
   t.regex(journal, /TASK_KILLED/);
   const recovered = h.deps.store.recover();
   t.is(recovered.agentId, undefined);
@@ -636,4 +638,106 @@ test('ShutdownAgent: an executor that does not end is SIGKILLed after its grace;
   idle.agent.handle({ shutdown_agent: { message: 'Machine is `DOWN`' } });
   await settle();
   t.like(idleDone, { message: 'Machine is `DOWN`' }, 'a fresh agent refused while DOWN terminates at once');
+});
+
+/** An agent over the real GC (gc_delay 300 s, an idle disk), and its framework F's directories. */
+function gcHarness(t: ExecutionContext, workDir?: string) {
+  let gc: SandboxGc | undefined;
+  const h = harness(t, workDir, (dir, time) => (gc = createSandboxGc({
+    workDir: dir, gcDelaySeconds: 300, diskHeadroom: 0.1, diskWatchIntervalSeconds: 86_400, timers: time, clock: time,
+    statfs: async () => ({ blocks: 100, bfree: 100 }),
+  })));
+  t.teardown(() => gc?.stop());
+  const frameworkDir = join(h.dir, 'slaves', 'S0', 'frameworks', 'F');
+  const metaFrameworkDir = join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F');
+  return { ...h, gc: () => gc!, frameworkDir, metaFrameworkDir, frameworkInfo: join(metaFrameworkDir, 'framework.info') };
+}
+
+/** Runs task `id` of F to its end (exit 0) with every update acknowledged. */
+async function runToCompletion(h: ReturnType<typeof harness>, id: string): Promise<void> {
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo(id) } });
+  await settle();
+  await ackAll(h, id);
+  const spec = h.containerizer.launched.find((s) => s.environment.MESOS_TASK_ID === id)!;
+  h.containerizer.end(spec.containerId, { kind: 'exited', exitCode: 0, message: '' });
+  await settle();
+  await ackAll(h, id);
+  await ackAll(h, id);
+}
+
+test('a framework with no executor and no task left: its directory and its meta twin (framework.info) go gc_delay after its last executor was collected', async (t) => {
+  const h = gcHarness(t);
+  register(h);
+  await runToCompletion(h, 'a');
+  t.true(existsSync(h.frameworkInfo));
+  t.is(h.agent.metrics()['gc/path_removals_pending'], 3, 'the run, the executor and the framework');
+  h.time.advance(299_000);
+  await h.gc().settled();
+  t.true(existsSync(h.frameworkDir));
+  h.time.advance(1_000);
+  await h.gc().settled();
+  t.false(existsSync(h.frameworkDir));
+  t.false(existsSync(h.metaFrameworkDir));
+  t.true(existsSync(join(h.dir, 'slaves', 'S0', 'frameworks')), 'only the framework\'s own directory goes');
+  t.like(h.agent.metrics(), { 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
+});
+
+test('a new task of a framework whose directory is scheduled takes it back: the framework directory stays, the old run goes', async (t) => {
+  const h = gcHarness(t);
+  register(h);
+  await runToCompletion(h, 'a');
+  t.is(h.agent.metrics()['gc/path_removals_pending'], 3, 'the run, the executor and the framework');
+  h.time.advance(100_000);
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('b') } });
+  await settle();
+  t.is(h.agent.metrics()['gc/path_removals_pending'], 2, 'the old run and its executor only');
+  h.time.advance(200_000);
+  await h.gc().settled();
+  t.false(existsSync(join(h.frameworkDir, 'executors', 'a')));
+  t.true(existsSync(h.frameworkInfo));
+  t.true(existsSync(h.containerizer.launched[1]!.sandbox));
+  t.is(h.agent.metrics()['gc/path_removals_pending'], 0);
+});
+
+test('a task of a framework whose directory was removed writes framework.info again (the agent remembers the same info); a restart recovers its task', async (t) => {
+  const h = gcHarness(t);
+  register(h);
+  await runToCompletion(h, 'a');
+  h.time.advance(300_000);
+  await h.gc().settled();
+  t.false(existsSync(h.metaFrameworkDir));
+  // The same FrameworkInfo as the agent remembers: only the removal tells that it must be written again.
+  h.agent.handle({ run_task: { framework: framework(), task: taskInfo('b') } });
+  await settle();
+  t.true(existsSync(h.frameworkInfo));
+  const b = h.containerizer.launched[1]!;
+  t.true(existsSync(b.sandbox));
+
+  const again = harness(t, h.dir);
+  again.containerizer.recovered.set(b.containerId as never, 'running');
+  t.deepEqual(await again.agent.recover(again.deps.store.recover()), { ok: true, tasks: 1, running: 1 });
+  t.deepEqual(again.agent.hello().reregister_agent?.tasks?.map((x) => x.task_id.value), ['b']);
+});
+
+test('recovery: a framework whose executors are all over is collected by its directories\' mtime, with its meta twin', async (t) => {
+  const first = harness(t);
+  register(first);
+  await runToCompletion(first, 'old');
+  const frameworkDir = join(first.dir, 'slaves', 'S0', 'frameworks', 'F');
+  const metaFrameworkDir = join(first.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F');
+  // Everything ended 100 s before the restart, as far as the directories tell.
+  const endedAtSeconds = (first.time.now() - 100_000) / 1000;
+  for (const d of [...first.gcScheduled, join(frameworkDir, 'executors'), join(metaFrameworkDir, 'executors')]) utimesSync(d, endedAtSeconds, endedAtSeconds);
+
+  const second = gcHarness(t, first.dir);
+  t.deepEqual(await second.agent.recover(second.deps.store.recover()), { ok: true, tasks: 0, running: 0 });
+  t.is(second.agent.metrics()['gc/path_removals_pending'], 3, 'the run, the executor and the framework');
+  second.time.advance(199_000);
+  await second.gc().settled();
+  t.true(existsSync(frameworkDir));
+  second.time.advance(1_000);
+  await second.gc().settled();
+  t.false(existsSync(frameworkDir));
+  t.false(existsSync(metaFrameworkDir));
+  t.like(second.agent.metrics(), { 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 0 });
 });

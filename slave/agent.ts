@@ -101,6 +101,13 @@ export class Agent implements AgentView, ExecutorEndpoint {
   private link: MasterPort | undefined;
   private readonly startedAt: number;
   private readonly frameworks = new Map<string, mesos.v1.FrameworkInfo>();
+  /**
+   * The frameworks whose directories are this agent's: off the collector's schedule, `framework.info`
+   * written as `info` (once `ready` resolves). A framework absent here has no directory of its own
+   * (never had a task here, or handed to the collector): its next task takes the directory back and
+   * writes `framework.info` again (frameworkDirReady), whatever the agent remembers of the framework.
+   */
+  private readonly frameworkDirs = new Map<string, { info: mesos.v1.FrameworkInfo; ready: Promise<void>; done: boolean }>();
   private readonly tasks = new Map<string, TaskEntry>();
   private readonly executors = new Map<string, ExecutorEntry>();
   private readonly completedTasks: mesos.v1.Task[] = [];
@@ -316,12 +323,49 @@ export class Agent implements AgentView, ExecutorEndpoint {
     return this.terminatingMessage !== undefined;
   }
 
+  /** Remembers a FrameworkInfo; checkpointed now only when the framework's directory is the agent's (else by its next task's newEntry). */
   private upsertFramework(info: mesos.v1.FrameworkInfo): void {
     if (info.id === undefined || this.id === undefined) return;
-    const known = this.frameworks.get(info.id.value);
     this.frameworks.set(info.id.value, info);
-    // Every RunTask carries the FrameworkInfo; it is checkpointed only when it changed.
-    if (known === undefined || JSON.stringify(known) !== JSON.stringify(info)) this.deps.store.saveFramework(this.id, info);
+    if (this.frameworkDirs.has(info.id.value)) {
+      this.frameworkDirReady(info.id.value).catch((e: Error) => {
+        this.deps.logger.error({ frameworkId: info.id!.value, error: e.message }, 'could not checkpoint the framework');
+      });
+    }
+  }
+
+  /**
+   * Resolves once the framework's directory is the agent's and its `framework.info` on disk is the
+   * remembered FrameworkInfo: the directory is taken back from the collector (waiting for a removal
+   * under way, which would take what is written meanwhile) and `framework.info` written, or written
+   * again when the info changed (every RunTask carries it). Every run's checkpoints wait for it.
+   */
+  private frameworkDirReady(frameworkId: string): Promise<void> {
+    const info = this.frameworks.get(frameworkId)!;
+    const dir = this.frameworkDirs.get(frameworkId);
+    if (dir !== undefined && (dir.info === info || JSON.stringify(dir.info) === JSON.stringify(info))) {
+      dir.info = info;
+      return dir.ready;
+    }
+    const agentId = this.id!;
+    const save = () => this.deps.store.saveFramework(agentId, info);
+    let ready: Promise<void>;
+    if (dir?.done === true) {
+      // The directory is the agent's already: written at once, as before (a restart right after sees it).
+      try {
+        save();
+        ready = Promise.resolve();
+      } catch (e) {
+        ready = Promise.reject(e as Error);
+      }
+    } else {
+      ready = (dir?.ready ?? this.deps.gc.unschedule(this.deps.store.paths.frameworkSandbox(agentId, frameworkId))).then(save);
+    }
+    const entry = { info, ready, done: false };
+    this.frameworkDirs.set(frameworkId, entry);
+    // A failed write is tried again by the next task (the entry goes), not inherited by every later run.
+    ready.then(() => { entry.done = true; }, () => { if (this.frameworkDirs.get(frameworkId) === entry) this.frameworkDirs.delete(frameworkId); });
+    return ready;
   }
 
   private updateFramework(info: mesos.v1.FrameworkInfo): void {
@@ -421,9 +465,12 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const paths = this.deps.store.paths;
     const nested = kind === 'default';
     const child = nested ? nestedContainerId(runKey.containerId, taskId) : undefined;
-    // A new run of an executor id takes its directory back from the collector; a removal of it
-    // already under way ends before anything of this run is written there (else it took them too).
-    const kept = this.deps.gc.unschedule(paths.executorSandbox(runKey.agentId, frameworkId, runKey.executorId));
+    // A new run of an executor id takes its directory (and its framework's) back from the collector; a removal
+    // of them already under way ends before anything of this run is written there (else it took them too).
+    const kept = Promise.all([
+      this.frameworkDirReady(frameworkId),
+      this.deps.gc.unschedule(paths.executorSandbox(runKey.agentId, frameworkId, runKey.executorId)),
+    ]);
     // Sandbox and checkpoints are written in the background; the launch waits for them.
     const prepared = kept.then(() => this.deps.store.prepareRun(key, execInfo, task))
       .then(() => (nested ? this.deps.store.prepareNested(key) : undefined))
@@ -1040,8 +1087,28 @@ export class Agent implements AgentView, ExecutorEndpoint {
    */
   private maybeCollectExecutor(key: RunKey): void {
     if (this.executors.has(ekey(key.frameworkId, key.executorId))) return;
-    for (const e of this.tasks.values()) if (e.key.frameworkId === key.frameworkId && e.key.executorId === key.executorId) return;
+    let frameworkActive = false;
+    for (const e of this.tasks.values()) {
+      if (e.key.frameworkId !== key.frameworkId) continue;
+      if (e.key.executorId === key.executorId) return;
+      frameworkActive = true;
+    }
     this.deps.gc.schedule(this.deps.store.paths.executorSandbox(key.agentId, key.frameworkId, key.executorId), this.deps.clock.now());
+    if (!frameworkActive) this.maybeCollectFramework(key.agentId, key.frameworkId);
+  }
+
+  /**
+   * A framework with no executor and no task here (none waits for an acknowledgement either): its
+   * directory goes to the collector (sandbox `frameworks/<id>/` and the meta twin with
+   * `framework.info`), as Mesos' `removeFramework` schedules them; its next task takes them back and
+   * writes `framework.info` again (frameworkDirReady).
+   */
+  private maybeCollectFramework(agentId: string, frameworkId: string): void {
+    if (!this.frameworkDirs.has(frameworkId)) return;
+    for (const ex of this.executors.values()) if (ex.key.frameworkId === frameworkId) return;
+    for (const e of this.tasks.values()) if (e.key.frameworkId === frameworkId) return;
+    this.frameworkDirs.delete(frameworkId);
+    this.deps.gc.schedule(this.deps.store.paths.frameworkSandbox(agentId, frameworkId), this.deps.clock.now());
   }
 
   /** Keeps at most MAX_COMPLETED_FRAMEWORKS frameworks without a task or an executor here (the oldest go first). */
@@ -1368,8 +1435,11 @@ export class Agent implements AgentView, ExecutorEndpoint {
     const live: TaskEntry[] = [];
     const customs: ExecutorEntry[] = [];
     const overSandboxes: string[] = [];
+    const overFrameworks: string[] = [];
     for (const fw of state.frameworks) {
       if (fw.info.id !== undefined) this.frameworks.set(fw.info.id.value, fw.info);
+      // Over when every executor is over (or none is left on disk): then the framework's directory is collected too.
+      let frameworkOver = true;
       for (const ex of fw.executors) {
         const generated = ex.info.command?.value === 'maestro-command-executor';
         const kind: ExecutorKind = generated ? 'command' : executorKindOf(ex.info);
@@ -1435,10 +1505,22 @@ export class Agent implements AgentView, ExecutorEndpoint {
         if (executorOver && state.agentId !== undefined && fw.info.id !== undefined) {
           overSandboxes.push(paths.executorSandbox(state.agentId, fw.info.id.value, ex.info.executor_id.value));
         }
+        if (!executorOver) frameworkOver = false;
       }
+      if (fw.info.id === undefined) continue;
+      if (frameworkOver) overFrameworks.push(fw.info.id.value);
+      else this.frameworkDirs.set(fw.info.id.value, { info: fw.info, ready: Promise.resolve(), done: true });
+    }
+    // A framework's own directory is made with its first task: it ages by its `executors` directories (changed by
+    // every executor made or removed), so one whose last run ended recently is not removed with its runs at once.
+    const agedBy = new Map<string, string[]>();
+    for (const frameworkId of overFrameworks) {
+      const dir = paths.frameworkSandbox(this.id, frameworkId);
+      overSandboxes.push(dir);
+      agedBy.set(dir, [paths.frameworkExecutorSandboxes(this.id, frameworkId), paths.metaExecutors(this.id, frameworkId)]);
     }
     // A run that was over before the restart ages from its sandbox's mtime, not from now (as Mesos).
-    await Promise.all(overSandboxes.map((sandbox) => this.deps.gc.scheduleFromMtime(sandbox).catch((e: Error) => {
+    await Promise.all(overSandboxes.map((sandbox) => this.deps.gc.scheduleFromMtime(sandbox, agedBy.get(sandbox)).catch((e: Error) => {
       this.deps.logger.warn({ sandbox, error: e.message }, 'could not schedule a completed sandbox for garbage collection');
     })));
     const wanted: RecoverableContainer[] = [

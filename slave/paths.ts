@@ -94,6 +94,10 @@ export function createPaths(workDir: string) {
     nestedRunDir: (k: TaskKey) => join(metaTask(k), 'container'),
     taskUpdates: (k: TaskKey) => join(metaTask(k), 'task.updates'),
     executorSandboxes,
+    /** A framework's directory: every executor's; its meta twin holds `framework.info` and every executor's checkpoints. */
+    frameworkSandbox: (agentId: string, frameworkId: string) => join(workDir, 'slaves', agentId, 'frameworks', frameworkId),
+    /** The `executors` directory in a framework's directory (its mtime: the last executor directory made or removed). */
+    frameworkExecutorSandboxes: (agentId: string, frameworkId: string) => join(workDir, 'slaves', agentId, 'frameworks', frameworkId, 'executors'),
     /** An executor's directory: every run's sandbox; its meta twin holds `executor.info` and every run's checkpoints. */
     executorSandbox: (agentId: string, frameworkId: string, executorId: string) =>
       join(workDir, 'slaves', agentId, 'frameworks', frameworkId, 'executors', executorId),

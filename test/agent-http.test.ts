@@ -153,7 +153,11 @@ test('a finished task\'s sandbox and checkpoints are garbage-collected after --g
   t.true(executorDir.endsWith('/executors/brief-1'));
   await eventually(async () => (existsSync(`${agent.workDir}/${executorDir}`) || existsSync(`${agent.workDir}/meta/${executorDir}`) ? undefined : true),
     'the executor\'s directories to be removed');
-  t.true(existsSync(dirname(`${agent.workDir}/${executorDir}`)), 'the framework\'s directory stays');
+  // And the framework's (no executor or task of it is left on the agent), with framework.info under meta/.
+  const frameworkDir = dirname(dirname(executorDir));
+  t.true(frameworkDir.endsWith(`/frameworks/${frameworkId}`));
+  await eventually(async () => (existsSync(`${agent.workDir}/${frameworkDir}`) || existsSync(`${agent.workDir}/meta/${frameworkDir}`) ? undefined : true),
+    'the framework\'s directories to be removed');
   t.is((await rawRequest(agent.url, { method: 'GET', path: `/files/browse?path=${encodeURIComponent(virtual)}` })).status, 404);
   // /state still names the collected run, as Mesos does.
   const state = await getJson(agent.url, '/state');
@@ -175,8 +179,8 @@ test('a restart: a run completed before it is collected by its sandbox\'s age (o
   // The run and its executor's directory (command task: no other run of old-1).
   const before = await eventually(async () => {
     const m = await getJson(agent.url, '/metrics/snapshot');
-    return m['gc/path_removals_pending'] === 2 ? m : undefined;
-  }, 'the completed run and its executor in gc/path_removals_pending');
+    return m['gc/path_removals_pending'] === 3 ? m : undefined;
+  }, 'the completed run, its executor and its framework in gc/path_removals_pending');
   t.like(before, { 'gc/path_removals_succeeded': 0, 'gc/path_removals_failed': 0 });
   t.deepEqual((await getJson(agent.url, '/state')).capabilities, ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT']);
 
@@ -193,7 +197,7 @@ test('a restart: a run completed before it is collected by its sandbox\'s age (o
     const m = await getJson(restarted.url, '/metrics/snapshot');
     return m['gc/path_removals_succeeded'] === 1 ? m : undefined;
   }, 'the removal in gc/path_removals_succeeded');
-  // The executor's directory ages from its own mtime (its first launch, just now): a week to go.
-  t.like(after, { 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 1 });
+  // The executor's and the framework's directories age from their own mtimes (the launch, just now): a week to go.
+  t.like(after, { 'gc/path_removals_failed': 0, 'gc/path_removals_pending': 2 });
   t.true(existsSync(dirname(dirname(sandbox))));
 });

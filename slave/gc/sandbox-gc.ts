@@ -45,8 +45,10 @@ export interface SandboxGc {
    * Schedules a sandbox by its last modification time, as Mesos does for what it finds on disk:
    * for completed runs found at recovery, so an agent restart does not restart their clock.
    * A missing directory whose meta twin is left is aged by the twin's mtime; with neither, nothing to do.
+   * `alsoAgedBy` (paths inside it) count too: it is aged by the newest of their mtimes (a framework's
+   * directory, made with its first task, by its `executors` directories, changed by every executor made or removed).
    */
-  scheduleFromMtime(directory: string): Promise<void>;
+  scheduleFromMtime(directory: string, alsoAgedBy?: readonly string[]): Promise<void>;
   /**
    * Keeps a sandbox (an executor's directory whose executor id launches again, say). Resolves once
    * a removal of it already under way has finished, so what is written there afterwards stays
@@ -162,7 +164,7 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
       schedule.schedule(directory, completedAt);
       arm();
     },
-    async scheduleFromMtime(directory) {
+    async scheduleFromMtime(directory, alsoAgedBy = []) {
       let mtimeMs: number | undefined;
       try {
         mtimeMs = (await fs.stat(directory)).mtimeMs;
@@ -172,7 +174,10 @@ export function createSandboxGc(opts: SandboxGcOptions): SandboxGc {
         const meta = gcTargets(opts.workDir, directory)?.meta;
         if (meta !== undefined) mtimeMs = await fs.stat(meta).then((st) => st.mtimeMs, () => undefined);
       }
-      if (mtimeMs !== undefined) this.schedule(directory, mtimeMs);
+      if (mtimeMs === undefined) return;
+      const others = await Promise.all(alsoAgedBy.map((p) => fs.stat(p).then((st) => st.mtimeMs, () => undefined)));
+      for (const m of others) if (m !== undefined && m > mtimeMs) mtimeMs = m;
+      this.schedule(directory, mtimeMs);
     },
     unschedule(directory) {
       if (schedule.unschedule(directory)) arm();

@@ -137,6 +137,43 @@ test('decline with refuse_seconds: not re-offered before the filter expires', (t
   t.is(fw.sink.offers().length, 2); // re-offered after 10s
 });
 
+test('decline without a filter (refuse_seconds 0): re-offered at the next periodic allocation, not at once; agents declined apart come back in one OFFERS event', (t) => {
+  const h = harness();
+  const fw = h.subscribe();
+  h.registerAgent('h1', 'cpus:1;mem:1024');
+  h.settle();
+  h.registerAgent('h2', 'cpus:1;mem:1024');
+  h.settle();
+  const [a, b] = fw.sink.offers();
+  t.truthy(b, 'one offer per agent');
+  const events = () => fw.sink.of('OFFERS').length;
+  const before = events();
+  h.master.call(fw.id, { type: 'DECLINE', decline: { offer_ids: [a.id], filters: { refuse_seconds: 0 } } });
+  h.settle();
+  t.is(events(), before, 'not offered straight back (that spins offer/decline)');
+  h.time.advance(300);
+  h.master.call(fw.id, { type: 'DECLINE', decline: { offer_ids: [b.id], filters: { refuse_seconds: 0 } } });
+  h.settle();
+  t.is(events(), before);
+  h.time.advance(700); // the periodic allocation
+  t.is(events(), before + 1);
+  t.deepEqual(fw.sink.of('OFFERS').at(-1)!.offers!.offers!.map((o) => o.hostname).sort(), ['h1', 'h2']);
+});
+
+test('decline with a filter: another framework is offered the resources at once', (t) => {
+  const h = harness();
+  const one = h.subscribe({ name: 'one' });
+  const two = h.subscribe({ name: 'two' });
+  h.registerAgent('h1', 'cpus:1;mem:1024');
+  h.settle();
+  const [holder, other] = one.sink.offers().length > 0 ? [one, two] : [two, one];
+  const [offer] = holder.sink.offers();
+  t.is(other.sink.offers().length, 0);
+  h.master.call(holder.id, { type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 60 } } });
+  h.settle();
+  t.is(other.sink.offers().length, 1);
+});
+
 test('launch, running, acknowledge, finished: resources come back and the task completes', (t) => {
   const h = harness();
   const { fw, agent, offer } = h.subscribeWithOffer({}, 'cpus:2;mem:1024');

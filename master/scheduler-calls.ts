@@ -16,6 +16,7 @@ import { updateFramework } from './framework-lifecycle.ts';
 import { shutdownExecutor } from './executor-lifecycle.ts';
 import { OK, reject } from './call-outcome.ts';
 import { answerInverseOffers } from './maintenance/maintenance-effects.ts';
+import { refuseSecondsOf } from './allocator/decline-filters.ts';
 
 export function call(core: MasterCore, frameworkId: FrameworkId, call: SchedulerCall): CallOutcome {
   const f = core.state.frameworks.get(frameworkId);
@@ -91,7 +92,11 @@ function decline(core: MasterCore, f: FrameworkRecord, offerIds: readonly mesos.
     }
     core.removeOffer(rec.offer.id.value as OfferId);
     core.allocator.recoverResources(f.id, rec.agentId, rec.resources, { refuseSeconds: filters?.refuse_seconds ?? 5 }, now);
-    core.scheduleAllocation([rec.agentId]);
+    // Filtered for the decliner: the others may have them at once. Unfiltered (refuse_seconds 0),
+    // they wait for the next periodic allocation, as in Mesos: offering them straight back would spin
+    // offer/decline with the framework, and a framework waiting for several agents at once (a gang)
+    // would keep getting its declined agents back in separate OFFERS events, never all together.
+    if (refuseSecondsOf(filters?.refuse_seconds) > 0) core.scheduleAllocation([rec.agentId]);
   }
 }
 

@@ -157,16 +157,18 @@ test('schedule, DRAINING offers and inverse offers, machine down and up, Mesos 4
   t.is(back.agent_id.value, newId);
 });
 
+/** Resolves once the master at `url` leads (its maintenance endpoint answers 200, not a redirect or 503). */
+async function leading(url: string): Promise<void> {
+  for (let i = 0; (await rawRequest(url, { method: 'GET', path: '/maintenance/schedule' })).status !== 200; i++) {
+    if (i > 400) throw new Error('the master did not lead');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('with --database the schedule and machine modes survive a restart of the master; the operator calls speak protobuf', async (t) => {
   const db = await createTestDatabase();
   t.teardown(() => db.drop());
   const flags = { database: db.url, hostname: '127.0.0.1', allocation_interval: '50ms', quiet: true };
-  const leading = async (url: string) => {
-    for (let i = 0; (await rawRequest(url, { method: 'GET', path: '/maintenance/schedule' })).status !== 200; i++) {
-      if (i > 400) throw new Error('the master did not lead');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const first = await startMaster(flags);
   t.teardown(() => first.stop());
   await leading(first.url);
@@ -198,12 +200,6 @@ test('with --database an agent removed by machine/down leaves the registry: afte
   const db = await createTestDatabase();
   t.teardown(() => db.drop());
   const flags = { database: db.url, hostname: '127.0.0.1', allocation_interval: '50ms', agent_reregister_timeout: '1secs', quiet: true };
-  const leading = async (url: string) => {
-    for (let i = 0; (await rawRequest(url, { method: 'GET', path: '/maintenance/schedule' })).status !== 200; i++) {
-      if (i > 400) throw new Error('the master did not lead');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const first = await startMaster(flags);
   t.teardown(() => first.stop());
   await leading(first.url);

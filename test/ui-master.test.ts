@@ -130,6 +130,17 @@ test('the master UI shows live cluster state; an offer comes and goes; a task st
   await waitForText(page, kept.id.value, '[data-testid=offers]');
   await waitForText(page, 'ui-test-framework', '[data-testid=offers]');
   await shot(page, 'master-offers');
+  // Ages count from the master's clock (sent with each snapshot), not the browser's: a page whose
+  // clock is two hours ahead still shows offers seconds old, not hours.
+  const skewed = await b.browser.newPage();
+  t.teardown(() => skewed.close().catch(() => undefined));
+  await skewed.addInitScript(() => { const real = Date.now; Date.now = () => real() + 2 * 3600_000; });
+  await skewed.goto(`${master.url}/#/offers`, { waitUntil: 'load' });
+  await waitForText(skewed, kept.id.value, '[data-testid=offers]');
+  const ages = await skewed.locator('[data-testid=offers] span.age').allTextContents();
+  t.is(ages.length, 2);
+  for (const age of ages) t.regex(age, /^(\d+ms|\d+s|\d+m \d+s)$/, `offer age ${age} on a page whose clock is 2 h ahead`);
+  await skewed.close();
   const answer = await driver.decline([declined.id.value], { refuse_seconds: 3600 });
   t.deepEqual(answer, { ok: true });
   held.offers.delete(declined.id.value);

@@ -45,8 +45,15 @@ async function client(t: import('ava').ExecutionContext, url: string) {
   const ws = new WebSocket(url);
   const queue: ServerMessage[] = [];
   const waiters: ((m: ServerMessage) => void)[] = [];
+  /** The server clock of each snapshot, taken out of the message (the tests compare the rest). */
+  const nows: number[] = [];
   ws.on('message', (d) => {
-    const m = JSON.parse(d.toString()) as ServerMessage;
+    let m = JSON.parse(d.toString()) as ServerMessage;
+    if (m.op === 'snapshot') {
+      const { now, ...rest } = m;
+      nows.push(now ?? Number.NaN);
+      m = rest;
+    }
     const w = waiters.shift();
     if (w) w(m);
     else queue.push(m);
@@ -55,6 +62,7 @@ async function client(t: import('ava').ExecutionContext, url: string) {
   t.teardown(() => ws.terminate());
   return {
     ws,
+    nows,
     send: (m: object) => ws.send(JSON.stringify(m)),
     next: () => new Promise<ServerMessage>((resolve) => { const m = queue.shift(); if (m) resolve(m); else waiters.push(resolve); }),
   };
@@ -209,4 +217,16 @@ test('a stream sees backedUp() when its client stops reading, and the bytes held
   await done;
   t.true(sawBackedUp);
   t.true(emitted < 64 * 1024 * 1024, `emitted ${emitted} bytes before backing off`);
+});
+
+test('every snapshot carries the server clock (now), so that a page with a wrong clock shows true ages', async (t) => {
+  const h = await harness(t);
+  const c = await client(t, h.url);
+  const before = Date.now();
+  c.send({ op: 'subscribe', id: 1, topic: 'counter', params: {} });
+  c.send({ op: 'subscribe', id: 2, topic: 'ticks', params: { name: 'a' } });
+  const ops = [await c.next(), await c.next(), await c.next()].map((m) => `${m.op}:${m.id}`).sort();
+  t.deepEqual(ops, ['append:2', 'snapshot:1', 'snapshot:2']);
+  t.is(c.nows.length, 2, 'a topic snapshot and a stream snapshot');
+  for (const now of c.nows) t.true(now >= before && now <= Date.now(), String(now));
 });

@@ -128,7 +128,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     }
     if (json === sub.lastJson) return true;
     sub.lastJson = json;
-    const text = `{"op":"snapshot","id":${sub.id},"data":${json}}`;
+    const text = `{"op":"snapshot","id":${sub.id},"now":${Date.now()},"data":${json}}`;
     if (ws.readyState !== ws.OPEN) return true;
     messages++;
     bytes += Buffer.byteLength(text);
@@ -212,7 +212,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     if (topic.stream) {
       try {
         sub.stop = topic.stream(parsed.value, {
-          snapshot: (d) => { if (!sub.closed) sendTo(ws, { op: 'snapshot', id: sub.id, data: d }); },
+          snapshot: (d) => { if (!sub.closed) sendTo(ws, { op: 'snapshot', id: sub.id, now: Date.now(), data: d }); },
           append: (d) => { if (!sub.closed) sendTo(ws, { op: 'append', id: sub.id, data: d }); },
           error: (message, field) => { if (!sub.closed) sendTo(ws, { op: 'error', id: sub.id, message, ...(field === undefined ? {} : { field }) }); },
           backedUp: () => ws.bufferedAmount > maxBuffered,

@@ -4,7 +4,8 @@
  *
  *   client ─ subscribe {id, topic, params} ─►  server   (an existing id: new params, same subscription)
  *   client ─ unsubscribe {id} ──────────────►  server
- *   client ◄─ snapshot {id, data} ───────────  server   (the whole view; again whenever it changed)
+ *   client ◄─ snapshot {id, now, data} ──────  server   (the whole view; again whenever it changed;
+ *                                                        `now`: the server's clock, for ages)
  *   client ◄─ append {id, data} ─────────────  server   (streams: bytes appended to a file, say)
  *   client ◄─ error {id, field?, message} ───  server   (bad params: the subscription is not made)
  */
@@ -13,7 +14,8 @@ export type ClientMessage =
   | { readonly op: 'unsubscribe'; readonly id: number };
 
 export type ServerMessage =
-  | { readonly op: 'snapshot'; readonly id: number; readonly data: unknown }
+  /** `now`: the server's clock when it was sent (ms since the epoch); ages shown in the page count from it, not from the browser's clock. */
+  | { readonly op: 'snapshot'; readonly id: number; readonly now?: number; readonly data: unknown }
   | { readonly op: 'append'; readonly id: number; readonly data: unknown }
   | { readonly op: 'error'; readonly id: number; readonly field?: string; readonly message: string };
 

@@ -24,6 +24,8 @@ export interface LiveConnection {
   subscribe<T>(topic: string, params: Readonly<Record<string, unknown>>, handlers: Handlers<T>): LiveSubscription;
   onState(listener: (state: LiveState) => void): () => void;
   readonly state: LiveState;
+  /** The server's clock now, as far as the last snapshot told (the browser's clock may be off): what ages count from. */
+  serverNow(): number;
   close(): void;
 }
 
@@ -41,6 +43,8 @@ export function connectLive(url: string): LiveConnection {
   let backoff = 500;
   let closed = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  /** The server's clock minus the browser's, from the newest snapshot (0 until one came). */
+  let clockOffset = 0;
 
   const setState = (s: LiveState) => {
     state = s;
@@ -64,6 +68,7 @@ export function connectLive(url: string): LiveConnection {
         if (msg.op === 'error') console.warn('live feed:', msg.message);
         return;
       }
+      if (msg.op === 'snapshot' && typeof msg.now === 'number') clockOffset = msg.now - Date.now();
       if (msg.op === 'snapshot') sub.handlers.snapshot?.(msg.data);
       else if (msg.op === 'append') sub.handlers.append?.(msg.data);
       else sub.handlers.error?.(msg.message, msg.field);
@@ -104,6 +109,7 @@ export function connectLive(url: string): LiveConnection {
     get state() {
       return state;
     },
+    serverNow: () => Date.now() + clockOffset,
     close() {
       closed = true;
       if (retry) clearTimeout(retry);

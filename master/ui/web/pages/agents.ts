@@ -22,7 +22,7 @@ export function agentsPage(live: LiveConnection, query: Readonly<Record<string, 
       { key: 'tasks', label: 'Tasks', sortable: true, render: (a) => link('/tasks', { agent: a.id }, String(a.tasks)) },
       { key: 'attributes', label: 'Attributes', render: (a) => h('code', null, a.attributes) },
       { key: 'mode', label: 'Maintenance', render: (a) => a.mode },
-      { key: 'registered', label: 'Registered', render: (a) => (a.registeredAt === undefined ? '—' : `${formatAge(a.registeredAt, Date.now())} ago`) },
+      { key: 'registered', label: 'Registered', render: (a) => (a.registeredAt === undefined ? '—' : `${formatAge(a.registeredAt, live.serverNow())} ago`) },
     ],
   });
   return { el: page('Agents', table.el), dispose: () => table.dispose?.() };

@@ -20,11 +20,11 @@ export function offersPage(live: LiveConnection, query: Readonly<Record<string, 
       { key: 'agent', label: 'Agent', sortable: true, render: (o) => h('span', { title: o.agentId }, o.hostname) },
       { key: 'role', label: 'Role', render: (o) => o.role },
       { key: 'cpus', label: 'Resources', sortable: true, render: (o) => res(o.resources) },
-      { key: 'age', label: 'Age', sortable: true, render: (o) => h('span.age', { 'data-created': o.createdAt }, formatAge(o.createdAt, Date.now())) },
+      { key: 'age', label: 'Age', sortable: true, render: (o) => h('span.age', { 'data-created': o.createdAt }, formatAge(o.createdAt, live.serverNow())) },
     ],
   });
   const tick = setInterval(() => {
-    for (const el of table.el.querySelectorAll<HTMLElement>('span.age')) el.textContent = formatAge(Number(el.dataset.created), Date.now());
+    for (const el of table.el.querySelectorAll<HTMLElement>('span.age')) el.textContent = formatAge(Number(el.dataset.created), live.serverNow());
   }, 1000);
   return { el: page('Offers', table.el), dispose: () => { clearInterval(tick); table.dispose?.(); } };
 }

@@ -47,7 +47,7 @@ export function sandboxPage(live: LiveConnection, agent: string, path: string, q
           ? h('a', { href: sandboxHref(agent, e.path) }, `${e.name}/`)
           : h('a', { href: `${sandboxHref(agent, path)}?file=${encodeURIComponent(e.path)}`, 'data-file': e.name }, e.name)),
         h('td', null, e.dir ? '—' : formatBytes(e.size)),
-        h('td', null, `${formatAge(e.mtime, Date.now())} ago`))));
+        h('td', null, `${formatAge(e.mtime, live.serverNow())} ago`))));
     },
     error(message) {
       listError.textContent = message;

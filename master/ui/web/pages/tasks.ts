@@ -29,7 +29,7 @@ export function tasksPage(live: LiveConnection, query: Readonly<Record<string, s
       { key: 'framework', label: 'Framework', sortable: true, render: (t) => h('span', { title: t.frameworkId }, t.frameworkName || t.frameworkId) },
       { key: 'agent', label: 'Agent', sortable: true, render: (t) => h('span', { title: t.agentId }, t.hostname || t.agentId) },
       { key: 'resources', label: 'Resources', render: (t) => res(t.resources) },
-      { key: 'updated', label: 'Updated', sortable: true, render: (t) => (t.updatedAt === undefined ? '—' : `${formatAge(t.updatedAt, Date.now())} ago`) },
+      { key: 'updated', label: 'Updated', sortable: true, render: (t) => (t.updatedAt === undefined ? '—' : `${formatAge(t.updatedAt, live.serverNow())} ago`) },
       { key: 'sandbox', label: 'Sandbox', render: (t) => (t.scope === 'unreachable' ? '—' : h('a', { href: sandboxHref(t.agentId, t.sandbox), 'data-testid': `sandbox-${t.id}` }, 'sandbox')) },
     ],
   });

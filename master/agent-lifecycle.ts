@@ -18,7 +18,8 @@
  * do not re-register within `--agent_reregister_timeout` are marked unreachable
  * (`markRecoveredAgentsUnreachable`). Gone agents are refused for good; agents on a machine in
  * maintenance DOWN mode are refused (and told to shut down) until it is UP (master/maintenance),
- * and so is an agent whose removal (REMOVE_AGENT) is being written. Unreachable and gone agents are
+ * and so is an agent whose removal (REMOVE_AGENT) is being written; an agent removed by machine DOWN that comes back
+ * with its id after UP is told to shut down again (`removedAgents`, Mesos' `slaves.removed`). Unreachable and gone agents are
  * pruned by the registry bounds when one is marked, and by the registry GC timer (`registryGc`).
  */
 import type { AgentId, FrameworkId } from '../common/ids.ts';
@@ -40,6 +41,9 @@ import { refusedForMaintenance } from './maintenance/maintenance-effects.ts';
 import { GONE_MESSAGE } from './agent-gone.ts';
 
 type Envelope = maestro.agent.Envelope;
+
+/** Mesos' words to an agent that re-registers after it was removed. */
+const REMOVED_MESSAGE = 'Agent attempted to re-register after removal';
 
 /** One decoded agent-protocol message from `connection`. */
 export function agentMessage(core: MasterCore, connection: AgentConnection, envelope: Envelope): void {
@@ -261,6 +265,12 @@ function reregisterAgent(core: MasterCore, connection: AgentConnection, msg: mae
   }
   if (core.removingAgents.has(id)) {
     refuse(core, connection, `Agent ${id} is being removed`);
+    return;
+  }
+  if (core.removedAgents.has(id)) {
+    // Removed by machine DOWN and back with its id after machine UP: its ShutdownAgent was lost (as Mesos).
+    connection.send({ shutdown_agent: { message: REMOVED_MESSAGE } });
+    refuse(core, connection, REMOVED_MESSAGE);
     return;
   }
   const total = applyCheckpointedResources(core, idValue, reported, msg.checkpointed_resources ?? []);

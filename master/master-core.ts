@@ -170,6 +170,12 @@ export class MasterCore {
    */
   readonly removingAgents = new Set<AgentId>();
   /**
+   * Agents removed by the operator without being marked gone (machine DOWN), the newest
+   * MAX_REMOVED_AGENTS (Mesos `slaves.removed`, in memory only): one that re-registers with its id
+   * (its ShutdownAgent was lost) is told to shut down again, since its frameworks were told its tasks were lost.
+   */
+  readonly removedAgents = new Set<AgentId>();
+  /**
    * Known agents whose re-registration (UPDATE_AGENT_INFO) is being written, with how many: not
    * marked unreachable meanwhile (Mesos' `slaves.reregistering`), or the registry would end
    * unreachable behind an agent the books hold registered.

@@ -34,6 +34,8 @@ import {
 
 /** Default `refuse_seconds` of an inverse offer answer without filters (Mesos' Filters default). */
 const DEFAULT_REFUSE_MS = 5000;
+/** Removed agents remembered (Mesos' MAX_REMOVED_SLAVES). */
+const MAX_REMOVED_AGENTS = 100_000;
 
 export function machineOf(agent: AgentRecord): MachineID {
   return agentMachineId(agent.info, agent.endpoint, agent.remoteAddress);
@@ -157,6 +159,8 @@ function removeDownAgent(core: MasterCore, agent: AgentRecord): Promise<void> {
     // Defensive: nothing else removes it while it is being removed (pings, MARK_AGENT_GONE, re-registration wait).
     if (core.state.agents.get(id) !== agent) return;
     removeAgentByOperator(core, agent, "Operator initiated 'Machine DOWN'", 'machine DOWN');
+    core.removedAgents.add(id);
+    if (core.removedAgents.size > MAX_REMOVED_AGENTS) core.removedAgents.delete(core.removedAgents.values().next().value!);
     core.log.warn({ agentId: id, hostname: agent.info.hostname }, 'agent removed: its machine is DOWN');
   });
   return (out.written ?? Promise.resolve()).catch(() => { core.removingAgents.delete(id); });

@@ -181,3 +181,22 @@ test('with a registrar, machine DOWN takes the agent out of the registry (REMOVE
   next.stop();
   h.master.stop();
 });
+
+test('an agent removed by machine DOWN that re-registers with its id after machine UP (its ShutdownAgent was lost) is shut down, not admitted with the tasks its frameworks were told were lost (as Mesos)', (t) => {
+  const { h, fw, a } = cluster();
+  h.master.updateMaintenanceSchedule({ windows: [{ machine_ids: [hostA], unavailability }] });
+  t.true(h.master.startMaintenance([hostA]).ok);
+  t.like(fw.sink.updates().find((s) => s.task_id.value === 't1'), { state: 'TASK_LOST', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR' });
+  t.true(h.master.stopMaintenance([hostA]).ok);
+  const reconnect = new RecordingAgent('10.1.0.1');
+  h.master.agentMessage(reconnect, { reregister_agent: {
+    agent_info: { id: { value: a.id }, hostname: 'host-a', resources: wire('cpus:4;mem:4096') }, version: 'test', endpoint: 'host-a:5051',
+    tasks: [{ name: 't1', task_id: { value: 't1' }, framework_id: { value: fw.id }, agent_id: { value: a.id }, state: 'TASK_RUNNING', resources: wire('cpus:1;mem:128') }],
+  } });
+  h.settle();
+  t.deepEqual(reconnect.of('shutdown_agent'), [{ message: 'Agent attempted to re-register after removal' }]);
+  t.is(reconnect.of('agent_reregistered').length, 0);
+  t.false(h.master.state.agents.has(a.id as never));
+  // A new agent of the machine (a restart after the shutdown: a new id) registers as usual.
+  t.not(h.registerAgent('host-a', 'cpus:4;mem:4096', {}, '10.1.0.1').id, '');
+});

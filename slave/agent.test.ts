@@ -551,11 +551,14 @@ test('a new run of an executor id whose directory is being removed writes nothin
   t.deepEqual(h.containerizer.launched, [], 'not launched while the old directory is removed');
   t.false(existsSync(executorDir), 'no sandbox created under the removal');
   t.false(existsSync(join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 't', 'executor.info')));
+  const frameworkInfo = join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'framework.info');
+  t.false(existsSync(frameworkInfo), 'framework.info not written under the removal of its framework\'s directory');
   removalEnded();
   await settle();
   t.is(h.containerizer.launched.length, 1);
   t.true(existsSync(h.containerizer.launched[0]!.sandbox));
   t.true(existsSync(join(h.dir, 'meta', 'slaves', 'S0', 'frameworks', 'F', 'executors', 't', 'executor.info')));
+  t.true(existsSync(frameworkInfo), 'written once the removal ended');
 });
 
 test('ShutdownAgent: TERMINATING (RunTask ignored, registration ignored, updates checkpointed but not sent), every task killed; once the executors ended `latest` is gone and a new agent starts fresh', async (t) => {

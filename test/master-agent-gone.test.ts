@@ -57,6 +57,8 @@ test('an agent marked gone: TASK_GONE_BY_OPERATOR, the agent kills its task and 
   const masterFlags = { database: db.url, hostname: '127.0.0.1', allocation_interval: '50ms', quiet: true, agent_reregister_timeout: '2secs' };
   const startTheMaster = () => startMaestro('master', masterFlags, 'master started', 30_000, { listenFlags: { ip: '127.0.0.1', port } });
   let master = await startTheMaster();
+  const first = master;
+  t.teardown(() => first.stop()); // its work dir, once it is killed and replaced below
   t.teardown(() => master.stop());
   await eventually(async () => ((await fetch(`${master.url}/master/state`)).status === 200 ? true : undefined), 'the master to lead');
 

@@ -51,6 +51,7 @@ export async function startMaestro(subcommand: string, flags: Flags, startedMess
   let out = '';
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  let up = false;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Never leave a process that did not start behind, nor the work dir made for it.
@@ -65,6 +66,7 @@ export async function startMaestro(subcommand: string, flags: Flags, startedMess
         try {
           const rec = JSON.parse(line) as { msg?: string; address?: string };
           if (rec.msg === startedMessage && rec.address) {
+            up = true;
             clearTimeout(timer);
             resolve(rec.address);
             return;
@@ -76,6 +78,9 @@ export async function startMaestro(subcommand: string, flags: Flags, startedMess
     child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      // A process that exited before it started (bad flags, say) leaves no work dir made for it
+      // either; once started, the dir outlives it (a test may restart over it after a kill -9).
+      if (!up && options.workDir === undefined) rmSync(workDir, { recursive: true, force: true });
       reject(new Error(`${subcommand} exited (code ${code}, signal ${signal}) before starting:\n${out}`));
     });
   });

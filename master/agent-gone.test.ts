@@ -4,19 +4,16 @@
  * store behind the real registrar), and the operator API over a real Fastify app.
  */
 import test from 'ava';
-import { createAllocator } from './allocator/index.ts';
 import { asAgentId, type AgentId } from '../common/ids.ts';
-import { silentLogger } from '../common/ports.ts';
 import type { mesos } from '../proto/types.generated.ts';
-import { Master } from './master.ts';
-import { createIdGenerator } from './ports.ts';
+import type { Master } from './master.ts';
 import { createMemoryRegistryStore } from './registry/memory-registry-store.ts';
 import { createRegistrar } from './registry/registrar.ts';
 import { InvalidRegistryOperationError, type RegistryOperation } from './registry/registry.ts';
 import type { RegistryStore } from './registry/registry-store.ts';
 import { createMasterApp } from './http/app.ts';
 import { codec } from '../proto/codec.ts';
-import { harness, ManualTime, RecordingAgent, TEST_CONFIG, wire } from './test-fixtures.ts';
+import { harness, RecordingAgent, TEST_CONFIG, wire } from './test-fixtures.ts';
 
 const PA = { capabilities: [{ type: 'PARTITION_AWARE' as const }] };
 
@@ -99,27 +96,17 @@ test('an unreachable agent marked gone: its partition-aware tasks become TASK_GO
 });
 
 function withRegistrar(store: RegistryStore = createMemoryRegistryStore(), awaitElection = false, config: Partial<typeof TEST_CONFIG> = {}) {
-  const time = new ManualTime();
   const written: RegistryOperation[] = [];
   const recording: RegistryStore = {
     load: () => store.load(),
     apply: async (ops) => { await store.apply(ops); written.push(...ops); },
     close: () => store.close(),
   };
-  const registrar = createRegistrar(recording);
-  const master = new Master({
-    clock: time, timers: time, ids: createIdGenerator(`M${Math.random().toString(36).slice(2, 6)}`), logger: silentLogger,
-    allocator: createAllocator({ seed: 7 }), config: { ...TEST_CONFIG, agentReregisterTimeoutMs: 60_000, ...config }, registrar, awaitElection,
+  const h = harness({ agentReregisterTimeoutMs: 60_000, ...config }, {
+    registrar: createRegistrar(recording), awaitElection, idPrefix: `M${Math.random().toString(36).slice(2, 6)}`,
   });
-  if (!awaitElection) master.start();
-  const flush = async () => {
-    for (let i = 0; i < 3; i++) {
-      await registrar.drain();
-      await new Promise((r) => setImmediate(r));
-      time.advance(0);
-    }
-  };
-  return { time, store, master, flush, written };
+  const { master, flush } = h;
+  return { time: h.time, store, master, flush, written };
 }
 
 async function admitted(s: ReturnType<typeof withRegistrar>, hostname: string): Promise<{ conn: RecordingAgent; id: AgentId }> {

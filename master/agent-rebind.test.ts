@@ -6,30 +6,13 @@
  */
 import test from 'ava';
 import { asAgentId } from '../common/ids.ts';
-import { silentLogger } from '../common/ports.ts';
-import { createAllocator } from './allocator/index.ts';
-import { Master } from './master.ts';
-import { createIdGenerator } from './ports.ts';
 import { createMemoryRegistryStore } from './registry/memory-registry-store.ts';
-import { createRegistrar, type Registrar } from './registry/registrar.ts';
-import { ManualTime, RecordingAgent, TEST_CONFIG, wire } from './test-fixtures.ts';
+import { createRegistrar } from './registry/registrar.ts';
+import { harness, RecordingAgent, wire } from './test-fixtures.ts';
 
+/** The master of test-fixtures.ts, with a registrar over the in-memory store or none. */
 function setup(withRegistrar: boolean) {
-  const time = new ManualTime();
-  const registrar: Registrar | undefined = withRegistrar ? createRegistrar(createMemoryRegistryStore()) : undefined;
-  const master = new Master({
-    clock: time, timers: time, ids: createIdGenerator('R'), logger: silentLogger, allocator: createAllocator({ seed: 7 }),
-    config: TEST_CONFIG, registrar, onRegistryFailure: (e) => { throw e; },
-  });
-  master.start();
-  const flush = async () => {
-    for (let i = 0; i < 3; i++) {
-      await registrar?.drain();
-      await new Promise((r) => setImmediate(r));
-      time.advance(0);
-    }
-  };
-  return { time, master, flush };
+  return harness({}, withRegistrar ? { registrar: createRegistrar(createMemoryRegistryStore()) } : {});
 }
 
 const registerMsg = (hostname: string) => ({ register_agent: { agent_info: { hostname, resources: wire('cpus:2;mem:1024') }, version: 'test', endpoint: `${hostname}:5051` } });

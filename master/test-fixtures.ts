@@ -109,15 +109,24 @@ export const TEST_CONFIG: MasterConfig = {
 export const wire = (text: string) => Resources.parse(text).toProto();
 
 /**
- * A real Master over the fakes, started. With `registrar` (say over the in-memory store) it
+ * A real Master over the fakes, started (unless `awaitElection`). With `registrar` (say over the in-memory store) it
  * stores before it acts; `flush()` lets the registry writes land and their continuations run.
  */
-export function harness(config: Partial<MasterConfig> = {}, deps: { readonly registrar?: Registrar } = {}) {
+export function harness(config: Partial<MasterConfig> = {}, deps: {
+  readonly registrar?: Registrar;
+  /** A master that waits to be elected (not started: recover() and start() are the test's). */
+  readonly awaitElection?: boolean;
+  /** The id generator's prefix (masters sharing one store need distinct ones). */
+  readonly idPrefix?: string;
+} = {}) {
   const time = new ManualTime();
   const allocator = createAllocator({ seed: 7 });
   const registrar = deps.registrar;
-  const master = new Master({ clock: time, timers: time, ids: createIdGenerator('M'), logger: silentLogger, allocator, config: { ...TEST_CONFIG, ...config }, registrar });
-  master.start();
+  const master = new Master({
+    clock: time, timers: time, ids: createIdGenerator(deps.idPrefix ?? 'M'), logger: silentLogger, allocator, config: { ...TEST_CONFIG, ...config }, registrar,
+    ...(deps.awaitElection === true ? { awaitElection: true } : {}),
+  });
+  if (deps.awaitElection !== true) master.start();
   const flush = async () => {
     for (let i = 0; i < 3; i++) {
       await registrar?.drain();

@@ -168,11 +168,7 @@ test('with a registrar, machine DOWN takes the agent out of the registry (REMOVE
   t.false(r.gone.has(aId), 'removed, not gone');
 
   // A master elected now awaits only host-b; after the re-registration timeout host-a is not unreachable either.
-  const time = new ManualTime();
-  const next = new Master({
-    clock: time, timers: time, ids: createIdGenerator('N'), logger: silentLogger, allocator: createAllocator({ seed: 1 }),
-    config: { ...TEST_CONFIG, agentReregisterTimeoutMs: 60_000 }, registrar: createRegistrar(store), awaitElection: true,
-  });
+  const { time, master: next } = harness({ agentReregisterTimeoutMs: 60_000 }, { registrar: createRegistrar(store), awaitElection: true, idPrefix: 'N' });
   next.recover(await store.load());
   t.deepEqual(next.getAgents().recovered_agents?.map((i) => i.id?.value), [bId]);
   time.advance(60_000);

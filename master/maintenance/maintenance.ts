@@ -156,15 +156,22 @@ function sameUnavailability(a: Unavailability, b: Unavailability): boolean {
   return a.start.nanoseconds === b.start.nanoseconds && a.duration?.nanoseconds === b.duration?.nanoseconds;
 }
 
-/** START_MAINTENANCE / machine/down: scheduled DRAINING machines go DOWN. */
-export function startMaintenance(current: MaintenanceState, ids: readonly MachineID[]): Checked<MaintenanceChange> {
+/** Mesos' message for the first machine of `ids` that is invalid, unscheduled or not in `mode`; undefined when all are. */
+function machinesIn(current: MaintenanceState, ids: readonly MachineID[], mode: 'DRAINING' | 'DOWN', to: 'down' | 'up'): string | undefined {
   const bad = validateMachines(ids);
-  if (bad !== undefined) return fail(bad);
+  if (bad !== undefined) return bad;
   for (const id of ids) {
     const m = current.machines.get(machineKey(id));
-    if (m === undefined) return fail(`Machine '${jsonString(id)}' is not part of a maintenance schedule`);
-    if (m.mode !== 'DRAINING') return fail(`Machine '${jsonString(id)}' is not in DRAINING mode and cannot be brought down`);
+    if (m === undefined) return `Machine '${jsonString(id)}' is not part of a maintenance schedule`;
+    if (m.mode !== mode) return `Machine '${jsonString(id)}' is not in ${mode} mode and cannot be brought ${to}`;
   }
+  return undefined;
+}
+
+/** START_MAINTENANCE / machine/down: scheduled DRAINING machines go DOWN. */
+export function startMaintenance(current: MaintenanceState, ids: readonly MachineID[]): Checked<MaintenanceChange> {
+  const bad = machinesIn(current, ids, 'DRAINING', 'down');
+  if (bad !== undefined) return fail(bad);
   const machines = new Map(current.machines);
   const down: MachineID[] = [];
   for (const id of ids) {
@@ -178,13 +185,8 @@ export function startMaintenance(current: MaintenanceState, ids: readonly Machin
 
 /** STOP_MAINTENANCE / machine/up: DOWN machines go UP and leave the schedule (emptied windows go too). */
 export function stopMaintenance(current: MaintenanceState, ids: readonly MachineID[]): Checked<MaintenanceChange> {
-  const bad = validateMachines(ids);
+  const bad = machinesIn(current, ids, 'DOWN', 'up');
   if (bad !== undefined) return fail(bad);
-  for (const id of ids) {
-    const m = current.machines.get(machineKey(id));
-    if (m === undefined) return fail(`Machine '${jsonString(id)}' is not part of a maintenance schedule`);
-    if (m.mode !== 'DOWN') return fail(`Machine '${jsonString(id)}' is not in DOWN mode and cannot be brought up`);
-  }
   const gone = new Set(ids.map(machineKey));
   const machines = new Map([...current.machines].filter(([key]) => !gone.has(key)));
   const windows = (current.schedule.windows ?? [])

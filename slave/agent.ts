@@ -1101,12 +1101,12 @@ export class Agent implements AgentView, ExecutorEndpoint {
    * A framework with no executor and no task here (none waits for an acknowledgement either): its
    * directory goes to the collector (sandbox `frameworks/<id>/` and the meta twin with
    * `framework.info`), as Mesos' `removeFramework` schedules them; its next task takes them back and
-   * writes `framework.info` again (frameworkDirReady).
+   * writes `framework.info` again (frameworkDirReady). Called by maybeCollectExecutor once its walk
+   * of the tasks found none of this framework, so only its executors are left to look at.
    */
   private maybeCollectFramework(agentId: string, frameworkId: string): void {
     if (!this.frameworkDirs.has(frameworkId)) return;
     for (const ex of this.executors.values()) if (ex.key.frameworkId === frameworkId) return;
-    for (const e of this.tasks.values()) if (e.key.frameworkId === frameworkId) return;
     this.frameworkDirs.delete(frameworkId);
     this.deps.gc.schedule(this.deps.store.paths.frameworkSandbox(agentId, frameworkId), this.deps.clock.now());
   }

@@ -2,7 +2,7 @@
 // pays for its UI when no page is open. A change bumps the generation only; history samples on
 // change (one pass over every task each) start when a page connects.
 import test from 'ava';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import { harness } from '../test-fixtures.ts';
@@ -14,10 +14,8 @@ import { emptyRegistry } from '../registry/registry.ts';
 /** Lets every timer due by now run (the samples use setTimeout with a 0 ms gap here). */
 const timersRun = () => new Promise((resolve) => setTimeout(resolve, 1));
 
-test('no page open: changes take no history sample; with a page open they do (one per gap)', async (t) => {
-  const h = harness();
-  // The interval sample (every hour here) stays out of the way: only samples on change count.
-  const ui = createMasterUi({ sampleIntervalMs: 3_600_000, minSampleGapMs: 0 });
+/** `ui` attached to `h`'s master on a loopback server, closed at teardown. */
+async function attached(t: import('ava').ExecutionContext, ui: ReturnType<typeof createMasterUi>, h: ReturnType<typeof harness>): Promise<Server> {
   const server = createServer((_q, s) => s.end());
   ui.attach(server, h.master, h.allocator, []);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -25,6 +23,14 @@ test('no page open: changes take no history sample; with a page open they do (on
     await ui.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
+  return server;
+}
+
+test('no page open: changes take no history sample; with a page open they do (one per gap)', async (t) => {
+  const h = harness();
+  // The interval sample (every hour here) stays out of the way: only samples on change count.
+  const ui = createMasterUi({ sampleIntervalMs: 3_600_000, minSampleGapMs: 0 });
+  const server = await attached(t, ui, h);
   const observed = ui.observe(h.master);
   const samples = () => ui.views().overview().history.length;
   t.is(samples(), 1, 'the sample taken at attach');
@@ -93,13 +99,7 @@ test('a master that does not lead sends the browser to the leader\'s page (307),
 test('one connection to the master feed holds at most MAX_SUBSCRIPTIONS views', async (t) => {
   const h = harness();
   const ui = createMasterUi({ sampleIntervalMs: 3_600_000 });
-  const server = createServer((_q, s) => s.end());
-  ui.attach(server, h.master, h.allocator, []);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(async () => {
-    await ui.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const server = await attached(t, ui, h);
   const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}${UI_FEED_PATH}`);
   t.teardown(() => ws.terminate());
   const answers: { op: string; id: number; field?: string }[] = [];
